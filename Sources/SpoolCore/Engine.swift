@@ -1,0 +1,614 @@
+import NIOCore
+
+/// The queue engine: every job, tube and reservation, and the state machine
+/// that moves jobs between ready, delayed, reserved and buried.
+///
+/// The engine is owned by a single serial executor (the server's event loop)
+/// and is not thread-safe. It does no I/O: time comes from an injected
+/// ``EngineClock``, and every acknowledged mutation becomes a ``StoreRecord``
+/// staged in the injected ``JobStore``. The caller reads ``stagedSequence``
+/// after a command and holds the command's reply until the store reports that
+/// sequence durable.
+///
+/// Timers (delays, TTRs, pauses, reserve timeouts) are not polled: the caller
+/// asks for ``nextDeadline`` and calls ``processTimers()`` when it arrives.
+public final class Engine {
+    /// Jobs with a priority below this count as urgent.
+    public static let urgentThreshold: UInt32 = 1024
+    /// The last second of a reservation, during which a reserve answers `DEADLINE_SOON`.
+    public static let safetyMargin: Int64 = nanosecondsPerSecond
+
+    /// The engine's clock.
+    public let clock: EngineClock
+    /// The engine's store.
+    public let store: JobStore
+    /// While draining, puts are refused (beanstalkd's SIGUSR1).
+    public var isDraining = false
+    /// The sequence number of the latest record staged.
+    public private(set) var stagedSequence: CommitSequence = 0
+
+    private var jobs: [JobID: Job] = [:]
+    private var tubesByName: [String: Tube] = [:]
+    private var tubes: [Tube] = []
+    private let defaultTube: Tube
+    private var timers = IndexedHeap<TimerOrder>()
+    private var wakeups = IndexedHeap<WakeOrder>()
+    private var pauses = IndexedHeap<PauseOrder>()
+    private var nextJobID: JobID = 1
+    private var nextSessionID: UInt64 = 1
+    private var burySequence: UInt64 = 0
+    private var counts = Counts()
+
+    private struct Counts {
+        var urgent = 0
+        var ready = 0
+        var reserved = 0
+        var delayed = 0
+        var buried = 0
+        var totalJobs: UInt64 = 0
+        var jobTimeouts: UInt64 = 0
+        var sessions = 0
+        var producers = 0
+        var workers = 0
+        var waiting = 0
+        var totalSessions: UInt64 = 0
+    }
+
+    /// Creates an empty engine.
+    public init(clock: EngineClock, store: JobStore) {
+        self.clock = clock
+        self.store = store
+        defaultTube = Tube(name: "default")
+        register(defaultTube)
+    }
+
+    // MARK: Sessions
+
+    /// Opens a session that uses and watches `default`.
+    public func openSession() -> Session {
+        let session = Session(id: nextSessionID, defaultTube: defaultTube)
+        nextSessionID += 1
+        defaultTube.usingCount += 1
+        defaultTube.watchingCount += 1
+        counts.sessions += 1
+        counts.totalSessions += 1
+        return session
+    }
+
+    /// Closes a session: its waiting reserve is dropped and its reserved jobs
+    /// go back to ready, as when a beanstalkd client disconnects.
+    public func closeSession(_ session: Session) {
+        guard !session.isClosed else { return }
+        session.isClosed = true
+        if session.isWaiting { stopWaiting(session) }
+        while let job = session.reserved.last {
+            leaveState(job)
+            enqueue(job, delay: 0)
+        }
+        for tube in session.watched {
+            tube.watchingCount -= 1
+            forgetIfUnreferenced(tube)
+        }
+        session.used.usingCount -= 1
+        forgetIfUnreferenced(session.used)
+        counts.sessions -= 1
+        if session.isProducer { counts.producers -= 1 }
+        if session.isWorker { counts.workers -= 1 }
+    }
+
+    /// Marks the session as a producer (it issued a put).
+    public func markProducer(_ session: Session) {
+        guard !session.isProducer else { return }
+        session.isProducer = true
+        counts.producers += 1
+    }
+
+    private func markWorker(_ session: Session) {
+        guard !session.isWorker else { return }
+        session.isWorker = true
+        counts.workers += 1
+    }
+
+    // MARK: Producer commands
+
+    /// The result of a put.
+    public enum PutResult: Sendable, Equatable {
+        /// The job was stored with this id.
+        case inserted(JobID)
+        /// The engine is draining and took no job.
+        case draining
+    }
+
+    /// Puts a job into the session's used tube.
+    public func put(_ session: Session, priority: UInt32, delay: UInt32, ttr: UInt32, body: ByteBuffer) -> PutResult {
+        markProducer(session)
+        guard !isDraining else { return .draining }
+        let tube = session.used
+        let job = Job(
+            id: nextJobID, tube: tube, priority: priority,
+            delay: Int64(delay) * nanosecondsPerSecond,
+            ttr: Int64(max(ttr, 1)) * nanosecondsPerSecond,
+            body: body, now: clock.now, wall: clock.wallNanoseconds)
+        nextJobID += 1
+        jobs[job.id] = job
+        tube.jobCount += 1
+        tube.totalJobs += 1
+        counts.totalJobs += 1
+        stage(.insert(record(of: job, withBody: true)))
+        enqueue(job, delay: job.delay)
+        return .inserted(job.id)
+    }
+
+    /// Makes the session put into `tube` (created on demand); returns its name.
+    public func use(_ session: Session, tube name: String) {
+        let tube = findOrMakeTube(name)
+        let old = session.used
+        old.usingCount -= 1
+        tube.usingCount += 1
+        session.used = tube
+        forgetIfUnreferenced(old)
+    }
+
+    // MARK: Worker commands
+
+    /// Reserves a job for the session from its watched tubes.
+    ///
+    /// Returns the outcome at once when there is one; returns nil when the
+    /// session now waits, and the outcome later goes to its delegate.
+    /// - Parameter timeout: how long to wait, in nanoseconds; nil waits forever.
+    public func reserve(_ session: Session, timeout: Int64?) -> ReserveOutcome? {
+        markWorker(session)
+        let now = clock.now
+        if isDeadlineSoon(session, now: now), !session.watched.contains(where: { !$0.ready.isEmpty }) {
+            return .deadlineSoon
+        }
+        if let job = bestReadyJob(for: session) {
+            leaveState(job)
+            return .reserved(reserve(job, for: session))
+        }
+        var wakeAt = Int64.max
+        if let timeout { wakeAt = now &+ timeout }
+        if let soonest = session.soonestDeadline { wakeAt = min(wakeAt, soonest - Self.safetyMargin) }
+        if wakeAt <= now { return waitOutcome(session, now: now) }
+        startWaiting(session, wakeAt: wakeAt)
+        return nil
+    }
+
+    /// Reserves the job with this id if it is ready, delayed or buried.
+    public func reserveJob(_ session: Session, id: JobID) -> ReservedJob? {
+        guard let job = jobs[id], job.state != .reserved else { return nil }
+        markWorker(session)
+        let wasBuried = job.state == .buried || job.state == .delayed
+        leaveState(job)
+        let reserved = reserve(job, for: session)
+        if wasBuried { stage(.update(record(of: job))) }
+        return reserved
+    }
+
+    /// Cancels the session's waiting reserve; it is answered `TIMED_OUT`, as
+    /// beanstalkd answers a waiting client whose connection half-closed.
+    public func cancelWait(_ session: Session) -> ReserveOutcome? {
+        guard session.isWaiting else { return nil }
+        stopWaiting(session)
+        return .timedOut
+    }
+
+    /// Deletes a job that is ready, delayed, buried, or reserved by this session.
+    public func delete(_ session: Session, id: JobID) -> Bool {
+        guard let job = jobs[id], job.state != .reserved || job.reserver === session else { return false }
+        leaveState(job)
+        jobs[id] = nil
+        let tube = job.tube
+        tube.jobCount -= 1
+        tube.deleteCount += 1
+        stage(.delete(id))
+        forgetIfUnreferenced(tube)
+        return true
+    }
+
+    /// Releases a job reserved by this session, with a new priority and delay.
+    public func release(_ session: Session, id: JobID, priority: UInt32, delay: UInt32) -> Bool {
+        guard let job = reservedJob(id, by: session) else { return false }
+        leaveState(job)
+        job.priority = priority
+        job.delay = Int64(delay) * nanosecondsPerSecond
+        job.counters.releases += 1
+        enqueue(job, delay: job.delay)
+        stage(.update(record(of: job)))
+        return true
+    }
+
+    /// Buries a job reserved by this session, with a new priority.
+    public func bury(_ session: Session, id: JobID, priority: UInt32) -> Bool {
+        guard let job = reservedJob(id, by: session) else { return false }
+        leaveState(job)
+        job.priority = priority
+        bury(job)
+        stage(.update(record(of: job)))
+        return true
+    }
+
+    /// Restarts the TTR of a job reserved by this session.
+    public func touch(_ session: Session, id: JobID) -> Bool {
+        guard let job = reservedJob(id, by: session) else { return false }
+        timers.remove(job)
+        job.deadline = clock.now + job.ttr
+        timers.insert(job)
+        return true
+    }
+
+    /// Adds a tube (created on demand) to the watch list; returns the list's length.
+    public func watch(_ session: Session, tube name: String) -> Int {
+        let tube = findOrMakeTube(name)
+        if !session.watched.contains(where: { $0 === tube }) {
+            session.watched.append(tube)
+            tube.watchingCount += 1
+        }
+        return session.watched.count
+    }
+
+    /// The result of an ignore.
+    public enum IgnoreResult: Sendable, Equatable {
+        /// The watch list now has this many tubes.
+        case watching(Int)
+        /// The tube is the last one watched and stays.
+        case notIgnored
+    }
+
+    /// Removes a tube from the watch list, unless it is the last one.
+    public func ignore(_ session: Session, tube name: String) -> IgnoreResult {
+        guard let index = session.watched.firstIndex(where: { $0.name == name }) else {
+            return .watching(session.watched.count)
+        }
+        guard session.watched.count > 1 else { return .notIgnored }
+        let tube = session.watched[index]
+        session.watched[index] = session.watched[session.watched.count - 1]
+        session.watched.removeLast()
+        tube.watchingCount -= 1
+        forgetIfUnreferenced(tube)
+        return .watching(session.watched.count)
+    }
+
+    // MARK: Inspection and control
+
+    /// A copy of a job for `peek`: its id and body.
+    public func peek(id: JobID) -> ReservedJob? {
+        jobs[id].map { ReservedJob(id: $0.id, body: $0.body) }
+    }
+
+    /// Which of a tube's queues to peek at.
+    public enum PeekQueue: Sendable {
+        case ready
+        case delayed
+        case buried
+    }
+
+    /// The next job of the session's used tube in the given queue.
+    public func peek(_ session: Session, _ queue: PeekQueue) -> ReservedJob? {
+        peek(tube: session.used, queue)
+    }
+
+    /// The next job of the named tube in the given queue.
+    public func peek(tube name: String, _ queue: PeekQueue) -> ReservedJob? {
+        tubesByName[name].flatMap { peek(tube: $0, queue) }
+    }
+
+    private func peek(tube: Tube, _ queue: PeekQueue) -> ReservedJob? {
+        let job: Job?
+        switch queue {
+        case .ready: job = tube.ready.first
+        case .delayed: job = tube.delayed.first
+        case .buried: job = tube.buried.first
+        }
+        return job.map { ReservedJob(id: $0.id, body: $0.body) }
+    }
+
+    /// Kicks up to `bound` jobs of the session's used tube: buried jobs if it
+    /// has any, delayed jobs otherwise. Returns how many were kicked.
+    public func kick(_ session: Session, bound: UInt32) -> UInt32 {
+        kick(tube: session.used, bound: bound)
+    }
+
+    /// Kicks up to `bound` jobs of the named tube; 0 when it does not exist.
+    public func kick(tubeNamed name: String, bound: UInt32) -> UInt32 {
+        tubesByName[name].map { kick(tube: $0, bound: bound) } ?? 0
+    }
+
+    private func kick(tube: Tube, bound: UInt32) -> UInt32 {
+        let fromBuried = !tube.buried.isEmpty
+        var kicked: UInt32 = 0
+        while kicked < bound, let job = fromBuried ? tube.buried.first : tube.delayed.first {
+            kick(job)
+            kicked += 1
+        }
+        return kicked
+    }
+
+    /// Kicks one buried or delayed job.
+    public func kickJob(id: JobID) -> Bool {
+        guard let job = jobs[id], job.state == .buried || job.state == .delayed else { return false }
+        kick(job)
+        return true
+    }
+
+    /// Pauses a tube for `seconds` (at least one); false when the tube does not exist.
+    public func pauseTube(_ name: String, seconds: UInt32) -> Bool {
+        guard let tube = tubesByName[name] else { return false }
+        let duration = Int64(max(seconds, 1)) * nanosecondsPerSecond
+        if pauses.contains(tube) { pauses.remove(tube) }
+        tube.pauseDuration = duration
+        tube.unpauseAt = clock.now + duration
+        tube.pauseCount += 1
+        pauses.insert(tube)
+        stage(.pause(tube: name, untilWall: clock.wallNanoseconds + duration, duration: duration))
+        return true
+    }
+
+    // MARK: Timers
+
+    /// When ``processTimers()`` next has work, in the clock's monotonic time.
+    public var nextDeadline: Int64? {
+        [timers.first?.deadline, pauses.first?.unpauseAt, wakeups.first?.wakeAt].compactMap { $0 }.min()
+    }
+
+    /// Fires every timer that is due, in time order: delayed jobs become
+    /// ready, expired reservations return to ready, paused tubes resume, and
+    /// waiting reserves that reached their timeout or safety margin are answered.
+    public func processTimers() {
+        let now = clock.now
+        while true {
+            let job = timers.first.flatMap { $0.deadline <= now ? $0 : nil }
+            let tube = pauses.first.flatMap { $0.unpauseAt <= now ? $0 : nil }
+            let session = wakeups.first.flatMap { $0.wakeAt <= now ? $0 : nil }
+            let jobTime = job?.deadline ?? .max
+            let tubeTime = tube?.unpauseAt ?? .max
+            let sessionTime = session?.wakeAt ?? .max
+            if let job, jobTime <= tubeTime, jobTime <= sessionTime {
+                if job.state == .reserved {
+                    job.counters.timeouts += 1
+                    counts.jobTimeouts += 1
+                }
+                leaveState(job)
+                enqueue(job, delay: 0)
+            } else if let tube, tubeTime <= sessionTime {
+                pauses.remove(tube)
+                tube.pauseDuration = 0
+                serveWaiters(tube)
+            } else if let session {
+                let outcome = waitOutcome(session, now: now)
+                stopWaiting(session)
+                session.delegate?.session(session, didFinishWaiting: outcome)
+            } else {
+                return
+            }
+        }
+    }
+
+    // MARK: Statistics
+
+    /// Server-wide statistics.
+    public var stats: EngineStats {
+        EngineStats(
+            urgent: counts.urgent, ready: counts.ready, reserved: counts.reserved,
+            delayed: counts.delayed, buried: counts.buried, totalJobs: counts.totalJobs,
+            jobTimeouts: counts.jobTimeouts, tubes: tubes.count, sessions: counts.sessions,
+            producers: counts.producers, workers: counts.workers, waiting: counts.waiting,
+            totalSessions: counts.totalSessions, isDraining: isDraining)
+    }
+
+    /// Statistics of a tube, or nil when it does not exist.
+    public func tubeStats(_ name: String) -> TubeStats? {
+        guard let tube = tubesByName[name] else { return nil }
+        let now = clock.now
+        return TubeStats(
+            name: tube.name, urgent: tube.urgentCount, ready: tube.ready.count,
+            reserved: tube.reservedCount, delayed: tube.delayed.count, buried: tube.buried.count,
+            totalJobs: tube.totalJobs, using: tube.usingCount, watching: tube.watchingCount,
+            waiting: tube.waitingCount, deletes: tube.deleteCount, pauses: tube.pauseCount,
+            pauseSeconds: tube.pauseDuration / nanosecondsPerSecond,
+            pauseTimeLeft: tube.isPaused ? (tube.unpauseAt - now) / nanosecondsPerSecond : 0)
+    }
+
+    /// Statistics of a job, or nil when it does not exist.
+    public func jobStats(_ id: JobID) -> JobStats? {
+        guard let job = jobs[id] else { return nil }
+        let now = clock.now
+        let hasDeadline = job.state == .reserved || job.state == .delayed
+        return JobStats(
+            id: job.id, tube: job.tube.name, state: job.state, priority: job.priority,
+            age: (now - job.createdAt) / nanosecondsPerSecond,
+            delay: job.delay / nanosecondsPerSecond, ttr: job.ttr / nanosecondsPerSecond,
+            timeLeft: hasDeadline ? (job.deadline - now) / nanosecondsPerSecond : 0,
+            counters: job.counters)
+    }
+
+    /// The names of all tubes, in beanstalkd's order.
+    public var tubeNames: [String] { tubes.map(\.name) }
+
+    // MARK: Internals
+
+    private func reservedJob(_ id: JobID, by session: Session) -> Job? {
+        guard let job = jobs[id], job.state == .reserved, job.reserver === session else { return nil }
+        return job
+    }
+
+    private func isDeadlineSoon(_ session: Session, now: Int64) -> Bool {
+        guard let soonest = session.soonestDeadline else { return false }
+        return now >= soonest - Self.safetyMargin
+    }
+
+    private func waitOutcome(_ session: Session, now: Int64) -> ReserveOutcome {
+        isDeadlineSoon(session, now: now) ? .deadlineSoon : .timedOut
+    }
+
+    /// The best ready job among the session's watched, unpaused tubes.
+    private func bestReadyJob(for session: Session) -> Job? {
+        var best: Job?
+        for tube in session.watched where !tube.isPaused {
+            if let candidate = tube.ready.first, best.map({ ReadyOrder.precedes(candidate, $0) }) ?? true {
+                best = candidate
+            }
+        }
+        return best
+    }
+
+    private func reserve(_ job: Job, for session: Session) -> ReservedJob {
+        job.state = .reserved
+        job.reserver = session
+        job.deadline = clock.now + job.ttr
+        job.counters.reserves += 1
+        session.addReserved(job)
+        job.tube.reservedCount += 1
+        counts.reserved += 1
+        timers.insert(job)
+        return ReservedJob(id: job.id, body: job.body)
+    }
+
+    private func startWaiting(_ session: Session, wakeAt: Int64) {
+        session.isWaiting = true
+        counts.waiting += 1
+        for tube in session.watched {
+            tube.waiters.append((session, session.waitGeneration))
+            tube.waitingCount += 1
+        }
+        if wakeAt < .max {
+            session.wakeAt = wakeAt
+            wakeups.insert(session)
+        }
+    }
+
+    private func stopWaiting(_ session: Session) {
+        session.isWaiting = false
+        session.waitGeneration += 1
+        counts.waiting -= 1
+        for tube in session.watched {
+            tube.waitingCount -= 1
+            tube.compactWaiters()
+        }
+        if wakeups.contains(session) { wakeups.remove(session) }
+        session.wakeAt = .max
+    }
+
+    /// Hands the tube's ready jobs to its waiting sessions, best job to the
+    /// longest-waiting session, while both last and the tube is not paused.
+    private func serveWaiters(_ tube: Tube) {
+        while !tube.isPaused, let job = tube.ready.first, tube.waitingCount > 0, let session = tube.takeWaiter() {
+            stopWaiting(session)
+            leaveState(job)
+            let reserved = reserve(job, for: session)
+            session.delegate?.session(session, didFinishWaiting: .reserved(reserved))
+        }
+    }
+
+    /// Takes the job out of the structures of its current state.
+    private func leaveState(_ job: Job) {
+        let tube = job.tube
+        switch job.state {
+        case .ready:
+            tube.ready.remove(job)
+            counts.ready -= 1
+            if job.isUrgent {
+                counts.urgent -= 1
+                tube.urgentCount -= 1
+            }
+        case .delayed:
+            tube.delayed.remove(job)
+            timers.remove(job)
+            counts.delayed -= 1
+        case .buried:
+            tube.buried.remove(job)
+            counts.buried -= 1
+        case .reserved:
+            timers.remove(job)
+            job.reserver?.removeReserved(job)
+            job.reserver = nil
+            tube.reservedCount -= 1
+            counts.reserved -= 1
+        }
+    }
+
+    /// Puts a job that is in no state into the ready or delayed queue.
+    private func enqueue(_ job: Job, delay: Int64) {
+        let tube = job.tube
+        if delay > 0 {
+            job.state = .delayed
+            job.deadline = clock.now + delay
+            tube.delayed.insert(job)
+            timers.insert(job)
+            counts.delayed += 1
+        } else {
+            job.state = .ready
+            tube.ready.insert(job)
+            counts.ready += 1
+            if job.isUrgent {
+                counts.urgent += 1
+                tube.urgentCount += 1
+            }
+            serveWaiters(tube)
+        }
+    }
+
+    private func bury(_ job: Job) {
+        burySequence += 1
+        job.burySequence = burySequence
+        job.state = .buried
+        job.counters.buries += 1
+        job.tube.buried.insert(job)
+        counts.buried += 1
+    }
+
+    private func kick(_ job: Job) {
+        leaveState(job)
+        job.counters.kicks += 1
+        enqueue(job, delay: 0)
+        stage(.update(record(of: job)))
+    }
+
+    private func stage(_ record: StoreRecord) {
+        stagedSequence = store.stage(record)
+    }
+
+    private func record(of job: Job, withBody: Bool = false) -> JobRecord {
+        let state: JobRecord.DurableState
+        var readyAtWall: Int64 = 0
+        switch job.state {
+        case .ready, .reserved:
+            state = .ready
+        case .delayed:
+            state = .delayed
+            readyAtWall = clock.wallNanoseconds + (job.deadline - clock.now)
+        case .buried:
+            state = .buried
+        }
+        return JobRecord(
+            id: job.id, tube: job.tube.name, priority: job.priority, delay: job.delay, ttr: job.ttr,
+            state: state, readyAtWall: readyAtWall, createdWall: job.createdWall,
+            counters: job.counters, body: withBody ? job.body : nil)
+    }
+
+    private func findOrMakeTube(_ name: String) -> Tube {
+        if let tube = tubesByName[name] { return tube }
+        let tube = Tube(name: name)
+        register(tube)
+        return tube
+    }
+
+    private func register(_ tube: Tube) {
+        tube.listIndex = tubes.count
+        tubes.append(tube)
+        tubesByName[tube.name] = tube
+    }
+
+    /// Forgets a tube nothing refers to, as beanstalkd frees it; the default tube stays.
+    private func forgetIfUnreferenced(_ tube: Tube) {
+        guard tube.isUnreferenced, tube !== defaultTube, tubesByName[tube.name] === tube else { return }
+        tubesByName[tube.name] = nil
+        let index = tube.listIndex
+        let last = tubes.removeLast()
+        if index < tubes.count {
+            tubes[index] = last
+            last.listIndex = index
+        }
+        if pauses.contains(tube) { pauses.remove(tube) }
+    }
+}

@@ -1,0 +1,106 @@
+import NIOCore
+
+/// A job's identifier, unique for the life of the queue (never reused).
+public typealias JobID = UInt64
+
+/// The four states of a job's life.
+public enum JobState: String, Sendable {
+    case ready
+    case delayed
+    case reserved
+    case buried
+}
+
+/// A job and its bookkeeping. Owned by the ``Engine`` and touched only on its thread.
+final class Job {
+    let id: JobID
+    unowned let tube: Tube
+    var priority: UInt32
+    /// The delay of the latest put or release, in nanoseconds.
+    var delay: Int64
+    /// The time to run, in nanoseconds (at least one second).
+    let ttr: Int64
+    let body: ByteBuffer
+    let createdAt: Int64
+    /// Wall-clock creation time, for store records.
+    let createdWall: Int64
+    var state: JobState = .ready
+    /// When a delayed job becomes ready, or a reserved job times out.
+    var deadline: Int64 = 0
+    /// Order of burial, so that the buried heap is FIFO.
+    var burySequence: UInt64 = 0
+    var counters = JobCounters()
+    /// The session holding the reservation.
+    var reserver: Session?
+
+    /// Position in the tube's ready, delayed or buried heap (whichever matches `state`).
+    var tubeHeapIndex = -1
+    /// Position in the engine's timer heap (delayed and reserved jobs).
+    var timerHeapIndex = -1
+    /// Position in the reserver's list of reserved jobs.
+    var sessionSlot = -1
+
+    init(id: JobID, tube: Tube, priority: UInt32, delay: Int64, ttr: Int64, body: ByteBuffer, now: Int64, wall: Int64) {
+        self.id = id
+        self.tube = tube
+        self.priority = priority
+        self.delay = delay
+        self.ttr = ttr
+        self.body = body
+        self.createdAt = now
+        self.createdWall = wall
+    }
+
+    var isUrgent: Bool { priority < Engine.urgentThreshold }
+}
+
+/// How often a job went through each transition.
+public struct JobCounters: Sendable, Equatable {
+    /// Times the job was reserved.
+    public var reserves: UInt32 = 0
+    /// Times a reservation of the job timed out.
+    public var timeouts: UInt32 = 0
+    /// Times the job was released.
+    public var releases: UInt32 = 0
+    /// Times the job was buried.
+    public var buries: UInt32 = 0
+    /// Times the job was kicked.
+    public var kicks: UInt32 = 0
+
+    /// Zero counters.
+    public init() {}
+}
+
+/// Ready jobs: lowest priority value first, then lowest id.
+enum ReadyOrder: HeapPolicy {
+    static func precedes(_ a: Job, _ b: Job) -> Bool {
+        a.priority != b.priority ? a.priority < b.priority : a.id < b.id
+    }
+    static func index(of job: Job) -> Int { job.tubeHeapIndex }
+    static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = index }
+}
+
+/// Delayed jobs: soonest deadline first, then lowest id.
+enum DelayedOrder: HeapPolicy {
+    static func precedes(_ a: Job, _ b: Job) -> Bool {
+        a.deadline != b.deadline ? a.deadline < b.deadline : a.id < b.id
+    }
+    static func index(of job: Job) -> Int { job.tubeHeapIndex }
+    static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = index }
+}
+
+/// Buried jobs: in the order they were buried.
+enum BuriedOrder: HeapPolicy {
+    static func precedes(_ a: Job, _ b: Job) -> Bool { a.burySequence < b.burySequence }
+    static func index(of job: Job) -> Int { job.tubeHeapIndex }
+    static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = index }
+}
+
+/// Every job with a deadline (delayed or reserved), soonest first.
+enum TimerOrder: HeapPolicy {
+    static func precedes(_ a: Job, _ b: Job) -> Bool {
+        a.deadline != b.deadline ? a.deadline < b.deadline : a.id < b.id
+    }
+    static func index(of job: Job) -> Int { job.timerHeapIndex }
+    static func setIndex(_ index: Int, of job: Job) { job.timerHeapIndex = index }
+}

@@ -1,0 +1,94 @@
+import NIOCore
+
+/// The outcome of a `reserve` that had to wait.
+public enum ReserveOutcome: Sendable, Equatable {
+    /// A job was reserved for the session.
+    case reserved(ReservedJob)
+    /// A job the session holds is about to time out.
+    case deadlineSoon
+    /// The reserve's own timeout passed.
+    case timedOut
+}
+
+/// Receives the outcome of a reserve that had to wait.
+///
+/// The engine calls it on its own thread, from inside whatever operation made a
+/// job available (another session's put, a timer, ...). Implementations must
+/// not call back into the engine synchronously; they record the outcome and
+/// continue later.
+public protocol SessionDelegate: AnyObject {
+    /// A waiting reserve has finished.
+    func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome)
+}
+
+/// One client of the engine: a protocol connection, and later a pool worker or
+/// control-plane caller. Holds the used tube, the watch list and reservations.
+public final class Session {
+    /// A number unique among sessions, for logs.
+    public let id: UInt64
+    /// Told when a waiting reserve completes.
+    public weak var delegate: SessionDelegate?
+
+    var used: Tube
+    /// Watched tubes, in beanstalkd's order (removal swaps in the last one).
+    var watched: [Tube]
+    var reserved: [Job] = []
+    var isProducer = false
+    var isWorker = false
+    var isClosed = false
+
+    /// Bumped whenever the session stops waiting, invalidating its waiter entries.
+    var waitGeneration: UInt64 = 0
+    var isWaiting = false
+    /// When a waiting reserve must be answered without a job.
+    var wakeAt: Int64 = .max
+    var waitHeapIndex = -1
+
+    init(id: UInt64, defaultTube: Tube) {
+        self.id = id
+        self.used = defaultTube
+        self.watched = [defaultTube]
+    }
+
+    /// The name of the tube this session puts into.
+    public var usedTube: String { used.name }
+
+    /// The names of the watched tubes, in order.
+    public var watchedTubes: [String] { watched.map(\.name) }
+
+    /// Whether a reserve by this session is waiting for a job.
+    public var isWaitingForJob: Bool { isWaiting }
+
+    /// The soonest TTR deadline among the session's reserved jobs.
+    var soonestDeadline: Int64? { reserved.lazy.map(\.deadline).min() }
+
+    func addReserved(_ job: Job) {
+        job.sessionSlot = reserved.count
+        reserved.append(job)
+    }
+
+    func removeReserved(_ job: Job) {
+        let slot = job.sessionSlot
+        let last = reserved.removeLast()
+        if slot < reserved.count {
+            reserved[slot] = last
+            last.sessionSlot = slot
+        }
+        job.sessionSlot = -1
+    }
+}
+
+/// Waiting sessions, soonest wake-up first.
+enum WakeOrder: HeapPolicy {
+    static func precedes(_ a: Session, _ b: Session) -> Bool { a.wakeAt < b.wakeAt }
+    static func index(of session: Session) -> Int { session.waitHeapIndex }
+    static func setIndex(_ index: Int, of session: Session) { session.waitHeapIndex = index }
+}
+
+/// A job handed to a session by a reserve.
+public struct ReservedJob: Sendable, Equatable {
+    /// The job's id.
+    public let id: JobID
+    /// The job's body.
+    public let body: ByteBuffer
+}

@@ -1,0 +1,85 @@
+/// Server-wide counts, as `stats` reports them.
+public struct EngineStats: Sendable, Equatable {
+    /// Ready jobs with priority below 1024.
+    public var urgent: Int
+    /// Ready jobs.
+    public var ready: Int
+    /// Reserved jobs.
+    public var reserved: Int
+    /// Delayed jobs.
+    public var delayed: Int
+    /// Buried jobs.
+    public var buried: Int
+    /// Jobs created since start.
+    public var totalJobs: UInt64
+    /// Reservations that timed out since start.
+    public var jobTimeouts: UInt64
+    /// Existing tubes.
+    public var tubes: Int
+    /// Open sessions (connections).
+    public var sessions: Int
+    /// Sessions that issued a put.
+    public var producers: Int
+    /// Sessions that issued a reserve.
+    public var workers: Int
+    /// Sessions waiting in a reserve.
+    public var waiting: Int
+    /// Sessions opened since start.
+    public var totalSessions: UInt64
+    /// Whether puts are refused.
+    public var isDraining: Bool
+}
+
+/// A tube's counts, as `stats-tube` reports them.
+public struct TubeStats: Sendable, Equatable {
+    /// The tube's name.
+    public var name: String
+    /// Ready jobs with priority below 1024.
+    public var urgent: Int
+    /// Ready jobs.
+    public var ready: Int
+    /// Reserved jobs.
+    public var reserved: Int
+    /// Delayed jobs.
+    public var delayed: Int
+    /// Buried jobs.
+    public var buried: Int
+    /// Jobs created in this tube since start.
+    public var totalJobs: UInt64
+    /// Sessions using this tube.
+    public var using: Int
+    /// Sessions watching this tube.
+    public var watching: Int
+    /// Sessions waiting in a reserve on this tube.
+    public var waiting: Int
+    /// Deletes of this tube's jobs.
+    public var deletes: UInt64
+    /// Pauses of this tube.
+    public var pauses: UInt64
+    /// Length of the current pause in seconds (0 when not paused).
+    public var pauseSeconds: Int64
+    /// Seconds until the pause ends.
+    public var pauseTimeLeft: Int64
+}
+
+/// A job's details, as `stats-job` reports them.
+public struct JobStats: Sendable, Equatable {
+    /// The job's id.
+    public var id: JobID
+    /// The job's tube.
+    public var tube: String
+    /// The job's state.
+    public var state: JobState
+    /// The job's priority.
+    public var priority: UInt32
+    /// Seconds since the job was created.
+    public var age: Int64
+    /// The delay of its latest put or release, in seconds.
+    public var delay: Int64
+    /// Its time to run, in seconds.
+    public var ttr: Int64
+    /// Seconds until a reserved job times out or a delayed job becomes ready.
+    public var timeLeft: Int64
+    /// Transition counters.
+    public var counters: JobCounters
+}

@@ -1,0 +1,92 @@
+import NIOCore
+
+/// A mutation of queue state that a ``JobStore`` makes durable.
+///
+/// The engine emits one record for every change a client is told about:
+/// puts, deletes, releases, burials, kicks and pauses. Reservations and timer
+/// transitions (delay → ready, TTR expiry) are not recorded: after a restart a
+/// reserved job is ready again, and a delayed job keeps its wall-clock deadline.
+public enum StoreRecord: Sendable, Equatable {
+    /// A new job, body included.
+    case insert(JobRecord)
+    /// A job's state, priority, delay or counters changed; the body is omitted.
+    case update(JobRecord)
+    /// A job left the queue.
+    case delete(JobID)
+    /// A tube was paused until the given wall-clock time (nanoseconds since the epoch).
+    case pause(tube: String, untilWall: Int64, duration: Int64)
+}
+
+/// The durable image of a job.
+public struct JobRecord: Sendable, Equatable {
+    /// The state to restore after a restart: reserved jobs come back ready.
+    public enum DurableState: String, Sendable {
+        case ready
+        case delayed
+        case buried
+    }
+
+    /// The job's id.
+    public var id: JobID
+    /// The job's tube.
+    public var tube: String
+    /// The job's priority.
+    public var priority: UInt32
+    /// The job's delay, in nanoseconds.
+    public var delay: Int64
+    /// The job's time to run, in nanoseconds.
+    public var ttr: Int64
+    /// The state to restore.
+    public var state: DurableState
+    /// For delayed jobs, when they become ready (wall clock, nanoseconds since the epoch).
+    public var readyAtWall: Int64
+    /// When the job was created (wall clock, nanoseconds since the epoch).
+    public var createdWall: Int64
+    /// The job's counters.
+    public var counters: JobCounters
+    /// The body, present in inserts only.
+    public var body: ByteBuffer?
+}
+
+/// A sequence number of staged records: a reply that acknowledges a mutation
+/// may leave once the store's ``JobStore/durableSequence`` reaches it.
+public typealias CommitSequence = UInt64
+
+/// Where the engine sends its records. The engine defines this interface and
+/// never imports an implementation; the embedded SQLite store (and later
+/// PostgreSQL) implement it at the edge.
+///
+/// All calls happen on the engine's thread. An implementation batches the
+/// records staged between commits (group commit) and reports progress through
+/// ``durableSequence`` and ``whenDurable(_:_:)``; it must never block the caller.
+public protocol JobStore: AnyObject {
+    /// Stages `record` for the next commit and returns its sequence number.
+    func stage(_ record: StoreRecord) -> CommitSequence
+    /// The highest sequence number that is durable.
+    var durableSequence: CommitSequence { get }
+    /// Calls `action` on the engine's thread once `sequence` is durable.
+    func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void)
+}
+
+/// The store of durability mode `off`: records are durable as soon as they are
+/// staged because nothing outlives the process.
+public final class MemoryStore: JobStore {
+    private var sequence: CommitSequence = 0
+
+    /// Creates the in-memory store.
+    public init() {}
+
+    /// Counts the record and forgets it.
+    public func stage(_ record: StoreRecord) -> CommitSequence {
+        sequence += 1
+        return sequence
+    }
+
+    /// Every staged record.
+    public var durableSequence: CommitSequence { sequence }
+
+    /// Runs `action` at once: everything is already durable.
+    public func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void) {
+        action()
+    }
+}

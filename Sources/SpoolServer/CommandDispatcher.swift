@@ -1,0 +1,202 @@
+import NIOCore
+import SpoolCore
+import SpoolProtocol
+
+/// Executes protocol commands against the engine and turns the results into
+/// beanstalkd's replies. Lives on the engine's event loop.
+final class CommandDispatcher {
+    /// What a connection does after a command.
+    enum Outcome {
+        /// Send this reply.
+        case reply(Reply)
+        /// The session is waiting in a reserve; its delegate gets the outcome.
+        case wait
+        /// Close the connection (`quit`).
+        case close
+    }
+
+    let engine: Engine
+    let configuration: ServerConfiguration
+    private var counters = CommandCounters()
+    private let identity = ProcessIdentity()
+    private let startedAt: Int64
+
+    init(engine: Engine, configuration: ServerConfiguration) {
+        self.engine = engine
+        self.configuration = configuration
+        startedAt = engine.clock.now
+    }
+
+    /// Counts a frame the parser answered itself; malformed puts count as puts, as in beanstalkd.
+    func count(_ error: ProtocolError, session: Session) {
+        switch error {
+        case .expectedCRLF:
+            counters.count(.put)
+            engine.markProducer(session)
+        case .jobTooBig:
+            counters.count(.put)
+        case .badFormat, .unknownCommand:
+            break
+        }
+    }
+
+    /// Executes one command for a session.
+    func execute(_ command: Command, session: Session) -> Outcome {
+        if let kind = CommandCounters.Kind(command) { counters.count(kind) }
+        switch command {
+        case .put(let priority, let delay, let ttr, let body):
+            switch engine.put(session, priority: priority, delay: delay, ttr: ttr, body: body) {
+            case .inserted(let id): return .reply(.inserted(id))
+            case .draining: return .reply(.word(.draining))
+            }
+        case .use(let tube):
+            engine.use(session, tube: tube)
+            return .reply(.using(tube))
+        case .reserve:
+            return reserve(session, timeout: nil)
+        case .reserveWithTimeout(let seconds):
+            return reserve(session, timeout: seconds < 0 ? nil : Int64(seconds) * 1_000_000_000)
+        case .reserveJob(let id):
+            return .reply(engine.reserveJob(session, id: id).map { .reserved(id: $0.id, body: $0.body) } ?? .word(.notFound))
+        case .delete(let id):
+            return .reply(engine.delete(session, id: id) ? .word(.deleted) : .word(.notFound))
+        case .release(let id, let priority, let delay):
+            return .reply(engine.release(session, id: id, priority: priority, delay: delay) ? .word(.released) : .word(.notFound))
+        case .bury(let id, let priority):
+            return .reply(engine.bury(session, id: id, priority: priority) ? .word(.buried) : .word(.notFound))
+        case .touch(let id):
+            return .reply(engine.touch(session, id: id) ? .word(.touched) : .word(.notFound))
+        case .watch(let tube):
+            return .reply(.watching(engine.watch(session, tube: tube)))
+        case .ignore(let tube):
+            switch engine.ignore(session, tube: tube) {
+            case .watching(let count): return .reply(.watching(count))
+            case .notIgnored: return .reply(.word(.notIgnored))
+            }
+        case .peek(let id):
+            return found(engine.peek(id: id))
+        case .peekReady:
+            return found(engine.peek(session, .ready))
+        case .peekDelayed:
+            return found(engine.peek(session, .delayed))
+        case .peekBuried:
+            return found(engine.peek(session, .buried))
+        case .kick(let bound):
+            return .reply(.kicked(engine.kick(session, bound: bound)))
+        case .kickJob(let id):
+            return .reply(engine.kickJob(id: id) ? .word(.kicked) : .word(.notFound))
+        case .statsJob(let id):
+            return .reply(engine.jobStats(id).map { .ok(Self.document($0).buffer) } ?? .word(.notFound))
+        case .statsTube(let tube):
+            return .reply(engine.tubeStats(tube).map { .ok(Self.document($0).buffer) } ?? .word(.notFound))
+        case .stats:
+            return .reply(.ok(serverStats().buffer))
+        case .listTubes:
+            return .reply(.ok(YAMLDocument.list(engine.tubeNames).buffer))
+        case .listTubeUsed:
+            return .reply(.using(session.usedTube))
+        case .listTubesWatched:
+            return .reply(.ok(YAMLDocument.list(session.watchedTubes).buffer))
+        case .pauseTube(let tube, let delay):
+            return .reply(engine.pauseTube(tube, seconds: delay) ? .word(.paused) : .word(.notFound))
+        case .quit:
+            return .close
+        }
+    }
+
+    private func reserve(_ session: Session, timeout: Int64?) -> Outcome {
+        engine.reserve(session, timeout: timeout).map { .reply(Self.reply(for: $0)) } ?? .wait
+    }
+
+    private func found(_ job: ReservedJob?) -> Outcome {
+        .reply(job.map { .found(id: $0.id, body: $0.body) } ?? .word(.notFound))
+    }
+
+    /// The reply for the outcome of a reserve.
+    static func reply(for outcome: ReserveOutcome) -> Reply {
+        switch outcome {
+        case .reserved(let job): return .reserved(id: job.id, body: job.body)
+        case .deadlineSoon: return .word(.deadlineSoon)
+        case .timedOut: return .word(.timedOut)
+        }
+    }
+
+    private func serverStats() -> YAMLDocument {
+        let stats = engine.stats
+        let cpu = ProcessIdentity.cpuTimes()
+        var document = YAMLDocument()
+        document.add("current-jobs-urgent", stats.urgent)
+        document.add("current-jobs-ready", stats.ready)
+        document.add("current-jobs-reserved", stats.reserved)
+        document.add("current-jobs-delayed", stats.delayed)
+        document.add("current-jobs-buried", stats.buried)
+        for kind in CommandCounters.Kind.allCases where kind != .reserveJob && kind != .kickJob {
+            document.add(kind.rawValue, counters[kind])
+        }
+        document.add("job-timeouts", stats.jobTimeouts)
+        document.add("total-jobs", stats.totalJobs)
+        document.add("max-job-size", configuration.maxJobSize)
+        document.add("current-tubes", stats.tubes)
+        document.add("current-connections", stats.sessions)
+        document.add("current-producers", stats.producers)
+        document.add("current-workers", stats.workers)
+        document.add("current-waiting", stats.waiting)
+        document.add("total-connections", stats.totalSessions)
+        document.add("pid", identity.pid)
+        document.addQuoted("version", configuration.version)
+        document.add("rusage-utime", cpu.user)
+        document.add("rusage-stime", cpu.system)
+        document.add("uptime", (engine.clock.now - startedAt) / 1_000_000_000)
+        document.add("binlog-oldest-index", 0)
+        document.add("binlog-current-index", 0)
+        document.add("binlog-records-migrated", 0)
+        document.add("binlog-records-written", 0)
+        document.add("binlog-max-size", 0)
+        document.add("draining", stats.isDraining)
+        document.add("id", identity.instanceID)
+        document.add("hostname", identity.hostname)
+        document.add("os", identity.os)
+        document.add("platform", identity.platform)
+        document.add(CommandCounters.Kind.reserveJob.rawValue, counters[.reserveJob])
+        document.add(CommandCounters.Kind.kickJob.rawValue, counters[.kickJob])
+        return document
+    }
+
+    private static func document(_ stats: TubeStats) -> YAMLDocument {
+        var document = YAMLDocument()
+        document.add("name", stats.name)
+        document.add("current-jobs-urgent", stats.urgent)
+        document.add("current-jobs-ready", stats.ready)
+        document.add("current-jobs-reserved", stats.reserved)
+        document.add("current-jobs-delayed", stats.delayed)
+        document.add("current-jobs-buried", stats.buried)
+        document.add("total-jobs", stats.totalJobs)
+        document.add("current-using", stats.using)
+        document.add("current-watching", stats.watching)
+        document.add("current-waiting", stats.waiting)
+        document.add("cmd-delete", stats.deletes)
+        document.add("cmd-pause-tube", stats.pauses)
+        document.add("pause", stats.pauseSeconds)
+        document.add("pause-time-left", stats.pauseTimeLeft)
+        return document
+    }
+
+    private static func document(_ stats: JobStats) -> YAMLDocument {
+        var document = YAMLDocument()
+        document.add("id", stats.id)
+        document.add("tube", stats.tube)
+        document.add("state", stats.state.rawValue)
+        document.add("pri", stats.priority)
+        document.add("age", stats.age)
+        document.add("delay", stats.delay)
+        document.add("ttr", stats.ttr)
+        document.add("time-left", stats.timeLeft)
+        document.add("file", 0)
+        document.add("reserves", stats.counters.reserves)
+        document.add("timeouts", stats.counters.timeouts)
+        document.add("releases", stats.counters.releases)
+        document.add("buries", stats.counters.buries)
+        document.add("kicks", stats.counters.kicks)
+        return document
+    }
+}

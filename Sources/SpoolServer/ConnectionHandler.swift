@@ -1,0 +1,241 @@
+import DequeModule
+import NIOCore
+import SpoolCore
+import SpoolProtocol
+
+/// Serves one client connection: parses its bytes, runs its commands in order
+/// on the engine, and writes the replies in the same order.
+///
+/// - A reply that acknowledges a mutation leaves only once the store reports
+///   the mutation durable; later replies queue behind it.
+/// - A waiting reserve pauses command processing (later commands stay
+///   buffered, as in beanstalkd) until the engine reports its outcome.
+/// - Backpressure: the handler stops reading while the peer does not read its
+///   replies or while too much unprocessed input is buffered, so a flooding or
+///   stuck client costs bounded memory and never blocks the others.
+final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Mode {
+        case running
+        case waitingForJob
+        case closing
+    }
+
+    private let driver: EngineDriver
+    private var parser: CommandParser
+    private let inputLimit: Int
+    private var input = ByteBuffer()
+    private var output = ByteBuffer()
+    private var held = Deque<(sequence: CommitSequence, bytes: ByteBuffer)>()
+    private var session: Session?
+    private var context: ChannelHandlerContext?
+    private var mode = Mode.running
+    private var inputClosed = false
+    private var readPending = false
+    private var resumeScheduled = false
+
+    init(driver: EngineDriver, maxJobSize: Int) {
+        self.driver = driver
+        self.parser = CommandParser(maxJobSize: maxJobSize)
+        self.inputLimit = max(1 << 20, maxJobSize + ProtocolLimits.maxLineLength + 2)
+    }
+
+    private var engine: Engine { driver.engine }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let session = engine.openSession()
+        session.delegate = self
+        self.session = session
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closeSession()
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closeSession()
+        context.fireChannelInactive()
+    }
+
+    private func closeSession() {
+        guard let session else { return }
+        self.session = nil
+        mode = .closing
+        held.removeAll()
+        engine.closeSession(session)
+        driver.engineDidChange()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if input.readableBytes == 0 {
+            input = bytes
+        } else {
+            input.writeBuffer(&bytes)
+        }
+        processInput()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let event = event as? ChannelEvent, event == .inputClosed else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        inputClosed = true
+        processInput()
+        flush()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            processInput()
+            flush()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    /// Holds reads back while the connection cannot take more input.
+    func read(context: ChannelHandlerContext) {
+        if canRead(context) {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    private func canRead(_ context: ChannelHandlerContext) -> Bool {
+        mode != .closing && context.channel.isWritable && input.readableBytes < inputLimit
+    }
+
+    private func resumeReading() {
+        guard readPending, let context, canRead(context) else { return }
+        readPending = false
+        context.read()
+    }
+
+    // MARK: Commands
+
+    private func processInput() {
+        guard let session, let context else { return }
+        while mode == .running, context.channel.isWritable, let frame = parser.next(&input) {
+            switch frame {
+            case .error(let error):
+                driver.dispatcher.count(error, session: session)
+                emit(Reply(error), after: 0)
+            case .command(let command):
+                let before = engine.stagedSequence
+                let outcome = driver.dispatcher.execute(command, session: session)
+                let sequence = engine.stagedSequence != before ? engine.stagedSequence : 0
+                switch outcome {
+                case .reply(let reply):
+                    emit(reply, after: sequence)
+                case .wait:
+                    mode = .waitingForJob
+                case .close:
+                    closeAfterReplies()
+                }
+            }
+        }
+        if input.readableBytes == 0 {
+            input.clear()
+        } else if input.readerIndex > 65_536 {
+            input.discardReadBytes()
+        }
+        if inputClosed {
+            if mode == .waitingForJob, let outcome = engine.cancelWait(session) {
+                mode = .running
+                emit(CommandDispatcher.reply(for: outcome), after: 0)
+                processInput()
+                return
+            }
+            if mode == .running { closeAfterReplies() }
+        }
+        driver.engineDidChange()
+        resumeReading()
+    }
+
+    /// Queues a reply; it leaves once `sequence` is durable and every earlier reply has left.
+    private func emit(_ reply: Reply, after sequence: CommitSequence) {
+        if held.isEmpty, sequence <= engine.store.durableSequence {
+            reply.write(to: &output)
+            return
+        }
+        var bytes = ByteBuffer()
+        reply.write(to: &bytes)
+        held.append((sequence, bytes))
+        if held.count == 1 { awaitDurable(sequence) }
+    }
+
+    private func awaitDurable(_ sequence: CommitSequence) {
+        engine.store.whenDurable(sequence) { [weak self] in
+            self?.releaseHeld()
+        }
+    }
+
+    private func releaseHeld() {
+        let durable = engine.store.durableSequence
+        while let first = held.first, first.sequence <= durable {
+            var bytes = held.removeFirst().bytes
+            output.writeBuffer(&bytes)
+        }
+        if let next = held.first { awaitDurable(next.sequence) }
+        flush()
+        if mode == .closing, held.isEmpty { closeAfterReplies() }
+    }
+
+    private func flush() {
+        guard let context, output.readableBytes > 0 else { return }
+        context.writeAndFlush(wrapOutboundOut(output), promise: nil)
+        output = context.channel.allocator.buffer(capacity: 0)
+    }
+
+    /// Closes the connection once every reply already owed has been written.
+    private func closeAfterReplies() {
+        mode = .closing
+        guard held.isEmpty, let context else { return }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(output), promise: promise)
+        output = ByteBuffer()
+        let channel = context.channel
+        promise.futureResult.whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    // MARK: SessionDelegate
+
+    func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome) {
+        guard mode == .waitingForJob else { return }
+        mode = .running
+        emit(CommandDispatcher.reply(for: outcome), after: 0)
+        flush()
+        scheduleResume()
+    }
+
+    /// Continues with buffered commands on a later turn of the loop, never
+    /// inside the engine operation that woke this session.
+    private func scheduleResume() {
+        guard !resumeScheduled, let context else { return }
+        resumeScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = loopBound.value
+            handler.resumeScheduled = false
+            handler.processInput()
+            handler.flush()
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import NIOCore
+import SpoolCore
+
+/// Runs the engine on its event loop: owns the dispatcher and keeps exactly
+/// one scheduled task armed for the engine's next timer deadline, so that
+/// delays, TTRs, pauses and reserve timeouts fire on time without polling.
+final class EngineDriver {
+    let engine: Engine
+    let dispatcher: CommandDispatcher
+    let eventLoop: EventLoop
+    private var timer: Scheduled<Void>?
+    private var armedDeadline: Int64 = .max
+
+    init(engine: Engine, configuration: ServerConfiguration, eventLoop: EventLoop) {
+        self.engine = engine
+        self.dispatcher = CommandDispatcher(engine: engine, configuration: configuration)
+        self.eventLoop = eventLoop
+    }
+
+    /// Re-arms the timer if the engine's next deadline moved earlier. Called
+    /// after every batch of commands; a deadline that moved later is left
+    /// armed, and firing early is harmless.
+    func engineDidChange() {
+        guard let next = engine.nextDeadline, next < armedDeadline else { return }
+        timer?.cancel()
+        armedDeadline = next
+        let deadline = NIODeadline.uptimeNanoseconds(UInt64(max(next, 0)))
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        timer = eventLoop.scheduleTask(deadline: deadline) {
+            loopBound.value.fire()
+        }
+    }
+
+    private func fire() {
+        timer = nil
+        armedDeadline = .max
+        engine.processTimers()
+        engineDidChange()
+    }
+
+    /// Stops the timer, at shutdown.
+    func stop() {
+        timer?.cancel()
+        timer = nil
+        armedDeadline = .max
+    }
+}
