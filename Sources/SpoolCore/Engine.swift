@@ -348,7 +348,8 @@ public final class Engine {
 
     /// When ``processTimers()`` next has work, in the clock's monotonic time.
     public var nextDeadline: Int64? {
-        [timers.first?.deadline, pauses.first?.unpauseAt, wakeups.first?.wakeAt].compactMap { $0 }.min()
+        let next = min(timers.first?.deadline ?? .max, pauses.first?.unpauseAt ?? .max, wakeups.first?.wakeAt ?? .max)
+        return next == .max ? nil : next
     }
 
     /// Fires every timer that is due, in time order: delayed jobs become

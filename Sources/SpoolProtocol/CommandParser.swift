@@ -1,5 +1,9 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An incremental parser for the client side of the beanstalkd protocol.
 ///
 /// Feed it the bytes received so far; it consumes what it can and returns one
@@ -110,13 +114,14 @@ public struct CommandParser: Sendable {
         let window = min(buffer.readableBytes, ProtocolLimits.maxLineLength)
         let full = buffer.readableBytes >= ProtocolLimits.maxLineLength
         guard window >= 2 else { return full ? .overflow : .needMore }
-        let view = buffer.readableBytesView
-        let start = view.startIndex
-        guard let cr = view[start..<(start + window - 1)].firstIndex(of: 0x0D) else {
+        return buffer.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress, let match = memchr(base, 0x0D, window - 1) else {
+                return full ? .overflow : .needMore
+            }
+            let cr = base.distance(to: UnsafeRawPointer(match))
+            if bytes[cr + 1] == 0x0A { return .line(length: cr + 2) }
             return full ? .overflow : .needMore
         }
-        if view[cr + 1] == 0x0A { return .line(length: cr - start + 2) }
-        return full ? .overflow : .needMore
     }
 
     private enum LineOutcome {
@@ -130,7 +135,7 @@ public struct CommandParser: Sendable {
     /// Parses one command line (without its CR LF) as beanstalkd's `dispatch_cmd` does.
     private func parseLine(_ line: UnsafeRawBufferPointer) -> LineOutcome {
         if line.contains(0) { return Self.bad }
-        for entry in Self.table where line.starts(with: entry.prefix) {
+        for entry in Self.table where entry.isPrefix(of: line) {
             return entry.parse(self, line, entry.prefix.count)
         }
         return .frame(.error(.unknownCommand))
@@ -142,6 +147,11 @@ public struct CommandParser: Sendable {
         init(_ prefix: String, _ parse: @escaping @Sendable (CommandParser, UnsafeRawBufferPointer, Int) -> LineOutcome) {
             self.prefix = Array(prefix.utf8)
             self.parse = parse
+        }
+
+        func isPrefix(of line: UnsafeRawBufferPointer) -> Bool {
+            guard line.count >= prefix.count, let base = line.baseAddress else { return false }
+            return prefix.withUnsafeBytes { memcmp(base, $0.baseAddress!, prefix.count) == 0 }
         }
     }
 

@@ -58,34 +58,66 @@ public enum Reply: Sendable, Equatable {
     public func write(to buffer: inout ByteBuffer) {
         switch self {
         case .inserted(let id):
-            buffer.writeLine("INSERTED \(id)")
+            buffer.writeStaticString("INSERTED ")
+            buffer.writeDecimal(id)
+            buffer.writeStaticString("\r\n")
         case .buriedOnPut(let id):
-            buffer.writeLine("BURIED \(id)")
+            buffer.writeStaticString("BURIED ")
+            buffer.writeDecimal(id)
+            buffer.writeStaticString("\r\n")
         case .using(let tube):
-            buffer.writeLine("USING \(tube)")
+            buffer.writeStaticString("USING ")
+            buffer.writeString(tube)
+            buffer.writeStaticString("\r\n")
         case .reserved(let id, let body):
-            buffer.writeLine("RESERVED \(id) \(body.readableBytes)")
-            buffer.writeChunk(body)
+            buffer.writeStaticString("RESERVED ")
+            buffer.writeJobHeader(id, body)
         case .found(let id, let body):
-            buffer.writeLine("FOUND \(id) \(body.readableBytes)")
-            buffer.writeChunk(body)
+            buffer.writeStaticString("FOUND ")
+            buffer.writeJobHeader(id, body)
         case .ok(let document):
-            buffer.writeLine("OK \(document.readableBytes)")
+            buffer.writeStaticString("OK ")
+            buffer.writeDecimal(UInt64(document.readableBytes))
+            buffer.writeStaticString("\r\n")
             buffer.writeChunk(document)
         case .watching(let count):
-            buffer.writeLine("WATCHING \(count)")
+            buffer.writeStaticString("WATCHING ")
+            buffer.writeDecimal(UInt64(count))
+            buffer.writeStaticString("\r\n")
         case .kicked(let count):
-            buffer.writeLine("KICKED \(count)")
+            buffer.writeStaticString("KICKED ")
+            buffer.writeDecimal(UInt64(count))
+            buffer.writeStaticString("\r\n")
         case .word(let word):
-            buffer.writeLine(word.rawValue)
+            buffer.writeString(word.rawValue)
+            buffer.writeStaticString("\r\n")
         }
     }
 }
 
 extension ByteBuffer {
-    fileprivate mutating func writeLine(_ line: String) {
-        writeString(line)
+    /// Writes `value` in decimal without building a String.
+    fileprivate mutating func writeDecimal(_ value: UInt64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var rest = value
+            repeat {
+                count += 1
+                scratch[scratch.count - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            writeBytes(UnsafeRawBufferPointer(rebasing: scratch[(scratch.count - count)...]))
+        }
+    }
+
+    /// Writes `<id> <bytes>\r\n<body>\r\n`.
+    fileprivate mutating func writeJobHeader(_ id: UInt64, _ body: ByteBuffer) {
+        writeDecimal(id)
+        writeStaticString(" ")
+        writeDecimal(UInt64(body.readableBytes))
         writeStaticString("\r\n")
+        writeChunk(body)
     }
 
     fileprivate mutating func writeChunk(_ chunk: ByteBuffer) {

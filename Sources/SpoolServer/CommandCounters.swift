@@ -3,31 +3,61 @@ import SpoolProtocol
 /// Cumulative counts of the commands received, for `stats`.
 struct CommandCounters {
     /// The counted commands, in the order `stats` lists them (beanstalkd's, then ours).
-    enum Kind: String, CaseIterable {
-        case put = "cmd-put"
-        case peek = "cmd-peek"
-        case peekReady = "cmd-peek-ready"
-        case peekDelayed = "cmd-peek-delayed"
-        case peekBuried = "cmd-peek-buried"
-        case reserve = "cmd-reserve"
-        case reserveWithTimeout = "cmd-reserve-with-timeout"
-        case delete = "cmd-delete"
-        case release = "cmd-release"
-        case use = "cmd-use"
-        case watch = "cmd-watch"
-        case ignore = "cmd-ignore"
-        case bury = "cmd-bury"
-        case kick = "cmd-kick"
-        case touch = "cmd-touch"
-        case stats = "cmd-stats"
-        case statsJob = "cmd-stats-job"
-        case statsTube = "cmd-stats-tube"
-        case listTubes = "cmd-list-tubes"
-        case listTubeUsed = "cmd-list-tube-used"
-        case listTubesWatched = "cmd-list-tubes-watched"
-        case pauseTube = "cmd-pause-tube"
-        case reserveJob = "cmd-reserve-job"
-        case kickJob = "cmd-kick-job"
+    enum Kind: Int, CaseIterable {
+        case put
+        case peek
+        case peekReady
+        case peekDelayed
+        case peekBuried
+        case reserve
+        case reserveWithTimeout
+        case delete
+        case release
+        case use
+        case watch
+        case ignore
+        case bury
+        case kick
+        case touch
+        case stats
+        case statsJob
+        case statsTube
+        case listTubes
+        case listTubeUsed
+        case listTubesWatched
+        case pauseTube
+        case reserveJob
+        case kickJob
+
+        /// The key `stats` prints for this counter.
+        var key: String { Self.keys[rawValue] }
+
+        private static let keys = [
+            "cmd-put",
+            "cmd-peek",
+            "cmd-peek-ready",
+            "cmd-peek-delayed",
+            "cmd-peek-buried",
+            "cmd-reserve",
+            "cmd-reserve-with-timeout",
+            "cmd-delete",
+            "cmd-release",
+            "cmd-use",
+            "cmd-watch",
+            "cmd-ignore",
+            "cmd-bury",
+            "cmd-kick",
+            "cmd-touch",
+            "cmd-stats",
+            "cmd-stats-job",
+            "cmd-stats-tube",
+            "cmd-list-tubes",
+            "cmd-list-tube-used",
+            "cmd-list-tubes-watched",
+            "cmd-pause-tube",
+            "cmd-reserve-job",
+            "cmd-kick-job",
+        ]
 
         init?(_ command: Command) {
             switch command {
@@ -60,13 +90,13 @@ struct CommandCounters {
         }
     }
 
-    private var values: [Kind: UInt64] = [:]
+    private var values = [UInt64](repeating: 0, count: Kind.allCases.count)
 
     mutating func count(_ kind: Kind) {
-        values[kind, default: 0] += 1
+        values[kind.rawValue] += 1
     }
 
     subscript(kind: Kind) -> UInt64 {
-        values[kind, default: 0]
+        values[kind.rawValue]
     }
 }

@@ -131,7 +131,7 @@ final class CommandDispatcher {
         document.add("current-jobs-delayed", stats.delayed)
         document.add("current-jobs-buried", stats.buried)
         for kind in CommandCounters.Kind.allCases where kind != .reserveJob && kind != .kickJob {
-            document.add(kind.rawValue, counters[kind])
+            document.add(kind.key, counters[kind])
         }
         document.add("job-timeouts", stats.jobTimeouts)
         document.add("total-jobs", stats.totalJobs)
@@ -157,8 +157,8 @@ final class CommandDispatcher {
         document.add("hostname", identity.hostname)
         document.add("os", identity.os)
         document.add("platform", identity.platform)
-        document.add(CommandCounters.Kind.reserveJob.rawValue, counters[.reserveJob])
-        document.add(CommandCounters.Kind.kickJob.rawValue, counters[.kickJob])
+        document.add(CommandCounters.Kind.reserveJob.key, counters[.reserveJob])
+        document.add(CommandCounters.Kind.kickJob.key, counters[.kickJob])
         return document
     }
 

@@ -228,7 +228,10 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     /// Continues with buffered commands on a later turn of the loop, never
     /// inside the engine operation that woke this session.
     private func scheduleResume() {
-        guard !resumeScheduled, let context else { return }
+        guard !resumeScheduled, input.readableBytes > 0 || inputClosed, let context else {
+            resumeReading()
+            return
+        }
         resumeScheduled = true
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.eventLoop.execute {

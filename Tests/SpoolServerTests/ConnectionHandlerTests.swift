@@ -1,0 +1,128 @@
+import NIOCore
+import NIOEmbedded
+import SpoolCore
+import XCTest
+
+@testable import SpoolServer
+
+/// A store whose commits happen only when the test says so.
+private final class ManualCommitStore: JobStore {
+    private(set) var staged: CommitSequence = 0
+    private(set) var durableSequence: CommitSequence = 0
+    private var waiting: [(CommitSequence, () -> Void)] = []
+
+    func stage(_ record: StoreRecord) -> CommitSequence {
+        staged += 1
+        return staged
+    }
+
+    func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void) {
+        if sequence <= durableSequence { return action() }
+        waiting.append((sequence, action))
+    }
+
+    /// Makes everything staged so far durable and runs the callbacks due.
+    func commit() {
+        durableSequence = staged
+        let due = waiting.filter { $0.0 <= durableSequence }
+        waiting.removeAll { $0.0 <= durableSequence }
+        due.forEach { $0.1() }
+    }
+}
+
+final class ConnectionHandlerTests: XCTestCase {
+    private var loop: EmbeddedEventLoop!
+    private var store: ManualCommitStore!
+    private var driver: EngineDriver!
+
+    override func setUp() {
+        loop = EmbeddedEventLoop()
+        store = ManualCommitStore()
+        driver = EngineDriver(
+            engine: Engine(clock: ManualClock(), store: store),
+            configuration: ServerConfiguration(listeners: []), eventLoop: loop)
+    }
+
+    private func connect() throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel(handler: ConnectionHandler(driver: driver, maxJobSize: 100), loop: loop)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return channel
+    }
+
+    private func send(_ channel: EmbeddedChannel, _ text: String) throws {
+        try channel.writeInbound(ByteBuffer(string: text))
+        loop.run()
+    }
+
+    /// Everything the channel has written so far.
+    private func received(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
+        return text
+    }
+
+    func testAcknowledgementWaitsForTheCommit() throws {
+        let channel = try connect()
+        try send(channel, "put 0 0 5 2\r\nhi\r\n")
+        XCTAssertEqual(try received(channel), "", "INSERTED must not leave before the record is durable")
+        store.commit()
+        XCTAssertEqual(try received(channel), "INSERTED 1\r\n")
+    }
+
+    func testLaterRepliesQueueBehindAHeldOne() throws {
+        let channel = try connect()
+        try send(channel, "put 0 0 5 1\r\na\r\nlist-tube-used\r\nput 0 0 5 1\r\nb\r\n")
+        XCTAssertEqual(try received(channel), "")
+        store.commit()
+        XCTAssertEqual(try received(channel), "INSERTED 1\r\nUSING default\r\nINSERTED 2\r\n")
+        try send(channel, "list-tube-used\r\n")
+        XCTAssertEqual(try received(channel), "USING default\r\n", "read-only replies need no commit")
+    }
+
+    func testWaitingReserveIsServedByAnotherConnectionsPut() throws {
+        let worker = try connect()
+        let producer = try connect()
+        try send(worker, "reserve\r\nlist-tube-used\r\n")
+        XCTAssertEqual(try received(worker), "")
+        try send(producer, "put 0 0 5 3\r\nabc\r\n")
+        XCTAssertEqual(try received(worker), "RESERVED 1 3\r\nabc\r\nUSING default\r\n",
+                       "the reply comes at once and the buffered command runs after it")
+        store.commit()
+        XCTAssertEqual(try received(producer), "INSERTED 1\r\n")
+    }
+
+    func testHalfCloseAnswersAWaitingReserveAndCloses() throws {
+        let channel = try connect()
+        try send(channel, "reserve-with-timeout 100\r\n")
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        loop.run()
+        XCTAssertEqual(try received(channel), "TIMED_OUT\r\n")
+        XCTAssertFalse(channel.isActive)
+    }
+
+    func testQuitClosesAfterEarlierReplies() throws {
+        let channel = try connect()
+        try send(channel, "use a\r\nquit\r\nuse b\r\n")
+        XCTAssertEqual(try received(channel), "USING a\r\n")
+        XCTAssertFalse(channel.isActive)
+    }
+
+    func testProtocolErrorsKeepTheConnectionUsable() throws {
+        let channel = try connect()
+        try send(channel, "put 0 0 5 101\r\n" + String(repeating: "x", count: 101) + "\r\nbogus\r\nput 0 0 5 1\r\nabc\r\nlist-tube-used\r\n")
+        XCTAssertEqual(try received(channel), "JOB_TOO_BIG\r\nUNKNOWN_COMMAND\r\nEXPECTED_CRLF\r\nUNKNOWN_COMMAND\r\nUSING default\r\n",
+                       "after EXPECTED_CRLF the rest of the bad body (an empty line here) is read as a command")
+        XCTAssertTrue(channel.isActive)
+    }
+
+    func testDisconnectReleasesTheReservation() throws {
+        let first = try connect()
+        try send(first, "put 0 0 60 1\r\nx\r\nreserve\r\n")
+        store.commit()
+        XCTAssertEqual(try received(first), "INSERTED 1\r\nRESERVED 1 1\r\nx\r\n")
+        _ = try first.finish()
+        let second = try connect()
+        try send(second, "reserve-with-timeout 0\r\n")
+        XCTAssertEqual(try received(second), "RESERVED 1 1\r\nx\r\n")
+    }
+}
