@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+/// spoold's command line, run as a real process.
+final class CommandLineTests: XCTestCase {
+    private func spoold(_ arguments: [String]) throws -> CommandResult {
+        try runCommand(TestEnvironment.spoold.path, arguments, timeout: 30)
+    }
+
+    func testHelpDocumentsEveryFlag() throws {
+        let result = try spoold(["--help"])
+        XCTAssertEqual(result.status, 0)
+        for flag in ["--listen", "-l", "-p", "-z", "-b", "-f", "-F", "-V", "-v", "SIGUSR1", "SIGTERM"] {
+            XCTAssertTrue(result.output.contains(flag), "--help lacks \(flag):\n\(result.output)")
+        }
+        XCTAssertEqual(try spoold(["-h"]).output, result.output)
+    }
+
+    func testVersion() throws {
+        let result = try spoold(["-v"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.output.hasPrefix("spoold "), result.output)
+    }
+
+    func testStoreFlagsAreRefusedUntilTheStoreExists() throws {
+        for arguments in [["-b", "/tmp/x"], ["-f", "50"], ["-F"]] {
+            let result = try spoold(arguments)
+            XCTAssertNotEqual(result.status, 0, "\(arguments)")
+            XCTAssertTrue(result.output.contains("durable store"), result.output)
+        }
+    }
+
+    func testBadArgumentsAreRejectedClearly() throws {
+        let listen = try spoold(["--listen", "udp:1.2.3.4:5"])
+        XCTAssertNotEqual(listen.status, 0)
+        XCTAssertTrue(listen.output.contains("bad --listen address"), listen.output)
+        let size = try spoold(["-z", "0"])
+        XCTAssertNotEqual(size.status, 0)
+        XCTAssertTrue(size.output.contains("-z"), size.output)
+    }
+
+    func testBeanstalkdStyleAndUnixListeners() throws {
+        let directory = try TestEnvironment.temporaryDirectory()
+        let path = directory.appendingPathComponent("spool.sock").path
+        let port = try TestEnvironment.freePort()
+        let process = Process()
+        process.executableURL = TestEnvironment.spoold
+        process.arguments = ["-l", "127.0.0.1", "-p", "\(port)", "--listen", "unix:\(path)"]
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        var client: RawClient?
+        while client == nil, Date() < deadline {
+            client = try? RawClient(port: port)
+            if client == nil { usleep(10_000) }
+        }
+        let tcp = try XCTUnwrap(client)
+        tcp.send("use over-tcp\r\n")
+        XCTAssertEqual(tcp.readLine(), "USING over-tcp\r\n")
+        let unix = try runCommand("/usr/bin/env", ["python3", "-c", """
+            import socket; s = socket.socket(socket.AF_UNIX); s.connect('\(path)')
+            s.sendall(b'list-tube-used\\r\\n'); print(s.recv(100).decode(), end='')
+            """])
+        XCTAssertEqual(unix.output, "USING default\r\n")
+    }
+}

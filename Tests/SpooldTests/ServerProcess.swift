@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+
+/// A queue server (spoold or beanstalkd) running as a real child process.
+final class ServerProcess {
+    let process = Process()
+    /// The TCP port it listens on.
+    let port: Int
+    private let collector: OutputCollector
+
+    /// The address in the form the client suites take.
+    var address: String { "tcp:127.0.0.1:\(port)" }
+
+    private init(executable: URL, arguments: [String], port: Int) throws {
+        self.port = port
+        process.executableURL = executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        collector = OutputCollector(pipe)
+        try process.run()
+        try waitUntilListening()
+    }
+
+    /// Starts spoold on a free loopback port, plus any extra arguments.
+    static func spoold(_ extra: [String] = []) throws -> ServerProcess {
+        let port = try TestEnvironment.freePort()
+        return try ServerProcess(executable: TestEnvironment.spoold,
+                                 arguments: ["--listen", "tcp:127.0.0.1:\(port)"] + extra, port: port)
+    }
+
+    /// Starts Debian's beanstalkd on a free loopback port.
+    static func beanstalkd(_ extra: [String] = []) throws -> ServerProcess {
+        let port = try TestEnvironment.freePort()
+        return try ServerProcess(executable: URL(fileURLWithPath: "/usr/bin/beanstalkd"),
+                                 arguments: ["-l", "127.0.0.1", "-p", "\(port)"] + extra, port: port)
+    }
+
+    /// Polls until a connection succeeds; fails after 10 s or if the process exits.
+    private func waitUntilListening() throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            guard process.isRunning else {
+                throw ServerError.exited(process.terminationStatus, collector.text)
+            }
+            if let client = try? RawClient(port: port) {
+                client.close()
+                return
+            }
+            usleep(10_000)
+        }
+        throw ServerError.notListening
+    }
+
+    /// Sends a signal.
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// Sends SIGTERM and waits (at most 10 s) for the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { signal(SIGTERM) }
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            signal(SIGKILL)
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    /// The process's resident memory in KiB, from /proc.
+    var residentKiB: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+    }
+
+    /// What the process printed so far (complete once it has exited).
+    var output: String { collector.text }
+
+    deinit {
+        stop()
+    }
+
+    enum ServerError: Error {
+        case exited(Int32, String)
+        case notListening
+    }
+}

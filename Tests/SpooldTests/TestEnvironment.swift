@@ -1,0 +1,111 @@
+import Foundation
+import XCTest
+
+/// Where the tests find the package, the built binaries and the test tools.
+enum TestEnvironment {
+    /// The package's root directory.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The directory holding the products of this build (spoold among them).
+    static var productsDirectory: URL {
+        Bundle.main.bundleURL
+    }
+
+    /// The spoold binary built with the tests.
+    static var spoold: URL { productsDirectory.appendingPathComponent("spoold") }
+
+    /// The Python interpreter of the test venv (`SPOOL_TEST_PYTHON`, or `.venv/bin/python` made by `scripts/test`).
+    static var python: String {
+        ProcessInfo.processInfo.environment["SPOOL_TEST_PYTHON"]
+            ?? packageRoot.appendingPathComponent(".venv/bin/python").path
+    }
+
+    /// The directory of the third-party client suites.
+    static var clients: URL { packageRoot.appendingPathComponent("Tests/Clients") }
+
+    /// A fresh private directory for one test.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("spool-test-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A TCP port on 127.0.0.1 that is free right now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// The result of running a command to completion.
+struct CommandResult {
+    let status: Int32
+    let output: String
+}
+
+/// Runs a program with arguments and extra environment, bounded in time; its
+/// stdout and stderr are captured together.
+func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                timeout: TimeInterval = 300) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    let collected = OutputCollector(pipe)
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning, Date() < deadline { usleep(20_000) }
+    if process.isRunning {
+        process.terminate()
+        process.waitUntilExit()
+        return CommandResult(status: -1, output: collected.text + "\n[timed out after \(timeout) s]")
+    }
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, output: collected.text)
+}
+
+/// Reads a pipe to the end on a background thread.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.lock()
+                data.append(chunk)
+                lock.unlock()
+            }
+            done.signal()
+        }
+    }
+
+    /// Everything read, once the writer closed the pipe.
+    var text: String {
+        done.wait()
+        done.signal()
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
