@@ -4,6 +4,10 @@ import NIOCore
 import NIOPosix
 import SpoolCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// spoold's data plane: the engine on one event loop, serving the beanstalkd
 /// protocol on every configured socket.
 ///
@@ -80,7 +84,7 @@ public final class SpoolServer: Sendable {
         }
     }
 
-    /// Stops listening and closes every connection.
+    /// Stops listening, removes the Unix socket files it created and stops the timers.
     public func shutdown() async {
         let listeners = channels.withLockedValue { channels in
             defer { channels.removeAll() }
@@ -88,6 +92,9 @@ public final class SpoolServer: Sendable {
         }
         for channel in listeners {
             try? await channel.close()
+        }
+        for case .unix(let path) in configuration.listeners {
+            unlink(path)
         }
         let driver = self.driver
         try? await eventLoop.submit { driver.value.stop() }.get()

@@ -48,8 +48,10 @@ final class CommandLineTests: XCTestCase {
         process.arguments = ["-l", "127.0.0.1", "-p", "\(port)", "--listen", "unix:\(path)"]
         try process.run()
         defer {
-            process.terminate()
-            process.waitUntilExit()
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
         }
         let deadline = Date().addingTimeInterval(10)
         var client: RawClient?
@@ -65,5 +67,9 @@ final class CommandLineTests: XCTestCase {
             s.sendall(b'list-tube-used\\r\\n'); print(s.recv(100).decode(), end='')
             """])
         XCTAssertEqual(unix.output, "USING default\r\n")
+        process.terminate()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path), "the socket file is removed at exit")
     }
 }
