@@ -162,7 +162,7 @@ public final class Engine {
         if isDeadlineSoon(session, now: now), !session.watched.contains(where: { !$0.ready.isEmpty }) {
             return .deadlineSoon
         }
-        if let job = bestReadyJob(for: session) {
+        if let job = bestReadyJob(for: session, now: now) {
             leaveState(job)
             return .reserved(reserve(job, for: session))
         }
@@ -331,10 +331,11 @@ public final class Engine {
         return true
     }
 
-    /// Pauses a tube for `seconds` (at least one); false when the tube does not exist.
+    /// Pauses a tube for `seconds`; false when the tube does not exist. As in
+    /// beanstalkd, 0 pauses for one nanosecond, which ends any current pause.
     public func pauseTube(_ name: String, seconds: UInt32) -> Bool {
         guard let tube = tubesByName[name] else { return false }
-        let duration = Int64(max(seconds, 1)) * nanosecondsPerSecond
+        let duration = max(Int64(seconds) * nanosecondsPerSecond, 1)
         if pauses.contains(tube) { pauses.remove(tube) }
         tube.pauseDuration = duration
         tube.unpauseAt = clock.now + duration
@@ -406,8 +407,8 @@ public final class Engine {
             reserved: tube.reservedCount, delayed: tube.delayed.count, buried: tube.buried.count,
             totalJobs: tube.totalJobs, using: tube.usingCount, watching: tube.watchingCount,
             waiting: tube.waitingCount, deletes: tube.deleteCount, pauses: tube.pauseCount,
-            pauseSeconds: tube.pauseDuration / nanosecondsPerSecond,
-            pauseTimeLeft: tube.isPaused ? (tube.unpauseAt - now) / nanosecondsPerSecond : 0)
+            pauseSeconds: tube.isPaused(at: now) ? tube.pauseDuration / nanosecondsPerSecond : 0,
+            pauseTimeLeft: tube.isPaused(at: now) ? (tube.unpauseAt - now) / nanosecondsPerSecond : 0)
     }
 
     /// Statistics of a job, or nil when it does not exist.
@@ -443,9 +444,9 @@ public final class Engine {
     }
 
     /// The best ready job among the session's watched, unpaused tubes.
-    private func bestReadyJob(for session: Session) -> Job? {
+    private func bestReadyJob(for session: Session, now: Int64) -> Job? {
         var best: Job?
-        for tube in session.watched where !tube.isPaused {
+        for tube in session.watched where !tube.isPaused(at: now) {
             if let candidate = tube.ready.first, best.map({ ReadyOrder.precedes(candidate, $0) }) ?? true {
                 best = candidate
             }
@@ -493,7 +494,7 @@ public final class Engine {
     /// Hands the tube's ready jobs to its waiting sessions, best job to the
     /// longest-waiting session, while both last and the tube is not paused.
     private func serveWaiters(_ tube: Tube) {
-        while !tube.isPaused, let job = tube.ready.first, tube.waitingCount > 0, let session = tube.takeWaiter() {
+        while !tube.isPaused(at: clock.now), let job = tube.ready.first, tube.waitingCount > 0, let session = tube.takeWaiter() {
             stopWaiting(session)
             leaveState(job)
             let reserved = reserve(job, for: session)

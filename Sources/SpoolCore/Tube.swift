@@ -35,7 +35,9 @@ final class Tube {
         self.name = name
     }
 
-    var isPaused: Bool { pauseDuration > 0 }
+    /// Whether the tube is paused at `now`. As in beanstalkd, an expired pause
+    /// counts as over even before its timer has fired.
+    func isPaused(at now: Int64) -> Bool { pauseDuration > 0 && unpauseAt > now }
 
     /// Whether nothing refers to the tube any more, so it can be forgotten.
     var isUnreferenced: Bool { usingCount == 0 && watchingCount == 0 && jobCount == 0 }

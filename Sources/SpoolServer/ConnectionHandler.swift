@@ -36,6 +36,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     private var inputClosed = false
     private var readPending = false
     private var resumeScheduled = false
+    private var processing = false
 
     init(driver: EngineDriver, maxJobSize: Int) {
         self.driver = driver
@@ -95,11 +96,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         flush()
     }
 
+    /// NIO may report writability from inside a write, so processing resumes on a later turn.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            processInput()
-            flush()
-        }
+        if context.channel.isWritable { scheduleResume() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -129,7 +128,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     // MARK: Commands
 
     private func processInput() {
-        guard let session, let context else { return }
+        guard !processing, let session, let context else { return }
+        processing = true
+        defer { processing = false }
         while mode == .running, context.channel.isWritable, let frame = parser.next(&input) {
             switch frame {
             case .error(let error):
@@ -158,7 +159,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
             if mode == .waitingForJob, let outcome = engine.cancelWait(session) {
                 mode = .running
                 emit(CommandDispatcher.reply(for: outcome), after: 0)
-                processInput()
+                scheduleResume()
                 return
             }
             if mode == .running { closeAfterReplies() }
@@ -196,10 +197,13 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         if mode == .closing, held.isEmpty { closeAfterReplies() }
     }
 
+    /// Writes the pending output. The buffer is taken before writing because a
+    /// write can re-enter this handler (writability events fire inside it).
     private func flush() {
         guard let context, output.readableBytes > 0 else { return }
-        context.writeAndFlush(wrapOutboundOut(output), promise: nil)
+        let pending = output
         output = context.channel.allocator.buffer(capacity: 0)
+        context.writeAndFlush(wrapOutboundOut(pending), promise: nil)
     }
 
     /// Closes the connection once every reply already owed has been written.
@@ -207,8 +211,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         mode = .closing
         guard held.isEmpty, let context else { return }
         let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(output), promise: promise)
+        let pending = output
         output = ByteBuffer()
+        context.writeAndFlush(wrapOutboundOut(pending), promise: promise)
         let channel = context.channel
         promise.futureResult.whenComplete { _ in
             channel.close(promise: nil)

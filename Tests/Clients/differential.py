@@ -125,7 +125,7 @@ class Conn:
         self.buf = b""
         self.alive = True
 
-    def _fill(self):
+    def fill(self):
         """Append whatever the server sends next to the buffer."""
         data = self.sock.recv(65536)
         if not data:
@@ -135,14 +135,14 @@ class Conn:
     def _take(self, size):
         """Remove and return exactly `size` bytes from the stream."""
         while len(self.buf) < size:
-            self._fill()
+            self.fill()
         data, self.buf = self.buf[:size], self.buf[size:]
         return data
 
     def _take_line(self):
         """Remove and return one CRLF-terminated line from the stream."""
         while CRLF not in self.buf:
-            self._fill()
+            self.fill()
         end = self.buf.index(CRLF) + 2
         return self._take(end)
 
@@ -169,11 +169,14 @@ class Conn:
 
     def send(self, data, replies=1, bytewise=False):
         """Send raw bytes, read `replies` replies, record both and return the replies."""
+        if not self.alive:
+            self.session.record(self.label, data, ["<connection already gone>"])
+            return []
         try:
             if bytewise:
                 for i in range(len(data)):
                     self.sock.sendall(data[i:i + 1])
-            else:
+            elif data:
                 self.sock.sendall(data)
         except OSError as exc:
             self.alive = False
@@ -210,9 +213,12 @@ class Conn:
 
     def expect_silence(self, window=SILENCE_WINDOW):
         """Record whatever arrives within `window` seconds (normally nothing)."""
+        if not self.alive:
+            self.session.record(self.label, b"", ["<connection already gone>"])
+            return
         self.sock.settimeout(window)
         try:
-            self._fill()
+            self.fill()
             seen = f"<unexpected bytes {self.buf!r}>"
             self.buf = b""
         except socket.timeout:
@@ -320,9 +326,9 @@ class Session:
         for conn in live:
             if conn.sock in readable:
                 try:
-                    conn.buf += conn.sock.recv(65536)
-                except OSError:
-                    pass
+                    conn.fill()
+                except (EOFError, OSError):
+                    self.record(conn.label, b"", ["<connection closed by the server>"])
             if conn.buf:
                 self.record(conn.label, b"", [f"<unexpected bytes {describe_bytes(conn.buf)}>"])
         for conn in self.conns:
@@ -505,7 +511,7 @@ LINE_CASES = {
     ],
     "line-lengths": [
         "x" * 222,
-        ("put " + " " * 208 + "0 0 60 3\r\nabc\r\n", 1),
+        ("put " + " " * 210 + "0 0 60 3\r\nabc\r\n", 1),
         ("x" * 224 + "\r\n", 1),
         ("x" * 298 + "\r\nlist-tube-used\r\n", 2),
         ("use " + "a" * 250 + "\r\n", 1),
@@ -605,6 +611,7 @@ def reserve_waits_for_put(s):
 
 @conversation
 def reserve_negative_timeout_waits(s):
+    """beanstalkd reads the timeout with strtol: -1 means wait forever."""
     waiter = s.worker()
     waiter.send(b"reserve-with-timeout -1\r\n", replies=0)
     producer = s.connect()
@@ -615,6 +622,7 @@ def reserve_negative_timeout_waits(s):
 
 @conversation
 def reserve_half_closed(s):
+    """A waiting reserve on a half-closed connection ends with TIMED_OUT."""
     c = s.worker()
     c.send(b"reserve-with-timeout 3\r\n", replies=0)
     c.half_close()
@@ -674,9 +682,9 @@ def release_and_release_delay(s):
 def bury_and_kick(s):
     c = s.worker()
     jobs = [c.put(f"job{i}", pri=10) for i in range(3)]
-    for job in jobs:
+    for i, job in enumerate(jobs):
         c.reserve()
-        c.call(b"bury %d %d" % (job, 20 + job % 2))
+        c.call(b"bury %d %d" % (job, 20 + i))
     c.call("peek-buried")
     c.call(f"stats-tube {s.tube()}")
     c.call(b"stats-job %d" % jobs[0])
@@ -715,11 +723,10 @@ def kick_job_states(s):
     c = s.worker()
     ready = c.put("ready")
     delayed = c.put("delayed", delay=100)
-    buried = c.put("buried", pri=1)
-    reserved = c.put("reserved", pri=2)
-    c.reserve()
+    buried = c.put("buried")
+    reserved = c.put("reserved")
+    c.call(b"reserve-job %d" % buried)
     c.call(b"bury %d 3" % buried)
-    c.reserve()
     c.call(b"reserve-job %d" % reserved)
     c.call(b"kick-job %d" % ready)
     c.call(b"kick-job %d" % reserved)
@@ -754,7 +761,7 @@ def peek_buried_fifo(s):
     jobs = [c.put(f"b{i}", pri=100 - i) for i in range(3)]
     for job in reversed(jobs):
         c.call(b"reserve-job %d" % job)
-        c.call(b"bury %d %d" % (job, job % 7))
+        c.call(b"bury %d 7" % job)
     for job in jobs:
         c.call("peek-buried")
         c.call(b"kick-job %d" % job)
@@ -824,6 +831,7 @@ def quit_pipelined(s):
 
 @conversation
 def deadline_soon_ttr1(s):
+    """With ttr 1 the job is inside the 1 s safety margin at once."""
     c = s.worker()
     job = c.put("hurry", ttr=1)
     c.reserve()
@@ -836,6 +844,7 @@ def deadline_soon_ttr1(s):
 
 @conversation
 def deadline_soon_while_waiting(s):
+    """With ttr 2 a waiting reserve gets DEADLINE_SOON after about a second."""
     c = s.worker()
     job = c.put("ttr2", ttr=2)
     c.reserve()
@@ -847,6 +856,7 @@ def deadline_soon_while_waiting(s):
 
 @conversation
 def deadline_soon_with_ready_job(s):
+    """A ready job wins over DEADLINE_SOON."""
     c = s.worker()
     c.put("hurry", ttr=1)
     c.reserve()
@@ -856,6 +866,7 @@ def deadline_soon_with_ready_job(s):
 
 @conversation
 def ttr_expiry(s):
+    """An expired reservation goes back to ready and is handed to a waiting worker."""
     first = s.worker()
     job = first.put("slow", ttr=1)
     first.reserve()
@@ -989,6 +1000,7 @@ def list_tubes_keeps_nonempty_tubes(s):
 
 @conversation
 def watch_list_order(s):
+    """ignore moves the last watched tube into the freed slot."""
     c = s.connect()
     c.call("list-tubes-watched")
     for suffix in "abcd":
@@ -1050,11 +1062,12 @@ def bodies(s):
 
 @conversation
 def job_too_big(s):
+    """JOB_TOO_BIG skips the body (which here looks like commands) and the CRLF."""
     c = s.worker()
     junk = b"list-tube-used\r\n" * 4096
-    c.send(b"put 0 0 60 %d\r\n%s\r\n" % (MAX_JOB_SIZE + 1, junk + b"x"), replies=1)
+    c.send(b"put 0 0 60 %d\r\n%s\r\n" % (len(junk), junk), replies=1)
     c.call("list-tube-used")
-    c.send(b"put 0 0 60 %dx\r\n%s\r\n" % (MAX_JOB_SIZE + 1, junk + b"x"), replies=1)
+    c.send(b"put 0 0 60 %dx\r\n%s\r\n" % (len(junk), junk), replies=1)
     c.call("list-tube-used")
     c.send(b"put 0 0 60 %d\r\n%s\r\nlist-tube-used\r\n" % (MAX_JOB_SIZE + 1, b"z" * (MAX_JOB_SIZE + 1)), replies=2)
     c.call(f"stats-tube {s.tube()}")
@@ -1062,6 +1075,7 @@ def job_too_big(s):
 
 @conversation
 def job_too_big_in_pieces(s):
+    """The oversized body is skipped even when it arrives in pieces."""
     c = s.worker()
     c.send(b"put 0 0 60 100000\r\n", replies=0)
     for _ in range(10):
@@ -1081,6 +1095,7 @@ def expected_crlf(s):
 
 @conversation
 def put_body_waits_for_data(s):
+    """The body may arrive in pieces; the reply comes after the CRLF."""
     c = s.worker()
     c.send(b"put 0 0 60 10\r\nhello", replies=0)
     c.expect_silence()
@@ -1091,6 +1106,7 @@ def put_body_waits_for_data(s):
 
 @conversation
 def partial_line_waits(s):
+    """A command line may arrive in pieces, even between CR and LF."""
     c = s.worker()
     c.send(b"list-tube-used", replies=0)
     c.expect_silence()
@@ -1101,6 +1117,7 @@ def partial_line_waits(s):
 
 @conversation
 def lone_cr_in_line(s):
+    """A CR not followed by LF hides the line end: nothing happens until 224 bytes."""
     c = s.worker()
     c.send(f"use {s.tube('b')}\rx\r\n".encode(), replies=0)
     c.expect_silence()
@@ -1109,6 +1126,7 @@ def lone_cr_in_line(s):
 
 @conversation
 def long_line_without_crlf_waits(s):
+    """An overlong line is answered only once its CRLF arrives."""
     c = s.worker()
     c.send(b"x" * 300, replies=0)
     c.expect_silence()
@@ -1117,6 +1135,7 @@ def long_line_without_crlf_waits(s):
 
 @conversation
 def line_crlf_straddles_limit(s):
+    """The CR is byte 224 and the LF byte 225: the next line is swallowed too."""
     c = s.worker()
     c.send(b"x" * 223 + b"\r", replies=0)
     c.expect_silence()
@@ -1126,6 +1145,7 @@ def line_crlf_straddles_limit(s):
 
 @conversation
 def pipelined(s):
+    """Many commands in one send; the second batch uses the id from the first."""
     c = s.connect()
     a = s.tube().encode()
     got = c.send(
@@ -1134,7 +1154,7 @@ def pipelined(s):
         b"stats-tube %s\r\nbogus\r\n" % (a, a, a),
         replies=11,
     )
-    job = c.expect_id(got[7], b"RESERVED")
+    job = c.expect_id(got[6], b"RESERVED")
     c.send(
         b"touch %d\r\nrelease %d 0 0\r\nreserve-with-timeout 0\r\nbury %d 9\r\npeek-buried\r\n"
         b"kick 1\r\nstats-job %d\r\ndelete %d\r\ndelete %d\r\n" % ((job,) * 6),
@@ -1144,10 +1164,11 @@ def pipelined(s):
 
 @conversation
 def byte_at_a_time(s):
+    """A whole conversation sent one byte per send."""
     c = s.connect()
     a = s.tube().encode()
     c.send(
-        b"use %s\r\nwatch %s\r\nignore default\r\nput 7 0 60 11\r\nhello\r\nworld\r\n"
+        b"use %s\r\nwatch %s\r\nignore default\r\nput 7 0 60 12\r\nhello\r\nworld\r\n"
         b"reserve-with-timeout 0\r\nlist-tubes-watched\r\nbogus\r\nstats-tube %s\r\n" % (a, a, a),
         replies=8,
         bytewise=True,
@@ -1201,6 +1222,13 @@ def main():
     unknown = [n for n in names if n not in CONVERSATIONS]
     if unknown:
         parser.error(f"unknown conversation(s): {', '.join(unknown)}")
+
+    for flag, (family, sockaddr) in (("--a", args.a), ("--b", args.b)):
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.connect(sockaddr)
+        except OSError as exc:
+            parser.exit(2, f"cannot connect to {flag} {sockaddr}: {exc}\n")
 
     tag = uuid.uuid4().hex[:6]
     passed = failed = 0

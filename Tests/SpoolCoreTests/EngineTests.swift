@@ -175,14 +175,16 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(f.engine.tubeStats("default")?.pauseSeconds, 0)
     }
 
-    func testZeroPauseStillPausesForOneSecond() {
+    func testZeroPauseEndsAPauseAsInBeanstalkd() {
         let f = Fixture()
         let s = f.engine.openSession()
         f.put(s)
-        XCTAssertTrue(f.engine.pauseTube("default", seconds: 0))
+        XCTAssertTrue(f.engine.pauseTube("default", seconds: 100))
         XCTAssertNil(f.reserveNow(s))
-        f.advance(seconds: 1)
-        XCTAssertNotNil(f.reserveNow(s))
+        XCTAssertTrue(f.engine.pauseTube("default", seconds: 0), "a pause of one nanosecond")
+        f.clock.advance(nanoseconds: 1)
+        XCTAssertEqual(f.engine.tubeStats("default")?.pauseSeconds, 0)
+        XCTAssertNotNil(f.reserveNow(s), "an expired pause is over before its timer fires")
     }
 
     func testBuryAndKick() {

@@ -1,0 +1,31 @@
+import Foundation
+import XCTest
+
+/// Real third-party beanstalkd clients, unchanged, against a real spoold:
+/// greenstalk and pystalk from PyPI, beaneater from Debian.
+final class ThirdPartyClientTests: XCTestCase {
+    private func run(_ executable: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let server = try ServerProcess.spoold()
+        let result = try runCommand(executable, arguments, environment: ["SPOOL_TEST_ADDR": server.address], timeout: 600)
+        XCTAssertEqual(result.status, 0, "client suite failed:\n\(result.output)", file: file, line: line)
+        XCTAssertTrue(server.process.isRunning, "spoold died:\n\(server.output)", file: file, line: line)
+        print(result.output.split(separator: "\n").suffix(3).joined(separator: "\n"))
+    }
+
+    private func pytest(_ suite: String) throws {
+        let path = TestEnvironment.clients.appendingPathComponent("python/\(suite)").path
+        try run(TestEnvironment.python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", path])
+    }
+
+    func testGreenstalk() throws {
+        try pytest("test_greenstalk.py")
+    }
+
+    func testPystalk() throws {
+        try pytest("test_pystalk.py")
+    }
+
+    func testBeaneater() throws {
+        try run("/usr/bin/ruby", [TestEnvironment.clients.appendingPathComponent("ruby/beaneater_test.rb").path])
+    }
+}
