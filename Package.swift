@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SpoolProtocol", targets: ["SpoolProtocol"]),
         .library(name: "SpoolCore", targets: ["SpoolCore"]),
         .library(name: "SpoolServer", targets: ["SpoolServer"]),
+        .library(name: "Systemd", targets: ["Systemd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -45,11 +46,26 @@ let package = Package(
             dependencies: [
                 "SpoolServer",
                 "SpoolCore",
+                "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "Systemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "systemd-notify-example",
+            dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "SpoolProtocolTests",
@@ -71,6 +87,10 @@ let package = Package(
             name: "SpooldTests",
             dependencies: ["spoold"],
             exclude: []
+        ),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd", "systemd-notify-example", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -26,6 +26,8 @@ public final class Engine {
     public var isDraining = false
     /// The sequence number of the latest record staged.
     public private(set) var stagedSequence: CommitSequence = 0
+    /// Told of what the engine does on its own, outside any command's reply.
+    public var onEvent: ((EngineEvent) -> Void)?
 
     private var jobs: [JobID: Job] = [:]
     private var tubesByName: [String: Tube] = [:]
@@ -369,6 +371,7 @@ public final class Engine {
                 if job.state == .reserved {
                     job.counters.timeouts += 1
                     counts.jobTimeouts += 1
+                    onEvent?(.reservationTimedOut(job: job.id, tube: job.tube.name))
                 }
                 leaveState(job)
                 enqueue(job, delay: 0)

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import SpoolCore
 
@@ -11,10 +12,16 @@ final class EngineDriver {
     private var timer: Scheduled<Void>?
     private var armedDeadline: Int64 = .max
 
-    init(engine: Engine, configuration: ServerConfiguration, eventLoop: EventLoop) {
+    init(engine: Engine, configuration: ServerConfiguration, eventLoop: EventLoop, logger: Logger) {
         self.engine = engine
         self.dispatcher = CommandDispatcher(engine: engine, configuration: configuration)
         self.eventLoop = eventLoop
+        engine.onEvent = { event in
+            switch event {
+            case .reservationTimedOut(let job, let tube):
+                logger.info("reservation timed out; job is ready again", metadata: ["job_id": "\(job)", "tube": "\(tube)"])
+            }
+        }
     }
 
     /// Re-arms the timer if the engine's next deadline moved earlier. Called
@@ -36,6 +43,14 @@ final class EngineDriver {
         armedDeadline = .max
         engine.processTimers()
         engineDidChange()
+    }
+
+    /// The counts behind `STATUS=` and idle detection.
+    var snapshot: ServerSnapshot {
+        let stats = engine.stats
+        return ServerSnapshot(
+            ready: stats.ready, reserved: stats.reserved, delayed: stats.delayed, buried: stats.buried,
+            tubes: stats.tubes, connections: stats.sessions)
     }
 
     /// Stops the timer, at shutdown.

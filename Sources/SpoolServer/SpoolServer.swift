@@ -34,13 +34,20 @@ public final class SpoolServer: Sendable {
         self.logger = logger
         driver = try await eventLoop.submit {
             NIOLoopBound(
-                EngineDriver(engine: Engine(clock: clock(), store: makeStore()), configuration: configuration, eventLoop: eventLoop),
+                EngineDriver(
+                    engine: Engine(clock: clock(), store: makeStore()), configuration: configuration,
+                    eventLoop: eventLoop, logger: logger),
                 eventLoop: eventLoop)
         }.get()
     }
 
-    /// Binds every configured listener and starts serving.
+    /// Adopts every inherited socket, binds every configured listener and starts serving.
     public func start() async throws {
+        for socket in configuration.inheritedSockets {
+            let channel = try await adopt(socket)
+            channels.withLockedValue { $0.append(channel) }
+            logger.info("adopted listening socket", metadata: ["fd": "\(socket.fileDescriptor)", "fd_name": "\(socket.name)"])
+        }
         for address in configuration.listeners {
             let channel = try await bind(address)
             channels.withLockedValue { $0.append(channel) }
@@ -53,10 +60,11 @@ public final class SpoolServer: Sendable {
         channels.withLockedValue { $0.compactMap { $0.localAddress } }
     }
 
-    private func bind(_ address: ListenAddress) async throws -> Channel {
+    /// A bootstrap whose connections are served by the engine; TCP ones without Nagle's delay.
+    private func bootstrap(tcp: Bool) -> ServerBootstrap {
         let driver = self.driver
         let maxJobSize = configuration.maxJobSize
-        var bootstrap = ServerBootstrap(group: eventLoop)
+        let bootstrap = ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 4096)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
@@ -65,14 +73,44 @@ public final class SpoolServer: Sendable {
                         ConnectionHandler(driver: driver.value, maxJobSize: maxJobSize))
                 }
             }
+        return tcp ? bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1) : bootstrap
+    }
+
+    private func bind(_ address: ListenAddress) async throws -> Channel {
         switch address {
         case .unix(let path):
-            return try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            return try await bootstrap(tcp: false).bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         case .tcp(let host, let port):
-            bootstrap = bootstrap
+            return try await bootstrap(tcp: true)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            return try await bootstrap.bind(host: host, port: port).get()
+                .bind(host: host, port: port).get()
+        }
+    }
+
+    private func adopt(_ socket: InheritedSocket) async throws -> Channel {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket.fileDescriptor, $0, &length) }
+        }
+        guard named == 0 else { throw IOError(errnoCode: errno, reason: "getsockname on inherited fd \(socket.fileDescriptor)") }
+        let family = Int32(address.ss_family)
+        return try await bootstrap(tcp: family == AF_INET || family == AF_INET6).withBoundSocket(socket.fileDescriptor).get()
+    }
+
+    /// A consistent snapshot of the queue's counts, taken on the engine's loop.
+    public func snapshot() async throws -> ServerSnapshot {
+        let driver = self.driver
+        return try await eventLoop.submit { driver.value.snapshot }.get()
+    }
+
+    /// Runs `body` every `interval` on the engine's own loop with a fresh
+    /// snapshot. Because it runs on that loop, a loop that hangs stops running
+    /// it: this is where watchdog pings belong.
+    public func every(_ interval: TimeAmount, _ body: @escaping @Sendable (ServerSnapshot) -> Void) -> RepeatedTask {
+        let driver = self.driver
+        return eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { _ in
+            body(driver.value.snapshot)
         }
     }
 

@@ -4,21 +4,25 @@ import Dispatch
 import Glibc
 #endif
 
-/// Delivers process signals as an async stream, through Dispatch sources
-/// (the signals' default actions are disabled while it is alive).
+/// Why spoold's main loop wakes up.
+enum LifecycleEvent: Sendable {
+    /// A process signal arrived.
+    case signal(Int32)
+    /// The daemon has been idle for the configured time.
+    case idle
+}
+
+/// Delivers process signals through Dispatch sources (the signals' default
+/// actions are disabled while it is alive).
 final class SignalWatcher {
-    /// The signals received, in order.
-    let stream: AsyncStream<Int32>
     private let sources: [any DispatchSourceSignal]
 
-    init(signals: [Int32]) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        self.stream = stream
+    init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
         let queue = DispatchQueue(label: "spoold.signals")
         sources = signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { continuation.yield(number) }
+            source.setEventHandler { handler(number) }
             source.resume()
             return source
         }

@@ -1,26 +1,55 @@
 import ArgumentParser
 import Dispatch
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SpoolProtocol
 import SpoolServer
+import Systemd
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// spoold's entry point.
+@main
+enum SpooldMain {
+    static func main() async {
+        // Before any other thread exists: take the sockets systemd passed (this
+        // unsets LISTEN_*, which is not thread-safe) and route logs to the journal.
+        let inherited: [ActivatedSocket]
+        do {
+            inherited = try SocketActivation.takeListeningSockets()
+        } catch {
+            Spoold.exit(withError: ValidationError("cannot take the sockets passed by systemd: \(error)"))
+        }
+        LoggingSystem.bootstrap { label in SystemdLogging.handler(label: label, identifier: "spoold") }
+        let command = Spoold.parseOrExit()
+        do {
+            try await command.run(inherited: inherited)
+        } catch {
+            Spoold.exit(withError: error)
+        }
+    }
+}
+
 /// The spoold command line: Spool's own flags plus beanstalkd's, so that spoold
 /// can take beanstalkd's place in existing scripts and images.
-@main
-struct Spoold: AsyncParsableCommand {
+struct Spoold: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spoold",
         abstract: "Spool's daemon: a durable job queue that speaks the beanstalkd protocol.",
         discussion: """
-            Listeners: each --listen adds one socket (unix:PATH or tcp:HOST:PORT). \
-            beanstalkd's -l/-p add one more (-l unix:PATH, or -l HOST with -p PORT). \
-            With none, spoold listens on tcp:127.0.0.1:11300.
+            Listeners: under systemd socket activation spoold serves every socket it is \
+            passed (Unix and TCP). Each --listen adds one socket it binds itself (unix:PATH \
+            or tcp:HOST:PORT); beanstalkd's -l/-p add one more (-l unix:PATH, or -l HOST \
+            with -p PORT). With neither, spoold listens on tcp:127.0.0.1:11300.
+
+            Under systemd (Type=notify) spoold reports READY=1 once it serves, a live \
+            STATUS= line, WATCHDOG=1 at half of WatchdogSec= from its serving loop, and \
+            STOPPING=1 when it stops. It logs to the journal with structured fields when \
+            its stderr is the journal.
 
             Signals: SIGTERM and SIGINT stop spoold cleanly; SIGUSR1 puts it in drain \
             mode, where every put is answered DRAINING.
@@ -47,6 +76,9 @@ struct Spoold: AsyncParsableCommand {
     @Flag(name: .customShort("F"), help: "beanstalkd: never fsync.")
     var neverFsync = false
 
+    @Option(help: ArgumentHelp("Exit after this many seconds with no jobs and no connections (0: never). Meant for socket activation, which starts spoold again on the next connection.", valueName: "seconds"))
+    var exitWhenIdle: UInt32 = 0
+
     @Flag(name: .customShort("V"), help: "Increase verbosity (repeatable).")
     var verbosity: Int
 
@@ -64,8 +96,9 @@ struct Spoold: AsyncParsableCommand {
         _ = try listeners()
     }
 
-    /// Every address to listen on, from --listen and from -l/-p.
-    func listeners() throws -> [ListenAddress] {
+    /// Every address to bind, from --listen and from -l/-p; the default only
+    /// when nothing is given and nothing was inherited.
+    func listeners(inheritedAny: Bool = false) throws -> [ListenAddress] {
         var addresses: [ListenAddress] = []
         for text in listen {
             guard let address = ListenAddress(text) else {
@@ -84,10 +117,10 @@ struct Spoold: AsyncParsableCommand {
                 addresses.append(.tcp(host: host, port: port))
             }
         }
-        return addresses.isEmpty ? [.tcp(host: "127.0.0.1", port: 11300)] : addresses
+        return addresses.isEmpty && !inheritedAny ? [.tcp(host: "127.0.0.1", port: 11300)] : addresses
     }
 
-    func run() async throws {
+    func run(inherited: [ActivatedSocket]) async throws {
         if showVersion {
             print("spoold \(SpoolVersion.current)")
             return
@@ -96,27 +129,41 @@ struct Spoold: AsyncParsableCommand {
         logger.logLevel = verbosity >= 2 ? .debug : verbosity == 1 ? .info : .notice
         raiseOpenFileLimit(logger: logger)
 
+        var configuration = ServerConfiguration(listeners: try listeners(inheritedAny: !inherited.isEmpty), maxJobSize: maxJobSize)
+        configuration.inheritedSockets = inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGUSR1])
-        let configuration = ServerConfiguration(listeners: try listeners(), maxJobSize: maxJobSize)
+        let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGUSR1]) { continuation.yield(.signal($0)) }
         let server = try await SpoolServer(configuration: configuration, eventLoop: group.next(), logger: logger)
         do {
             try await server.start()
         } catch {
             await server.shutdown()
             try? await group.shutdownGracefully()
-            throw CleanExit.message("spoold: cannot listen: \(error)")
+            throw ValidationError("cannot listen: \(error)")
         }
-        logger.notice("spoold started", metadata: ["version": "\(SpoolVersion.current)", "listeners": "\(configuration.listeners)"])
-        for await signal in signals.stream {
-            if signal == SIGUSR1 {
+        let service = ServiceReporter(notifier: ServiceNotifier(), logger: logger)
+        let tasks = try await service.start(server: server, idleLimit: exitWhenIdle) { continuation.yield(.idle) }
+        logger.notice("spoold started", metadata: [
+            "version": "\(SpoolVersion.current)",
+            "listeners": "\((configuration.inheritedSockets.map(\.name) + configuration.listeners.map(\.description)).joined(separator: " "))",
+        ])
+        loop: for await event in events {
+            switch event {
+            case .signal(SIGUSR1):
                 logger.notice("entering drain mode: puts are refused")
                 server.drain()
-            } else {
-                logger.notice("stopping", metadata: ["signal": "\(signal)"])
-                break
+            case .signal(let number):
+                logger.notice("stopping", metadata: ["signal": "\(number)"])
+                break loop
+            case .idle:
+                logger.notice("idle: no jobs and no connections", metadata: ["idle_seconds": "\(exitWhenIdle)"])
+                break loop
             }
         }
+        withExtendedLifetime(signals) {}
+        tasks.forEach { $0.cancel() }
+        service.stopping()
         await server.shutdown()
         try await group.shutdownGracefully()
     }

@@ -32,6 +32,8 @@ final class EngineTests: XCTestCase {
 
     func testTTRExpiryReleasesTheJob() {
         let f = Fixture()
+        var events: [EngineEvent] = []
+        f.engine.onEvent = { events.append($0) }
         let s = f.engine.openSession()
         let id = f.put(s, ttr: 3)
         XCTAssertEqual(f.reserveNow(s), id)
@@ -42,6 +44,7 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(f.engine.jobStats(id)?.state, .ready)
         XCTAssertEqual(f.engine.jobStats(id)?.counters.timeouts, 1)
         XCTAssertEqual(f.engine.stats.jobTimeouts, 1)
+        XCTAssertEqual(events, [.reservationTimedOut(job: id, tube: "default")])
         XCTAssertFalse(f.engine.delete(f.engine.openSession(), id: id) == false)
     }
 

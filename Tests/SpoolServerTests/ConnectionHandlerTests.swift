@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOEmbedded
 import SpoolCore
@@ -40,7 +41,7 @@ final class ConnectionHandlerTests: XCTestCase {
         store = ManualCommitStore()
         driver = EngineDriver(
             engine: Engine(clock: ManualClock(), store: store),
-            configuration: ServerConfiguration(listeners: []), eventLoop: loop)
+            configuration: ServerConfiguration(listeners: []), eventLoop: loop, logger: Logger(label: "test"))
     }
 
     private func connect() throws -> EmbeddedChannel {

@@ -1,0 +1,6 @@
+/// Something the engine did on its own, outside the reply to a command:
+/// worth a log line or a control-plane signal.
+public enum EngineEvent: Sendable, Equatable {
+    /// A reservation ran out of time and its job went back to ready.
+    case reservationTimedOut(job: JobID, tube: String)
+}

@@ -1,0 +1,63 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import SpoolServer
+import Systemd
+
+/// Tells systemd how spoold is doing: READY=1 once it serves, a live STATUS=
+/// line, WATCHDOG=1 pings from the serving loop itself, and STOPPING=1. Also
+/// notices when the daemon has been idle long enough to exit.
+struct ServiceReporter: Sendable {
+    let notifier: ServiceNotifier
+    let logger: Logger
+
+    private struct State {
+        var lastStatus = ""
+        var idleTicks: UInt32 = 0
+        var idleReported = false
+    }
+
+    /// Sends READY=1 with the first status, then starts the periodic tasks.
+    /// - Parameters:
+    ///   - idleLimit: seconds of idleness after which `onIdle` runs once (0: never).
+    func start(server: SpoolServer, idleLimit: UInt32, onIdle: @escaping @Sendable () -> Void) async throws -> [RepeatedTask] {
+        let first = try await server.snapshot()
+        send([.ready, .status(first.statusLine)])
+        var tasks: [RepeatedTask] = []
+        if let interval = try Watchdog.interval() {
+            let nanoseconds = interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
+            let half = TimeAmount.nanoseconds(nanoseconds / 2)
+            logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
+            tasks.append(server.every(half) { _ in send([.watchdog]) })
+        }
+        let state = NIOLockedValueBox(State(lastStatus: first.statusLine))
+        tasks.append(server.every(.seconds(1)) { snapshot in
+            let (status, idle) = state.withLockedValue { state -> (String?, Bool) in
+                let line = snapshot.statusLine
+                let changed = line != state.lastStatus
+                state.lastStatus = line
+                state.idleTicks = snapshot.isIdle ? state.idleTicks + 1 : 0
+                let idle = idleLimit > 0 && state.idleTicks >= idleLimit && !state.idleReported
+                if idle { state.idleReported = true }
+                return (changed ? line : nil, idle)
+            }
+            if let status { send([.status(status)]) }
+            if idle { onIdle() }
+        })
+        return tasks
+    }
+
+    /// Sends STOPPING=1.
+    func stopping() {
+        send([.stopping, .status("stopping")])
+    }
+
+    /// Sends states to systemd; a failure is logged, never silently dropped.
+    private func send(_ states: [NotifyState]) {
+        do {
+            try notifier.notify(states)
+        } catch {
+            logger.error("sd_notify failed", metadata: ["error": "\(error)", "states": "\(states)"])
+        }
+    }
+}
