@@ -19,7 +19,7 @@ final class EngineDriver {
         engine.onEvent = { event in
             switch event {
             case .reservationTimedOut(let job, let tube):
-                logger.info("reservation timed out; job is ready again", metadata: ["job_id": "\(job)", "tube": "\(tube)"])
+                logger.notice("reservation timed out; job is ready again", metadata: ["job_id": "\(job)", "tube": "\(tube)"])
             }
         }
     }
