@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SpoolProtocol", targets: ["SpoolProtocol"]),
         .library(name: "SpoolCore", targets: ["SpoolCore"]),
         .library(name: "SpoolServer", targets: ["SpoolServer"]),
+        .library(name: "SpoolStore", targets: ["SpoolStore"]),
         .library(name: "Systemd", targets: ["Systemd"]),
     ],
     dependencies: [
@@ -41,11 +42,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "SpoolStore",
+            dependencies: [
+                "SpoolCore",
+                "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "spoold",
             dependencies: [
                 "SpoolServer",
                 "SpoolCore",
+                "SpoolStore",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,6 +91,15 @@ let package = Package(
         .testTarget(
             name: "SpoolCoreTests",
             dependencies: ["SpoolCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "SpoolStoreTests",
+            dependencies: [
+                "SpoolStore", "SpoolCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "SpoolServerTests",

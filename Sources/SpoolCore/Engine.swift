@@ -111,6 +111,42 @@ public final class Engine {
         counts.workers += 1
     }
 
+    // MARK: Recovery
+
+    /// Restores what a durable store held, before any session opens: ready and
+    /// delayed jobs (with what is left of their delay) and buried jobs, with
+    /// their priority, TTR, tube and counters; pauses that have not ended.
+    /// Stages no records: everything restored is already durable.
+    public func restore(_ queue: RecoveredQueue) {
+        let now = clock.now
+        let wall = clock.wallNanoseconds
+        for record in queue.jobs {
+            let tube = findOrMakeTube(record.tube)
+            let job = Job(
+                id: record.id, tube: tube, priority: record.priority, delay: record.delay, ttr: record.ttr,
+                body: record.body ?? ByteBuffer(), now: now - max(0, wall - record.createdWall), wall: record.createdWall)
+            jobs[job.id] = job
+            tube.jobCount += 1
+            tube.totalJobs += 1
+            counts.totalJobs += 1
+            switch record.state {
+            case .ready: enqueue(job, delay: 0)
+            case .delayed: enqueue(job, delay: max(0, record.readyAtWall - wall))
+            case .buried: bury(job)
+            }
+            job.counters = record.counters
+            nextJobID = max(nextJobID, job.id + 1)
+        }
+        nextJobID = max(nextJobID, queue.nextJobID)
+        for pause in queue.pauses where pause.untilWall > wall {
+            guard let tube = tubesByName[pause.tube] else { continue }
+            if pauses.contains(tube) { pauses.remove(tube) }
+            tube.pauseDuration = pause.duration
+            tube.unpauseAt = now + (pause.untilWall - wall)
+            pauses.insert(tube)
+        }
+    }
+
     // MARK: Producer commands
 
     /// The result of a put.
@@ -136,8 +172,8 @@ public final class Engine {
         tube.jobCount += 1
         tube.totalJobs += 1
         counts.totalJobs += 1
-        stage(.insert(record(of: job, withBody: true)))
         enqueue(job, delay: job.delay)
+        stage(.insert(record(of: job, withBody: true)))
         return .inserted(job.id)
     }
 

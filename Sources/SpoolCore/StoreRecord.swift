@@ -46,6 +46,23 @@ public struct JobRecord: Sendable, Equatable {
     public var counters: JobCounters
     /// The body, present in inserts only.
     public var body: ByteBuffer?
+
+    /// Describes a job's durable image.
+    public init(
+        id: JobID, tube: String, priority: UInt32, delay: Int64, ttr: Int64, state: DurableState,
+        readyAtWall: Int64, createdWall: Int64, counters: JobCounters, body: ByteBuffer?
+    ) {
+        self.id = id
+        self.tube = tube
+        self.priority = priority
+        self.delay = delay
+        self.ttr = ttr
+        self.state = state
+        self.readyAtWall = readyAtWall
+        self.createdWall = createdWall
+        self.counters = counters
+        self.body = body
+    }
 }
 
 /// A sequence number of staged records: a reply that acknowledges a mutation
@@ -66,6 +83,8 @@ public protocol JobStore: AnyObject {
     var durableSequence: CommitSequence { get }
     /// Calls `action` on the engine's thread once `sequence` is durable.
     func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void)
+    /// Whether the store takes more changes now.
+    var condition: StoreCondition { get }
 }
 
 /// The store of durability mode `off`: records are durable as soon as they are
@@ -89,4 +108,7 @@ public final class MemoryStore: JobStore {
     public func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void) {
         action()
     }
+
+    /// Always healthy: memory is the only limit, as in beanstalkd.
+    public var condition: StoreCondition { .healthy }
 }

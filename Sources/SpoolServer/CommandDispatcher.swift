@@ -43,6 +43,7 @@ final class CommandDispatcher {
     /// Executes one command for a session.
     func execute(_ command: Command, session: Session) -> Outcome {
         if let kind = CommandCounters.Kind(command) { counters.count(kind) }
+        if let refusal = refusal(of: command) { return .reply(.word(refusal)) }
         switch command {
         case .put(let priority, let delay, let ttr, let body):
             switch engine.put(session, priority: priority, delay: delay, ttr: ttr, body: body) {
@@ -104,6 +105,25 @@ final class CommandDispatcher {
         }
     }
 
+    /// The error that refuses a change the store cannot take now, as beanstalkd
+    /// answers when its binlog cannot be written: `OUT_OF_MEMORY` for a put,
+    /// `INTERNAL_ERROR` for the rest. Nothing is applied then.
+    private func refusal(of command: Command) -> Reply.Word? {
+        switch (engine.store.condition, command) {
+        case (.healthy, _):
+            return nil
+        case (.full, .put), (.failing, .put):
+            return .outOfMemory
+        case (.failing, .delete), (.failing, .release), (.failing, .bury), (.failing, .kick),
+             (.failing, .kickJob), (.failing, .pauseTube):
+            return .internalError
+        case (.failing, .reserveJob(let id)) where engine.jobStats(id)?.state == .buried:
+            return .internalError
+        default:
+            return nil
+        }
+    }
+
     private func reserve(_ session: Session, timeout: Int64?) -> Outcome {
         engine.reserve(session, timeout: timeout).map { .reply(Self.reply(for: $0)) } ?? .wait
     }
@@ -159,6 +179,7 @@ final class CommandDispatcher {
         document.add("platform", identity.platform)
         document.add(CommandCounters.Kind.reserveJob.key, counters[.reserveJob])
         document.add(CommandCounters.Kind.kickJob.key, counters[.kickJob])
+        document.add("durability", configuration.durability)
         return document
     }
 

@@ -50,7 +50,7 @@ final class EngineDriver {
         let stats = engine.stats
         return ServerSnapshot(
             ready: stats.ready, reserved: stats.reserved, delayed: stats.delayed, buried: stats.buried,
-            tubes: stats.tubes, connections: stats.sessions)
+            tubes: stats.tubes, connections: stats.sessions, durability: dispatcher.configuration.durability)
     }
 
     /// Stops the timer, at shutdown.

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var maxJobSize: Int
     /// The version reported by `stats`.
     public var version: String
+    /// The store's durability mode, as `stats` and the service status show it.
+    public var durability = "off"
 
     /// Creates a configuration.
     public init(listeners: [ListenAddress], maxJobSize: Int = ProtocolLimits.defaultMaxJobSize, version: String = SpoolVersion.current) {

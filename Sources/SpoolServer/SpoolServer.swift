@@ -22,22 +22,24 @@ public final class SpoolServer: Sendable {
     private let driver: NIOLoopBound<EngineDriver>
     private let channels: NIOLockedValueBox<[Channel]> = .init([])
 
-    /// Creates a server whose engine uses `clock` and `store`, on `eventLoop`.
+    /// Creates a server whose engine uses `clock` and `store`, on `eventLoop`,
+    /// and holds the jobs `recovered` from a durable store.
     /// - Parameter makeStore: builds the store on the event loop.
     public init(
         configuration: ServerConfiguration, eventLoop: EventLoop, logger: Logger,
         clock: @escaping @Sendable () -> EngineClock = { SystemClock() },
-        makeStore: @escaping @Sendable () -> JobStore = { MemoryStore() }
+        makeStore: @escaping @Sendable () -> JobStore = { MemoryStore() },
+        recovered: RecoveredQueue = RecoveredQueue()
     ) async throws {
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger
         driver = try await eventLoop.submit {
-            NIOLoopBound(
-                EngineDriver(
-                    engine: Engine(clock: clock(), store: makeStore()), configuration: configuration,
-                    eventLoop: eventLoop, logger: logger),
-                eventLoop: eventLoop)
+            let engine = Engine(clock: clock(), store: makeStore())
+            engine.restore(recovered)
+            let driver = EngineDriver(engine: engine, configuration: configuration, eventLoop: eventLoop, logger: logger)
+            driver.engineDidChange()
+            return NIOLoopBound(driver, eventLoop: eventLoop)
         }.get()
     }
 

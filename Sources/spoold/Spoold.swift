@@ -4,8 +4,10 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SpoolCore
 import SpoolProtocol
 import SpoolServer
+import SpoolStore
 import Systemd
 
 #if canImport(Glibc)
@@ -28,6 +30,9 @@ enum SpooldMain {
         let command = Spoold.parseOrExit()
         do {
             try await command.run(inherited: inherited)
+        } catch let error as StartupError {
+            _ = "spoold: \(error.message)\n".withCString { write(2, $0, strlen($0)) }
+            Spoold.exit(withError: ExitCode.failure)
         } catch {
             Spoold.exit(withError: error)
         }
@@ -67,13 +72,16 @@ struct Spoold: ParsableCommand {
     @Option(name: .customShort("z"), help: ArgumentHelp("Maximum job size in bytes (default 65535, at most 1073741824).", valueName: "bytes"))
     var maxJobSize: Int = ProtocolLimits.defaultMaxJobSize
 
-    @Option(name: .customShort("b"), help: ArgumentHelp("beanstalkd: the durable store's directory.", valueName: "dir"))
-    var storeDirectory: String?
+    @Option(name: [.customLong("state-directory"), .customShort("b")], help: ArgumentHelp("Where the durable store lives (beanstalkd's -b). Default: $STATE_DIRECTORY, as systemd's StateDirectory= sets it, else /var/lib/spool.", valueName: "dir"))
+    var stateDirectory: String?
 
-    @Option(name: .customShort("f"), help: ArgumentHelp("beanstalkd: fsync at most every MS milliseconds.", valueName: "ms"))
-    var fsyncInterval: Int?
+    @Option(help: ArgumentHelp("always (the default: fsync before every acknowledgement), interval:MS (fsync at most every MS ms), nosync (never fsync) or off (memory only).", valueName: "mode"))
+    var durability: String?
 
-    @Flag(name: .customShort("F"), help: "beanstalkd: never fsync.")
+    @Option(name: .customShort("f"), help: ArgumentHelp("beanstalkd: fsync at most every MS milliseconds; the same as --durability interval:MS (0: always).", valueName: "ms"))
+    var fsyncInterval: UInt32?
+
+    @Flag(name: .customShort("F"), help: "beanstalkd: never fsync; the same as --durability nosync.")
     var neverFsync = false
 
     @Option(help: ArgumentHelp("Exit after this many seconds with no jobs and no connections (0: never). Meant for socket activation, which starts spoold again on the next connection.", valueName: "seconds"))
@@ -89,11 +97,32 @@ struct Spoold: ParsableCommand {
         guard (1...ProtocolLimits.maxJobSizeCeiling).contains(maxJobSize) else {
             throw ValidationError("-z must be between 1 and \(ProtocolLimits.maxJobSizeCeiling)")
         }
-        if storeDirectory != nil || fsyncInterval != nil || neverFsync {
-            throw ValidationError(
-                "-b, -f and -F select the durable store, which this build of spoold does not have yet; jobs are kept in memory only. Run without them.")
-        }
+        _ = try durabilityMode()
         _ = try listeners()
+    }
+
+    /// The durability mode from --durability, -f or -F (always when none is given).
+    func durabilityMode() throws -> DurabilityMode {
+        let given = [durability != nil, fsyncInterval != nil, neverFsync].filter { $0 }.count
+        guard given <= 1 else { throw ValidationError("choose one of --durability, -f and -F") }
+        if let durability {
+            guard let mode = DurabilityMode(durability) else {
+                throw ValidationError("bad --durability '\(durability)': use always, interval:MS, nosync or off")
+            }
+            return mode
+        }
+        if let fsyncInterval { return fsyncInterval == 0 ? .always : .interval(milliseconds: fsyncInterval) }
+        return neverFsync ? .nosync : .always
+    }
+
+    /// The state directory: --state-directory, else systemd's first StateDirectory=, else /var/lib/spool.
+    var stateDirectoryPath: String {
+        if let stateDirectory { return stateDirectory }
+        if let fromSystemd = getenv("STATE_DIRECTORY").map({ String(cString: $0) }),
+           let first = fromSystemd.split(separator: ":").first {
+            return String(first)
+        }
+        return "/var/lib/spool"
     }
 
     /// Every address to bind, from --listen and from -l/-p; the default only
@@ -131,10 +160,22 @@ struct Spoold: ParsableCommand {
 
         var configuration = ServerConfiguration(listeners: try listeners(inheritedAny: !inherited.isEmpty), maxJobSize: maxJobSize)
         configuration.inheritedSockets = inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) }
+        let mode = try durabilityMode()
+        configuration.durability = mode.description
+        let (database, recovered) = try openStore(mode: mode, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let eventLoop = group.next()
         let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGUSR1]) { continuation.yield(.signal($0)) }
-        let server = try await SpoolServer(configuration: configuration, eventLoop: group.next(), logger: logger)
+        let reservedBytes = Int64(2 * maxJobSize + (8 << 20))
+        let storeLogger = logger
+        let server = try await SpoolServer(
+            configuration: configuration, eventLoop: eventLoop, logger: logger,
+            makeStore: {
+                guard let database else { return MemoryStore() }
+                return SQLiteJobStore(database: database, reservedBytes: reservedBytes, eventLoop: eventLoop, logger: storeLogger)
+            },
+            recovered: recovered)
         do {
             try await server.start()
         } catch {
@@ -165,7 +206,29 @@ struct Spoold: ParsableCommand {
         tasks.forEach { $0.cancel() }
         service.stopping()
         await server.shutdown()
+        try await database?.close()
         try await group.shutdownGracefully()
+    }
+
+    /// Opens the durable store and reads back its jobs, telling systemd while
+    /// it does; nothing for mode `off`.
+    private func openStore(mode: DurabilityMode, logger: Logger) throws -> (StoreDatabase?, RecoveredQueue) {
+        guard mode != .off else { return (nil, RecoveredQueue()) }
+        let directory = stateDirectoryPath
+        _ = try? ServiceNotifier().notify(.status("recovering jobs from \(directory)"))
+        let started = ContinuousClock.now
+        do {
+            let (database, recovered) = try StoreDatabase.open(directory: directory, mode: mode)
+            let elapsed = (ContinuousClock.now - started).components
+            logger.notice("store opened", metadata: [
+                "path": "\(database.path)", "durability": "\(mode)", "jobs": "\(recovered.jobs.count)",
+                "recovery_ms": "\(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)",
+            ])
+            return (database, recovered)
+        } catch let error as StoreError {
+            logger.critical("cannot open the store", metadata: ["error": "\(error)", "state_directory": "\(directory)"])
+            throw StartupError(message: error.description)
+        }
     }
 
     /// Raises the soft limit on open files to the hard limit, so that thousands
@@ -178,4 +241,9 @@ struct Spoold: ParsableCommand {
             logger.warning("cannot raise the open-file limit", metadata: ["errno": "\(errno)"])
         }
     }
+}
+
+/// A failure that prevents spoold from starting, told in one line.
+struct StartupError: Error {
+    let message: String
 }

@@ -12,6 +12,8 @@ final class RecordingStore: JobStore {
 
     var durableSequence: CommitSequence { CommitSequence(records.count) }
 
+    var condition: StoreCondition { .healthy }
+
     func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void) {
         action()
     }

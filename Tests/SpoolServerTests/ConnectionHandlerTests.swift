@@ -11,6 +11,7 @@ private final class ManualCommitStore: JobStore {
     private(set) var staged: CommitSequence = 0
     private(set) var durableSequence: CommitSequence = 0
     private var waiting: [(CommitSequence, () -> Void)] = []
+    var condition = StoreCondition.healthy
 
     func stage(_ record: StoreRecord) -> CommitSequence {
         staged += 1

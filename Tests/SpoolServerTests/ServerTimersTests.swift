@@ -41,9 +41,9 @@ final class ServerTimersTests: XCTestCase {
     }
 
     func testStatusLine() async throws {
-        let snapshot = ServerSnapshot(ready: 12, reserved: 3, delayed: 1, buried: 2, tubes: 4, connections: 1)
-        XCTAssertEqual(snapshot.statusLine, "12 ready, 3 reserved, 1 delayed, 2 buried in 4 tubes; 1 connection")
+        let snapshot = ServerSnapshot(ready: 12, reserved: 3, delayed: 1, buried: 2, tubes: 4, connections: 1, durability: "always")
+        XCTAssertEqual(snapshot.statusLine, "12 ready, 3 reserved, 1 delayed, 2 buried in 4 tubes; 1 connection; durability always")
         XCTAssertFalse(snapshot.isIdle)
-        XCTAssertTrue(ServerSnapshot(ready: 0, reserved: 0, delayed: 0, buried: 0, tubes: 1, connections: 0).isIdle)
+        XCTAssertTrue(ServerSnapshot(ready: 0, reserved: 0, delayed: 0, buried: 0, tubes: 1, connections: 0, durability: "off").isIdle)
     }
 }

@@ -10,7 +10,7 @@ final class CommandLineTests: XCTestCase {
     func testHelpDocumentsEveryFlag() throws {
         let result = try spoold(["--help"])
         XCTAssertEqual(result.status, 0)
-        for flag in ["--listen", "-l", "-p", "-z", "-b", "-f", "-F", "-V", "-v", "SIGUSR1", "SIGTERM"] {
+        for flag in ["--listen", "-l", "-p", "-z", "-b", "--state-directory", "--durability", "interval:MS", "nosync", "-f", "-F", "-V", "-v", "SIGUSR1", "SIGTERM"] {
             XCTAssertTrue(result.output.contains(flag), "--help lacks \(flag):\n\(result.output)")
         }
         XCTAssertEqual(try spoold(["-h"]).output, result.output)
@@ -22,11 +22,11 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(result.output.hasPrefix("spoold "), result.output)
     }
 
-    func testStoreFlagsAreRefusedUntilTheStoreExists() throws {
-        for arguments in [["-b", "/tmp/x"], ["-f", "50"], ["-F"]] {
+    func testConflictingOrBadDurabilityIsRejected() throws {
+        for arguments in [["-f", "50", "-F"], ["--durability", "off", "-f", "0"], ["--durability", "sometimes"], ["--durability", "interval:0"]] {
             let result = try spoold(arguments)
             XCTAssertNotEqual(result.status, 0, "\(arguments)")
-            XCTAssertTrue(result.output.contains("durable store"), result.output)
+            XCTAssertTrue(result.output.contains("--durability") || result.output.contains("-F"), result.output)
         }
     }
 

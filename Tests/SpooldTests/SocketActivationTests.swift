@@ -15,7 +15,7 @@ final class SocketActivationTests: XCTestCase {
         process.arguments = [
             "-l", unixPath, "-l", "127.0.0.1:\(port)", "--fdname=spool:spool-tcp",
             "-E", "NOTIFY_SOCKET=\(notify.path)", "-E", "WATCHDOG_USEC=400000",
-            TestEnvironment.spoold.path, "-V",
+            TestEnvironment.spoold.path, "-V", "--state-directory", directory.appendingPathComponent("state").path,
         ]
         let output = Pipe()
         process.standardError = output
@@ -42,7 +42,7 @@ final class SocketActivationTests: XCTestCase {
         XCTAssertEqual(tcp.read(matching: "USING activated\r\nINSERTED 1\r\n"), "USING activated\r\nINSERTED 1\r\n")
         let status = notify.receive(until: { $0.contains("STATUS=1 ready") })
         XCTAssertNotNil(status, "the status shows the new job")
-        XCTAssertTrue(status?.last?.contains("in 2 tubes; 2 connections") ?? false, "\(status ?? [])")
+        XCTAssertTrue(status?.last?.contains("in 2 tubes; 2 connections; durability always") ?? false, "\(status ?? [])")
         let pings = notify.receive(until: { $0 == "WATCHDOG=1" }, timeout: 2)
         XCTAssertNotNil(pings, "WATCHDOG=1 is sent at half the watchdog interval")
 
@@ -61,7 +61,7 @@ final class SocketActivationTests: XCTestCase {
         let unixPath = directory.appendingPathComponent("spool.sock").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        process.arguments = ["-l", unixPath, "-E", "NOTIFY_SOCKET=\(notify.path)", TestEnvironment.spoold.path, "--exit-when-idle", "1"]
+        process.arguments = ["-l", unixPath, "-E", "NOTIFY_SOCKET=\(notify.path)", TestEnvironment.spoold.path, "--exit-when-idle", "1", "--durability", "off"]
         try process.run()
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }

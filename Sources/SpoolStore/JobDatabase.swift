@@ -1,0 +1,261 @@
+import CSQLite
+import NIOCore
+import SpoolCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The SQLite file that holds the queue, `spool.db` in the state directory,
+/// in WAL mode.
+///
+/// Used from one thread at a time: at start-up to recover, then only from the
+/// store's writer thread.
+final class JobDatabase: @unchecked Sendable {
+    /// Marks the file as Spool's (`PRAGMA application_id`, "SPOL").
+    static let applicationID: Int64 = 0x5350_4F4C
+    /// The schema's version (`PRAGMA user_version`).
+    static let schemaVersion: Int64 = 1
+    /// Free pages beyond which an incremental vacuum gives space back to the file system.
+    static let vacuumThresholdPages: Int64 = 2048
+
+    /// The database file.
+    let path: String
+    private let directory: String
+    private let connection: SQLiteConnection
+    private let insertJob: SQLiteStatement
+    private let updateJob: SQLiteStatement
+    private let deleteJob: SQLiteStatement
+    private let upsertPause: SQLiteStatement
+    private let raiseNextID: SQLiteStatement
+    private var commitsSinceVacuumCheck = 0
+
+    /// Opens or creates the database in `directory` for `mode`.
+    /// - Throws: ``StoreError`` naming the file when it is foreign, damaged or
+    ///   of an unknown version, or when the directory cannot be written.
+    init(directory: String, mode: DurabilityMode) throws {
+        self.directory = directory
+        path = directory + "/spool.db"
+        do {
+            var status = stat()
+            let existed = stat(path, &status) == 0 && status.st_size > 0
+            connection = try SQLiteConnection(path: path, create: true)
+            try Self.checkIdentity(connection, existed: existed)
+            let journalMode = try connection.text("PRAGMA journal_mode = WAL")
+            guard journalMode == "wal" else {
+                throw StoreError.unusableDirectory(path: directory, reason: "SQLite cannot use WAL mode there (\(journalMode))")
+            }
+            try connection.execute("""
+                PRAGMA synchronous = \(mode == .always ? "FULL" : mode == .nosync ? "OFF" : "NORMAL");
+                PRAGMA journal_size_limit = 16777216;
+                PRAGMA foreign_keys = OFF;
+                """)
+            if !existed { try Self.createSchema(connection) }
+            insertJob = try connection.prepare("""
+                INSERT INTO jobs (id, tube, priority, state, delay, ttr, ready_at, created,
+                                  reserves, timeouts, releases, buries, kicks, body)
+                VALUES (?1, ?14, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                """)
+            updateJob = try connection.prepare("""
+                UPDATE jobs SET priority = ?2, state = ?3, delay = ?4, ttr = ?5, ready_at = ?6, created = ?7,
+                                reserves = ?8, timeouts = ?9, releases = ?10, buries = ?11, kicks = ?12
+                WHERE id = ?1
+                """)
+            deleteJob = try connection.prepare("DELETE FROM jobs WHERE id = ?1")
+            upsertPause = try connection.prepare("""
+                INSERT INTO pauses (tube, until_wall, duration) VALUES (?3, ?1, ?2)
+                ON CONFLICT (tube) DO UPDATE SET until_wall = excluded.until_wall, duration = excluded.duration
+                """)
+            raiseNextID = try connection.prepare("UPDATE meta SET next_job_id = max(next_job_id, ?1)")
+        } catch let error as SQLiteError {
+            throw Self.storeError(error, directory: directory)
+        }
+    }
+
+    /// Reads back everything stored, for the engine to restore.
+    /// - Throws: ``StoreError/corrupt(path:reason:)`` when a page cannot be read.
+    func recover() throws -> RecoveredQueue {
+        do {
+            var queue = RecoveredQueue()
+            let jobs = try connection.prepare("""
+                SELECT id, tube, priority, state, delay, ttr, ready_at, created,
+                       reserves, timeouts, releases, buries, kicks, body
+                FROM jobs ORDER BY id
+                """)
+            while try jobs.step() {
+                guard let state = JobRecord.DurableState(code: jobs.int64(3)) else {
+                    throw StoreError.corrupt(path: path, reason: "job \(jobs.int64(0)) has an unknown state \(jobs.int64(3))")
+                }
+                var counters = JobCounters()
+                counters.reserves = UInt32(truncatingIfNeeded: jobs.int64(8))
+                counters.timeouts = UInt32(truncatingIfNeeded: jobs.int64(9))
+                counters.releases = UInt32(truncatingIfNeeded: jobs.int64(10))
+                counters.buries = UInt32(truncatingIfNeeded: jobs.int64(11))
+                counters.kicks = UInt32(truncatingIfNeeded: jobs.int64(12))
+                queue.jobs.append(JobRecord(
+                    id: JobID(jobs.int64(0)), tube: jobs.text(1), priority: UInt32(truncatingIfNeeded: jobs.int64(2)),
+                    delay: jobs.int64(4), ttr: jobs.int64(5), state: state, readyAtWall: jobs.int64(6),
+                    createdWall: jobs.int64(7), counters: counters, body: jobs.blob(13)))
+            }
+            let pauses = try connection.prepare("SELECT tube, until_wall, duration FROM pauses")
+            while try pauses.step() {
+                queue.pauses.append(.init(tube: pauses.text(0), untilWall: pauses.int64(1), duration: pauses.int64(2)))
+            }
+            queue.nextJobID = JobID(try connection.integer("SELECT next_job_id FROM meta"))
+            return queue
+        } catch let error as SQLiteError {
+            throw Self.storeError(error, directory: directory)
+        }
+    }
+
+    /// Commits `batch` in one transaction. Records that cancel out within the
+    /// batch (a job put and deleted before the commit) never reach the disk.
+    func commit(_ batch: [StoreRecord]) throws {
+        var inserted = Set<JobID>()
+        var deleted = Set<JobID>()
+        var highestID: JobID = 0
+        for record in batch {
+            switch record {
+            case .insert(let job):
+                inserted.insert(job.id)
+                highestID = max(highestID, job.id)
+            case .delete(let id): deleted.insert(id)
+            case .update, .pause: break
+            }
+        }
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            for record in batch {
+                switch record {
+                case .insert(let job) where !deleted.contains(job.id):
+                    try bind(job, to: insertJob)
+                    try insertJob.bind(text: job.tube, at: 14)
+                    try insertJob.bind(blob: job.body ?? ByteBuffer(), at: 13)
+                    try insertJob.run()
+                case .update(let job) where !deleted.contains(job.id):
+                    try bind(job, to: updateJob)
+                    try updateJob.run()
+                case .delete(let id) where !inserted.contains(id):
+                    try deleteJob.bind(Int64(id))
+                    try deleteJob.run()
+                case .pause(let tube, let untilWall, let duration):
+                    try upsertPause.bind(untilWall, duration)
+                    try upsertPause.bind(text: tube, at: 3)
+                    try upsertPause.run()
+                case .insert, .update, .delete:
+                    break
+                }
+            }
+            if highestID > 0 {
+                try raiseNextID.bind(Int64(highestID + 1))
+                try raiseNextID.run()
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+        try reclaimSpaceIfWorthwhile()
+    }
+
+    /// Copies the WAL into the database file and fsyncs both; `interval:MS`
+    /// mode calls it every MS milliseconds.
+    func checkpoint() throws {
+        try connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    }
+
+    /// Bytes that new jobs can still use: free space on the file system plus
+    /// the database's own free pages.
+    func availableBytes() -> Int64 {
+        var fileSystem = statvfs()
+        guard statvfs(directory, &fileSystem) == 0 else { return 0 }
+        let free = Int64(fileSystem.f_bavail) * Int64(fileSystem.f_frsize)
+        let freePages = (try? connection.integer("PRAGMA freelist_count")) ?? 0
+        let pageSize = (try? connection.integer("PRAGMA page_size")) ?? 0
+        return free + freePages * pageSize
+    }
+
+    /// Gives free pages back to the file system once there are many, so that
+    /// a queue that was large once does not keep its peak size for ever.
+    private func reclaimSpaceIfWorthwhile() throws {
+        commitsSinceVacuumCheck += 1
+        guard commitsSinceVacuumCheck >= 256 else { return }
+        commitsSinceVacuumCheck = 0
+        let freePages = try connection.integer("PRAGMA freelist_count")
+        let pages = try connection.integer("PRAGMA page_count")
+        if freePages >= Self.vacuumThresholdPages, freePages * 4 >= pages {
+            try connection.execute("PRAGMA incremental_vacuum")
+        }
+    }
+
+    /// Binds the columns shared by inserts and updates (?1 to ?12).
+    private func bind(_ job: JobRecord, to statement: SQLiteStatement) throws {
+        try statement.bind(
+            Int64(job.id), Int64(job.priority), job.state.code, job.delay, job.ttr, job.readyAtWall, job.createdWall,
+            Int64(job.counters.reserves), Int64(job.counters.timeouts), Int64(job.counters.releases),
+            Int64(job.counters.buries), Int64(job.counters.kicks))
+    }
+
+    /// Refuses another program's database, or a newer format, before touching anything.
+    private static func checkIdentity(_ connection: SQLiteConnection, existed: Bool) throws {
+        guard existed else { return }
+        let applicationID = try connection.integer("PRAGMA application_id")
+        guard applicationID == Self.applicationID else {
+            throw StoreError.foreign(path: connection.path, reason: "its application id is \(applicationID), not Spool's")
+        }
+        let version = try connection.integer("PRAGMA user_version")
+        guard version == Self.schemaVersion else {
+            throw StoreError.unsupportedVersion(path: connection.path, version: version)
+        }
+    }
+
+    private static func createSchema(_ connection: SQLiteConnection) throws {
+        try connection.execute("""
+            PRAGMA auto_vacuum = INCREMENTAL;
+            BEGIN;
+            CREATE TABLE jobs (
+                id INTEGER PRIMARY KEY, tube TEXT NOT NULL, priority INTEGER NOT NULL,
+                state INTEGER NOT NULL, delay INTEGER NOT NULL, ttr INTEGER NOT NULL,
+                ready_at INTEGER NOT NULL, created INTEGER NOT NULL,
+                reserves INTEGER NOT NULL, timeouts INTEGER NOT NULL, releases INTEGER NOT NULL,
+                buries INTEGER NOT NULL, kicks INTEGER NOT NULL, body BLOB NOT NULL);
+            CREATE TABLE pauses (tube TEXT PRIMARY KEY, until_wall INTEGER NOT NULL, duration INTEGER NOT NULL);
+            CREATE TABLE meta (next_job_id INTEGER NOT NULL);
+            INSERT INTO meta VALUES (1);
+            PRAGMA application_id = \(applicationID);
+            PRAGMA user_version = \(schemaVersion);
+            COMMIT;
+            """)
+    }
+
+    /// Names the problem for an admin: damaged, foreign, or a plain failure.
+    private static func storeError(_ error: SQLiteError, directory: String) -> StoreError {
+        if error.primaryCode == SQLITE_NOTADB { return .foreign(path: error.path, reason: error.message) }
+        if error.isCorrupt { return .corrupt(path: error.path, reason: error.message) }
+        if error.primaryCode == SQLITE_CANTOPEN || error.primaryCode == SQLITE_READONLY {
+            return .unusableDirectory(path: directory, reason: error.message)
+        }
+        return .sqlite(error)
+    }
+}
+
+extension JobRecord.DurableState {
+    /// The state's number in the `jobs.state` column.
+    var code: Int64 {
+        switch self {
+        case .ready: 0
+        case .delayed: 1
+        case .buried: 2
+        }
+    }
+
+    /// The state stored as `code`.
+    init?(code: Int64) {
+        switch code {
+        case 0: self = .ready
+        case 1: self = .delayed
+        case 2: self = .buried
+        default: return nil
+        }
+    }
+}
