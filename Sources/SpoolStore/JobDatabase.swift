@@ -41,6 +41,8 @@ final class JobDatabase: @unchecked Sendable {
             let existed = stat(path, &status) == 0 && status.st_size > 0
             connection = try SQLiteConnection(path: path, create: true)
             try Self.checkIdentity(connection, existed: existed)
+            // Only possible before the first table exists, and before WAL mode writes the header.
+            if !existed { try connection.execute("PRAGMA auto_vacuum = INCREMENTAL") }
             let journalMode = try connection.text("PRAGMA journal_mode = WAL")
             guard journalMode == "wal" else {
                 throw StoreError.unusableDirectory(path: directory, reason: "SQLite cannot use WAL mode there (\(journalMode))")
@@ -211,7 +213,6 @@ final class JobDatabase: @unchecked Sendable {
 
     private static func createSchema(_ connection: SQLiteConnection) throws {
         try connection.execute("""
-            PRAGMA auto_vacuum = INCREMENTAL;
             BEGIN;
             CREATE TABLE jobs (
                 id INTEGER PRIMARY KEY, tube TEXT NOT NULL, priority INTEGER NOT NULL,

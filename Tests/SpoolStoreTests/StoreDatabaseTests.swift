@@ -1,0 +1,45 @@
+import Foundation
+import SpoolCore
+import XCTest
+
+@testable import SpoolStore
+
+final class StoreDatabaseTests: XCTestCase {
+    func testASecondOpenOfTheSameDirectoryIsRefused() throws {
+        let directory = try makeTemporaryDirectory()
+        let (first, _) = try StoreDatabase.open(directory: directory, mode: .always)
+        XCTAssertThrowsError(try StoreDatabase.open(directory: directory, mode: .always)) { error in
+            XCTAssertEqual(error as? StoreError, .locked(path: directory + "/spoold.lock", owner: getpid()))
+            XCTAssertTrue("\(error)".contains("in use by another spoold"))
+        }
+        withExtendedLifetime(first) {}
+    }
+
+    func testMissingDirectoriesAreCreatedPrivate() throws {
+        let directory = try makeTemporaryDirectory() + "/a/b"
+        let (database, recovered) = try StoreDatabase.open(directory: directory, mode: .always)
+        XCTAssertEqual(recovered, RecoveredQueue())
+        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int)
+        XCTAssertEqual(mode, 0o700)
+        XCTAssertEqual(database.path, directory + "/spool.db")
+    }
+
+    func testAFileWhereTheDirectoryShouldBeIsRefused() throws {
+        let path = try makeTemporaryDirectory() + "/file"
+        FileManager.default.createFile(atPath: path, contents: Data())
+        XCTAssertThrowsError(try StoreDatabase.open(directory: path, mode: .always)) { error in
+            guard case .unusableDirectory(let named, _) = error as? StoreError else { return XCTFail("\(error)") }
+            XCTAssertEqual(named, path)
+        }
+    }
+
+    func testDurabilityModesParseAndPrint() {
+        for text in ["always", "interval:50", "nosync", "off"] {
+            XCTAssertEqual(DurabilityMode(text)?.description, text)
+        }
+        XCTAssertEqual(DurabilityMode("interval:50"), .interval(milliseconds: 50))
+        for bad in ["", "Always", "interval:", "interval:0", "interval:-5", "interval:x", "sometimes"] {
+            XCTAssertNil(DurabilityMode(bad), bad)
+        }
+    }
+}
