@@ -1,64 +1,98 @@
 #!/usr/bin/env python3
-"""The end-to-end test's beanstalkd client (Python standard library only).
+"""The end-to-end test's worker: greenstalk, a third-party beanstalkd client
+from PyPI, used unchanged against spoold inside the test container.
 
-usage: client.py ADDRESS        ADDRESS is unix:PATH or tcp:HOST:PORT
+usage: client.py SOCKET MODE
 
-Connects, then runs use, watch, put, reserve-with-timeout and delete on a tube
-of its own, checking every reply byte for byte. Prints "served" and exits 0 when
-all replies match; prints "connect failed: ERRNO_NAME" and exits 2 when the
-connection is refused; otherwise prints what differed and exits 1.
+SOCKET is the path of spoold's Unix socket. MODE is one of:
+
+  jobs     put jobs into a tube of its own, reserve them, check their bodies
+           and delete them; prints "served N jobs"
+  hold     put one job into the tube e2e-hold, print "holding job ID" and keep
+           the connection open until standard input closes; then delete the
+           job and print "released" (the test reads STATUS= meanwhile)
+  ttr      put a job with a 1 s time-to-run, reserve it and let the reservation
+           time out; once spoold made it ready again, print
+           "JOB_ID=ID TUBE=TUBE" (what the journal entry must carry), then
+           reserve and delete it so that no job is left behind
+  refused  expect the connection to be refused by the socket's permissions;
+           prints "refused: EACCES"
+
+Exits 0 when everything went as expected; otherwise prints what differed and
+exits 1. greenstalk has no timeouts of its own: the test bounds every run.
 """
 import errno
 import os
-import re
-import socket
 import sys
+import time
+
+import greenstalk
+
+JOB_COUNT = 20
 
 
-def connect(address):
-    if address.startswith("unix:"):
-        sock, target = socket.socket(socket.AF_UNIX), address[len("unix:"):]
-    elif address.startswith("tcp:"):
-        host, port = address[len("tcp:"):].rsplit(":", 1)
-        sock, target = socket.socket(socket.AF_INET), (host, int(port))
-    else:
-        raise SystemExit(f"bad address {address!r}: use unix:PATH or tcp:HOST:PORT")
-    # Long enough for socket activation to start spoold; short enough to fail.
-    sock.settimeout(15)
-    sock.connect(target)
-    return sock
+def run_jobs(socket_path):
+    tube = f"e2e-jobs-{os.getpid()}"
+    with greenstalk.Client(socket_path, use=tube, watch=tube) as client:
+        bodies = [f"job {n} from {os.getpid()}" for n in range(JOB_COUNT)]
+        ids = [client.put(body) for body in bodies]
+        for expected_id, expected_body in zip(ids, bodies):
+            job = client.reserve(timeout=5)
+            if (job.id, job.body) != (expected_id, expected_body):
+                raise AssertionError(f"reserved {job!r}, expected job {expected_id} {expected_body!r}")
+            client.delete(job)
+        left = client.stats_tube(tube)["current-jobs-ready"]
+        if left != 0:
+            raise AssertionError(f"{left} jobs still ready after deleting all of them")
+    print(f"served {JOB_COUNT} jobs")
+
+
+def hold(socket_path):
+    tube = "e2e-hold"
+    with greenstalk.Client(socket_path, use=tube, watch=tube) as client:
+        job_id = client.put("held")
+        print(f"holding job {job_id}", flush=True)
+        sys.stdin.read()
+        client.delete(job_id)
+    print("released")
+
+
+def time_out_reservation(socket_path):
+    tube = f"e2e-ttr-{os.getpid()}"
+    with greenstalk.Client(socket_path, use=tube, watch=tube) as client:
+        job_id = client.put("slow", ttr=1)
+        client.reserve(timeout=5)
+        # The job must come back on its own; the deadline is generous because
+        # the 1 s TTR is checked by a timer, not exactly at expiry.
+        deadline = time.monotonic() + 10
+        while client.stats_job(job_id)["state"] != "ready":
+            if time.monotonic() > deadline:
+                raise AssertionError(f"job {job_id} still reserved 10 s after its 1 s TTR")
+            time.sleep(0.1)
+        print(f"JOB_ID={job_id} TUBE={tube}")
+        client.delete(client.reserve(timeout=5))
+
+
+def expect_refusal(socket_path):
+    try:
+        greenstalk.Client(socket_path).close()
+    except PermissionError as error:
+        print(f"refused: {errno.errorcode[error.errno]}")
+        return
+    raise AssertionError(f"connected to {socket_path} as uid {os.getuid()} groups {os.getgroups()}")
+
+
+MODES = {"jobs": run_jobs, "hold": hold, "ttr": time_out_reservation, "refused": expect_refusal}
 
 
 def main():
+    if len(sys.argv) != 3 or sys.argv[2] not in MODES:
+        sys.exit(__doc__)
     try:
-        sock = connect(sys.argv[1])
-    except OSError as error:
-        print(f"connect failed: {errno.errorcode.get(error.errno, error)}")
-        return 2
-    replies = sock.makefile("rb")
-
-    def expect(request, pattern):
-        sock.sendall(request)
-        reply = replies.readline()
-        match = re.fullmatch(pattern, reply)
-        if not match:
-            raise AssertionError(f"sent {request!r}, expected {pattern!r}, got {reply!r}")
-        return match
-
-    tube = f"e2e-{os.getpid()}".encode()
-    try:
-        expect(b"use " + tube + b"\r\n", re.escape(b"USING " + tube + b"\r\n"))
-        expect(b"watch " + tube + b"\r\n", rb"WATCHING 2\r\n")
-        job = expect(b"put 0 0 60 5\r\nhello\r\n", rb"INSERTED ([0-9]+)\r\n").group(1)
-        expect(b"reserve-with-timeout 5\r\n", re.escape(b"RESERVED " + job + b" 5\r\n"))
-        body = replies.read(7)
-        if body != b"hello\r\n":
-            raise AssertionError(f"expected the body b'hello\\r\\n', got {body!r}")
-        expect(b"delete " + job + b"\r\n", rb"DELETED\r\n")
-    except (AssertionError, OSError) as error:
-        print(f"not served: {error}")
+        MODES[sys.argv[2]](sys.argv[1])
+    except (AssertionError, OSError, greenstalk.Error) as error:
+        print(f"{type(error).__name__}: {error}")
         return 1
-    print("served")
     return 0
 
 
