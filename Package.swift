@@ -114,6 +114,7 @@ let package = Package(
             dependencies: ["spoold"],
             exclude: []
         ),
+        .testTarget(name: "EndToEndTests"),
         .testTarget(
             name: "SystemdTests",
             dependencies: ["Systemd", "systemd-notify-example", .product(name: "Logging", package: "swift-log")]
