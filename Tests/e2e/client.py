@@ -6,17 +6,20 @@ usage: client.py SOCKET MODE
 
 SOCKET is the path of spoold's Unix socket. MODE is one of:
 
-  jobs     put jobs into a tube of its own, reserve them, check their bodies
-           and delete them; prints "served N jobs"
-  hold     put one job into the tube e2e-hold, print "holding job ID" and keep
-           the connection open until standard input closes; then delete the
-           job and print "released" (the test reads STATUS= meanwhile)
-  ttr      put a job with a 1 s time-to-run, reserve it and let the reservation
-           time out; once spoold made it ready again, print
-           "JOB_ID=ID TUBE=TUBE" (what the journal entry must carry), then
-           reserve and delete it so that no job is left behind
-  refused  expect the connection to be refused by the socket's permissions;
-           prints "refused: EACCES"
+  jobs       put jobs into a tube of its own, reserve them, check their bodies
+             and delete them; prints "served N jobs"
+  hold       put one job into the tube e2e-hold, print "holding job ID" and
+             keep the connection open until standard input closes; then delete
+             the job and print "released" (the test reads STATUS= meanwhile)
+  keep       put a job into the tube e2e-kept, meant to outlive a restart of
+             spoold; prints "job ID"
+  take-kept  reserve that job, check its body and delete it; prints "job ID"
+  ttr        put a job with a 1 s time-to-run, reserve it and let the
+             reservation time out; once spoold made it ready again, print
+             "JOB_ID=ID TUBE=TUBE" (what the journal entry must carry), then
+             reserve and delete it so that no job is left behind
+  refused    expect the connection to be refused by the socket's permissions;
+             prints "refused: EACCES"
 
 Exits 0 when everything went as expected; otherwise prints what differed and
 exits 1. greenstalk has no timeouts of its own: the test bounds every run.
@@ -29,6 +32,8 @@ import time
 import greenstalk
 
 JOB_COUNT = 20
+KEPT_TUBE = "e2e-kept"
+KEPT_BODY = "kept across a restart"
 
 
 def run_jobs(socket_path):
@@ -57,6 +62,20 @@ def hold(socket_path):
     print("released")
 
 
+def keep(socket_path):
+    with greenstalk.Client(socket_path, use=KEPT_TUBE, watch=KEPT_TUBE) as client:
+        print(f"job {client.put(KEPT_BODY)}")
+
+
+def take_kept(socket_path):
+    with greenstalk.Client(socket_path, use=KEPT_TUBE, watch=KEPT_TUBE) as client:
+        job = client.reserve(timeout=5)
+        if job.body != KEPT_BODY:
+            raise AssertionError(f"reserved {job!r} from {KEPT_TUBE}, expected the body {KEPT_BODY!r}")
+        client.delete(job)
+    print(f"job {job.id}")
+
+
 def time_out_reservation(socket_path):
     tube = f"e2e-ttr-{os.getpid()}"
     with greenstalk.Client(socket_path, use=tube, watch=tube) as client:
@@ -82,7 +101,14 @@ def expect_refusal(socket_path):
     raise AssertionError(f"connected to {socket_path} as uid {os.getuid()} groups {os.getgroups()}")
 
 
-MODES = {"jobs": run_jobs, "hold": hold, "ttr": time_out_reservation, "refused": expect_refusal}
+MODES = {
+    "jobs": run_jobs,
+    "hold": hold,
+    "keep": keep,
+    "take-kept": take_kept,
+    "ttr": time_out_reservation,
+    "refused": expect_refusal,
+}
 
 
 def main():
