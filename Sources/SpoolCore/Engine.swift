@@ -24,6 +24,10 @@ public final class Engine {
     public let store: JobStore
     /// While draining, puts are refused (beanstalkd's SIGUSR1).
     public var isDraining = false
+    /// Whether jobs are handed out. While processing is stopped, puts are
+    /// still taken, but reserves wait (or time out) as if every tube were
+    /// paused; `reserve-job`, which names its job, still works.
+    public private(set) var isProcessing = true
     /// The sequence number of the latest record staged.
     public private(set) var stagedSequence: CommitSequence = 0
     /// Told of what the engine does on its own, outside any command's reply.
@@ -109,6 +113,20 @@ public final class Engine {
         guard !session.isWorker else { return }
         session.isWorker = true
         counts.workers += 1
+    }
+
+    // MARK: Processing
+
+    /// Stops handing out jobs (the control plane's Stop).
+    public func stopProcessing() {
+        isProcessing = false
+    }
+
+    /// Hands out jobs again, serving every waiting reserve that can be served.
+    public func startProcessing() {
+        guard !isProcessing else { return }
+        isProcessing = true
+        for tube in tubes { serveWaiters(tube) }
     }
 
     // MARK: Recovery
@@ -484,6 +502,7 @@ public final class Engine {
 
     /// The best ready job among the session's watched, unpaused tubes.
     private func bestReadyJob(for session: Session, now: Int64) -> Job? {
+        guard isProcessing else { return nil }
         var best: Job?
         for tube in session.watched where !tube.isPaused(at: now) {
             if let candidate = tube.ready.first, best.map({ ReadyOrder.precedes(candidate, $0) }) ?? true {
@@ -533,7 +552,7 @@ public final class Engine {
     /// Hands the tube's ready jobs to its waiting sessions, best job to the
     /// longest-waiting session, while both last and the tube is not paused.
     private func serveWaiters(_ tube: Tube) {
-        while !tube.isPaused(at: clock.now), let job = tube.ready.first, tube.waitingCount > 0, let session = tube.takeWaiter() {
+        while isProcessing, !tube.isPaused(at: clock.now), let job = tube.ready.first, tube.waitingCount > 0, let session = tube.takeWaiter() {
             stopWaiting(session)
             leaveState(job)
             let reserved = reserve(job, for: session)

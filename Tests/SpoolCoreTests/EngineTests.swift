@@ -178,6 +178,26 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(f.engine.tubeStats("default")?.pauseSeconds, 0)
     }
 
+    func testStoppedProcessingTakesPutsButHandsOutNothingUntilStarted() {
+        let f = Fixture()
+        let producer = f.engine.openSession()
+        let waiter = f.engine.openSession()
+        let recorder = OutcomeRecorder()
+        waiter.delegate = recorder
+        let first = f.put(producer)
+        f.engine.stopProcessing()
+        XCTAssertFalse(f.engine.isProcessing)
+        let second = f.put(producer, priority: 5)
+        XCTAssertNil(f.reserveNow(f.engine.openSession()), "nothing is handed out")
+        XCTAssertNil(f.engine.reserve(waiter, timeout: nil), "a reserve waits")
+        let third = f.put(producer)
+        XCTAssertEqual(recorder.outcomes, [], "a put does not wake it")
+        XCTAssertEqual(f.engine.reserveJob(f.engine.openSession(), id: third)?.id, third, "reserve-job names its job")
+        f.engine.startProcessing()
+        XCTAssertEqual(recorder.outcomes.map(\.jobID), [first], "the waiter is served at once")
+        XCTAssertEqual(f.reserveNow(f.engine.openSession()), second)
+    }
+
     func testZeroPauseEndsAPauseAsInBeanstalkd() {
         let f = Fixture()
         let s = f.engine.openSession()
