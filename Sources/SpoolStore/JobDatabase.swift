@@ -37,10 +37,8 @@ final class JobDatabase: @unchecked Sendable {
         self.directory = directory
         path = directory + "/spool.db"
         do {
-            var status = stat()
-            let existed = stat(path, &status) == 0 && status.st_size > 0
             connection = try SQLiteConnection(path: path, create: true)
-            try Self.checkIdentity(connection, existed: existed)
+            let existed = try Self.checkIdentity(connection)
             // Only possible before the first table exists, and before WAL mode writes the header.
             if !existed { try connection.execute("PRAGMA auto_vacuum = INCREMENTAL") }
             let journalMode = try connection.text("PRAGMA journal_mode = WAL")
@@ -99,6 +97,10 @@ final class JobDatabase: @unchecked Sendable {
                     delay: jobs.int64(4), ttr: jobs.int64(5), state: state, readyAtWall: jobs.int64(6),
                     createdWall: jobs.int64(7), counters: counters, body: jobs.blob(13)))
             }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            // Ended pauses are of no use any more: drop them so the table stays small.
+            try connection.execute("DELETE FROM pauses WHERE until_wall <= \(Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))")
             let pauses = try connection.prepare("SELECT tube, until_wall, duration FROM pauses")
             while try pauses.step() {
                 queue.pauses.append(.init(tube: pauses.text(0), untilWall: pauses.int64(1), duration: pauses.int64(2)))
@@ -157,7 +159,7 @@ final class JobDatabase: @unchecked Sendable {
             try? connection.execute("ROLLBACK")
             throw error
         }
-        try reclaimSpaceIfWorthwhile()
+        reclaimSpaceIfWorthwhile()
     }
 
     /// Copies the WAL into the database file and fsyncs both; `interval:MS`
@@ -178,16 +180,18 @@ final class JobDatabase: @unchecked Sendable {
     }
 
     /// Gives free pages back to the file system once there are many, so that
-    /// a queue that was large once does not keep its peak size for ever.
-    private func reclaimSpaceIfWorthwhile() throws {
+    /// a queue that was large once does not keep its peak size for ever. The
+    /// batch is committed already: a failure here (a full disk) only means
+    /// the pages stay free inside the file, and the next check tries again.
+    private func reclaimSpaceIfWorthwhile() {
         commitsSinceVacuumCheck += 1
         guard commitsSinceVacuumCheck >= 256 else { return }
         commitsSinceVacuumCheck = 0
-        let freePages = try connection.integer("PRAGMA freelist_count")
-        let pages = try connection.integer("PRAGMA page_count")
-        if freePages >= Self.vacuumThresholdPages, freePages * 4 >= pages {
-            try connection.execute("PRAGMA incremental_vacuum")
-        }
+        guard let freePages = try? connection.integer("PRAGMA freelist_count"),
+              let pages = try? connection.integer("PRAGMA page_count"),
+              freePages >= Self.vacuumThresholdPages, freePages * 4 >= pages
+        else { return }
+        try? connection.execute("PRAGMA incremental_vacuum")
     }
 
     /// Binds the columns shared by inserts and updates (?1 to ?12).
@@ -198,10 +202,13 @@ final class JobDatabase: @unchecked Sendable {
             Int64(job.counters.buries), Int64(job.counters.kicks))
     }
 
-    /// Refuses another program's database, or a newer format, before touching anything.
-    private static func checkIdentity(_ connection: SQLiteConnection, existed: Bool) throws {
-        guard existed else { return }
+    /// Refuses another program's database, or a newer format, before touching
+    /// anything. Returns whether the file holds Spool's schema; a file with
+    /// no tables and no application id (new, or a first start cut short
+    /// before the schema was committed) is taken as new.
+    private static func checkIdentity(_ connection: SQLiteConnection) throws -> Bool {
         let applicationID = try connection.integer("PRAGMA application_id")
+        if applicationID == 0, try connection.integer("SELECT count(*) FROM sqlite_master") == 0 { return false }
         guard applicationID == Self.applicationID else {
             throw StoreError.foreign(path: connection.path, reason: "its application id is \(applicationID), not Spool's")
         }
@@ -209,6 +216,7 @@ final class JobDatabase: @unchecked Sendable {
         guard version == Self.schemaVersion else {
             throw StoreError.unsupportedVersion(path: connection.path, version: version)
         }
+        return true
     }
 
     private static func createSchema(_ connection: SQLiteConnection) throws {

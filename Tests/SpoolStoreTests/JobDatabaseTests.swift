@@ -25,13 +25,16 @@ final class JobDatabaseTests: XCTestCase {
             try database.commit([.insert(job(1)), .insert(job(2, state: .delayed, tube: "mail")), .insert(job(3))])
             var buried = job(3, state: .buried)
             buried.body = nil
-            try database.commit([.update(buried), .delete(1), .pause(tube: "mail", untilWall: 42, duration: 7)])
+            try database.commit([
+                .update(buried), .delete(1), .pause(tube: "mail", untilWall: 4_000_000_000_000_000_000, duration: 7),
+                .pause(tube: "over", untilWall: 42, duration: 7),
+            ])
         }
         let recovered = try JobDatabase(directory: directory, mode: .always).recover()
         var expectedBuried = job(3, state: .buried)
         expectedBuried.body = ByteBuffer(string: "body")
         XCTAssertEqual(recovered.jobs, [job(2, state: .delayed, tube: "mail"), expectedBuried])
-        XCTAssertEqual(recovered.pauses, [.init(tube: "mail", untilWall: 42, duration: 7)])
+        XCTAssertEqual(recovered.pauses, [.init(tube: "mail", untilWall: 4_000_000_000_000_000_000, duration: 7)], "ended pauses are dropped")
         XCTAssertEqual(recovered.nextJobID, 4)
     }
 
@@ -73,6 +76,17 @@ final class JobDatabaseTests: XCTestCase {
         let check = try SQLiteConnection(path: directory + "/spool.db", create: false)
         XCTAssertLessThan(try check.integer("PRAGMA freelist_count"), JobDatabase.vacuumThresholdPages)
         XCTAssertLessThan(try check.integer("PRAGMA page_count"), 2 * JobDatabase.vacuumThresholdPages, "the file shrank")
+    }
+
+    func testAFirstStartCutShortBeforeTheSchemaIsStartedAgain() throws {
+        let directory = try makeTemporaryDirectory()
+        do {
+            let cut = try SQLiteConnection(path: directory + "/spool.db", create: true)
+            XCTAssertEqual(try cut.text("PRAGMA journal_mode = WAL"), "wal")
+        }
+        let database = try JobDatabase(directory: directory, mode: .always)
+        try database.commit([.insert(job(1))])
+        XCTAssertEqual(try database.recover().jobs.map(\.id), [1])
     }
 
     func testGarbageFileIsRefusedWithItsPath() throws {

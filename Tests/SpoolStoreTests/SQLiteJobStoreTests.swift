@@ -30,7 +30,7 @@ final class SQLiteJobStoreTests: XCTestCase {
         return (store, database)
     }
 
-    private func insert(_ id: JobID) -> StoreRecord {
+    private static func insert(_ id: JobID) -> StoreRecord {
         .insert(JobRecord(
             id: id, tube: "default", priority: 0, delay: 0, ttr: 1_000_000_000, state: .ready,
             readyAtWall: 0, createdWall: 0, counters: JobCounters(), body: ByteBuffer(string: "x")))
@@ -41,7 +41,7 @@ final class SQLiteJobStoreTests: XCTestCase {
         let done = loop.makePromise(of: [CommitSequence].self)
         try loop.submit {
             var fired: [CommitSequence] = []
-            let sequences = (1...100).map { store.value.stage(self.insert(JobID($0))) }
+            let sequences = (1...100).map { store.value.stage(Self.insert(JobID($0))) }
             XCTAssertEqual(sequences, Array(1...100))
             XCTAssertEqual(store.value.durableSequence, 0, "nothing is durable before the commit")
             for sequence in [50, 100, 1] as [CommitSequence] {
@@ -64,13 +64,14 @@ final class SQLiteJobStoreTests: XCTestCase {
 
     func testRecordsStagedDuringACommitFormTheNextBatch() throws {
         let (store, _) = try makeStore()
+        let loop = self.loop!
         let done = loop.makePromise(of: Void.self)
         try loop.submit {
-            _ = store.value.stage(self.insert(1))
+            _ = store.value.stage(Self.insert(1))
             // The first commit is in flight from the next pass on; these two wait for it.
-            self.loop.execute {
-                _ = store.value.stage(self.insert(2))
-                let last = store.value.stage(self.insert(3))
+            loop.execute {
+                _ = store.value.stage(Self.insert(2))
+                let last = store.value.stage(Self.insert(3))
                 store.value.whenDurable(last) { done.succeed() }
             }
         }.wait()

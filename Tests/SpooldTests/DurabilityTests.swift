@@ -1,0 +1,349 @@
+import Foundation
+import XCTest
+
+/// spoold's durable store through the real binary and real SQLite files
+/// (issue #4): crashes under load, restarts, a full disk, commits that fail,
+/// damaged or foreign database files, and a second daemon on one directory.
+final class DurabilityTests: XCTestCase {
+    // MARK: Crashes
+
+    /// How many times the crash test kills spoold.
+    private static let crashRounds = 10
+    /// The crash test stops killing early after this long, so that a slow
+    /// machine makes it shorter rather than endless.
+    private static let crashTimeBudget: TimeInterval = 40
+
+    /// Kills spoold with SIGKILL after a random 50–400 ms of load from three
+    /// producers and two consumers, restarts it on the same directory, ten
+    /// times in a row, then drains what is left. Every acknowledged and
+    /// undeleted job must be there exactly once (reserved ones too), no job
+    /// whose delete was acknowledged may come back, no id may be given to two
+    /// puts, and no job may appear that no put made.
+    func testNothingAcknowledgedIsLostAcrossRepeatedCrashes() throws {
+        let directory = try TestEnvironment.temporaryDirectory().path
+        let arguments = ["--state-directory", directory, "--durability", "always"]
+        let load = CrashLoad(producers: 3, consumers: 2)
+        defer { _ = load.stop() }
+        let started = Date()
+        var rounds = 0
+        while rounds < Self.crashRounds, Date().timeIntervalSince(started) < Self.crashTimeBudget {
+            rounds += 1
+            let server = try ServerProcess.spoold(arguments)
+            load.serve(port: server.port, generation: rounds)
+            Thread.sleep(forTimeInterval: .random(in: 0.05...0.4))
+            load.serverGone()
+            crash(server)
+        }
+        XCTAssertTrue(load.stop(), "the load threads stop once spoold is gone")
+        XCTAssertGreaterThanOrEqual(rounds, 3, "too few crashes within \(Self.crashTimeBudget) s")
+
+        let server = try ServerProcess.spoold(arguments)
+        let client = try JobClient(port: server.port)
+        let stats = client.stats("stats")
+        XCTAssertEqual(stats["durability"], "always")
+        XCTAssertEqual(stats["current-jobs-reserved"], "0", "reserved jobs come back ready")
+        XCTAssertEqual(stats["current-jobs-delayed"], "0")
+        XCTAssertEqual(stats["current-jobs-buried"], "0")
+        var drained: [JobClient.Job] = []
+        while let job = client.reserve(timeout: 0) {
+            drained.append(job)
+            XCTAssertEqual(client.send("delete \(job.id)"), "DELETED")
+        }
+        XCTAssertEqual(client.lastReply, "TIMED_OUT", "the drain ends with an empty queue")
+
+        let summary = load.ledger.summary
+        let problems = load.ledger.problems(afterDraining: drained)
+        XCTAssertTrue(problems.isEmpty, "\(problems.count) problems:\n" + problems.prefix(30).joined(separator: "\n"))
+        XCTAssertGreaterThan(summary.inserted, 100, "the load was too light to test anything: \(summary)")
+        XCTAssertGreaterThan(summary.reservedNotDeleted, 0, "no reserved job had to come back: \(summary)")
+        let elapsed = String(format: "%.1f", Date().timeIntervalSince(started))
+        print("\(rounds) crashes in \(elapsed) s: \(summary); \(drained.count) jobs drained")
+    }
+
+    // MARK: Restarts
+
+    /// A SIGKILL restart keeps delays (what is left of them), priorities and
+    /// their order, TTRs, tube names, buried jobs and their counters, pauses,
+    /// and ids rising above the highest ever handed out; reserved jobs come
+    /// back ready.
+    func testQueueSurvivesACrashRestart() throws {
+        let arguments = ["--state-directory", try TestEnvironment.temporaryDirectory().path]
+        let before = try ServerProcess.spoold(arguments)
+        let fixture = try RestartFixture(populating: before.port)
+        fixture.waitForPartOfTheDelay()
+        crash(before)
+        let after = try ServerProcess.spoold(arguments)
+        try fixture.verify(port: after.port)
+    }
+
+    /// The same after a graceful SIGTERM stop, started with beanstalkd's
+    /// `-b DIR -f 0` flags (mode always).
+    func testQueueSurvivesAGracefulRestartWithBeanstalkdFlags() throws {
+        let arguments = ["-b", try TestEnvironment.temporaryDirectory().path, "-f", "0"]
+        let before = try ServerProcess.spoold(arguments)
+        XCTAssertEqual(try JobClient(port: before.port).stats("stats")["durability"], "always")
+        let fixture = try RestartFixture(populating: before.port)
+        fixture.waitForPartOfTheDelay()
+        XCTAssertEqual(before.stop(), 0, "SIGTERM stops spoold cleanly")
+        let after = try ServerProcess.spoold(arguments)
+        try fixture.verify(port: after.port)
+    }
+
+    // MARK: Disk full and failing commits
+
+    /// On a 24 MiB tmpfs with `-z 1048576`, spoold keeps 2 MiB + 8 MiB free:
+    /// puts of 1 MiB jobs are refused with OUT_OF_MEMORY before the disk is
+    /// full, and nothing of a refused put is applied. Reads, reserves and
+    /// deletes go on; a crash while full loses nothing acknowledged; once
+    /// deletes free space, puts are taken again.
+    func testFullDiskRefusesPutsAndKeepsEverythingAcknowledged() throws {
+        let mount = try TmpfsMount(megabytes: 24)
+        addTeardownBlock { mount.unmount() }
+        let arguments = ["--state-directory", mount.path, "-z", "1048576"]
+        let server = try ServerProcess.spoold(arguments)
+        let client = try JobClient(port: server.port)
+        var acknowledged: [UInt64: String] = [:]
+        var refusal = ""
+        for index in 0..<30 where refusal.isEmpty {  // 30 MiB cannot fit
+            let body = "job \(index) " + String(repeating: "x", count: 1_048_000)
+            let reply = client.put(body)
+            if let id = JobClient.insertedID(in: reply) {
+                acknowledged[id] = body
+            } else {
+                refusal = reply
+            }
+        }
+        XCTAssertEqual(refusal, "OUT_OF_MEMORY")
+        XCTAssertGreaterThanOrEqual(acknowledged.count, 3)
+        let ids = acknowledged.keys.sorted()
+        let stats = client.stats("stats")
+        XCTAssertEqual(stats["total-jobs"], "\(acknowledged.count)", "the refused put was not applied")
+        XCTAssertEqual(stats["current-jobs-ready"], "\(acknowledged.count)")
+        XCTAssertEqual(client.peek(ids[1])?.body.count, acknowledged[ids[1]]?.count, "peek works while full")
+        XCTAssertEqual(client.reserve(timeout: 0)?.id, ids[0], "reserve works while full")
+
+        crash(server)
+        let restarted = try ServerProcess.spoold(arguments)
+        let after = try JobClient(port: restarted.port)
+        for (id, body) in acknowledged {
+            XCTAssertTrue(after.peek(id)?.body == body, "acknowledged job \(id) is lost or changed")
+        }
+        XCTAssertEqual(after.put("small"), "OUT_OF_MEMORY", "still full after the restart")
+        let freed = ids.prefix(ids.count / 2)
+        for id in freed {
+            XCTAssertEqual(after.send("delete \(id)"), "DELETED", "deletes work while full")
+        }
+        var newID: UInt64?
+        XCTAssertTrue(Deadline.poll(for: 5, every: 0.1) {
+            newID = after.putID("small")
+            return newID != nil
+        }, "puts are taken again once deletes freed space")
+        XCTAssertEqual(after.peek(try XCTUnwrap(newID))?.body, "small")
+        XCTAssertEqual(restarted.stop(), 0)
+        XCTAssertTrue(server.output.contains("little space left for the store"), server.output)
+    }
+
+    /// Commits that fail (here with ENOSPC: a file outside spoold fills the
+    /// tmpfs) turn the store failing: the change whose commit failed is not
+    /// acknowledged, puts get OUT_OF_MEMORY and other changes INTERNAL_ERROR,
+    /// while reserves, peeks and stats work. Once space is back the retried
+    /// commit acknowledges the held change and changes are taken again; a
+    /// crash then loses nothing acknowledged.
+    ///
+    /// A read-only remount cannot be used for this: Linux refuses to remount
+    /// a file system read-only (EBUSY) while spoold holds spool.db open for
+    /// writing, and a kernel-forced one (after an I/O error) cannot be undone
+    /// without unmounting. ``testReadOnlyStateDirectoryStopsStartup()`` covers
+    /// a file system that is read-only before spoold starts.
+    func testFailingCommitsRefuseChangesUntilSpaceIsBack() throws {
+        let mount = try TmpfsMount(megabytes: 16)
+        addTeardownBlock { mount.unmount() }
+        let arguments = ["--state-directory", mount.path]
+        let server = try ServerProcess.spoold(arguments)
+        let client = try JobClient(port: server.port)
+        let ids = try (1...3).map { try XCTUnwrap(client.putID("before \($0)")) }
+        let worker = try JobClient(port: server.port)
+        XCTAssertEqual(worker.reserve(timeout: 0)?.id, ids[0])
+
+        let filler = try mount.fill()
+        let heldProducer = try JobClient(port: server.port)
+        let heldBody = String(repeating: "h", count: 32_768)  // needs new pages in the WAL
+        heldProducer.sendWithoutWaiting("put 0 0 60 \(heldBody.utf8.count)", body: heldBody)
+        // A probe that changes nothing: NOT_FOUND while healthy, INTERNAL_ERROR once failing.
+        XCTAssertTrue(Deadline.poll(for: 5) { client.send("delete 999999") == "INTERNAL_ERROR" }, "the store turns failing")
+        XCTAssertEqual(heldProducer.awaitReply(timeout: 0.2), "", "a put whose commit failed is not acknowledged")
+
+        XCTAssertEqual(client.put("refused"), "OUT_OF_MEMORY")
+        XCTAssertEqual(client.send("delete \(ids[1])"), "INTERNAL_ERROR")
+        XCTAssertEqual(worker.send("release \(ids[0]) 0 0"), "INTERNAL_ERROR")
+        XCTAssertEqual(worker.send("bury \(ids[0]) 0"), "INTERNAL_ERROR")
+        XCTAssertEqual(client.send("kick 1"), "INTERNAL_ERROR")
+        XCTAssertEqual(client.send("kick-job \(ids[2])"), "INTERNAL_ERROR")
+        XCTAssertEqual(client.send("pause-tube default 1"), "INTERNAL_ERROR")
+        XCTAssertEqual(client.peek(ids[2])?.body, "before 3")
+        XCTAssertEqual(client.reserve(timeout: 0)?.id, ids[1], "reserves work while failing")
+        XCTAssertEqual(client.stats("stats-job \(ids[0])")["state"], "reserved")
+        XCTAssertEqual(client.stats("stats")["durability"], "always")
+
+        try FileManager.default.removeItem(at: filler)
+        let heldReply = heldProducer.awaitReply(timeout: 5)
+        let heldID = try XCTUnwrap(JobClient.insertedID(in: heldReply), "the held put after space came back: \(heldReply)")
+        var newID: UInt64?
+        XCTAssertTrue(Deadline.poll(for: 5) {
+            newID = client.putID("after")
+            return newID != nil
+        }, "puts are taken again")
+        XCTAssertEqual(client.send("delete \(ids[1])"), "DELETED")
+
+        crash(server)
+        XCTAssertTrue(server.output.contains("cannot commit to the store"), server.output)
+        XCTAssertTrue(server.output.contains(mount.path + "/spool.db"), server.output)
+        let restarted = try ServerProcess.spoold(arguments)
+        let after = try JobClient(port: restarted.port)
+        XCTAssertEqual(after.peek(ids[0])?.body, "before 1")
+        XCTAssertNil(after.peek(ids[1]), "its delete was acknowledged")
+        XCTAssertEqual(after.peek(ids[2])?.body, "before 3")
+        XCTAssertEqual(after.peek(heldID)?.body, heldBody)
+        XCTAssertEqual(after.peek(try XCTUnwrap(newID))?.body, "after")
+    }
+
+    /// A state directory whose file system is read-only stops spoold at start
+    /// with a message naming the directory, whether it holds a store or not;
+    /// once writable again, the store is intact.
+    func testReadOnlyStateDirectoryStopsStartup() throws {
+        let mount = try TmpfsMount(megabytes: 16)  // above the 8 MiB spoold keeps free
+        addTeardownBlock { mount.unmount() }
+        let arguments = ["--state-directory", mount.path]
+        let first = try ServerProcess.spoold(arguments)
+        let id = try XCTUnwrap(try JobClient(port: first.port).putID("kept"))
+        XCTAssertEqual(first.stop(), 0)
+
+        let readOnly = try mount.remount(readOnly: true)
+        XCTAssertEqual(readOnly.status, 0, readOnly.output)
+        assertRefusal(try runSpooldExpectingRefusal(arguments), naming: mount.path, saying: "Read-only file system")
+        let missing = mount.path + "/new"
+        assertRefusal(try runSpooldExpectingRefusal(["--state-directory", missing]), naming: missing, saying: "Read-only file system")
+
+        XCTAssertEqual(try mount.remount(readOnly: false).status, 0)
+        let second = try ServerProcess.spoold(arguments)
+        XCTAssertEqual(try JobClient(port: second.port).peek(id)?.body, "kept")
+    }
+
+    // MARK: Damaged and foreign files
+
+    func testGarbageFileStopsStartupAndIsLeftAlone() throws {
+        let directory = try TestEnvironment.temporaryDirectory()
+        let garbage = (0..<65_536).map { _ in UInt8.random(in: 0...255) }
+        try Data(garbage).write(to: directory.appendingPathComponent("spool.db"))
+        try assertStartupRefused(in: directory, saying: "is not a Spool database")
+    }
+
+    func testAnotherApplicationsSQLiteFileStopsStartupAndIsLeftAlone() throws {
+        let directory = try TestEnvironment.temporaryDirectory()
+        try makeSQLiteFile(directory.appendingPathComponent("spool.db"), """
+            CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);
+            INSERT INTO notes (text) VALUES ('not a job');
+            """)
+        try assertStartupRefused(in: directory, saying: "is not a Spool database")
+    }
+
+    func testSpoolDatabaseOfANewerFormatStopsStartupAndIsLeftAlone() throws {
+        let directory = try TestEnvironment.temporaryDirectory()
+        try makeSQLiteFile(directory.appendingPathComponent("spool.db"), """
+            PRAGMA application_id = \(0x5350_4F4C);
+            PRAGMA user_version = 99;
+            CREATE TABLE future (x);
+            """)
+        try assertStartupRefused(in: directory, saying: "format version 99")
+    }
+
+    /// A real store cut to half its size (after a clean stop, so that the WAL
+    /// was folded in) is damaged: spoold will not start rather than drop jobs.
+    func testTruncatedDatabaseStopsStartupAndIsLeftAlone() throws {
+        let directory = try TestEnvironment.temporaryDirectory()
+        let server = try ServerProcess.spoold(["--state-directory", directory.path])
+        let client = try JobClient(port: server.port)
+        let body = String(repeating: "j", count: 20_000)
+        for _ in 0..<200 {
+            XCTAssertNotNil(client.putID(body))
+        }
+        XCTAssertEqual(server.stop(), 0)
+        let database = directory.appendingPathComponent("spool.db")
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: database.path)[.size] as? Int)
+        XCTAssertGreaterThan(size, 3_000_000)
+        XCTAssertEqual(truncate(database.path, off_t(size / 2)), 0)
+        for suffix in ["-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: database.path + suffix)
+        }
+        try assertStartupRefused(in: directory, saying: "is damaged")
+    }
+
+    // MARK: Two daemons
+
+    /// A second spoold on a directory in use exits at once naming the owner;
+    /// the first keeps serving, and its store is intact afterwards.
+    func testSecondDaemonOnTheSameDirectoryIsRefused() throws {
+        let directory = try TestEnvironment.temporaryDirectory().path
+        let first = try ServerProcess.spoold(["--state-directory", directory])
+        let client = try JobClient(port: first.port)
+        let before = try XCTUnwrap(client.putID("before"))
+
+        let second = try runSpooldExpectingRefusal(["-b", directory])
+        assertRefusal(second, naming: directory + "/spoold.lock", saying: "in use by another spoold")
+        XCTAssertTrue(second.output.contains("pid \(first.process.processIdentifier)"), second.output)
+
+        XCTAssertEqual(client.peek(before)?.body, "before", "the first spoold keeps serving")
+        let during = try XCTUnwrap(client.putID("during"))
+        XCTAssertEqual(first.stop(), 0)
+        let third = try ServerProcess.spoold(["--state-directory", directory])
+        let check = try JobClient(port: third.port)
+        XCTAssertEqual(check.peek(before)?.body, "before")
+        XCTAssertEqual(check.peek(during)?.body, "during")
+    }
+
+    // MARK: Helpers
+
+    /// Kills spoold with SIGKILL and waits until it is gone (and its lock with it).
+    private func crash(_ server: ServerProcess) {
+        server.signal(SIGKILL)
+        server.process.waitUntilExit()
+    }
+
+    /// Runs spoold on a free port with `arguments`, expecting it to exit at
+    /// once; one that starts anyway is killed after 15 s (status -1).
+    private func runSpooldExpectingRefusal(_ arguments: [String]) throws -> CommandResult {
+        let port = try TestEnvironment.freePort()
+        return try runCommand(TestEnvironment.spoold.path, ["--listen", "tcp:127.0.0.1:\(port)"] + arguments, timeout: 15)
+    }
+
+    /// Asserts that spoold exited with an error and a one-line `spoold: `
+    /// message naming `path` and saying `phrase`.
+    private func assertRefusal(_ result: CommandResult, naming path: String, saying phrase: String,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertGreaterThan(result.status, 0, "spoold must exit with an error:\n\(result.output)", file: file, line: line)
+        let message = result.output.split(separator: "\n").first { $0.hasPrefix("spoold: ") } ?? ""
+        XCTAssertTrue(message.contains(path), "the message must name \(path):\n\(result.output)", file: file, line: line)
+        XCTAssertTrue(message.contains(phrase), "the message must say \(phrase):\n\(result.output)", file: file, line: line)
+    }
+
+    /// Asserts that spoold refuses to start on `directory`, naming its
+    /// spool.db and saying `phrase`, and leaves the file's bytes as they were.
+    private func assertStartupRefused(in directory: URL, saying phrase: String,
+                                      file: StaticString = #filePath, line: UInt = #line) throws {
+        let database = directory.appendingPathComponent("spool.db")
+        let original = try Data(contentsOf: database)
+        let result = try runSpooldExpectingRefusal(["--state-directory", directory.path])
+        assertRefusal(result, naming: database.path, saying: phrase, file: file, line: line)
+        XCTAssertEqual(try Data(contentsOf: database), original, "spoold changed the file it refused", file: file, line: line)
+    }
+
+    /// Makes a SQLite database at `url` with python3's sqlite3 module, as another program would.
+    private func makeSQLiteFile(_ url: URL, _ script: String) throws {
+        let result = try runCommand("/usr/bin/env", [
+            "python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.close()",
+            url.path, script,
+        ], timeout: 30)
+        if result.status == 127 { throw XCTSkip("python3 is needed to make a SQLite file: \(result.output)") }
+        XCTAssertEqual(result.status, 0, result.output)
+    }
+}
