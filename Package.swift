@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SpoolServer", targets: ["SpoolServer"]),
         .library(name: "SpoolStore", targets: ["SpoolStore"]),
         .library(name: "Systemd", targets: ["Systemd"]),
+        .library(name: "DBus", targets: ["DBus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -80,6 +81,15 @@ let package = Package(
             name: "Systemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
+        .systemLibrary(
+            name: "CDBus",
+            pkgConfig: "dbus-1",
+            providers: [.apt(["libdbus-1-dev"])]
+        ),
+        .target(
+            name: "DBus",
+            dependencies: ["CDBus"]
+        ),
         .executableTarget(
             name: "systemd-notify-example",
             dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]
@@ -115,6 +125,7 @@ let package = Package(
             exclude: []
         ),
         .testTarget(name: "EndToEndTests"),
+        .testTarget(name: "DBusTests", dependencies: ["DBus"]),
         .testTarget(
             name: "SystemdTests",
             dependencies: ["Systemd", "systemd-notify-example", .product(name: "Logging", package: "swift-log")]

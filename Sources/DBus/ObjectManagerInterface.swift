@@ -1,0 +1,26 @@
+/// `org.freedesktop.DBus.ObjectManager` at the roots set with
+/// ``Connection/addObjectManager(at:)``: `GetManagedObjects`, and the
+/// `InterfacesAdded` / `InterfacesRemoved` signals as objects come and go.
+enum ObjectManagerInterface {
+    static let name: InterfaceName = "org.freedesktop.DBus.ObjectManager"
+
+    static func answer(_ member: MemberName, message: Message, path: ObjectPath, server: ObjectServer) async throws -> [DBusValue] {
+        guard member == "GetManagedObjects" else { throw DBusError.unknownMethod("\(name) has no method \(member)") }
+        try StandardInterfaces.check(message, "")
+        var entries: [DBusValue.DictionaryEntry] = []
+        for (object, interfaces) in server.objects(below: path) {
+            entries.append(.init(.objectPath(object), try await properties(of: interfaces)))
+        }
+        return [.dictionary(key: "o", value: "a{sa{sv}}", entries)]
+    }
+
+    /// `a{sa{sv}}`: each interface with all its properties.
+    static func properties(of interfaces: [Interface]) async throws -> DBusValue {
+        var entries: [DBusValue.DictionaryEntry] = []
+        for interface in interfaces {
+            entries.append(.init(.string(interface.name.rawValue), try await interface.allProperties()))
+        }
+        return .dictionary(key: "s", value: "a{sv}", entries)
+    }
+
+}

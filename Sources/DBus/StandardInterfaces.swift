@@ -1,0 +1,31 @@
+/// The standard interfaces every exported object has, answered before the
+/// object's own: Introspectable, Properties, Peer, and ObjectManager at
+/// manager roots.
+enum StandardInterfaces {
+    /// The standard interfaces' answer, or `nil` when the call is not for one.
+    static func answer(
+        _ message: Message, path: ObjectPath, member: MemberName, arguments: [DBusValue],
+        server: ObjectServer, connection: Connection
+    ) async throws -> [DBusValue]? {
+        switch message.interface {
+        case PeerInterface.name?:
+            return try PeerInterface.answer(member, message: message)
+        case IntrospectableInterface.name?:
+            return try IntrospectableInterface.answer(member, message: message, path: path, server: server)
+        case PropertiesInterface.name?:
+            return try await PropertiesInterface.answer(
+                member, message: message, path: path, arguments: arguments, server: server, connection: connection)
+        case ObjectManagerInterface.name? where server.isManager(path):
+            return try await ObjectManagerInterface.answer(member, message: message, path: path, server: server)
+        default:
+            return nil
+        }
+    }
+
+    /// Refuses a call whose arguments do not have `expected` signature.
+    static func check(_ message: Message, _ expected: Signature) throws {
+        guard message.signature == expected else {
+            throw DBusError.invalidArgs("\(message.member?.rawValue ?? "the method") takes '\(expected)', not '\(message.signature)'")
+        }
+    }
+}
