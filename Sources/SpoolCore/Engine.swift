@@ -281,6 +281,7 @@ public final class Engine {
         job.priority = priority
         bury(job)
         stage(.update(record(of: job)))
+        onEvent?(.jobBuried(job: id, tube: job.tube.name, reason: "buried by a client"))
         return true
     }
 
@@ -483,6 +484,25 @@ public final class Engine {
 
     /// The names of all tubes, in beanstalkd's order.
     public var tubeNames: [String] { tubes.map(\.name) }
+
+    // MARK: Control
+
+    /// Deletes every job of `tube` that is in one of `states` (reserved jobs
+    /// are never purged: their workers own them). Returns how many were
+    /// deleted, or nil when the tube does not exist.
+    public func purge(tubeNamed name: String, states: Set<JobState>) -> Int? {
+        guard let tube = tubesByName[name] else { return nil }
+        let doomed = jobs.values.filter { $0.tube === tube && $0.state != .reserved && states.contains($0.state) }
+        for job in doomed.sorted(by: { $0.id < $1.id }) {
+            leaveState(job)
+            jobs[job.id] = nil
+            tube.jobCount -= 1
+            tube.deleteCount += 1
+            stage(.delete(job.id))
+        }
+        forgetIfUnreferenced(tube)
+        return doomed.count
+    }
 
     // MARK: Internals
 

@@ -3,4 +3,6 @@
 public enum EngineEvent: Sendable, Equatable {
     /// A reservation ran out of time and its job went back to ready.
     case reservationTimedOut(job: JobID, tube: String)
+    /// A job was buried, with the reason.
+    case jobBuried(job: JobID, tube: String, reason: String)
 }

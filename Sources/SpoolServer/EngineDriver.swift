@@ -9,6 +9,8 @@ final class EngineDriver {
     let engine: Engine
     let dispatcher: CommandDispatcher
     let eventLoop: EventLoop
+    /// Told of every engine event, on the loop.
+    var observers: [@Sendable (EngineEvent) -> Void] = []
     private var timer: Scheduled<Void>?
     private var armedDeadline: Int64 = .max
 
@@ -16,11 +18,18 @@ final class EngineDriver {
         self.engine = engine
         self.dispatcher = CommandDispatcher(engine: engine, configuration: configuration)
         self.eventLoop = eventLoop
-        engine.onEvent = { event in
-            switch event {
-            case .reservationTimedOut(let job, let tube):
-                logger.notice("reservation timed out; job is ready again", metadata: ["job_id": "\(job)", "tube": "\(tube)"])
-            }
+        engine.onEvent = { [unowned self] event in
+            Self.log(event, logger)
+            observers.forEach { $0(event) }
+        }
+    }
+
+    private static func log(_ event: EngineEvent, _ logger: Logger) {
+        switch event {
+        case .reservationTimedOut(let job, let tube):
+            logger.notice("reservation timed out; job is ready again", metadata: ["job_id": "\(job)", "tube": "\(tube)"])
+        case .jobBuried(let job, let tube, let reason):
+            logger.info("job buried", metadata: ["job_id": "\(job)", "tube": "\(tube)", "reason": "\(reason)"])
         }
     }
 

@@ -100,6 +100,38 @@ public final class SpoolServer: Sendable {
         return try await bootstrap(tcp: family == AF_INET || family == AF_INET6).withBoundSocket(socket.fileDescriptor).get()
     }
 
+    /// Runs `body` with the engine on its loop, for reading.
+    public func inspect<T: Sendable>(_ body: @escaping @Sendable (Engine) -> T) async throws -> T {
+        let driver = self.driver
+        return try await eventLoop.submit { body(driver.value.engine) }.get()
+    }
+
+    /// Runs `body` with the engine on its loop to change the queue, and
+    /// returns once the changes are durable, as a protocol reply would.
+    /// - Throws: ``StoreUnavailableError`` when the store takes no changes now;
+    ///   nothing is changed then.
+    public func change<T: Sendable>(_ body: @escaping @Sendable (Engine) -> T) async throws -> T {
+        let driver = self.driver
+        let eventLoop = self.eventLoop
+        return try await eventLoop.flatSubmit {
+            let engine = driver.value.engine
+            guard engine.store.condition != .failing else {
+                return eventLoop.makeFailedFuture(StoreUnavailableError())
+            }
+            let result = body(engine)
+            driver.value.engineDidChange()
+            let promise = eventLoop.makePromise(of: T.self)
+            engine.store.whenDurable(engine.stagedSequence) { promise.succeed(result) }
+            return promise.futureResult
+        }.get()
+    }
+
+    /// Calls `observer` on the engine's loop for every engine event.
+    public func observe(_ observer: @escaping @Sendable (EngineEvent) -> Void) async throws {
+        let driver = self.driver
+        try await eventLoop.submit { driver.value.observers.append(observer) }.get()
+    }
+
     /// A consistent snapshot of the queue's counts, taken on the engine's loop.
     public func snapshot() async throws -> ServerSnapshot {
         let driver = self.driver
@@ -139,4 +171,10 @@ public final class SpoolServer: Sendable {
         let driver = self.driver
         try? await eventLoop.submit { driver.value.stop() }.get()
     }
+}
+
+/// The store cannot take changes now (its commits fail); nothing was changed.
+public struct StoreUnavailableError: Error, CustomStringConvertible {
+    /// One line for a log or an error reply.
+    public var description: String { "the store cannot take changes now (see the journal); nothing was changed" }
 }

@@ -210,6 +210,42 @@ final class EngineTests: XCTestCase {
         XCTAssertNotNil(f.reserveNow(s), "an expired pause is over before its timer fires")
     }
 
+    func testPurgeDeletesTheChosenStatesButNeverReservedJobs() {
+        let f = Fixture()
+        let s = f.engine.openSession()
+        f.engine.use(s, tube: "t")
+        _ = f.engine.watch(s, tube: "t")
+        let ready = f.put(s)
+        let delayed = f.put(s, delay: 60)
+        let reserved = f.put(s, priority: 1)
+        let buried = f.put(s, priority: 2)
+        XCTAssertEqual(f.reserveNow(s), ready)
+        XCTAssertTrue(f.engine.release(s, id: ready, priority: 0, delay: 0))
+        XCTAssertEqual(f.reserveNow(s), ready)
+        XCTAssertTrue(f.engine.bury(s, id: ready, priority: 0))
+        XCTAssertEqual(f.reserveNow(s), reserved)
+        XCTAssertNil(f.engine.purge(tubeNamed: "nope", states: [.buried]))
+        XCTAssertEqual(f.engine.purge(tubeNamed: "t", states: [.buried]), 1)
+        XCTAssertNil(f.engine.jobStats(ready))
+        XCTAssertEqual(f.engine.purge(tubeNamed: "t", states: [.ready, .delayed, .buried, .reserved]), 2)
+        XCTAssertNil(f.engine.jobStats(delayed))
+        XCTAssertNil(f.engine.jobStats(buried))
+        XCTAssertEqual(f.engine.jobStats(reserved)?.state, .reserved, "a reserved job belongs to its worker")
+        XCTAssertEqual(f.store.records.suffix(3), [.delete(ready), .delete(delayed), .delete(buried)], "every purge is recorded")
+        XCTAssertEqual(f.engine.tubeStats("t")?.deletes, 3)
+    }
+
+    func testBuryingTellsTheObserver() {
+        let f = Fixture()
+        var events: [EngineEvent] = []
+        f.engine.onEvent = { events.append($0) }
+        let s = f.engine.openSession()
+        let id = f.put(s)
+        XCTAssertEqual(f.reserveNow(s), id)
+        XCTAssertTrue(f.engine.bury(s, id: id, priority: 0))
+        XCTAssertEqual(events, [.jobBuried(job: id, tube: "default", reason: "buried by a client")])
+    }
+
     func testBuryAndKick() {
         let f = Fixture()
         let s = f.engine.openSession()
