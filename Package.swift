@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SpoolStore", targets: ["SpoolStore"]),
         .library(name: "Systemd", targets: ["Systemd"]),
         .library(name: "DBus", targets: ["DBus"]),
+        .library(name: "SpoolControl", targets: ["SpoolControl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -64,6 +65,8 @@ let package = Package(
                 "SpoolServer",
                 "SpoolCore",
                 "SpoolStore",
+                "SpoolControl",
+                "DBus",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,6 +92,10 @@ let package = Package(
         .target(
             name: "DBus",
             dependencies: ["CDBus"]
+        ),
+        .target(
+            name: "SpoolControl",
+            dependencies: ["DBus", "SpoolCore", "SpoolServer", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "systemd-notify-example",

@@ -4,6 +4,8 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import DBus
+import SpoolControl
 import SpoolCore
 import SpoolProtocol
 import SpoolServer
@@ -83,6 +85,9 @@ struct Spoold: ParsableCommand {
 
     @Flag(name: .customShort("F"), help: "beanstalkd: never fsync; the same as --durability nosync.")
     var neverFsync = false
+
+    @Option(help: ArgumentHelp("The D-Bus bus for the control plane: system (the default), session, none, or an address such as unix:path=/run/test/bus. spoold runs without the control plane when the system bus cannot be reached; an explicit bus that cannot be reached is an error.", valueName: "bus"))
+    var bus: String?
 
     @Option(help: ArgumentHelp("Exit after this many seconds with no jobs and no connections (0: never). Meant for socket activation, which starts spoold again on the next connection.", valueName: "seconds"))
     var exitWhenIdle: UInt32 = 0
@@ -183,6 +188,15 @@ struct Spoold: ParsableCommand {
             try? await group.shutdownGracefully()
             throw ValidationError("cannot listen: \(error)")
         }
+        let control: ControlPlane?
+        do {
+            control = try await startControlPlane(server: server, durability: mode.description, logger: logger)
+        } catch {
+            await server.shutdown()
+            try? await database?.close()
+            try? await group.shutdownGracefully()
+            throw StartupError(message: "cannot start the D-Bus control plane on \(bus ?? "the system bus"): \(error)")
+        }
         let service = ServiceReporter(notifier: ServiceNotifier(), logger: logger)
         let tasks = try await service.start(server: server, idleLimit: exitWhenIdle) { continuation.yield(.idle) }
         logger.notice("spoold started", metadata: [
@@ -205,9 +219,37 @@ struct Spoold: ParsableCommand {
         withExtendedLifetime(signals) {}
         tasks.forEach { $0.cancel() }
         service.stopping()
+        control?.stop()
         await server.shutdown()
         try await database?.close()
         try await group.shutdownGracefully()
+    }
+
+    /// Connects to the bus chosen by --bus and starts the control plane; nil
+    /// for `none`. Without --bus the system bus is tried, and spoold goes on
+    /// without the control plane (with a warning) when that fails: a spoold
+    /// run by hand on a machine without the bus or its policy still serves.
+    private func startControlPlane(server: SpoolServer, durability: String, logger: Logger) async throws -> ControlPlane? {
+        let choice: Connection.Bus
+        switch bus {
+        case "none": return nil
+        case nil, "system": choice = .system
+        case "session": choice = .session
+        case let address?: choice = .address(address)
+        }
+        do {
+            let connection = try Connection(choice)
+            do {
+                return try await ControlPlane(
+                    connection: connection, server: server, version: SpoolVersion.current, durability: durability, logger: logger)
+            } catch {
+                connection.close()
+                throw error
+            }
+        } catch where bus == nil {
+            logger.warning("no D-Bus control plane on the system bus", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Opens the durable store and reads back its jobs, telling systemd while

@@ -25,13 +25,15 @@ final class ServerProcess {
 
     /// Starts spoold on a free loopback port, plus any extra arguments. Unless
     /// they choose the store, it gets a fresh state directory of its own, so
-    /// every protocol test runs on the durable SQLite store.
+    /// every protocol test runs on the durable SQLite store; unless they
+    /// choose a bus, it runs without the D-Bus control plane.
     static func spoold(_ extra: [String] = []) throws -> ServerProcess {
         let port = try TestEnvironment.freePort()
         let choosesStore = extra.contains { ["-b", "--state-directory", "--durability"].contains($0) }
         let store = choosesStore ? [] : ["--state-directory", try TestEnvironment.temporaryDirectory().path]
+        let bus = extra.contains("--bus") ? [] : ["--bus", "none"]
         return try ServerProcess(executable: TestEnvironment.spoold,
-                                 arguments: ["--listen", "tcp:127.0.0.1:\(port)"] + store + extra, port: port)
+                                 arguments: ["--listen", "tcp:127.0.0.1:\(port)"] + store + bus + extra, port: port)
     }
 
     /// Starts Debian's beanstalkd on a free loopback port.

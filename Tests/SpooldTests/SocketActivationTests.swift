@@ -15,7 +15,7 @@ final class SocketActivationTests: XCTestCase {
         process.arguments = [
             "-l", unixPath, "-l", "127.0.0.1:\(port)", "--fdname=spool:spool-tcp",
             "-E", "NOTIFY_SOCKET=\(notify.path)", "-E", "WATCHDOG_USEC=400000",
-            TestEnvironment.spoold.path, "-V", "--state-directory", directory.appendingPathComponent("state").path,
+            TestEnvironment.spoold.path, "-V", "--bus", "none", "--state-directory", directory.appendingPathComponent("state").path,
         ]
         let output = Pipe()
         process.standardError = output
@@ -61,7 +61,7 @@ final class SocketActivationTests: XCTestCase {
         let unixPath = directory.appendingPathComponent("spool.sock").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        process.arguments = ["-l", unixPath, "-E", "NOTIFY_SOCKET=\(notify.path)", TestEnvironment.spoold.path, "--exit-when-idle", "1", "--durability", "off"]
+        process.arguments = ["-l", unixPath, "-E", "NOTIFY_SOCKET=\(notify.path)", TestEnvironment.spoold.path, "--exit-when-idle", "1", "--durability", "off", "--bus", "none"]
         try process.run()
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -104,6 +104,11 @@ final class OutputCollector: @unchecked Sendable {
     var text: String {
         done.wait()
         done.signal()
+        return soFar
+    }
+
+    /// What has been read so far, while the writer still writes.
+    var soFar: String {
         lock.lock()
         defer { lock.unlock() }
         return String(decoding: data, as: UTF8.self)

@@ -1,0 +1,41 @@
+import DBus
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Decides who may change Spool: root, and the members of group
+/// `spool-admin` (from the user database, as the bus's own policy does).
+/// The bus policy refuses everyone else before a call arrives; this is the
+/// second line of defence, by the caller's uid as the bus reports it.
+struct Authorizer: Sendable {
+    /// The admin group's id, when the group exists.
+    let adminGroupID: gid_t?
+
+    init(adminGroup: String = ControlNames.adminGroup) {
+        adminGroupID = getgrnam(adminGroup).map { $0.pointee.gr_gid }
+    }
+
+    /// Returns when the caller may change things; throws `AccessDenied` otherwise.
+    func requireAdmin(_ call: MethodCall, to action: String) async throws {
+        let credentials = try await call.credentials()
+        if credentials.userID == 0 { return }
+        if let adminGroupID, Self.groups(of: credentials).contains(adminGroupID) { return }
+        throw DBusError.accessDenied(
+            "\(action) requires root or membership of group \(ControlNames.adminGroup) (caller uid \(credentials.userID))")
+    }
+
+    /// The caller's groups: those the bus reports, else the user's groups in
+    /// the user database (dbus-daemon 1.14 does not report them).
+    private static func groups(of credentials: Credentials) -> [gid_t] {
+        guard credentials.groupIDs.isEmpty else { return credentials.groupIDs }
+        guard let user = getpwuid(credentials.userID) else { return [] }
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(user.pointee.pw_name, user.pointee.pw_gid, &groups, &count) < 0 {
+            groups = [gid_t](repeating: 0, count: Int(count))
+            guard getgrouplist(user.pointee.pw_name, user.pointee.pw_gid, &groups, &count) >= 0 else { return [] }
+        }
+        return Array(groups.prefix(Int(count)))
+    }
+}

@@ -1,0 +1,41 @@
+import DBus
+
+/// The names under which spoold is found on the bus.
+public enum ControlNames {
+    /// The bus name spoold owns.
+    public static let busName: BusName = "org.spool.Spool1"
+    /// The manager object.
+    public static let managerPath: ObjectPath = "/org/spool/Spool1"
+    /// The parent of the queue objects, one per tube.
+    public static let queuesPath: ObjectPath = "/org/spool/Spool1/queue"
+    /// The manager's interface.
+    public static let manager: InterfaceName = "org.spool.Spool1.Manager"
+    /// A queue's interface.
+    public static let queue: InterfaceName = "org.spool.Spool1.Queue"
+    /// The group whose members may change Spool over D-Bus (root may too).
+    public static let adminGroup = "spool-admin"
+
+    /// The object path of the queue for `tube`: its name escaped as one path element.
+    public static func queuePath(_ tube: String) -> ObjectPath {
+        // An escaped element is always valid, so this cannot fail.
+        (try? queuesPath.appending(ObjectPath.escapedElement(tube))) ?? queuesPath
+    }
+
+    /// Spool's own errors, `org.spool.Spool1.Error.*`.
+    public enum Errors {
+        /// No tube of that name exists (any more).
+        public static func noSuchQueue(_ tube: String) -> DBusError {
+            DBusError("org.spool.Spool1.Error.NoSuchQueue", "no tube named '\(tube)'")
+        }
+
+        /// The store takes no changes now (its commits fail).
+        public static func storeUnavailable(_ reason: String) -> DBusError {
+            DBusError("org.spool.Spool1.Error.StoreUnavailable", reason)
+        }
+
+        /// What was asked is not possible in this build.
+        public static func notSupported(_ reason: String) -> DBusError {
+            DBusError("org.spool.Spool1.Error.NotSupported", reason)
+        }
+    }
+}

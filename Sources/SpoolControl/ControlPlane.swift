@@ -1,0 +1,123 @@
+import DBus
+import Logging
+import SpoolCore
+import SpoolServer
+import Synchronization
+
+/// spoold's D-Bus control plane: the manager object, one queue object per
+/// tube, their properties and signals, on a ``Connection``.
+///
+/// Every read and change goes to the engine through its loop
+/// (``SpoolServer/inspect(_:)``, ``SpoolServer/change(_:)``); nothing here
+/// blocks the engine. Four times a second the plane compares the queue with
+/// what it last published: tubes that appeared or went away are exported or
+/// removed (ObjectManager's `InterfacesAdded` / `InterfacesRemoved`), and
+/// changed properties are announced in one `PropertiesChanged` per object,
+/// so a busy queue costs a few signals a second, never one per job.
+public final class ControlPlane: Sendable {
+    /// How often changes are published.
+    public static let publishInterval: Duration = .milliseconds(250)
+
+    private let connection: Connection
+    private let server: SpoolServer
+    private let logger: Logger
+    private let published = Mutex(Published())
+    private let publisher = Mutex<Task<Void, Never>?>(nil)
+
+    private struct Published {
+        var manager: [String: DBusValue] = [:]
+        var queues: [String: [String: DBusValue]] = [:]
+    }
+
+    /// Exports every object, then takes the bus name (so that calls queued
+    /// during D-Bus activation find them), then starts publishing changes.
+    public init(connection: Connection, server: SpoolServer, version: String, durability: String, logger: Logger) async throws {
+        self.connection = connection
+        self.server = server
+        self.logger = logger
+        let context = ControlContext(server: server, authorizer: Authorizer(), version: version, durability: durability)
+        connection.addObjectManager(at: ControlNames.managerPath)
+        connection.export(ManagerInterface.make(context), at: ControlNames.managerPath)
+        try await publish(context)
+        try await server.observe { [connection] event in
+            guard case .jobBuried(let job, let tube, let reason) = event else { return }
+            try? connection.emit(ControlNames.managerPath, ControlNames.manager, "JobBuried", [.string(tube), .uint64(job), .string(reason)])
+        }
+        try await connection.requestName(ControlNames.busName)
+        let task = Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.publishInterval)
+                do {
+                    try await publish(context)
+                } catch {
+                    logger.warning("cannot publish the queue's state on D-Bus", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        publisher.withLock { $0 = task }
+        logger.notice("D-Bus control plane ready", metadata: ["bus_name": "\(ControlNames.busName)", "unique_name": "\(connection.uniqueName)"])
+    }
+
+    /// Stops publishing and closes the connection (the bus name goes with it).
+    public func stop() {
+        publisher.withLock { $0?.cancel() }
+        connection.close()
+    }
+
+    /// Publishes what changed since the last time.
+    private func publish(_ context: ControlContext) async throws {
+        let snapshot = try await server.inspect { ControlSnapshot($0) }
+        let managerProperties = snapshot.managerProperties
+        let queueProperties = snapshot.tubes.mapValues(ControlSnapshot.queueProperties)
+        let (managerChanges, added, removed, queueChanges) = published.withLock { published in
+            let managerChanges = managerProperties.filter { published.manager[$0.key] != $0.value }
+            let added = queueProperties.keys.filter { published.queues[$0] == nil }
+            let removed = published.queues.keys.filter { queueProperties[$0] == nil }
+            var queueChanges: [String: [String: DBusValue]] = [:]
+            for (tube, properties) in queueProperties {
+                guard let before = published.queues[tube] else { continue }
+                let changed = properties.filter { before[$0.key] != $0.value }
+                if !changed.isEmpty { queueChanges[tube] = changed }
+            }
+            published.manager = managerProperties
+            published.queues = queueProperties
+            return (managerChanges, added.sorted(), removed.sorted(), queueChanges)
+        }
+        for tube in removed {
+            connection.unexport(ControlNames.queuePath(tube))
+        }
+        for tube in added {
+            connection.export(QueueInterface.make(tube: tube, context), at: ControlNames.queuePath(tube))
+        }
+        for (tube, changed) in queueChanges.sorted(by: { $0.key < $1.key }) {
+            connection.emitPropertiesChanged(ControlNames.queuePath(tube), ControlNames.queue, changed: changed)
+        }
+        if !managerChanges.isEmpty {
+            connection.emitPropertiesChanged(ControlNames.managerPath, ControlNames.manager, changed: managerChanges)
+        }
+    }
+}
+
+/// What the interfaces' handlers share.
+struct ControlContext: Sendable {
+    let server: SpoolServer
+    let authorizer: Authorizer
+    let version: String
+    let durability: String
+    let startedAt = ContinuousClock.now
+
+    /// A read of the queue, as a D-Bus value.
+    func read(_ body: @escaping @Sendable (ControlSnapshot) throws -> DBusValue) async throws -> DBusValue {
+        try body(try await server.inspect { ControlSnapshot($0) })
+    }
+
+    /// A change, after checking that the caller may make it; waits until the change is durable.
+    func change<T: Sendable>(_ call: MethodCall, _ action: String, _ body: @escaping @Sendable (Engine) -> T) async throws -> T {
+        try await authorizer.requireAdmin(call, to: action)
+        do {
+            return try await server.change(body)
+        } catch let error as StoreUnavailableError {
+            throw ControlNames.Errors.storeUnavailable(error.description)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import DBus
+import SpoolCore
+
+/// `org.spool.Spool1.Manager` at `/org/spool/Spool1`: processing as a whole.
+enum ManagerInterface {
+    static func make(_ context: ControlContext) -> Interface {
+        Interface(ControlNames.manager, methods: [
+            Method("Start") { call in
+                try await context.change(call, "Start") { $0.startProcessing() }
+                return []
+            },
+            Method("Stop") { call in
+                try await context.change(call, "Stop") { $0.stopProcessing() }
+                return []
+            },
+            Method("Status", outputs: [Argument("status", "a{sv}")]) { _ in
+                [try await context.read { snapshot in
+                    var status = snapshot.managerProperties
+                    status["Version"] = .string(context.version)
+                    status["Durability"] = .string(context.durability)
+                    status["UptimeSeconds"] = .uint64(UInt64((ContinuousClock.now - context.startedAt).components.seconds))
+                    status["WorkersBusy"] = .uint32(0)
+                    status["WorkersIdle"] = .uint32(0)
+                    return .vardict(status)
+                }]
+            },
+            Method("ListQueues", outputs: [Argument("queues", "a(so)")]) { _ in
+                [try await context.read { snapshot in
+                    .array(element: "(so)", snapshot.tubes.keys.sorted().map { .structure([.string($0), .objectPath(ControlNames.queuePath($0))]) })
+                }]
+            },
+            Method("Reload") { call in
+                try await context.authorizer.requireAdmin(call, to: "Reload")
+                throw ControlNames.Errors.notSupported("spoold has no reloadable configuration yet: queue handlers come with the worker pool")
+            },
+        ], properties: [
+            Property("Version", "s", emitsChange: .const, get: { .string(context.version) }),
+            Property("Durability", "s", emitsChange: .const, get: { .string(context.durability) }),
+        ] + ["State": Signature("s"), "JobsUrgent": "t", "JobsReady": "t", "JobsReserved": "t", "JobsDelayed": "t", "JobsBuried": "t",
+             "Connections": "u", "Tubes": "u", "Workers": "u"].sorted { $0.key < $1.key }.map { name, type in
+            Property(MemberName(stringLiteral: name), type, get: { try await context.read { $0.managerProperties[name] ?? .uint32(0) } })
+        }, signals: [
+            SignalDescription("JobBuried", arguments: [Argument("tube", "s"), Argument("id", "t"), Argument("reason", "s")]),
+        ])
+    }
+}

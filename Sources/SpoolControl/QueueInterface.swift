@@ -1,0 +1,64 @@
+import DBus
+import SpoolCore
+
+/// `org.spool.Spool1.Queue` at `/org/spool/Spool1/queue/<escaped tube name>`:
+/// one tube's statistics and controls.
+enum QueueInterface {
+    static func make(tube: String, _ context: ControlContext) -> Interface {
+        Interface(ControlNames.queue, methods: [
+            Method("Pause", inputs: [Argument("seconds", "u")]) { call in
+                guard case .uint32(let seconds) = call.arguments[0], seconds > 0 else {
+                    throw DBusError.invalidArgs("Pause takes a number of seconds above 0; Resume ends a pause")
+                }
+                guard try await context.change(call, "Pause", { $0.pauseTube(tube, seconds: seconds) }) else {
+                    throw ControlNames.Errors.noSuchQueue(tube)
+                }
+                return []
+            },
+            Method("Resume") { call in
+                // As in beanstalkd, a pause of 0 seconds ends the current pause.
+                guard try await context.change(call, "Resume", { $0.pauseTube(tube, seconds: 0) }) else {
+                    throw ControlNames.Errors.noSuchQueue(tube)
+                }
+                return []
+            },
+            Method("Kick", inputs: [Argument("count", "u")], outputs: [Argument("kicked", "u")]) { call in
+                guard case .uint32(let count) = call.arguments[0] else { return [] }
+                let kicked = try await context.change(call, "Kick") { $0.kick(tubeNamed: tube, bound: count) }
+                return [.uint32(kicked)]
+            },
+            Method("Purge", inputs: [Argument("state", "s")], outputs: [Argument("purged", "u")]) { call in
+                guard case .string(let text) = call.arguments[0], let states = purgeStates[text] else {
+                    throw DBusError.invalidArgs("Purge takes ready, delayed, buried or all")
+                }
+                guard let purged = try await context.change(call, "Purge", { $0.purge(tubeNamed: tube, states: states) }) else {
+                    throw ControlNames.Errors.noSuchQueue(tube)
+                }
+                return [.uint32(UInt32(clamping: purged))]
+            },
+        ], properties: [
+            Property("Name", "s", emitsChange: .const, get: { .string(tube) }),
+            Property("PauseTimeLeft", "t", emitsChange: .false, get: {
+                try await context.read { snapshot in
+                    guard let stats = snapshot.tubes[tube] else { throw ControlNames.Errors.noSuchQueue(tube) }
+                    return .uint64(UInt64(max(0, stats.pauseTimeLeft)))
+                }
+            }),
+        ] + ["JobsUrgent": Signature("t"), "JobsReady": "t", "JobsReserved": "t", "JobsDelayed": "t", "JobsBuried": "t", "TotalJobs": "t",
+             "Deletes": "t", "Using": "u", "Watching": "u", "Waiting": "u", "Paused": "b", "PauseSeconds": "t"].sorted { $0.key < $1.key }.map { name, type in
+            Property(MemberName(stringLiteral: name), type, get: {
+                try await context.read { snapshot in
+                    guard let stats = snapshot.tubes[tube], let value = ControlSnapshot.queueProperties(stats)[name] else {
+                        throw ControlNames.Errors.noSuchQueue(tube)
+                    }
+                    return value
+                }
+            })
+        })
+    }
+
+    /// What `Purge` takes: one state, or all that can be purged.
+    private static let purgeStates: [String: Set<JobState>] = [
+        "ready": [.ready], "delayed": [.delayed], "buried": [.buried], "all": [.ready, .delayed, .buried],
+    ]
+}
