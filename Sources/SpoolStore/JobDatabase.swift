@@ -41,6 +41,10 @@ final class JobDatabase: @unchecked Sendable {
             let existed = try Self.checkIdentity(connection)
             // Only possible before the first table exists, and before WAL mode writes the header.
             if !existed { try connection.execute("PRAGMA auto_vacuum = INCREMENTAL") }
+            // spoold.lock already keeps every other process out: holding
+            // SQLite's lock for good saves a lock and an unlock per commit,
+            // and keeps the WAL index in memory (no -shm file).
+            try connection.execute("PRAGMA locking_mode = EXCLUSIVE")
             let journalMode = try connection.text("PRAGMA journal_mode = WAL")
             guard journalMode == "wal" else {
                 throw StoreError.unusableDirectory(path: directory, reason: "SQLite cannot use WAL mode there (\(journalMode))")

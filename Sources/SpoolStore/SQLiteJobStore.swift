@@ -22,6 +22,10 @@ public final class SQLiteJobStore: JobStore {
     static let maximumBatchCount = 4096
     /// Most body bytes in one commit.
     static let maximumBatchBytes = 8 << 20
+    /// Free space is measured again after this many bytes were committed,
+    static let bytesBetweenMeasurements = 1 << 20
+    /// or this long after the last measurement, whichever comes first.
+    static let timeBetweenMeasurements: Duration = .seconds(1)
 
     /// The database file.
     public var path: String { database.path }
@@ -47,6 +51,8 @@ public final class SQLiteJobStore: JobStore {
     private var flushScheduled = false
     private var retryScheduled = false
     private var spaceCheckScheduled = false
+    private var bytesSinceMeasurement = 0
+    private var lastMeasurement = ContinuousClock.now
     private var dirtySinceCheckpoint = false
     private var checkpointTask: RepeatedTask?
 
@@ -104,18 +110,27 @@ public final class SQLiteJobStore: JobStore {
         let batch = Array(pending.prefix(count))
         let batchCount = count
         let sequence = stagedSequence - CommitSequence(pending.count - count)
+        // statvfs and SQLite's page counts cost as much as a small commit:
+        // measure once a megabyte or once a second, well inside the reserve.
+        bytesSinceMeasurement += bytes
+        let measure = condition != .healthy || bytesSinceMeasurement >= Self.bytesBetweenMeasurements
+            || ContinuousClock.now - lastMeasurement >= Self.timeBetweenMeasurements
+        if measure {
+            bytesSinceMeasurement = 0
+            lastMeasurement = .now
+        }
         commitInFlight = true
         let database = self.database
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        writer.runIfActive(eventLoop: eventLoop) { () -> Int64 in
+        writer.runIfActive(eventLoop: eventLoop) { () -> Int64? in
             try database.commit(batch)
-            return database.availableBytes()
+            return measure ? database.availableBytes() : nil
         }.whenComplete { result in
             bound.value.finishCommit(result, count: batchCount, sequence: sequence)
         }
     }
 
-    private func finishCommit(_ result: Result<Int64, any Error>, count: Int, sequence: CommitSequence) {
+    private func finishCommit(_ result: Result<Int64?, any Error>, count: Int, sequence: CommitSequence) {
         commitInFlight = false
         switch result {
         case .success(let available):
@@ -124,7 +139,10 @@ public final class SQLiteJobStore: JobStore {
             commits += 1
             dirtySinceCheckpoint = true
             durableSequence = sequence
-            update(available >= reservedBytes ? .healthy : .full, available: available, error: nil)
+            // Not healthy means measured: a failing store always becomes healthy or full here.
+            if let available {
+                update(available >= reservedBytes ? .healthy : .full, available: available, error: nil)
+            }
             watchSpaceWhileFull()
             runDueWaiters()
             if !pending.isEmpty { scheduleFlush() }

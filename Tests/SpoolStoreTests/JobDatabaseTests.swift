@@ -65,17 +65,28 @@ final class JobDatabaseTests: XCTestCase {
 
     func testDeletedJobsGiveTheirSpaceBack() throws {
         let directory = try makeTemporaryDirectory()
-        let database = try JobDatabase(directory: directory, mode: .nosync)
-        let body = String(repeating: "x", count: 4000)
-        for round in 0..<4 {
-            let ids = (1...2000).map { JobID(round * 2000 + $0) }
-            try database.commit(ids.map { .insert(job($0, body: body)) })
-            try database.commit(ids.map { .delete($0) })
+        do {
+            let database = try JobDatabase(directory: directory, mode: .nosync)
+            let body = String(repeating: "x", count: 4000)
+            for round in 0..<4 {
+                let ids = (1...2000).map { JobID(round * 2000 + $0) }
+                try database.commit(ids.map { .insert(job($0, body: body)) })
+                try database.commit(ids.map { .delete($0) })
+            }
+            for _ in 0..<300 { try database.commit([]) }
         }
-        for _ in 0..<300 { try database.commit([]) }
         let check = try SQLiteConnection(path: directory + "/spool.db", create: false)
         XCTAssertLessThan(try check.integer("PRAGMA freelist_count"), JobDatabase.vacuumThresholdPages)
         XCTAssertLessThan(try check.integer("PRAGMA page_count"), 2 * JobDatabase.vacuumThresholdPages, "the file shrank")
+    }
+
+    func testTheDatabaseIsLockedForOtherConnectionsWhileOpen() throws {
+        let directory = try makeTemporaryDirectory()
+        let database = try JobDatabase(directory: directory, mode: .always)
+        try database.commit([.insert(job(1))])
+        let other = try SQLiteConnection(path: directory + "/spool.db", create: false)
+        XCTAssertThrowsError(try other.integer("SELECT count(*) FROM jobs"), "exclusive locking mode")
+        withExtendedLifetime(database) {}
     }
 
     func testAFirstStartCutShortBeforeTheSchemaIsStartedAgain() throws {
