@@ -18,6 +18,11 @@ SOCKET is the path of spoold's Unix socket. MODE is one of:
              reservation time out; once spoold made it ready again, print
              "JOB_ID=ID TUBE=TUBE" (what the journal entry must carry), then
              reserve and delete it so that no job is left behind
+  stopped    put a job into the tube e2e-stopped and expect a reserve with a
+             1 s timeout to time out (processing is stopped over D-Bus);
+             prints "held back job ID"
+  take-stopped
+             reserve that job within 10 s and delete it; prints "job ID"
   refused    expect the connection to be refused by the socket's permissions;
              prints "refused: EACCES"
 
@@ -34,6 +39,8 @@ import greenstalk
 JOB_COUNT = 20
 KEPT_TUBE = "e2e-kept"
 KEPT_BODY = "kept across a restart"
+STOPPED_TUBE = "e2e-stopped"
+STOPPED_BODY = "held back"
 
 
 def run_jobs(socket_path):
@@ -92,6 +99,26 @@ def time_out_reservation(socket_path):
         client.delete(client.reserve(timeout=5))
 
 
+def put_while_stopped(socket_path):
+    with greenstalk.Client(socket_path, use=STOPPED_TUBE, watch=STOPPED_TUBE) as client:
+        job_id = client.put(STOPPED_BODY)
+        try:
+            job = client.reserve(timeout=1)
+        except greenstalk.TimedOutError:
+            print(f"held back job {job_id}")
+            return
+        raise AssertionError(f"reserved job {job.id} while processing is stopped")
+
+
+def take_stopped(socket_path):
+    with greenstalk.Client(socket_path, watch=STOPPED_TUBE) as client:
+        job = client.reserve(timeout=10)
+        if job.body != STOPPED_BODY:
+            raise AssertionError(f"reserved {job!r} from {STOPPED_TUBE}, expected the body {STOPPED_BODY!r}")
+        client.delete(job)
+    print(f"job {job.id}")
+
+
 def expect_refusal(socket_path):
     try:
         greenstalk.Client(socket_path).close()
@@ -107,6 +134,8 @@ MODES = {
     "keep": keep,
     "take-kept": take_kept,
     "ttr": time_out_reservation,
+    "stopped": put_while_stopped,
+    "take-stopped": take_stopped,
     "refused": expect_refusal,
 }
 
