@@ -41,7 +41,7 @@ public final class Connection: Sendable {
 
     /// An object manager's signal, emitted in the order objects come and go.
     private enum Announcement {
-        case added(ObjectPath, [Interface], root: ObjectPath)
+        case added(ObjectPath, [Interface], properties: [String: DBusValue]?, root: ObjectPath)
         case removed(ObjectPath, [InterfaceName], root: ObjectPath)
     }
 
@@ -55,6 +55,9 @@ public final class Connection: Sendable {
 
     private struct PendingCall {
         var deadline: ContinuousClock.Instant
+        /// For calls to the bus daemon: the only sender whose reply counts, so
+        /// that no peer can forge the bus's answer (credentials above all).
+        var expectedSender: String?
         var continuation: CheckedContinuation<Message, any Error>
     }
 
@@ -123,12 +126,27 @@ public final class Connection: Sendable {
         wake()
     }
 
+    /// Whether the connection is closed (by ``close()`` or by the bus).
+    public var isClosed: Bool {
+        state.withLock { $0.closed }
+    }
+
+    deinit {
+        // Only here: a late send() must never write into a reused descriptor.
+        Glibc.close(wakeup.read)
+        Glibc.close(wakeup.write)
+    }
+
     // MARK: Sending
 
-    /// Queues a message for the connection's thread to send.
+    /// Queues a message for the connection's thread to send; dropped once
+    /// the connection is closed.
     public func send(_ message: Message) {
-        state.withLock { $0.outgoing.append((message, nil)) }
-        wake()
+        let open = state.withLock { state in
+            if !state.closed { state.outgoing.append((message, nil)) }
+            return !state.closed
+        }
+        if open { wake() }
     }
 
     /// Sends a method call and waits for its reply.
@@ -138,8 +156,18 @@ public final class Connection: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             // The serial is known once the connection's thread sends the
             // message; it registers the call then, before any reply is read.
-            state.withLock { $0.outgoing.append((message, PendingCall(deadline: .now + timeout, continuation: continuation))) }
-            wake()
+            let expected = message.destination == BusName.bus.rawValue ? BusName.bus.rawValue : nil
+            let open = state.withLock { state in
+                if !state.closed {
+                    state.outgoing.append((message, PendingCall(deadline: .now + timeout, expectedSender: expected, continuation: continuation)))
+                }
+                return !state.closed
+            }
+            if open {
+                wake()
+            } else {
+                continuation.resume(throwing: DBusError("org.freedesktop.DBus.Error.Disconnected", "the connection is closed"))
+            }
         }
     }
 
@@ -207,10 +235,13 @@ public final class Connection: Sendable {
 
     /// Exports `interface` on the object at `path` (creating the object).
     /// An object under an ``addObjectManager(at:)`` root is announced with
-    /// `InterfacesAdded`.
-    public func export(_ interface: Interface, at path: ObjectPath) {
+    /// `InterfacesAdded`, carrying `properties` when given (the values the
+    /// caller knows the object starts with), else the values its getters
+    /// return a moment later. Announcements go out in the order of the
+    /// exports and unexports.
+    public func export(_ interface: Interface, at path: ObjectPath, properties: [String: DBusValue]? = nil) {
         if let root = objects.export(interface, at: path) {
-            announcements.yield(.added(path, [interface], root: root))
+            announcements.yield(.added(path, [interface], properties: properties, root: root))
         }
     }
 
@@ -224,7 +255,13 @@ public final class Connection: Sendable {
 
     private func announce(_ announcement: Announcement) async {
         switch announcement {
-        case .added(let path, let interfaces, let root):
+        case .added(let path, let interfaces, let known?, let root):
+            let properties = DBusValue.dictionary(
+                key: "s", value: "a{sv}", interfaces.map { .init(.string($0.name.rawValue), .vardict(known)) })
+            try? emit(root, ObjectManagerInterface.name, "InterfacesAdded", [.objectPath(path), properties])
+        case .added(let path, let interfaces, nil, let root):
+            // An object removed before its getters answered is not announced;
+            // its InterfacesRemoved still follows, which subscribers ignore.
             guard let properties = try? await ObjectManagerInterface.properties(of: interfaces) else { return }
             try? emit(root, ObjectManagerInterface.name, "InterfacesAdded", [.objectPath(path), properties])
         case .removed(let path, let names, let root):
@@ -253,11 +290,12 @@ public final class Connection: Sendable {
         var descriptor: Int32 = -1
         dbus_connection_get_unix_fd(raw, &descriptor)
         while true {
-            let (outgoing, closed) = state.withLock { state in
-                defer { state.outgoing.removeAll() }
-                return (state.outgoing, state.closed)
-            }
+            let closed = state.withLock { $0.closed }
             if closed || dbus_connection_get_is_connected(raw) == 0 { break }
+            let outgoing = state.withLock { state in
+                defer { state.outgoing.removeAll() }
+                return state.outgoing
+            }
             for (message, reply) in outgoing {
                 var serial: UInt32 = 0
                 guard dbus_connection_send(raw, message.raw, &serial) != 0 else {
@@ -300,12 +338,13 @@ public final class Connection: Sendable {
 
     private func shutDown() {
         let (calls, subscriptions) = state.withLock { state in
-            defer {
-                state.pendingCalls.removeAll()
-                state.subscriptions.removeAll()
-                state.closed = true
-            }
-            return (state.pendingCalls.values.map(\.continuation), state.subscriptions.values.map(\.continuation))
+            state.closed = true
+            let calls = state.pendingCalls.values.map(\.continuation) + state.outgoing.compactMap { $0.reply?.continuation }
+            let subscriptions = state.subscriptions.values.map(\.continuation)
+            state.pendingCalls.removeAll()
+            state.outgoing.removeAll()
+            state.subscriptions.removeAll()
+            return (calls, subscriptions)
         }
         for continuation in calls {
             continuation.resume(throwing: DBusError("org.freedesktop.DBus.Error.Disconnected", "the connection is closed"))
@@ -314,15 +353,18 @@ public final class Connection: Sendable {
         announcements.finish()
         dbus_connection_close(raw)
         dbus_connection_unref(raw)
-        Glibc.close(wakeup.read)
-        Glibc.close(wakeup.write)
     }
 
     /// Called on the connection's thread for every incoming message.
     private func handle(_ message: Message) -> Bool {
         switch message.kind {
         case .methodReturn, .error:
-            let pending = state.withLock { $0.pendingCalls.removeValue(forKey: message.replySerial) }
+            let pending = state.withLock { state -> PendingCall? in
+                guard let pending = state.pendingCalls[message.replySerial],
+                      pending.expectedSender == nil || pending.expectedSender == message.sender
+                else { return nil }
+                return state.pendingCalls.removeValue(forKey: message.replySerial)
+            }
             guard let pending else { return false }
             if message.kind == .error {
                 let name = message.errorName.flatMap { try? ErrorName($0) } ?? "org.freedesktop.DBus.Error.Failed"

@@ -84,6 +84,8 @@ public final class Message: @unchecked Sendable {
     public var interface: InterfaceName? { dbus_message_get_interface(raw).flatMap { try? InterfaceName(String(cString: $0)) } }
     /// The method or signal name.
     public var member: MemberName? { dbus_message_get_member(raw).flatMap { try? MemberName(String(cString: $0)) } }
+    /// The destination bus name, if any.
+    public var destination: String? { dbus_message_get_destination(raw).map { String(cString: $0) } }
     /// The sender's unique bus name (set by the bus).
     public var sender: String? { dbus_message_get_sender(raw).map { String(cString: $0) } }
     /// The error's name (error replies).
@@ -99,7 +101,9 @@ public final class Message: @unchecked Sendable {
 
     // MARK: Arguments
 
-    /// The message's arguments, read with their types.
+    /// The message's arguments, read with their types. Each call hands out
+    /// new duplicates of any Unix file descriptors, which the caller owns and
+    /// must close.
     public func arguments() throws -> [DBusValue] {
         var iterator = DBusMessageIter()
         guard dbus_message_iter_init(raw, &iterator) != 0 else { return [] }

@@ -29,6 +29,10 @@ enum MessageWriter {
                 }
             }
         case .dictionary(let key, let valueType, let entries):
+            // libdbus aborts the process on a malformed container: check first.
+            guard key.rawValue.count == 1, "ybnqiuxtdsogh".contains(key.rawValue), valueType.isSingleCompleteType else {
+                throw DBusError.invalidArgs("a{\(key)\(valueType)} is not a valid dictionary type")
+            }
             try container("a", "{\(key)\(valueType)}", &iterator) { inner in
                 for entry in entries {
                     guard entry.key.signature == key, entry.value.signature == valueType else {
@@ -46,6 +50,9 @@ enum MessageWriter {
                 for field in fields { try append(field, to: &inner) }
             }
         case .variant(let inner):
+            guard inner.signature.isSingleCompleteType else {
+                throw DBusError.invalidArgs("a variant cannot hold '\(inner.signature)'")
+            }
             try container("v", inner.signature.rawValue, &iterator) { content in
                 try append(inner, to: &content)
             }

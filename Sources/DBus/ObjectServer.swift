@@ -1,5 +1,9 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The objects a connection exports and the routing of method calls to them,
 /// including the standard interfaces every object has.
 final class ObjectServer: Sendable {
@@ -75,8 +79,11 @@ final class ObjectServer: Sendable {
     /// Answers one method call.
     func dispatch(_ message: Message, on connection: Connection) async {
         let reply: Message?
+        var received: [DBusValue] = []
+        // Received descriptors are closed once the reply (which may send them on) is built.
+        defer { Self.closeDescriptors(in: received) }
         do {
-            let values = try await answer(message, on: connection)
+            let values = try await answer(message, on: connection) { received = $0 }
             reply = try message.methodReturn(values)
         } catch let error as DBusError {
             reply = message.errorReply(error)
@@ -86,10 +93,16 @@ final class ObjectServer: Sendable {
         if message.expectsReply, let reply { connection.send(reply) }
     }
 
-    private func answer(_ message: Message, on connection: Connection) async throws -> [DBusValue] {
+    /// The reply's values. Arguments are decoded only once the signature is
+    /// known to match, so a call can neither smuggle in file descriptors a
+    /// method does not take nor make spoold decode a huge value for nothing.
+    /// File descriptors a method does take are closed once its reply is
+    /// built: a handler that keeps one must `dup` it.
+    private func answer(
+        _ message: Message, on connection: Connection, received: (_ arguments: [DBusValue]) -> Void
+    ) async throws -> [DBusValue] {
         guard let path = message.path, let member = message.member else { throw DBusError.invalidArgs("a method call needs a path and a member") }
-        let arguments = try message.arguments()
-        if let standard = try await StandardInterfaces.answer(message, path: path, member: member, arguments: arguments, server: self, connection: connection) {
+        if let standard = try await StandardInterfaces.answer(message, path: path, member: member, server: self, connection: connection) {
             return standard
         }
         guard let interfaces = interfaces(at: path) else {
@@ -109,11 +122,26 @@ final class ObjectServer: Sendable {
         guard message.signature == method.inputSignature else {
             throw DBusError.invalidArgs("\(member) takes '\(method.inputSignature)', not '\(message.signature)'")
         }
+        let arguments = try message.arguments()
+        received(arguments)
         let results = try await method.handler(MethodCall(message: message, arguments: arguments, connection: connection))
         guard signature(of: results) == method.outputSignature else {
             throw DBusError.failed("\(member) produced '\(signature(of: results))' instead of '\(method.outputSignature)'")
         }
         return results
+    }
+
+    /// Closes every Unix file descriptor in `values`.
+    static func closeDescriptors(in values: [DBusValue]) {
+        for value in values {
+            switch value {
+            case .unixFD(let descriptor): close(descriptor)
+            case .array(_, let items), .structure(let items): closeDescriptors(in: items)
+            case .dictionary(_, _, let entries): closeDescriptors(in: entries.flatMap { [$0.key, $0.value] })
+            case .variant(let inner): closeDescriptors(in: [inner])
+            default: break
+            }
+        }
     }
 
     private static func manager(of path: ObjectPath, in managers: Set<ObjectPath>) -> ObjectPath? {

@@ -5,8 +5,7 @@ enum PropertiesInterface {
     static let name: InterfaceName = "org.freedesktop.DBus.Properties"
 
     static func answer(
-        _ member: MemberName, message: Message, path: ObjectPath, arguments: [DBusValue],
-        server: ObjectServer, connection: Connection
+        _ member: MemberName, message: Message, path: ObjectPath, server: ObjectServer, connection: Connection
     ) async throws -> [DBusValue] {
         guard let interfaces = server.interfaces(at: path) else { throw DBusError.unknownObject("no object at \(path)") }
         func interface(_ value: DBusValue) throws -> Interface {
@@ -24,17 +23,21 @@ enum PropertiesInterface {
         switch member {
         case "Get":
             try StandardInterfaces.check(message, "ss")
+            let arguments = try message.arguments()
             let found = try property(try interface(arguments[0]), arguments[1])
             return [.variant(try await found.get())]
         case "GetAll":
             try StandardInterfaces.check(message, "s")
+            let arguments = try message.arguments()
             return [try await interface(arguments[0]).allProperties()]
         case "Set":
             try StandardInterfaces.check(message, "ssv")
+            let arguments = try message.arguments()
+            defer { ObjectServer.closeDescriptors(in: arguments) }
             let owner = try interface(arguments[0])
             let found = try property(owner, arguments[1])
             guard let set = found.set else { throw DBusError.propertyReadOnly("\(owner.name).\(found.name) is read-only") }
-            let value = arguments[2].unwrapped
+            guard case .variant(let value) = arguments[2] else { throw DBusError.invalidArgs("Set takes a variant") }
             guard value.signature == found.signature else {
                 throw DBusError.invalidArgs("\(owner.name).\(found.name) is '\(found.signature)', not '\(value.signature)'")
             }

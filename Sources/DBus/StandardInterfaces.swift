@@ -1,20 +1,16 @@
 /// The standard interfaces every exported object has, answered before the
-/// object's own: Introspectable, Properties, Peer, and ObjectManager at
-/// manager roots.
+/// object's own: Introspectable, Properties, and ObjectManager at manager
+/// roots. (libdbus itself answers `org.freedesktop.DBus.Peer`.)
 enum StandardInterfaces {
     /// The standard interfaces' answer, or `nil` when the call is not for one.
     static func answer(
-        _ message: Message, path: ObjectPath, member: MemberName, arguments: [DBusValue],
-        server: ObjectServer, connection: Connection
+        _ message: Message, path: ObjectPath, member: MemberName, server: ObjectServer, connection: Connection
     ) async throws -> [DBusValue]? {
         switch message.interface {
-        case PeerInterface.name?:
-            return try PeerInterface.answer(member, message: message)
         case IntrospectableInterface.name?:
             return try IntrospectableInterface.answer(member, message: message, path: path, server: server)
         case PropertiesInterface.name?:
-            return try await PropertiesInterface.answer(
-                member, message: message, path: path, arguments: arguments, server: server, connection: connection)
+            return try await PropertiesInterface.answer(member, message: message, path: path, server: server, connection: connection)
         case ObjectManagerInterface.name? where server.isManager(path):
             return try await ObjectManagerInterface.answer(member, message: message, path: path, server: server)
         default:

@@ -29,13 +29,20 @@ struct Authorizer: Sendable {
     /// the user database (dbus-daemon 1.14 does not report them).
     private static func groups(of credentials: Credentials) -> [gid_t] {
         guard credentials.groupIDs.isEmpty else { return credentials.groupIDs }
-        guard let user = getpwuid(credentials.userID) else { return [] }
-        var count: Int32 = 64
-        var groups = [gid_t](repeating: 0, count: Int(count))
-        if getgrouplist(user.pointee.pw_name, user.pointee.pw_gid, &groups, &count) < 0 {
-            groups = [gid_t](repeating: 0, count: Int(count))
-            guard getgrouplist(user.pointee.pw_name, user.pointee.pw_gid, &groups, &count) >= 0 else { return [] }
+        // getpwuid_r: handlers run concurrently, and getpwuid shares one buffer.
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        return buffer.withUnsafeMutableBufferPointer { storage -> [gid_t] in
+            var entry = passwd()
+            var found: UnsafeMutablePointer<passwd>?
+            guard let base = storage.baseAddress, getpwuid_r(credentials.userID, &entry, base, storage.count, &found) == 0, found != nil
+            else { return [] }
+            var count: Int32 = 64
+            var groups = [gid_t](repeating: 0, count: Int(count))
+            if getgrouplist(entry.pw_name, entry.pw_gid, &groups, &count) < 0 {
+                groups = [gid_t](repeating: 0, count: Int(count))
+                guard getgrouplist(entry.pw_name, entry.pw_gid, &groups, &count) >= 0 else { return [] }
+            }
+            return Array(groups.prefix(Int(count)))
         }
-        return Array(groups.prefix(Int(count)))
     }
 }

@@ -23,6 +23,17 @@ public final class ControlPlane: Sendable {
     private let logger: Logger
     private let published = Mutex(Published())
     private let publisher = Mutex<Task<Void, Never>?>(nil)
+    private let buried = Mutex(BuriedJobs())
+
+    /// Most `JobBuried` signals per publication: a client burying thousands
+    /// of jobs a second must not flood the bus (the excess is counted and logged).
+    static let maximumBuriedSignals = 100
+
+    /// Burials seen on the engine's loop, waiting for the next publication.
+    private struct BuriedJobs {
+        var pending: [(tube: String, job: JobID, reason: String)] = []
+        var dropped = 0
+    }
 
     private struct Published {
         var manager: [String: DBusValue] = [:]
@@ -39,9 +50,15 @@ public final class ControlPlane: Sendable {
         connection.addObjectManager(at: ControlNames.managerPath)
         connection.export(ManagerInterface.make(context), at: ControlNames.managerPath)
         try await publish(context)
-        try await server.observe { [connection] event in
+        try await server.observe { [self] event in
             guard case .jobBuried(let job, let tube, let reason) = event else { return }
-            try? connection.emit(ControlNames.managerPath, ControlNames.manager, "JobBuried", [.string(tube), .uint64(job), .string(reason)])
+            self.buried.withLock { buried in
+                if buried.pending.count < Self.maximumBuriedSignals {
+                    buried.pending.append((tube, job, reason))
+                } else {
+                    buried.dropped += 1
+                }
+            }
         }
         try await connection.requestName(ControlNames.busName)
         let task = Task { [self] in
@@ -67,6 +84,16 @@ public final class ControlPlane: Sendable {
     /// Publishes what changed since the last time.
     private func publish(_ context: ControlContext) async throws {
         let snapshot = try await server.inspect { ControlSnapshot($0) }
+        let (burials, dropped) = buried.withLock { buried in
+            defer { buried = BuriedJobs() }
+            return (buried.pending, buried.dropped)
+        }
+        for burial in burials {
+            try? connection.emit(ControlNames.managerPath, ControlNames.manager, "JobBuried", [.string(burial.tube), .uint64(burial.job), .string(burial.reason)])
+        }
+        if dropped > 0 {
+            logger.info("JobBuried signals not sent: too many burials at once", metadata: ["dropped": "\(dropped)"])
+        }
         let managerProperties = snapshot.managerProperties
         let queueProperties = snapshot.tubes.mapValues(ControlSnapshot.queueProperties)
         let (managerChanges, added, removed, queueChanges) = published.withLock { published in
@@ -87,7 +114,8 @@ public final class ControlPlane: Sendable {
             connection.unexport(ControlNames.queuePath(tube))
         }
         for tube in added {
-            connection.export(QueueInterface.make(tube: tube, context), at: ControlNames.queuePath(tube))
+            let properties = snapshot.tubes[tube].map(ControlSnapshot.allQueueProperties)
+            connection.export(QueueInterface.make(tube: tube, context), at: ControlNames.queuePath(tube), properties: properties)
         }
         for (tube, changed) in queueChanges.sorted(by: { $0.key < $1.key }) {
             connection.emitPropertiesChanged(ControlNames.queuePath(tube), ControlNames.queue, changed: changed)
@@ -106,9 +134,17 @@ struct ControlContext: Sendable {
     let durability: String
     let startedAt = ContinuousClock.now
 
-    /// A read of the queue, as a D-Bus value.
-    func read(_ body: @escaping @Sendable (ControlSnapshot) throws -> DBusValue) async throws -> DBusValue {
-        try body(try await server.inspect { ControlSnapshot($0) })
+    /// A read of the engine on its loop, as a D-Bus value.
+    func read(_ body: @escaping @Sendable (Engine) throws -> DBusValue) async throws -> DBusValue {
+        try await server.inspect { engine in Result { try body(engine) } }.get()
+    }
+
+    /// A read of one tube's statistics; `NoSuchQueue` when the tube is gone.
+    func readTube(_ tube: String, _ body: @escaping @Sendable (TubeStats) -> DBusValue?) async throws -> DBusValue {
+        try await read { engine in
+            guard let stats = engine.tubeStats(tube), let value = body(stats) else { throw ControlNames.Errors.noSuchQueue(tube) }
+            return value
+        }
     }
 
     /// A change, after checking that the caller may make it; waits until the change is durable.

@@ -19,8 +19,26 @@ struct ControlSnapshot: Sendable, Equatable {
     /// `running`, `stopped` (Stop was called) or `draining` (SIGUSR1).
     var state: String { !isProcessing ? "stopped" : isDraining ? "draining" : "running" }
 
+    /// A queue's every property, for `InterfacesAdded`.
+    static func allQueueProperties(_ tube: TubeStats) -> [String: DBusValue] {
+        var properties = queueProperties(tube)
+        properties["Name"] = .string(tube.name)
+        properties["PauseTimeLeft"] = .uint64(UInt64(max(0, tube.pauseTimeLeft)))
+        return properties
+    }
+
     /// The manager's properties that change.
     var managerProperties: [String: DBusValue] {
+        Self.managerProperties(stats: stats, state: state)
+    }
+
+    /// The manager's properties that change, read straight from the engine
+    /// (cheap: no tube is visited).
+    static func managerProperties(_ engine: Engine) -> [String: DBusValue] {
+        managerProperties(stats: engine.stats, state: !engine.isProcessing ? "stopped" : engine.isDraining ? "draining" : "running")
+    }
+
+    private static func managerProperties(stats: EngineStats, state: String) -> [String: DBusValue] {
         [
             "State": .string(state),
             "JobsUrgent": .uint64(UInt64(stats.urgent)),
@@ -47,7 +65,7 @@ struct ControlSnapshot: Sendable, Equatable {
             "Using": .uint32(UInt32(tube.using)),
             "Watching": .uint32(UInt32(tube.watching)),
             "Waiting": .uint32(UInt32(tube.waiting)),
-            "Paused": .boolean(tube.pauseTimeLeft > 0),
+            "Paused": .boolean(tube.pauseSeconds > 0),
             "PauseSeconds": .uint64(UInt64(max(0, tube.pauseSeconds))),
         ]
     }

@@ -14,8 +14,8 @@ enum ManagerInterface {
                 return []
             },
             Method("Status", outputs: [Argument("status", "a{sv}")]) { _ in
-                [try await context.read { snapshot in
-                    var status = snapshot.managerProperties
+                [try await context.read { engine in
+                    var status = ControlSnapshot.managerProperties(engine)
                     status["Version"] = .string(context.version)
                     status["Durability"] = .string(context.durability)
                     status["UptimeSeconds"] = .uint64(UInt64((ContinuousClock.now - context.startedAt).components.seconds))
@@ -25,8 +25,8 @@ enum ManagerInterface {
                 }]
             },
             Method("ListQueues", outputs: [Argument("queues", "a(so)")]) { _ in
-                [try await context.read { snapshot in
-                    .array(element: "(so)", snapshot.tubes.keys.sorted().map { .structure([.string($0), .objectPath(ControlNames.queuePath($0))]) })
+                [try await context.read { engine in
+                    .array(element: "(so)", engine.tubeNames.sorted().map { .structure([.string($0), .objectPath(ControlNames.queuePath($0))]) })
                 }]
             },
             Method("Reload") { call in
@@ -38,7 +38,9 @@ enum ManagerInterface {
             Property("Durability", "s", emitsChange: .const, get: { .string(context.durability) }),
         ] + ["State": Signature("s"), "JobsUrgent": "t", "JobsReady": "t", "JobsReserved": "t", "JobsDelayed": "t", "JobsBuried": "t",
              "Connections": "u", "Tubes": "u", "Workers": "u"].sorted { $0.key < $1.key }.map { name, type in
-            Property(MemberName(stringLiteral: name), type, get: { try await context.read { $0.managerProperties[name] ?? .uint32(0) } })
+            Property(MemberName(stringLiteral: name), type, get: {
+                try await context.read { engine in ControlSnapshot.managerProperties(engine)[name] ?? .uint32(0) }
+            })
         }, signals: [
             SignalDescription("JobBuried", arguments: [Argument("tube", "s"), Argument("id", "t"), Argument("reason", "s")]),
         ])

@@ -24,7 +24,10 @@ enum QueueInterface {
             },
             Method("Kick", inputs: [Argument("count", "u")], outputs: [Argument("kicked", "u")]) { call in
                 guard case .uint32(let count) = call.arguments[0] else { return [] }
-                let kicked = try await context.change(call, "Kick") { $0.kick(tubeNamed: tube, bound: count) }
+                let kicked = try await context.change(call, "Kick") { engine in
+                    engine.tubeStats(tube) == nil ? nil : engine.kick(tubeNamed: tube, bound: count)
+                }
+                guard let kicked else { throw ControlNames.Errors.noSuchQueue(tube) }
                 return [.uint32(kicked)]
             },
             Method("Purge", inputs: [Argument("state", "s")], outputs: [Argument("purged", "u")]) { call in
@@ -39,20 +42,12 @@ enum QueueInterface {
         ], properties: [
             Property("Name", "s", emitsChange: .const, get: { .string(tube) }),
             Property("PauseTimeLeft", "t", emitsChange: .false, get: {
-                try await context.read { snapshot in
-                    guard let stats = snapshot.tubes[tube] else { throw ControlNames.Errors.noSuchQueue(tube) }
-                    return .uint64(UInt64(max(0, stats.pauseTimeLeft)))
-                }
+                try await context.readTube(tube) { .uint64(UInt64(max(0, $0.pauseTimeLeft))) }
             }),
         ] + ["JobsUrgent": Signature("t"), "JobsReady": "t", "JobsReserved": "t", "JobsDelayed": "t", "JobsBuried": "t", "TotalJobs": "t",
              "Deletes": "t", "Using": "u", "Watching": "u", "Waiting": "u", "Paused": "b", "PauseSeconds": "t"].sorted { $0.key < $1.key }.map { name, type in
             Property(MemberName(stringLiteral: name), type, get: {
-                try await context.read { snapshot in
-                    guard let stats = snapshot.tubes[tube], let value = ControlSnapshot.queueProperties(stats)[name] else {
-                        throw ControlNames.Errors.noSuchQueue(tube)
-                    }
-                    return value
-                }
+                try await context.readTube(tube) { ControlSnapshot.queueProperties($0)[name] }
             })
         })
     }

@@ -95,6 +95,29 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(byte, UInt8(ascii: "x"))
     }
 
+    func testDescriptorsAMethodDoesNotTakeAreRefusedAndNotKept() async throws {
+        var ends: [Int32] = [-1, -1]
+        XCTAssertEqual(pipe(&ends), 0)
+        defer { ends.forEach { close($0) } }
+        let open = { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        let before = try open()
+        for _ in 0..<20 {
+            await expectError("org.freedesktop.DBus.Error.InvalidArgs") { _ = try await self.call("Add", [.unixFD(ends[1]), .uint32(1)]) }
+        }
+        XCTAssertEqual(try open(), before, "no descriptor kept by the server (both ends live in this process)")
+    }
+
+    func testMalformedValuesAreRefusedBeforeLibdbusSeesThem() {
+        for bad: DBusValue in [.variant(.structure([])), .dictionary(key: "v", value: "s", []), .dictionary(key: "s", value: "ss", [])] {
+            XCTAssertThrowsError(try Message.methodCall(destination: busName, path: path, interface: interfaceName, member: "Echo", arguments: [bad]))
+        }
+    }
+
+    func testACallOnAClosedConnectionFailsAtOnce() async throws {
+        client.close()
+        await expectError("org.freedesktop.DBus.Error.Disconnected") { _ = try await self.call("Add", [.uint32(1), .uint32(2)]) }
+    }
+
     func testMethodsCheckTheirSignature() async throws {
         let sum = try await call("Add", [.uint32(2), .uint32(3)])
         XCTAssertEqual(sum, [.uint32(5)])
