@@ -25,8 +25,31 @@ private func validate(
     }
 }
 
+/// A validated D-Bus name: a string libdbus accepts for its kind.
+public protocol ValidatedName: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The text.
+    var rawValue: String { get }
+    /// Validates `rawValue`, throwing ``InvalidNameError`` when libdbus rejects it.
+    init(_ rawValue: String) throws
+}
+
+extension ValidatedName {
+    /// A name written in the source; an invalid literal is a programming error.
+    public init(stringLiteral value: String) {
+        do { try self.init(value) } catch { preconditionFailure("\(error)") }
+    }
+
+    /// The text.
+    public var description: String { rawValue }
+}
+
+extension ValidatedName where Self: Comparable {
+    /// Orders names by their text.
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
 /// An object path such as `/org/spool/Spool1`, validated.
-public struct ObjectPath: Hashable, Sendable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct ObjectPath: ValidatedName, Comparable {
     /// The path.
     public let rawValue: String
 
@@ -34,11 +57,6 @@ public struct ObjectPath: Hashable, Sendable, Comparable, CustomStringConvertibl
     public init(_ rawValue: String) throws {
         try validate(rawValue, "object path", dbus_validate_path)
         self.rawValue = rawValue
-    }
-
-    /// A path written in the source; an invalid literal is a programming error.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("\(error)") }
     }
 
     /// The root path, `/`.
@@ -72,14 +90,11 @@ public struct ObjectPath: Hashable, Sendable, Comparable, CustomStringConvertibl
         }
         return escaped
     }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: ObjectPath, rhs: ObjectPath) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
+
 /// A bus name, unique (`:1.42`) or well-known (`org.spool.Spool1`), validated.
-public struct BusName: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct BusName: ValidatedName {
     /// The name.
     public let rawValue: String
 
@@ -88,17 +103,10 @@ public struct BusName: Hashable, Sendable, CustomStringConvertible, ExpressibleB
         try validate(rawValue, "bus name", dbus_validate_bus_name)
         self.rawValue = rawValue
     }
-
-    /// A name written in the source; an invalid literal is a programming error.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("\(error)") }
-    }
-
-    public var description: String { rawValue }
 }
 
 /// An interface name such as `org.spool.Spool1.Manager`, validated.
-public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct InterfaceName: ValidatedName, Comparable {
     /// The name.
     public let rawValue: String
 
@@ -107,19 +115,10 @@ public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvert
         try validate(rawValue, "interface name", dbus_validate_interface)
         self.rawValue = rawValue
     }
-
-    /// A name written in the source; an invalid literal is a programming error.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("\(error)") }
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: InterfaceName, rhs: InterfaceName) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// A method, signal or property name such as `Start`, validated.
-public struct MemberName: Hashable, Sendable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct MemberName: ValidatedName, Comparable {
     /// The name.
     public let rawValue: String
 
@@ -128,19 +127,10 @@ public struct MemberName: Hashable, Sendable, Comparable, CustomStringConvertibl
         try validate(rawValue, "member name", dbus_validate_member)
         self.rawValue = rawValue
     }
-
-    /// A name written in the source; an invalid literal is a programming error.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("\(error)") }
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: MemberName, rhs: MemberName) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// An error name such as `org.freedesktop.DBus.Error.AccessDenied`, validated.
-public struct ErrorName: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct ErrorName: ValidatedName {
     /// The name.
     public let rawValue: String
 
@@ -149,11 +139,4 @@ public struct ErrorName: Hashable, Sendable, CustomStringConvertible, Expressibl
         try validate(rawValue, "error name", dbus_validate_error_name)
         self.rawValue = rawValue
     }
-
-    /// A name written in the source; an invalid literal is a programming error.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("\(error)") }
-    }
-
-    public var description: String { rawValue }
 }

@@ -2,7 +2,7 @@ import CDBus
 
 /// A D-Bus type signature such as `a{sv}` or `(sut)`, validated: zero or more
 /// complete types.
-public struct Signature: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct Signature: ValidatedName {
     /// The signature text.
     public let rawValue: String
 
@@ -15,11 +15,6 @@ public struct Signature: Hashable, Sendable, CustomStringConvertible, Expressibl
             throw InvalidNameError(text: rawValue, reason: "signature (\(error.message.map { String(cString: $0) } ?? "rejected"))")
         }
         self.rawValue = rawValue
-    }
-
-    /// A signature written in the source; an invalid literal is a programming error.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("\(error)") }
     }
 
     /// The empty signature: no values.
@@ -40,6 +35,4 @@ public struct Signature: Hashable, Sendable, CustomStringConvertible, Expressibl
     init(unchecked rawValue: String) {
         self.rawValue = rawValue
     }
-
-    public var description: String { rawValue }
 }
