@@ -98,6 +98,10 @@ let package = Package(
             dependencies: ["DBus", "SpoolCore", "SpoolServer", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
+            name: "dbus-counter-example",
+            dependencies: ["DBus"]
+        ),
+        .executableTarget(
             name: "systemd-notify-example",
             dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]
         ),
@@ -132,7 +136,7 @@ let package = Package(
             exclude: []
         ),
         .testTarget(name: "EndToEndTests"),
-        .testTarget(name: "DBusTests", dependencies: ["DBus"]),
+        .testTarget(name: "DBusTests", dependencies: ["DBus", "dbus-counter-example"]),
         .testTarget(
             name: "SystemdTests",
             dependencies: ["Systemd", "systemd-notify-example", .product(name: "Logging", package: "swift-log")]
