@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Systemd", targets: ["Systemd"]),
         .library(name: "DBus", targets: ["DBus"]),
         .library(name: "SpoolControl", targets: ["SpoolControl"]),
+        .library(name: "SpoolWorkers", targets: ["SpoolWorkers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -97,6 +98,7 @@ let package = Package(
             name: "SpoolControl",
             dependencies: ["DBus", "SpoolCore", "SpoolServer", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(name: "SpoolWorkers", dependencies: ["SpoolProtocol"]),
         .executableTarget(
             name: "dbus-counter-example",
             dependencies: ["DBus"]
@@ -135,6 +137,7 @@ let package = Package(
             dependencies: ["spoold"],
             exclude: []
         ),
+        .testTarget(name: "SpoolWorkersTests", dependencies: ["SpoolWorkers"]),
         .testTarget(name: "EndToEndTests"),
         .testTarget(name: "DBusTests", dependencies: ["DBus", "dbus-counter-example"]),
         .testTarget(

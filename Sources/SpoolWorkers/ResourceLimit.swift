@@ -1,0 +1,16 @@
+/// One resource limit of a handler's process (soft and hard alike).
+public enum ResourceLimit: Sendable, Equatable {
+    /// At most this many units of the resource: bytes, seconds, files or processes.
+    case limited(UInt64)
+    /// No limit (`infinity`).
+    case unlimited
+
+    /// The limit `text` stands for: `infinity`, or a positive amount read by `amount`.
+    static func parse(_ text: String, amount: (String) throws(ValueError) -> UInt64) throws(ValueError) -> ResourceLimit
+    {
+        if text == "infinity" { return .unlimited }
+        let value = try amount(text)
+        guard value > 0 else { throw ValueError("must be more than 0 (or infinity)") }
+        return .limited(value)
+    }
+}
