@@ -98,7 +98,8 @@ let package = Package(
             name: "SpoolControl",
             dependencies: ["DBus", "SpoolCore", "SpoolServer", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "SpoolWorkers", dependencies: ["SpoolProtocol"]),
+        .target(name: "CSpawn"),
+        .target(name: "SpoolWorkers", dependencies: ["SpoolProtocol", "CSpawn"]),
         .executableTarget(
             name: "dbus-counter-example",
             dependencies: ["DBus"]

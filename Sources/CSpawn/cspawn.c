@@ -1,0 +1,211 @@
+#define _GNU_SOURCE
+#include "CSpawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/// What a child that failed to start writes to the report pipe before exiting.
+struct failure_report {
+    int32_t step;
+    int32_t error;
+};
+
+/// Reports `step` with the current errno to the parent and exits. A write of
+/// at most PIPE_BUF bytes to a pipe is atomic, so the parent reads all or nothing.
+_Noreturn static void fail(int report_fd, cspawn_step step) {
+    struct failure_report report = {step, errno};
+    ssize_t written = write(report_fd, &report, sizeof report);
+    (void)written; // Nothing is left to tell the parent if even this fails.
+    _exit(127);
+}
+
+static int set_limit(int resource, cspawn_limit limit) {
+    if (!limit.is_set) return 0;
+    rlim_t value = limit.value == UINT64_MAX ? RLIM_INFINITY : (rlim_t)limit.value;
+    struct rlimit both = {value, value};
+    return setrlimit(resource, &both);
+}
+
+/// The kernel's struct sigaction, which is not the C library's. All zero, it
+/// is SIG_DFL with no flags and an empty mask, in any architecture's field order.
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+static const struct kernel_sigaction default_action = {0};
+
+/// The child's side, between fork and execve: async-signal-safe calls only.
+_Noreturn static void run_child(const cspawn_request *request, int report_fd, const sigset_t *no_signals) {
+    // Its own process group, so that a timeout can signal the handler and everything it started at once.
+    if (setpgid(0, 0) != 0) fail(report_fd, CSPAWN_STEP_SETPGID);
+
+    // The parent's handlers must not run here, and an ignored signal would stay
+    // ignored across execve: every disposition goes back to its default. Signals
+    // were blocked by the parent around the fork, so none arrived before this.
+    // The system call itself, as glibc's sigaction refuses the signals it keeps
+    // for itself (32 and 33), which the parent may still have ignored.
+    for (int number = 1; number < NSIG; number++) {
+        if (number == SIGKILL || number == SIGSTOP) continue;
+        if (syscall(SYS_rt_sigaction, number, &default_action, NULL, sizeof default_action.mask) != 0) {
+            fail(report_fd, CSPAWN_STEP_SIGACTION);
+        }
+    }
+    if (sigprocmask(SIG_SETMASK, no_signals, NULL) != 0) fail(report_fd, CSPAWN_STEP_SIGPROCMASK);
+
+    // No setuid, setgid or file-capability program can give the handler more privileges than it starts with.
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(report_fd, CSPAWN_STEP_NO_NEW_PRIVS);
+
+    // Every descriptor involved moves above 2 first, so that no dup2 overwrites
+    // one still to be moved (a daemon started with 0, 1 or 2 closed gets pipes
+    // there), and no dup2 gets an equal pair, which would leave CLOEXEC set.
+    int moved_report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 3);
+    if (moved_report_fd < 0) fail(report_fd, CSPAWN_STEP_MOVE_DESCRIPTOR);
+    report_fd = moved_report_fd;
+    int sources[3] = {request->stdin_fd, request->stdout_fd, request->stderr_fd};
+    for (int target = 0; target < 3; target++) {
+        sources[target] = fcntl(sources[target], F_DUPFD_CLOEXEC, 3);
+        if (sources[target] < 0) fail(report_fd, CSPAWN_STEP_MOVE_DESCRIPTOR);
+    }
+    for (int target = 0; target < 3; target++) {
+        if (dup2(sources[target], target) < 0) fail(report_fd, CSPAWN_STEP_DUP2);
+    }
+    // All others, CLOEXEC or not, so that nothing of the daemon's (another
+    // handler's pipes, a client's socket) reaches the handler. The report pipe
+    // stays open until execve closes it.
+    if (report_fd > 3 && close_range(3, (unsigned)report_fd - 1, 0) != 0) fail(report_fd, CSPAWN_STEP_CLOSE_RANGE);
+    if (close_range((unsigned)report_fd + 1, ~0U, 0) != 0) fail(report_fd, CSPAWN_STEP_CLOSE_RANGE);
+
+    // Limits before dropping privileges: raising a hard limit takes CAP_SYS_RESOURCE.
+    if (set_limit(RLIMIT_AS, request->address_space) != 0) fail(report_fd, CSPAWN_STEP_RLIMIT_AS);
+    if (set_limit(RLIMIT_NOFILE, request->open_files) != 0) fail(report_fd, CSPAWN_STEP_RLIMIT_NOFILE);
+    if (set_limit(RLIMIT_CPU, request->cpu_seconds) != 0) fail(report_fd, CSPAWN_STEP_RLIMIT_CPU);
+    if (set_limit(RLIMIT_NPROC, request->processes) != 0) fail(report_fd, CSPAWN_STEP_RLIMIT_NPROC);
+
+    uid_t uid = request->uid;
+    gid_t gid = request->gid;
+    if (uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid()) {
+        // Raw system calls, as Go's runtime makes them in its children: glibc's
+        // wrappers apply the change to every thread of the process, through
+        // bookkeeping of the parent's threads that a child of _Fork must not use.
+        // The groups go first, while the process may still change them.
+        if (syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
+        if (syscall(SYS_setresgid, gid, gid, gid) != 0) fail(report_fd, CSPAWN_STEP_SETGID);
+        if (syscall(SYS_setresuid, uid, uid, uid) != 0) fail(report_fd, CSPAWN_STEP_SETUID);
+    }
+
+    if (chdir(request->working_directory) != 0) fail(report_fd, CSPAWN_STEP_CHDIR);
+    execve(request->path, request->argv, request->envp);
+    fail(report_fd, CSPAWN_STEP_EXECVE);
+}
+
+static void reap(pid_t pid) {
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+}
+
+static cspawn_result failure(cspawn_step step, int error) {
+    return (cspawn_result){.pid = 0, .pidfd = -1, .failed_step = step, .error = error};
+}
+
+/// Reads the child's report: the number of bytes read, 0 when the pipe closed
+/// without one (execve succeeded), or -1 with errno.
+static ssize_t read_report(int fd, struct failure_report *report) {
+    size_t received = 0;
+    while (received < sizeof *report) {
+        ssize_t count = read(fd, (char *)report + received, sizeof *report - received);
+        if (count == 0) break;
+        if (count < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        received += (size_t)count;
+    }
+    return (ssize_t)received;
+}
+
+cspawn_result cspawn(const cspawn_request *request) {
+    int report_pipe[2];
+    if (pipe2(report_pipe, O_CLOEXEC) != 0) return failure(CSPAWN_STEP_PIPE, errno);
+
+    sigset_t all_signals, no_signals, previous_mask;
+    sigfillset(&all_signals);
+    sigemptyset(&no_signals);
+    // Blocked in the child from its first instruction until its dispositions are reset.
+    pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
+    // _Fork, unlike fork, runs no pthread_atfork handlers: whatever a library
+    // registered need not be async-signal-safe, and the child needs none of it.
+    pid_t pid = _Fork();
+    if (pid == 0) run_child(request, report_pipe[1], &no_signals);
+    int fork_error = errno;
+    pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
+    close(report_pipe[1]);
+    if (pid < 0) {
+        close(report_pipe[0]);
+        return failure(CSPAWN_STEP_FORK, fork_error);
+    }
+
+    struct failure_report report;
+    ssize_t received = read_report(report_pipe[0], &report);
+    int read_error = errno;
+    close(report_pipe[0]);
+    if (received == sizeof report) {
+        reap(pid);
+        return failure((cspawn_step)report.step, report.error);
+    }
+    if (received != 0) {
+        // Whether the child started is unknown: make sure it does not run.
+        kill(pid, SIGKILL);
+        reap(pid);
+        return failure(CSPAWN_STEP_PIPE, received < 0 ? read_error : EIO);
+    }
+
+    // The child has execed and is not reaped, so its pid cannot have been reused.
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) {
+        int pidfd_error = errno;
+        kill(-pid, SIGKILL);
+        reap(pid);
+        return failure(CSPAWN_STEP_PIDFD_OPEN, pidfd_error);
+    }
+    return (cspawn_result){.pid = pid, .pidfd = pidfd, .failed_step = CSPAWN_STEP_NONE, .error = 0};
+}
+
+const char *cspawn_step_name(cspawn_step step) {
+    switch (step) {
+    case CSPAWN_STEP_NONE: return "none";
+    case CSPAWN_STEP_PIPE: return "pipe";
+    case CSPAWN_STEP_FORK: return "fork";
+    case CSPAWN_STEP_SETPGID: return "setpgid";
+    case CSPAWN_STEP_SIGACTION: return "sigaction";
+    case CSPAWN_STEP_SIGPROCMASK: return "sigprocmask";
+    case CSPAWN_STEP_NO_NEW_PRIVS: return "prctl(PR_SET_NO_NEW_PRIVS)";
+    case CSPAWN_STEP_MOVE_DESCRIPTOR: return "fcntl(F_DUPFD_CLOEXEC)";
+    case CSPAWN_STEP_DUP2: return "dup2";
+    case CSPAWN_STEP_CLOSE_RANGE: return "close_range";
+    case CSPAWN_STEP_RLIMIT_AS: return "setrlimit(RLIMIT_AS)";
+    case CSPAWN_STEP_RLIMIT_NOFILE: return "setrlimit(RLIMIT_NOFILE)";
+    case CSPAWN_STEP_RLIMIT_CPU: return "setrlimit(RLIMIT_CPU)";
+    case CSPAWN_STEP_RLIMIT_NPROC: return "setrlimit(RLIMIT_NPROC)";
+    case CSPAWN_STEP_SETGROUPS: return "setgroups";
+    case CSPAWN_STEP_SETGID: return "setgid";
+    case CSPAWN_STEP_SETUID: return "setuid";
+    case CSPAWN_STEP_CHDIR: return "chdir";
+    case CSPAWN_STEP_EXECVE: return "execve";
+    case CSPAWN_STEP_PIDFD_OPEN: return "pidfd_open";
+    }
+    return "unknown step";
+}
+
+int cspawn_cloexec_pipe(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

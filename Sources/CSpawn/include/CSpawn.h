@@ -1,0 +1,100 @@
+#ifndef CSPAWN_H
+#define CSPAWN_H
+
+// Starting a handler process on Linux. Between fork and execve the child may
+// only make async-signal-safe calls (the parent's other threads may hold locks
+// the child would never see released), which Swift cannot promise, so the
+// child's whole preparation is in C.
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// The step of starting a child that failed, reported with its errno.
+typedef enum cspawn_step {
+    CSPAWN_STEP_NONE = 0,
+    CSPAWN_STEP_PIPE,
+    CSPAWN_STEP_FORK,
+    CSPAWN_STEP_SETPGID,
+    CSPAWN_STEP_SIGACTION,
+    CSPAWN_STEP_SIGPROCMASK,
+    CSPAWN_STEP_NO_NEW_PRIVS,
+    CSPAWN_STEP_MOVE_DESCRIPTOR,
+    CSPAWN_STEP_DUP2,
+    CSPAWN_STEP_CLOSE_RANGE,
+    CSPAWN_STEP_RLIMIT_AS,
+    CSPAWN_STEP_RLIMIT_NOFILE,
+    CSPAWN_STEP_RLIMIT_CPU,
+    CSPAWN_STEP_RLIMIT_NPROC,
+    CSPAWN_STEP_SETGROUPS,
+    CSPAWN_STEP_SETGID,
+    CSPAWN_STEP_SETUID,
+    CSPAWN_STEP_CHDIR,
+    CSPAWN_STEP_EXECVE,
+    CSPAWN_STEP_PIDFD_OPEN,
+} cspawn_step;
+
+/// One resource limit, soft and hard alike.
+typedef struct cspawn_limit {
+    /// Whether to set the limit; when false the child keeps the parent's.
+    bool is_set;
+    /// The limit; UINT64_MAX is RLIM_INFINITY.
+    uint64_t value;
+} cspawn_limit;
+
+/// What to run and how.
+typedef struct cspawn_request {
+    /// The program, an absolute path.
+    const char *path;
+    /// The argument vector, NULL-terminated.
+    char *const *argv;
+    /// The complete environment, NULL-terminated `NAME=value` strings.
+    char *const *envp;
+    /// The directory the program starts in.
+    const char *working_directory;
+    /// The identity to run as. Changed (supplementary groups becoming just
+    /// `gid`) only when it differs from the parent's real or effective ids.
+    uid_t uid;
+    gid_t gid;
+    /// The descriptors that become the child's 0, 1 and 2. Every other
+    /// descriptor is closed in the child, CLOEXEC or not.
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+    cspawn_limit address_space;
+    cspawn_limit open_files;
+    cspawn_limit cpu_seconds;
+    cspawn_limit processes;
+} cspawn_request;
+
+/// How starting a child went.
+typedef struct cspawn_result {
+    /// The child, which has called execve, in a process group of its own
+    /// (its pid); 0 when it failed to start.
+    pid_t pid;
+    /// A pidfd (CLOEXEC) of the child, readable once it has exited; -1 when it failed to start.
+    int pidfd;
+    /// The step that failed, or CSPAWN_STEP_NONE.
+    cspawn_step failed_step;
+    /// The errno of the step that failed.
+    int error;
+} cspawn_result;
+
+/// Forks and, in the child: makes a process group of its own; resets every
+/// signal's disposition and unblocks all signals; sets no_new_privs; moves
+/// the request's descriptors to 0, 1 and 2 and closes all others; applies the
+/// limits; drops to the request's uid and gid; changes to the working
+/// directory; and execs. Returns once the child has execed or failed: a child
+/// that failed has already been reaped, and the result names the failed step
+/// with its errno. Blocks all signals in the calling thread while forking.
+cspawn_result cspawn(const cspawn_request *request);
+
+/// The name of a step as a person reads it, such as "setuid" or "setrlimit(RLIMIT_NPROC)".
+const char *cspawn_step_name(cspawn_step step);
+
+/// pipe2(fds, O_CLOEXEC), which Swift's Glibc module does not declare (it is a
+/// GNU extension): a pipe that is close-on-exec from its creation, so that no
+/// process forked meanwhile by another thread inherits it.
+int cspawn_cloexec_pipe(int fds[2]);
+
+#endif

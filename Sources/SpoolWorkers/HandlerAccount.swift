@@ -1,0 +1,53 @@
+import Glibc
+
+/// The user and group ids a handler runs as, looked up by name in the system's
+/// account databases (through NSS, so LDAP and the like work) each time a
+/// handler starts, so that a changed account needs no reload.
+struct HandlerAccount {
+    let userID: uid_t
+    let groupID: gid_t
+
+    /// The ids of `user`, with the id of `group`, or of the user's primary group when `group` is `nil`.
+    /// - Throws: an unknown user or group, or a database that cannot be read.
+    init(user: String, group: String?) throws(StartFailure) {
+        guard let (userID, primaryGroupID) = try Self.lookUp(user, kind: "user", getpwnam_r, { ($0.pw_uid, $0.pw_gid) })
+        else { throw StartFailure("unknown user \"\(user)\"") }
+        self.userID = userID
+        guard let group else {
+            groupID = primaryGroupID
+            return
+        }
+        guard let groupID = try Self.lookUp(group, kind: "group", getgrnam_r, \.gr_gid) else {
+            throw StartFailure("unknown group \"\(group)\"")
+        }
+        self.groupID = groupID
+    }
+
+    /// What `value` takes from the entry named `name`, found with the reentrant
+    /// `getpwnam_r` or `getgrnam_r`; `nil` when there is no such entry.
+    private static func lookUp<Entry, Value>(
+        _ name: String, kind: String,
+        _ function: (
+            UnsafePointer<CChar>, UnsafeMutablePointer<Entry>, UnsafeMutablePointer<CChar>, Int,
+            UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>
+        ) -> Int32,
+        _ value: (Entry) -> Value
+    ) throws(StartFailure) -> Value? {
+        let entry = UnsafeMutablePointer<Entry>.allocate(capacity: 1)
+        defer { entry.deallocate() }
+        // The entry's strings go in the buffer; a long member list needs a bigger one.
+        var capacity = 1024
+        while true {
+            var buffer = [CChar](repeating: 0, count: capacity)
+            var found: UnsafeMutablePointer<Entry>?
+            let code = function(name, entry, &buffer, capacity, &found)
+            if code == ERANGE, capacity < 1 << 20 {
+                capacity *= 4
+                continue
+            }
+            guard code == 0 else { throw StartFailure(call: "cannot look up \(kind) \"\(name)\"", error: code) }
+            // Only numbers are taken, so the strings' buffer may go.
+            return found.map { value($0.pointee) }
+        }
+    }
+}
