@@ -46,7 +46,8 @@ final class PrivateBus {
     }
 
     deinit {
-        kill(pid, SIGTERM)
+        // SIGKILL: the daemon inherits the test runner's blocked signals, SIGTERM among them.
+        kill(pid, SIGKILL)
         try? FileManager.default.removeItem(at: directory)
     }
 }

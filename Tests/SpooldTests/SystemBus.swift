@@ -32,7 +32,8 @@ final class SystemBus {
     }
 
     deinit {
-        kill(pid, SIGTERM)
+        // SIGKILL: the daemon inherits the test runner's blocked signals, SIGTERM among them.
+        kill(pid, SIGKILL)
     }
 
     /// Makes sure a system user `name` exists, in exactly the groups `groups`
