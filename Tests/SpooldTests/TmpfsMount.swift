@@ -12,16 +12,16 @@ final class TmpfsMount {
     var path: String { directory.path }
 
     /// Mounts a tmpfs of `megabytes` MiB.
-    /// - Throws: `XCTSkip` when not root or when the kernel refuses the mount
-    ///   (an unprivileged container), so that the test is skipped, not failed.
+    /// - Throws: ``TestRequirement`` when not root or when the kernel refuses
+    ///   the mount: the test then fails, since it could not check anything.
     init(megabytes: Int) throws {
-        guard getuid() == 0 else { throw XCTSkip("mounting a tmpfs needs root") }
+        guard getuid() == 0 else { throw TestRequirement("mounting a tmpfs needs root: run the tests as root, as CI does") }
         directory = try TestEnvironment.temporaryDirectory()
         let options = "size=\(megabytes)m,mode=0700"
         let result = try runCommand("/bin/mount", ["-t", "tmpfs", "-o", options, "tmpfs", directory.path], timeout: 30)
         guard result.status == 0 else {
             try? FileManager.default.removeItem(at: directory)
-            throw XCTSkip("cannot mount a tmpfs: \(result.output)")
+            throw TestRequirement("cannot mount a tmpfs: \(result.output)")
         }
     }
 

@@ -108,7 +108,7 @@ final class JournalLogHandlerTests: XCTestCase {
     /// `/run/systemd/journal/socket` is the test's own datagram socket: the
     /// entry arrives in journald's native protocol.
     func testEntryReachesTheJournalSocket() throws {
-        guard getuid() == 0 else { throw XCTSkip("a private mount namespace needs root") }
+        guard getuid() == 0 else { return XCTFail("a private mount namespace needs root: run the tests as root, as CI does") }
         let directory = try TestEnvironment.temporaryDirectory(for: self)
         let journal = try DatagramListener(path: directory + "/journal.sock")
         let errors = Pipe()
