@@ -135,12 +135,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SpooldTests",
-            dependencies: ["spoold"],
+            dependencies: ["spoold", "SpoolTestSupport"],
             exclude: []
         ),
         .testTarget(name: "SpoolWorkersTests", dependencies: ["SpoolWorkers"]),
         .testTarget(name: "EndToEndTests"),
-        .testTarget(name: "DBusTests", dependencies: ["DBus", "dbus-counter-example"]),
+        .target(name: "SpoolTestSupport", path: "Tests/SpoolTestSupport"),
+        .testTarget(name: "DBusTests", dependencies: ["DBus", "dbus-counter-example", "SpoolTestSupport"]),
         .testTarget(
             name: "SystemdTests",
             dependencies: ["Systemd", "systemd-notify-example", .product(name: "Logging", package: "swift-log")]

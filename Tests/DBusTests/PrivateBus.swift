@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 
 /// A private `dbus-daemon` for one test: session type with an allow-all
 /// policy, listening on a socket in a temporary directory. Stopped on deinit.
@@ -67,21 +68,3 @@ func runCommand(_ executable: String, _ arguments: [String], environment: [Strin
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// Runs a program with its standard output to the file at `output`, and
-/// waits for it; returns its exit status. Uses posix_spawn and waitpid
-/// directly: Foundation's Process can hang waiting in an async test.
-func spawnAndWait(_ executable: String, _ arguments: [String], output: String) throws -> Int32 {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-    return (status >> 8) & 0xff
-}
