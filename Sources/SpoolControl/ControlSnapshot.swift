@@ -17,7 +17,11 @@ struct ControlSnapshot: Sendable, Equatable {
     }
 
     /// `running`, `stopped` (Stop was called) or `draining` (SIGUSR1).
-    var state: String { !isProcessing ? "stopped" : isDraining ? "draining" : "running" }
+    var state: String { Self.state(isProcessing: isProcessing, isDraining: isDraining) }
+
+    private static func state(isProcessing: Bool, isDraining: Bool) -> String {
+        !isProcessing ? "stopped" : isDraining ? "draining" : "running"
+    }
 
     /// A queue's every property, for `InterfacesAdded`.
     static func allQueueProperties(_ tube: TubeStats) -> [String: DBusValue] {
@@ -35,7 +39,7 @@ struct ControlSnapshot: Sendable, Equatable {
     /// The manager's properties that change, read straight from the engine
     /// (cheap: no tube is visited).
     static func managerProperties(_ engine: Engine) -> [String: DBusValue] {
-        managerProperties(stats: engine.stats, state: !engine.isProcessing ? "stopped" : engine.isDraining ? "draining" : "running")
+        managerProperties(stats: engine.stats, state: state(isProcessing: engine.isProcessing, isDraining: engine.isDraining))
     }
 
     private static func managerProperties(stats: EngineStats, state: String) -> [String: DBusValue] {
