@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "DBus", targets: ["DBus"]),
         .library(name: "SpoolControl", targets: ["SpoolControl"]),
         .library(name: "SpoolWorkers", targets: ["SpoolWorkers"]),
+        .library(name: "SpoolPool", targets: ["SpoolPool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -67,6 +68,8 @@ let package = Package(
                 "SpoolCore",
                 "SpoolStore",
                 "SpoolControl",
+                "SpoolPool",
+                "SpoolWorkers",
                 "DBus",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -96,10 +99,18 @@ let package = Package(
         ),
         .target(
             name: "SpoolControl",
-            dependencies: ["DBus", "SpoolCore", "SpoolServer", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["DBus", "SpoolCore", "SpoolServer", "SpoolPool", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "CSpawn"),
         .target(name: "SpoolWorkers", dependencies: ["SpoolProtocol", "CSpawn"]),
+        .target(
+            name: "SpoolPool",
+            dependencies: [
+                "SpoolWorkers", "SpoolServer", "SpoolCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "dbus-counter-example",
             dependencies: ["DBus"]

@@ -33,9 +33,9 @@ public enum ControlNames {
             DBusError("org.spool.Spool1.Error.StoreUnavailable", reason)
         }
 
-        /// What was asked is not possible in this build.
-        public static func notSupported(_ reason: String) -> DBusError {
-            DBusError("org.spool.Spool1.Error.NotSupported", reason)
+        /// The tube has no worker pool (no queue file configures it).
+        public static func noWorkerPool(_ reason: String) -> DBusError {
+            DBusError("org.spool.Spool1.Error.NoWorkerPool", reason)
         }
     }
 }

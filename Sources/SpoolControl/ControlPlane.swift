@@ -1,6 +1,7 @@
 import DBus
 import Logging
 import SpoolCore
+import SpoolPool
 import SpoolServer
 import Synchronization
 
@@ -20,6 +21,7 @@ public final class ControlPlane: Sendable {
 
     private let connection: Connection
     private let server: SpoolServer
+    private let pool: WorkerPool
     private let logger: Logger
     private let published = Mutex(Published())
     private let publisher = Mutex<Task<Void, Never>?>(nil)
@@ -42,11 +44,15 @@ public final class ControlPlane: Sendable {
 
     /// Exports every object, then takes the bus name (so that calls queued
     /// during D-Bus activation find them), then starts publishing changes.
-    public init(connection: Connection, server: SpoolServer, version: String, durability: String, logger: Logger) async throws {
+    /// - Parameter pool: the worker pool, and how to reload its configuration.
+    public init(
+        connection: Connection, server: SpoolServer, pool: PoolControl, version: String, durability: String, logger: Logger
+    ) async throws {
         self.connection = connection
         self.server = server
         self.logger = logger
-        let context = ControlContext(server: server, authorizer: Authorizer(), version: version, durability: durability)
+        self.pool = pool.pool
+        let context = ControlContext(server: server, pool: pool, authorizer: Authorizer(), version: version, durability: durability)
         connection.addObjectManager(at: ControlNames.managerPath)
         connection.export(ManagerInterface.make(context), at: ControlNames.managerPath)
         try await publish(context)
@@ -83,7 +89,8 @@ public final class ControlPlane: Sendable {
 
     /// Publishes what changed since the last time.
     private func publish(_ context: ControlContext) async throws {
-        let snapshot = try await server.inspect { ControlSnapshot($0) }
+        let pool = self.pool
+        let snapshot = try await server.inspect { ControlSnapshot($0, pool: pool) }
         let (burials, dropped) = buried.withLock { buried in
             defer { buried = BuriedJobs() }
             return (buried.pending, buried.dropped)
@@ -95,7 +102,7 @@ public final class ControlPlane: Sendable {
             logger.info("JobBuried signals not sent: too many burials at once", metadata: ["dropped": "\(dropped)"])
         }
         let managerProperties = snapshot.managerProperties
-        let queueProperties = snapshot.tubes.mapValues(ControlSnapshot.queueProperties)
+        let queueProperties = snapshot.tubes.mapValues { ControlSnapshot.queueProperties($0, pool: snapshot.pools[$0.name]) }
         let (managerChanges, added, removed, queueChanges) = published.withLock { published in
             let managerChanges = managerProperties.filter { published.manager[$0.key] != $0.value }
             let added = queueProperties.keys.filter { published.queues[$0] == nil }
@@ -114,7 +121,7 @@ public final class ControlPlane: Sendable {
             connection.unexport(ControlNames.queuePath(tube))
         }
         for tube in added {
-            let properties = snapshot.tubes[tube].map(ControlSnapshot.allQueueProperties)
+            let properties = snapshot.tubes[tube].map { ControlSnapshot.allQueueProperties($0, pool: snapshot.pools[tube]) }
             connection.export(QueueInterface.make(tube: tube, context), at: ControlNames.queuePath(tube), properties: properties)
         }
         for (tube, changed) in queueChanges.sorted(by: { $0.key < $1.key }) {
@@ -129,6 +136,7 @@ public final class ControlPlane: Sendable {
 /// What the interfaces' handlers share.
 struct ControlContext: Sendable {
     let server: SpoolServer
+    let pool: PoolControl
     let authorizer: Authorizer
     let version: String
     let durability: String
@@ -139,11 +147,28 @@ struct ControlContext: Sendable {
         try await server.inspect { engine in Result { try body(engine) } }.get()
     }
 
-    /// A read of one tube's statistics; `NoSuchQueue` when the tube is gone.
-    func readTube(_ tube: String, _ body: @escaping @Sendable (TubeStats) -> DBusValue?) async throws -> DBusValue {
-        try await read { engine in
-            guard let stats = engine.tubeStats(tube), let value = body(stats) else { throw ControlNames.Errors.noSuchQueue(tube) }
+    /// A read of one tube's statistics and its pool's; `NoSuchQueue` when the tube is gone.
+    func readTube(_ tube: String, _ body: @escaping @Sendable (TubeStats, PoolStatus?) -> DBusValue?) async throws -> DBusValue {
+        let pool = self.pool.pool
+        return try await read { engine in
+            let status = pool.statusOnLoop.first { $0.tube == tube }
+            guard let stats = engine.tubeStats(tube), let value = body(stats, status) else {
+                throw ControlNames.Errors.noSuchQueue(tube)
+            }
             return value
+        }
+    }
+
+    /// A change to the worker pool, after checking that the caller may make it.
+    func changePool(_ call: MethodCall, _ action: String, _ body: @escaping @Sendable (WorkerPool) async throws -> Void) async throws {
+        try await authorizer.requireAdmin(call, to: action)
+        do {
+            try await body(pool.pool)
+        } catch let error as PoolError {
+            switch error {
+            case .noSuchPool: throw ControlNames.Errors.noWorkerPool(error.description)
+            case .badWorkerCount: throw DBusError.invalidArgs(error.description)
+            }
         }
     }
 
@@ -155,5 +180,20 @@ struct ControlContext: Sendable {
         } catch let error as StoreUnavailableError {
             throw ControlNames.Errors.storeUnavailable(error.description)
         }
+    }
+}
+
+/// What the control plane drives of the worker pool.
+public struct PoolControl: Sendable {
+    /// The pool.
+    public let pool: WorkerPool
+    /// Reloads the queue directory into the pool; returns the problems found,
+    /// one line each (`file:line: problem`).
+    public let reload: @Sendable () async -> [String]
+
+    /// Pairs the pool with its reload.
+    public init(pool: WorkerPool, reload: @escaping @Sendable () async -> [String]) {
+        self.pool = pool
+        self.reload = reload
     }
 }

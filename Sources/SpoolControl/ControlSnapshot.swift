@@ -1,5 +1,6 @@
 import DBus
 import SpoolCore
+import SpoolPool
 
 /// The queue's state as the control plane publishes it, taken on the
 /// engine's loop in one go.
@@ -8,12 +9,20 @@ struct ControlSnapshot: Sendable, Equatable {
     var isDraining: Bool
     var stats: EngineStats
     var tubes: [String: TubeStats]
+    var pools: [String: PoolStatus]
 
-    init(_ engine: Engine) {
+    /// Takes the snapshot; on the engine's loop.
+    init(_ engine: Engine, pool: WorkerPool) {
         isProcessing = engine.isProcessing
         isDraining = engine.isDraining
         stats = engine.stats
         tubes = Dictionary(uniqueKeysWithValues: engine.tubeNames.compactMap { engine.tubeStats($0).map { ($0.name, $0) } })
+        pools = Self.pools(pool)
+    }
+
+    /// The pools' status by tube; on the engine's loop.
+    static func pools(_ pool: WorkerPool) -> [String: PoolStatus] {
+        Dictionary(pool.statusOnLoop.map { ($0.tube, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// `running`, `stopped` (Stop was called) or `draining` (SIGUSR1).
@@ -24,8 +33,8 @@ struct ControlSnapshot: Sendable, Equatable {
     }
 
     /// A queue's every property, for `InterfacesAdded`.
-    static func allQueueProperties(_ tube: TubeStats) -> [String: DBusValue] {
-        var properties = queueProperties(tube)
+    static func allQueueProperties(_ tube: TubeStats, pool: PoolStatus?) -> [String: DBusValue] {
+        var properties = queueProperties(tube, pool: pool)
         properties["Name"] = .string(tube.name)
         properties["PauseTimeLeft"] = .uint64(UInt64(max(0, tube.pauseTimeLeft)))
         return properties
@@ -33,16 +42,18 @@ struct ControlSnapshot: Sendable, Equatable {
 
     /// The manager's properties that change.
     var managerProperties: [String: DBusValue] {
-        Self.managerProperties(stats: stats, state: state)
+        Self.managerProperties(stats: stats, state: state, pools: pools.values)
     }
 
     /// The manager's properties that change, read straight from the engine
-    /// (cheap: no tube is visited).
-    static func managerProperties(_ engine: Engine) -> [String: DBusValue] {
-        managerProperties(stats: engine.stats, state: state(isProcessing: engine.isProcessing, isDraining: engine.isDraining))
+    /// and the pool (cheap: no tube is visited); on the engine's loop.
+    static func managerProperties(_ engine: Engine, pool: WorkerPool) -> [String: DBusValue] {
+        managerProperties(
+            stats: engine.stats, state: state(isProcessing: engine.isProcessing, isDraining: engine.isDraining),
+            pools: pool.statusOnLoop)
     }
 
-    private static func managerProperties(stats: EngineStats, state: String) -> [String: DBusValue] {
+    private static func managerProperties(stats: EngineStats, state: String, pools: some Collection<PoolStatus>) -> [String: DBusValue] {
         [
             "State": .string(state),
             "JobsUrgent": .uint64(UInt64(stats.urgent)),
@@ -52,13 +63,17 @@ struct ControlSnapshot: Sendable, Equatable {
             "JobsBuried": .uint64(UInt64(stats.buried)),
             "Connections": .uint32(UInt32(stats.sessions)),
             "Tubes": .uint32(UInt32(stats.tubes)),
-            "Workers": .uint32(0),
+            "Workers": .uint32(UInt32(clamping: pools.reduce(0) { $0 + $1.workers })),
+            "WorkersBusy": .uint32(UInt32(clamping: pools.reduce(0) { $0 + $1.busy })),
+            "WorkersIdle": .uint32(UInt32(clamping: pools.reduce(0) { $0 + $1.idle })),
         ]
     }
 
-    /// A queue's properties that are announced when they change.
-    static func queueProperties(_ tube: TubeStats) -> [String: DBusValue] {
-        [
+    /// A queue's properties that are announced when they change; its pool's
+    /// are zero, and `PoolState` is `none`, when it has no pool.
+    static func queueProperties(_ tube: TubeStats, pool: PoolStatus?) -> [String: DBusValue] {
+        let (seconds, attoseconds) = (pool?.averageRunTime ?? .zero).components
+        return [
             "JobsUrgent": .uint64(UInt64(tube.urgent)),
             "JobsReady": .uint64(UInt64(tube.ready)),
             "JobsReserved": .uint64(UInt64(tube.reserved)),
@@ -71,6 +86,13 @@ struct ControlSnapshot: Sendable, Equatable {
             "Waiting": .uint32(UInt32(tube.waiting)),
             "Paused": .boolean(tube.pauseSeconds > 0),
             "PauseSeconds": .uint64(UInt64(max(0, tube.pauseSeconds))),
+            "PoolState": .string(pool.map { $0.isRunning ? "running" : "stopped" } ?? "none"),
+            "Workers": .uint32(UInt32(clamping: pool?.workers ?? 0)),
+            "WorkersBusy": .uint32(UInt32(clamping: pool?.busy ?? 0)),
+            "WorkersIdle": .uint32(UInt32(clamping: pool?.idle ?? 0)),
+            "Attempts": .uint64(pool?.attempts ?? 0),
+            "Failures": .uint64(pool?.failures ?? 0),
+            "AverageRunTime": .double(Double(seconds) + Double(attoseconds) / 1e18),
         ]
     }
 }

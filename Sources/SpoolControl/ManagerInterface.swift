@@ -14,13 +14,12 @@ enum ManagerInterface {
                 return []
             },
             Method("Status", outputs: [Argument("status", "a{sv}")]) { _ in
-                [try await context.read { engine in
-                    var status = ControlSnapshot.managerProperties(engine)
+                let pool = context.pool.pool
+                return [try await context.read { engine in
+                    var status = ControlSnapshot.managerProperties(engine, pool: pool)
                     status["Version"] = .string(context.version)
                     status["Durability"] = .string(context.durability)
                     status["UptimeSeconds"] = .uint64(UInt64((ContinuousClock.now - context.startedAt).components.seconds))
-                    status["WorkersBusy"] = .uint32(0)
-                    status["WorkersIdle"] = .uint32(0)
                     return .vardict(status)
                 }]
             },
@@ -29,17 +28,19 @@ enum ManagerInterface {
                     .array(element: "(so)", engine.tubeNames.sorted().map { .structure([.string($0), .objectPath(ControlNames.queuePath($0))]) })
                 }]
             },
-            Method("Reload") { call in
+            Method("Reload", outputs: [Argument("problems", "as")]) { call in
                 try await context.authorizer.requireAdmin(call, to: "Reload")
-                throw ControlNames.Errors.notSupported("spoold has no reloadable configuration yet: queue handlers come with the worker pool")
+                return [.array(element: "s", await context.pool.reload().map { .string($0) })]
             },
         ], properties: [
             Property("Version", "s", emitsChange: .const, get: { .string(context.version) }),
             Property("Durability", "s", emitsChange: .const, get: { .string(context.durability) }),
         ] + ["State": Signature("s"), "JobsUrgent": "t", "JobsReady": "t", "JobsReserved": "t", "JobsDelayed": "t", "JobsBuried": "t",
-             "Connections": "u", "Tubes": "u", "Workers": "u"].sorted { $0.key < $1.key }.map { name, type in
+             "Connections": "u", "Tubes": "u", "Workers": "u", "WorkersBusy": "u", "WorkersIdle": "u",
+            ].sorted { $0.key < $1.key }.map { name, type in
             Property(MemberName(stringLiteral: name), type, get: {
-                try await context.read { engine in ControlSnapshot.managerProperties(engine)[name] ?? .uint32(0) }
+                let pool = context.pool.pool
+                return try await context.read { engine in ControlSnapshot.managerProperties(engine, pool: pool)[name] ?? .uint32(0) }
             })
         }, signals: [
             SignalDescription("JobBuried", arguments: [Argument("tube", "s"), Argument("id", "t"), Argument("reason", "s")]),

@@ -1,5 +1,6 @@
 import DBus
 import SpoolCore
+import SpoolPool
 
 /// `org.spool.Spool1.Queue` at `/org/spool/Spool1/queue/<escaped tube name>`:
 /// one tube's statistics and controls.
@@ -39,15 +40,31 @@ enum QueueInterface {
                 }
                 return [.uint32(UInt32(clamping: purged))]
             },
+            Method("Start") { call in
+                try await context.changePool(call, "Start") { try await $0.start(tube: tube) }
+                return []
+            },
+            Method("Stop") { call in
+                try await context.changePool(call, "Stop") { try await $0.stop(tube: tube) }
+                return []
+            },
+            Method("SetWorkers", inputs: [Argument("count", "u")]) { call in
+                guard case .uint32(let count) = call.arguments[0] else { return [] }
+                try await context.changePool(call, "SetWorkers") { try await $0.setWorkers(Int(count), tube: tube) }
+                return []
+            },
         ], properties: [
             Property("Name", "s", emitsChange: .const, get: { .string(tube) }),
             Property("PauseTimeLeft", "t", emitsChange: .false, get: {
-                try await context.readTube(tube) { .uint64(UInt64(max(0, $0.pauseTimeLeft))) }
+                try await context.readTube(tube) { stats, _ in .uint64(UInt64(max(0, stats.pauseTimeLeft))) }
             }),
         ] + ["JobsUrgent": Signature("t"), "JobsReady": "t", "JobsReserved": "t", "JobsDelayed": "t", "JobsBuried": "t", "TotalJobs": "t",
-             "Deletes": "t", "Using": "u", "Watching": "u", "Waiting": "u", "Paused": "b", "PauseSeconds": "t"].sorted { $0.key < $1.key }.map { name, type in
+             "Deletes": "t", "Using": "u", "Watching": "u", "Waiting": "u", "Paused": "b", "PauseSeconds": "t",
+             "PoolState": "s", "Workers": "u", "WorkersBusy": "u", "WorkersIdle": "u", "Attempts": "t", "Failures": "t",
+             "AverageRunTime": "d",
+            ].sorted { $0.key < $1.key }.map { name, type in
             Property(MemberName(stringLiteral: name), type, get: {
-                try await context.readTube(tube) { ControlSnapshot.queueProperties($0)[name] }
+                try await context.readTube(tube) { ControlSnapshot.queueProperties($0, pool: $1)[name] }
             })
         })
     }

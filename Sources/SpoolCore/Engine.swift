@@ -44,6 +44,8 @@ public final class Engine {
     private var nextSessionID: UInt64 = 1
     private var burySequence: UInt64 = 0
     private var counts = Counts()
+    /// Aging rules by tube name, kept while their tubes come and go.
+    private var agingRules: [String: Int64] = [:]
 
     private struct Counts {
         var urgent = 0
@@ -71,13 +73,17 @@ public final class Engine {
     // MARK: Sessions
 
     /// Opens a session that uses and watches `default`.
-    public func openSession() -> Session {
-        let session = Session(id: nextSessionID, defaultTube: defaultTube)
+    /// - Parameter isInternal: a session of spoold's own (a pool worker),
+    ///   left out of the connection and worker counts of `stats`.
+    public func openSession(isInternal: Bool = false) -> Session {
+        let session = Session(id: nextSessionID, defaultTube: defaultTube, isInternal: isInternal)
         nextSessionID += 1
         defaultTube.usingCount += 1
         defaultTube.watchingCount += 1
-        counts.sessions += 1
-        counts.totalSessions += 1
+        if !isInternal {
+            counts.sessions += 1
+            counts.totalSessions += 1
+        }
         return session
     }
 
@@ -97,20 +103,20 @@ public final class Engine {
         }
         session.used.usingCount -= 1
         forgetIfUnreferenced(session.used)
-        counts.sessions -= 1
+        if !session.isInternal { counts.sessions -= 1 }
         if session.isProducer { counts.producers -= 1 }
         if session.isWorker { counts.workers -= 1 }
     }
 
     /// Marks the session as a producer (it issued a put).
     public func markProducer(_ session: Session) {
-        guard !session.isProducer else { return }
+        guard !session.isProducer, !session.isInternal else { return }
         session.isProducer = true
         counts.producers += 1
     }
 
     private func markWorker(_ session: Session) {
-        guard !session.isWorker else { return }
+        guard !session.isWorker, !session.isInternal else { return }
         session.isWorker = true
         counts.workers += 1
     }
@@ -153,6 +159,8 @@ public final class Engine {
             case .buried: bury(job)
             }
             job.counters = record.counters
+            job.attempts = record.attempts
+            job.lastFailure = record.lastFailure
             nextJobID = max(nextJobID, job.id + 1)
         }
         nextJobID = max(nextJobID, queue.nextJobID)
@@ -294,6 +302,46 @@ public final class Engine {
         return true
     }
 
+    /// Ends a failed attempt at a job reserved by this session: counts the
+    /// attempt, keeps `reason`, and either releases the job with a delay of
+    /// `retryAfter` nanoseconds or, when that is nil, buries it.
+    public func fail(_ session: Session, id: JobID, reason: String, retryAfter: Int64?) -> Bool {
+        guard let job = reservedJob(id, by: session) else { return false }
+        leaveState(job)
+        job.attempts &+= 1
+        job.lastFailure = reason
+        if let retryAfter {
+            job.delay = max(0, retryAfter)
+            job.counters.releases += 1
+            enqueue(job, delay: job.delay)
+        } else {
+            bury(job)
+        }
+        stage(.update(record(of: job)))
+        if retryAfter == nil { onEvent?(.jobBuried(job: id, tube: job.tube.name, reason: reason)) }
+        return true
+    }
+
+    /// Makes a reservation of this session last `duration` nanoseconds from
+    /// now, whatever the job's TTR: a pool worker holds its job for as long
+    /// as its handler may run.
+    public func hold(_ session: Session, id: JobID, for duration: Int64) -> Bool {
+        guard let job = reservedJob(id, by: session) else { return false }
+        timers.remove(job)
+        job.deadline = clock.now + duration
+        timers.insert(job)
+        return true
+    }
+
+    /// Sets the aging rule of the tube `name`, now and whenever it is created
+    /// again: a ready job that has waited `after` nanoseconds goes ahead of
+    /// every job that has waited less, whatever their priorities, so that a
+    /// stream of urgent jobs cannot starve the others. nil: strict priority.
+    public func setAging(tubeNamed name: String, after: Int64?) {
+        agingRules[name] = after
+        tubesByName[name]?.setAging(after: after)
+    }
+
     /// Adds a tube (created on demand) to the watch list; returns the list's length.
     public func watch(_ session: Session, tube name: String) -> Int {
         let tube = findOrMakeTube(name)
@@ -353,7 +401,7 @@ public final class Engine {
     private func peek(tube: Tube, _ queue: PeekQueue) -> ReservedJob? {
         let job: Job?
         switch queue {
-        case .ready: job = tube.ready.first
+        case .ready: job = tube.nextReady(now: clock.now)
         case .delayed: job = tube.delayed.first
         case .buried: job = tube.buried.first
         }
@@ -479,7 +527,7 @@ public final class Engine {
             age: (now - job.createdAt) / nanosecondsPerSecond,
             delay: job.delay / nanosecondsPerSecond, ttr: job.ttr / nanosecondsPerSecond,
             timeLeft: hasDeadline ? (job.deadline - now) / nanosecondsPerSecond : 0,
-            counters: job.counters)
+            counters: job.counters, attempts: job.attempts, lastFailure: job.lastFailure)
     }
 
     /// The names of all tubes, in beanstalkd's order.
@@ -525,7 +573,7 @@ public final class Engine {
         guard isProcessing else { return nil }
         var best: Job?
         for tube in session.watched where !tube.isPaused(at: now) {
-            if let candidate = tube.ready.first, best.map({ ReadyOrder.precedes(candidate, $0) }) ?? true {
+            if let candidate = tube.nextReady(now: now), best.map({ ReadyOrder.precedes(candidate, $0) }) ?? true {
                 best = candidate
             }
         }
@@ -572,7 +620,7 @@ public final class Engine {
     /// Hands the tube's ready jobs to its waiting sessions, best job to the
     /// longest-waiting session, while both last and the tube is not paused.
     private func serveWaiters(_ tube: Tube) {
-        while isProcessing, !tube.isPaused(at: clock.now), let job = tube.ready.first, tube.waitingCount > 0, let session = tube.takeWaiter() {
+        while isProcessing, !tube.isPaused(at: clock.now), let job = tube.nextReady(now: clock.now), tube.waitingCount > 0, let session = tube.takeWaiter() {
             stopWaiting(session)
             leaveState(job)
             let reserved = reserve(job, for: session)
@@ -586,6 +634,7 @@ public final class Engine {
         switch job.state {
         case .ready:
             tube.ready.remove(job)
+            if job.ageHeapIndex >= 0 { tube.readyByAge.remove(job) }
             counts.ready -= 1
             if job.isUrgent {
                 counts.urgent -= 1
@@ -619,6 +668,10 @@ public final class Engine {
         } else {
             job.state = .ready
             tube.ready.insert(job)
+            if tube.agingAfter != nil {
+                job.readySince = clock.now
+                tube.readyByAge.insert(job)
+            }
             counts.ready += 1
             if job.isUrgent {
                 counts.urgent += 1
@@ -640,6 +693,7 @@ public final class Engine {
     private func kick(_ job: Job) {
         leaveState(job)
         job.counters.kicks += 1
+        job.attempts = 0
         enqueue(job, delay: 0)
         stage(.update(record(of: job)))
     }
@@ -663,12 +717,14 @@ public final class Engine {
         return JobRecord(
             id: job.id, tube: job.tube.name, priority: job.priority, delay: job.delay, ttr: job.ttr,
             state: state, readyAtWall: readyAtWall, createdWall: job.createdWall,
-            counters: job.counters, body: withBody ? job.body : nil)
+            counters: job.counters, attempts: job.attempts, lastFailure: job.lastFailure,
+            body: withBody ? job.body : nil)
     }
 
     private func findOrMakeTube(_ name: String) -> Tube {
         if let tube = tubesByName[name] { return tube }
         let tube = Tube(name: name)
+        if let rule = agingRules[name] { tube.setAging(after: rule) }
         register(tube)
         return tube
     }

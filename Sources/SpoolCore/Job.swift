@@ -32,6 +32,12 @@ final class Job {
     var counters = JobCounters()
     /// The session holding the reservation.
     var reserver: Session?
+    /// Failed attempts by a worker pool since the job was put or last kicked.
+    var attempts: UInt32 = 0
+    /// Why the latest attempt failed, for `stats-job` and the control plane.
+    var lastFailure: String?
+    /// When the job last became ready, for tubes with an aging rule.
+    var readySince: Int64 = 0
 
     /// Position in the tube's ready, delayed or buried heap (whichever matches `state`).
     var tubeHeapIndex = -1
@@ -39,6 +45,8 @@ final class Job {
     var timerHeapIndex = -1
     /// Position in the reserver's list of reserved jobs.
     var sessionSlot = -1
+    /// Position in the tube's heap of ready jobs by age (tubes with an aging rule only).
+    var ageHeapIndex = -1
 
     init(id: JobID, tube: Tube, priority: UInt32, delay: Int64, ttr: Int64, body: ByteBuffer, now: Int64, wall: Int64) {
         self.id = id
@@ -78,6 +86,15 @@ enum ReadyOrder: HeapPolicy {
     }
     static func index(of job: Job) -> Int { job.tubeHeapIndex }
     static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = index }
+}
+
+/// Ready jobs of a tube with an aging rule: longest-waiting first, then lowest id.
+enum AgeOrder: HeapPolicy {
+    static func precedes(_ a: Job, _ b: Job) -> Bool {
+        a.readySince != b.readySince ? a.readySince < b.readySince : a.id < b.id
+    }
+    static func index(of job: Job) -> Int { job.ageHeapIndex }
+    static func setIndex(_ index: Int, of job: Job) { job.ageHeapIndex = index }
 }
 
 /// Delayed jobs: soonest deadline first, then lowest id.

@@ -36,6 +36,8 @@ public final class Session {
     var isProducer = false
     var isWorker = false
     var isClosed = false
+    /// Opened by spoold itself (a pool worker): not counted as a connection.
+    let isInternal: Bool
 
     /// Bumped whenever the session stops waiting, invalidating its waiter entries.
     var waitGeneration: UInt64 = 0
@@ -44,8 +46,9 @@ public final class Session {
     var wakeAt: Int64 = .max
     var waitHeapIndex = -1
 
-    init(id: UInt64, defaultTube: Tube) {
+    init(id: UInt64, defaultTube: Tube, isInternal: Bool) {
         self.id = id
+        self.isInternal = isInternal
         self.used = defaultTube
         self.watched = [defaultTube]
     }

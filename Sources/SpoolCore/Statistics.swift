@@ -82,4 +82,8 @@ public struct JobStats: Sendable, Equatable {
     public var timeLeft: Int64
     /// Transition counters.
     public var counters: JobCounters
+    /// Failed attempts by a worker pool since the job was put or last kicked.
+    public var attempts: UInt32 = 0
+    /// Why the latest attempt failed; nil when none has.
+    public var lastFailure: String?
 }

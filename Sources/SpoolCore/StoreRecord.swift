@@ -44,13 +44,18 @@ public struct JobRecord: Sendable, Equatable {
     public var createdWall: Int64
     /// The job's counters.
     public var counters: JobCounters
+    /// Failed attempts by a worker pool since the job was put or last kicked.
+    public var attempts: UInt32
+    /// Why the latest attempt failed; nil when none has.
+    public var lastFailure: String?
     /// The body, present in inserts only.
     public var body: ByteBuffer?
 
     /// Describes a job's durable image.
     public init(
         id: JobID, tube: String, priority: UInt32, delay: Int64, ttr: Int64, state: DurableState,
-        readyAtWall: Int64, createdWall: Int64, counters: JobCounters, body: ByteBuffer?
+        readyAtWall: Int64, createdWall: Int64, counters: JobCounters, attempts: UInt32 = 0,
+        lastFailure: String? = nil, body: ByteBuffer?
     ) {
         self.id = id
         self.tube = tube
@@ -61,6 +66,8 @@ public struct JobRecord: Sendable, Equatable {
         self.readyAtWall = readyAtWall
         self.createdWall = createdWall
         self.counters = counters
+        self.attempts = attempts
+        self.lastFailure = lastFailure
         self.body = body
     }
 }

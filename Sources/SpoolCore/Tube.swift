@@ -7,6 +7,11 @@ final class Tube {
     var ready = IndexedHeap<ReadyOrder>()
     var delayed = IndexedHeap<DelayedOrder>()
     var buried = IndexedHeap<BuriedOrder>()
+    /// How long a ready job waits before it goes ahead of every job that has
+    /// waited less, whatever their priorities (nanoseconds); nil: strict priority.
+    var agingAfter: Int64?
+    /// The ready jobs by how long they have waited, kept only with an aging rule.
+    var readyByAge = IndexedHeap<AgeOrder>()
 
     /// Sessions blocked in reserve on this tube, in arrival order. An entry is
     /// live while its generation matches the session's wait generation.
@@ -38,6 +43,21 @@ final class Tube {
     /// Whether the tube is paused at `now`. As in beanstalkd, an expired pause
     /// counts as over even before its timer has fired.
     func isPaused(at now: Int64) -> Bool { pauseDuration > 0 && unpauseAt > now }
+
+    /// The ready job a reserve takes at `now`: the longest-waiting one if it
+    /// has waited past the aging rule, else the best by priority.
+    func nextReady(now: Int64) -> Job? {
+        if let agingAfter, let oldest = readyByAge.first, now - oldest.readySince >= agingAfter { return oldest }
+        return ready.first
+    }
+
+    /// Sets the aging rule and rebuilds the heap of ready jobs by age.
+    func setAging(after: Int64?) {
+        while readyByAge.popFirst() != nil {}
+        agingAfter = after
+        guard after != nil else { return }
+        for job in ready.elements { readyByAge.insert(job) }
+    }
 
     /// Whether nothing refers to the tube any more, so it can be forgotten.
     var isUnreferenced: Bool { usingCount == 0 && watchingCount == 0 && jobCount == 0 }

@@ -25,6 +25,31 @@ public struct YAMLDocument: Sendable {
         text += "\(key): \"\(value)\"\n"
     }
 
+    /// Appends `key: "value"` with the value escaped as a YAML double-quoted
+    /// scalar, for text that may hold quotes, backslashes or control characters.
+    public mutating func addEscaped(_ key: String, _ value: String) {
+        var escaped = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            case "\t": escaped += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
+                escaped += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\(key): \"\(escaped)\"\n"
+    }
+
     /// The document's bytes.
     public var buffer: ByteBuffer { ByteBuffer(string: text) }
+}
+
+extension String {
+    /// The string with zeros in front, up to `width` characters.
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
 }

@@ -218,6 +218,12 @@ final class CommandDispatcher {
         document.add("releases", stats.counters.releases)
         document.add("buries", stats.counters.buries)
         document.add("kicks", stats.counters.kicks)
+        // Spool's own keys, only for jobs a worker pool has failed on, so
+        // that everything else stays byte-identical to beanstalkd.
+        if stats.attempts > 0 || stats.lastFailure != nil {
+            document.add("attempts", stats.attempts)
+            document.addEscaped("reason", stats.lastFailure ?? "")
+        }
         return document
     }
 }

@@ -126,6 +126,15 @@ public final class SpoolServer: Sendable {
         }.get()
     }
 
+    /// Runs `body` with the engine, on its loop, for code that lives on that
+    /// loop (the worker pool); then re-arms the engine's timers.
+    /// - Precondition: called on ``eventLoop``.
+    public func withEngine<T>(_ body: (Engine) throws -> T) rethrows -> T {
+        let driver = self.driver.value
+        defer { driver.engineDidChange() }
+        return try body(driver.engine)
+    }
+
     /// Calls `observer` on the engine's loop for every engine event.
     public func observe(_ observer: @escaping @Sendable (EngineEvent) -> Void) async throws {
         let driver = self.driver

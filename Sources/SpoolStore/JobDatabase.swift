@@ -15,7 +15,7 @@ final class JobDatabase: @unchecked Sendable {
     /// Marks the file as Spool's (`PRAGMA application_id`, "SPOL").
     static let applicationID: Int64 = 0x5350_4F4C
     /// The schema's version (`PRAGMA user_version`).
-    static let schemaVersion: Int64 = 1
+    static let schemaVersion: Int64 = 2
     /// Free pages beyond which an incremental vacuum gives space back to the file system.
     static let vacuumThresholdPages: Int64 = 2048
 
@@ -57,12 +57,13 @@ final class JobDatabase: @unchecked Sendable {
             if !existed { try Self.createSchema(connection) }
             insertJob = try connection.prepare("""
                 INSERT INTO jobs (id, tube, priority, state, delay, ttr, ready_at, created,
-                                  reserves, timeouts, releases, buries, kicks, body)
-                VALUES (?1, ?14, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                  reserves, timeouts, releases, buries, kicks, attempts, body)
+                VALUES (?1, ?15, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                 """)
             updateJob = try connection.prepare("""
                 UPDATE jobs SET priority = ?2, state = ?3, delay = ?4, ttr = ?5, ready_at = ?6, created = ?7,
-                                reserves = ?8, timeouts = ?9, releases = ?10, buries = ?11, kicks = ?12
+                                reserves = ?8, timeouts = ?9, releases = ?10, buries = ?11, kicks = ?12,
+                                attempts = ?13, reason = ?14
                 WHERE id = ?1
                 """)
             deleteJob = try connection.prepare("DELETE FROM jobs WHERE id = ?1")
@@ -83,7 +84,7 @@ final class JobDatabase: @unchecked Sendable {
             var queue = RecoveredQueue()
             let jobs = try connection.prepare("""
                 SELECT id, tube, priority, state, delay, ttr, ready_at, created,
-                       reserves, timeouts, releases, buries, kicks, body
+                       reserves, timeouts, releases, buries, kicks, body, attempts, reason
                 FROM jobs ORDER BY id
                 """)
             while try jobs.step() {
@@ -99,7 +100,8 @@ final class JobDatabase: @unchecked Sendable {
                 queue.jobs.append(JobRecord(
                     id: JobID(jobs.int64(0)), tube: jobs.text(1), priority: UInt32(truncatingIfNeeded: jobs.int64(2)),
                     delay: jobs.int64(4), ttr: jobs.int64(5), state: state, readyAtWall: jobs.int64(6),
-                    createdWall: jobs.int64(7), counters: counters, body: jobs.blob(13)))
+                    createdWall: jobs.int64(7), counters: counters, attempts: UInt32(truncatingIfNeeded: jobs.int64(14)),
+                    lastFailure: jobs.text(15).isEmpty ? nil : jobs.text(15), body: jobs.blob(13)))
             }
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
@@ -137,11 +139,12 @@ final class JobDatabase: @unchecked Sendable {
                 switch record {
                 case .insert(let job) where !deleted.contains(job.id):
                     try bind(job, to: insertJob)
-                    try insertJob.bind(text: job.tube, at: 14)
-                    try insertJob.bind(blob: job.body ?? ByteBuffer(), at: 13)
+                    try insertJob.bind(text: job.tube, at: 15)
+                    try insertJob.bind(blob: job.body ?? ByteBuffer(), at: 14)
                     try insertJob.run()
                 case .update(let job) where !deleted.contains(job.id):
                     try bind(job, to: updateJob)
+                    try updateJob.bind(text: job.lastFailure ?? "", at: 14)
                     try updateJob.run()
                 case .delete(let id) where !inserted.contains(id):
                     try deleteJob.bind(Int64(id))
@@ -198,12 +201,12 @@ final class JobDatabase: @unchecked Sendable {
         try? connection.execute("PRAGMA incremental_vacuum")
     }
 
-    /// Binds the columns shared by inserts and updates (?1 to ?12).
+    /// Binds the columns shared by inserts and updates (?1 to ?13).
     private func bind(_ job: JobRecord, to statement: SQLiteStatement) throws {
         try statement.bind(
             Int64(job.id), Int64(job.priority), job.state.code, job.delay, job.ttr, job.readyAtWall, job.createdWall,
             Int64(job.counters.reserves), Int64(job.counters.timeouts), Int64(job.counters.releases),
-            Int64(job.counters.buries), Int64(job.counters.kicks))
+            Int64(job.counters.buries), Int64(job.counters.kicks), Int64(job.attempts))
     }
 
     /// Refuses another program's database, or a newer format, before touching
@@ -217,10 +220,22 @@ final class JobDatabase: @unchecked Sendable {
             throw StoreError.foreign(path: connection.path, reason: "its application id is \(applicationID), not Spool's")
         }
         let version = try connection.integer("PRAGMA user_version")
-        guard version == Self.schemaVersion else {
+        guard version == Self.schemaVersion || version == 1 else {
             throw StoreError.unsupportedVersion(path: connection.path, version: version)
         }
+        if version == 1 { try upgradeFromVersion1(connection) }
         return true
+    }
+
+    /// Version 2 keeps each job's failed attempts and the latest failure's reason.
+    private static func upgradeFromVersion1(_ connection: SQLiteConnection) throws {
+        try connection.execute("""
+            BEGIN;
+            ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE jobs ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+            PRAGMA user_version = 2;
+            COMMIT;
+            """)
     }
 
     private static func createSchema(_ connection: SQLiteConnection) throws {
@@ -231,7 +246,8 @@ final class JobDatabase: @unchecked Sendable {
                 state INTEGER NOT NULL, delay INTEGER NOT NULL, ttr INTEGER NOT NULL,
                 ready_at INTEGER NOT NULL, created INTEGER NOT NULL,
                 reserves INTEGER NOT NULL, timeouts INTEGER NOT NULL, releases INTEGER NOT NULL,
-                buries INTEGER NOT NULL, kicks INTEGER NOT NULL, body BLOB NOT NULL);
+                buries INTEGER NOT NULL, kicks INTEGER NOT NULL, body BLOB NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '');
             CREATE TABLE pauses (tube TEXT PRIMARY KEY, until_wall INTEGER NOT NULL, duration INTEGER NOT NULL);
             CREATE TABLE meta (next_job_id INTEGER NOT NULL);
             INSERT INTO meta VALUES (1);

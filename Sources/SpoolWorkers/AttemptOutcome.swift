@@ -8,6 +8,9 @@ public enum AttemptOutcome: Sendable, Equatable {
     /// The handler ran past its timeout; its process group got `SIGTERM`,
     /// then `SIGKILL` if it outlived the grace period.
     case timedOut
+    /// spoold stopped the attempt (it was shutting down): the handler's
+    /// process group got `SIGTERM`, then `SIGKILL` if it outlived the grace period.
+    case stopped
     /// The handler never ran, for this reason: `unknown user "mailer"`, or the
     /// step of starting it that failed and why, as in
     /// `setuid: Operation not permitted` or `execve: Permission denied`.

@@ -42,20 +42,28 @@ public struct HandlerProcess: Sendable {
     ///
     /// The attempt runs on a new thread that ends with it: the calling task is
     /// suspended meanwhile, and no thread of the cooperative pool blocks.
-    /// Cancelling the task does not stop the handler; ``timeout`` bounds it.
+    /// Cancelling the task stops the handler as a timeout would (its process
+    /// group gets `SIGTERM`, then `SIGKILL`), and the attempt ends
+    /// ``AttemptOutcome/stopped``.
     /// - Returns: how the attempt ended, never an error: a handler that could
     ///   not start is ``AttemptOutcome/failedToStart(_:)``.
     public func run(input: [UInt8]) async -> AttemptResult {
         let started = ContinuousClock.now
-        do {
-            return try await DedicatedThread.run { runOnThisThread(input: input, started: started) }
-        } catch {
-            return Self.failure(error, started: started)
+        let stop = StopSignal()
+        defer { stop.close() }
+        return await withTaskCancellationHandler {
+            do throws(StartFailure) {
+                return try await DedicatedThread.run { runOnThisThread(input: input, started: started, stop: stop) }
+            } catch {
+                return Self.failure(error, started: started)
+            }
+        } onCancel: {
+            stop.raise()
         }
     }
 
     /// The attempt, blocking the calling thread, which must be dedicated to it.
-    private func runOnThisThread(input: [UInt8], started: ContinuousClock.Instant) -> AttemptResult {
+    private func runOnThisThread(input: [UInt8], started: ContinuousClock.Instant, stop: StopSignal) -> AttemptResult {
         // A handler that exits without reading all its input makes writing to
         // the pipe raise SIGPIPE, which would end spoold. Blocked, it stays
         // pending on this thread, and is discarded when the thread ends, while
@@ -67,7 +75,7 @@ public struct HandlerProcess: Sendable {
         do throws(StartFailure) {
             let account = try HandlerAccount(user: command.user, group: command.group)
             let handler = try RunningHandler.start(command, as: account, body: input, outputLimit: outputLimit)
-            let (outcome, reaped) = handler.supervise(timeout: timeout, killGracePeriod: killGracePeriod)
+            let (outcome, reaped) = handler.supervise(timeout: timeout, killGracePeriod: killGracePeriod, stop: stop)
             return AttemptResult(
                 outcome: outcome, standardOutput: handler.standardOutput, standardError: handler.standardError,
                 duration: reaped - started)

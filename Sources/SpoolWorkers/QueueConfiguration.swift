@@ -6,6 +6,8 @@
 /// `Examples/queues.d/thumbnails.conf` for every key. Names of users and groups
 /// are kept as written: they are resolved when a handler starts.
 public struct QueueConfiguration: Sendable, Equatable {
+    /// The file that configures the queue.
+    public let file: String
     /// The tube whose jobs the pool takes (`Tube=`).
     public let tube: String
     /// The handler's argv (`ExecStart=`); the first is the program's absolute path.

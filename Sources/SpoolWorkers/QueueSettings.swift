@@ -118,7 +118,7 @@ struct QueueSettings {
                 problem: "BackoffMin=\(min?.value ?? "1s") is more than BackoffMax=\(max?.value ?? "5min")")
         }
         let configuration = QueueConfiguration(
-            tube: tube, arguments: arguments, workers: workers, timeout: timeout, maxAttempts: maxAttempts,
+            file: path, tube: tube, arguments: arguments, workers: workers, timeout: timeout, maxAttempts: maxAttempts,
             backoff: Backoff(minimum: backoffMin, maximum: backoffMax), agingAfter: agingAfter, user: user,
             group: group, environment: environment, workingDirectory: workingDirectory,
             limits: ResourceLimits(

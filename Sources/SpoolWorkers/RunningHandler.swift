@@ -83,15 +83,16 @@ final class RunningHandler {
     var standardError: CapturedOutput { errors.captured }
 
     /// Runs the attempt to its end: feeds the body, reads the output, and past
-    /// `timeout` sends the process group SIGTERM, then SIGKILL after
-    /// `killGracePeriod`. When the handler exits, whatever is left of its
-    /// process group is killed and the handler is reaped. Call once.
+    /// `timeout`, or once `stop` is raised, sends the process group SIGTERM,
+    /// then SIGKILL after `killGracePeriod`. When the handler exits, whatever
+    /// is left of its process group is killed and the handler is reaped. Call once.
     /// - Returns: how the attempt ended, and when the handler was reaped.
-    func supervise(timeout: Duration, killGracePeriod: Duration) -> (
+    func supervise(timeout: Duration, killGracePeriod: Duration, stop: StopSignal) -> (
         outcome: AttemptOutcome, reaped: ContinuousClock.Instant
     ) {
         var phase = Phase.running(deadline: .now + timeout)
         var timedOut = false
+        var stopped = false
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let now = ContinuousClock.now
@@ -118,15 +119,18 @@ final class RunningHandler {
                     output.close()
                     errors.close()
                     close(pidfd)
-                    return (timedOut ? .timedOut : Self.outcome(ofWaitStatus: status), reaped)
+                    let outcome = stopped ? .stopped : timedOut ? .timedOut : Self.outcome(ofWaitStatus: status)
+                    return (outcome, reaped)
                 }
                 wake = reaped + Self.drainPeriod
             }
 
             let awaitingExit = if case .exited = phase { false } else { true }
+            let running = if case .running = phase { true } else { false }
             let watched: [(descriptor: Int32?, events: Int32)] = [
                 (awaitingExit ? pidfd : nil, POLLIN), (input.descriptor, POLLOUT),
                 (output.descriptor, POLLIN), (errors.descriptor, POLLIN),
+                (running ? stop.pollDescriptor : nil, POLLIN),
             ]
             var descriptors = watched.compactMap { watched in
                 watched.descriptor.map { pollfd(fd: $0, events: Int16(watched.events), revents: 0) }
@@ -145,6 +149,10 @@ final class RunningHandler {
                 case input.descriptor: input.write()
                 case output.descriptor: buffer.withUnsafeMutableBytes { output.read(through: $0) }
                 case errors.descriptor: buffer.withUnsafeMutableBytes { errors.read(through: $0) }
+                case stop.pollDescriptor where running:
+                    stopped = true
+                    kill(-pid, SIGTERM)
+                    phase = .terminating(killAt: .now + killGracePeriod)
                 default: break
                 }
             }

@@ -4,7 +4,7 @@ import Glibc
 /// A pipe between spoold and a handler. Both ends are close-on-exec: the
 /// handler gets its end as 0, 1 or 2 through `dup2`, and no other handler
 /// started meanwhile inherits either.
-struct UnixPipe {
+struct UnixPipe: Sendable {
     let readEnd: Int32
     let writeEnd: Int32
 

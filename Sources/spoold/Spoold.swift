@@ -7,6 +7,7 @@ import NIOPosix
 import DBus
 import SpoolControl
 import SpoolCore
+import SpoolPool
 import SpoolProtocol
 import SpoolServer
 import SpoolStore
@@ -58,8 +59,13 @@ struct Spoold: ParsableCommand {
             STOPPING=1 when it stops. It logs to the journal with structured fields when \
             its stderr is the journal.
 
-            Signals: SIGTERM and SIGINT stop spoold cleanly; SIGUSR1 puts it in drain \
-            mode, where every put is answered DRAINING.
+            Worker pool: each file NAME.conf in the queue directory configures a pool of \
+            workers that run a handler program for every job of one tube (see \
+            spool-queue.conf(5) and README).
+
+            Signals: SIGTERM and SIGINT stop spoold cleanly (running handlers get \
+            --worker-stop-timeout to finish); SIGHUP reloads the queue directory; SIGUSR1 \
+            puts it in drain mode, where every put is answered DRAINING.
             """)
 
     @Option(name: .long, help: ArgumentHelp("A socket to listen on: unix:PATH or tcp:HOST:PORT (repeatable).", valueName: "address"))
@@ -88,6 +94,12 @@ struct Spoold: ParsableCommand {
 
     @Option(help: ArgumentHelp("The D-Bus bus for the control plane: system (the default), session, none, or an address such as unix:path=/run/test/bus. spoold runs without the control plane when the system bus cannot be reached; an explicit bus that cannot be reached is an error.", valueName: "bus"))
     var bus: String?
+
+    @Option(help: ArgumentHelp("The directory of queue files (NAME.conf), one worker pool each; a missing directory configures none.", valueName: "dir"))
+    var queuesDirectory = "/etc/spool/queues.d"
+
+    @Option(help: ArgumentHelp("When stopping, how long running handlers may finish before they get SIGTERM (then SIGKILL 5 s later) and their jobs are released.", valueName: "seconds"))
+    var workerStopTimeout: UInt32 = 30
 
     @Option(help: ArgumentHelp("Exit after this many seconds with no jobs and no connections (0: never). Meant for socket activation, which starts spoold again on the next connection.", valueName: "seconds"))
     var exitWhenIdle: UInt32 = 0
@@ -171,7 +183,7 @@ struct Spoold: ParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let eventLoop = group.next()
         let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGUSR1]) { continuation.yield(.signal($0)) }
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGUSR1, SIGHUP]) { continuation.yield(.signal($0)) }
         let reservedBytes = Int64(2 * maxJobSize + (8 << 20))
         let storeLogger = logger
         let server = try await SpoolServer(
@@ -188,10 +200,16 @@ struct Spoold: ParsableCommand {
             try? await group.shutdownGracefully()
             throw ValidationError("cannot listen: \(error)")
         }
+        let pool = try await WorkerPool(server: server, logger: logger)
+        let queues = QueueReloader(directory: queuesDirectory, pool: pool, logger: logger)
+        _ = await queues.loadInitially()
         let control: ControlPlane?
         do {
-            control = try await startControlPlane(server: server, durability: mode.description, logger: logger)
+            control = try await startControlPlane(
+                server: server, pool: PoolControl(pool: pool, reload: { await queues.reload() }),
+                durability: mode.description, logger: logger)
         } catch {
+            await pool.shutdown(gracePeriod: .zero)
             await server.shutdown()
             try? await database?.close()
             try? await group.shutdownGracefully()
@@ -208,6 +226,9 @@ struct Spoold: ParsableCommand {
             case .signal(SIGUSR1):
                 logger.notice("entering drain mode: puts are refused")
                 server.drain()
+            case .signal(SIGHUP):
+                logger.notice("reloading the queue directory", metadata: ["directory": "\(queuesDirectory)"])
+                Task { _ = await queues.reload() }
             case .signal(let number):
                 logger.notice("stopping", metadata: ["signal": "\(number)"])
                 break loop
@@ -219,6 +240,7 @@ struct Spoold: ParsableCommand {
         withExtendedLifetime(signals) {}
         tasks.forEach { $0.cancel() }
         service.stopping()
+        await pool.shutdown(gracePeriod: .seconds(Int64(workerStopTimeout)))
         control?.stop()
         await server.shutdown()
         try await database?.close()
@@ -229,7 +251,9 @@ struct Spoold: ParsableCommand {
     /// for `none`. Without --bus the system bus is tried, and spoold goes on
     /// without the control plane (with a warning) when that fails: a spoold
     /// run by hand on a machine without the bus or its policy still serves.
-    private func startControlPlane(server: SpoolServer, durability: String, logger: Logger) async throws -> ControlPlane? {
+    private func startControlPlane(
+        server: SpoolServer, pool: PoolControl, durability: String, logger: Logger
+    ) async throws -> ControlPlane? {
         let choice: Connection.Bus
         switch bus {
         case "none": return nil
@@ -241,7 +265,8 @@ struct Spoold: ParsableCommand {
             let connection = try Connection(choice)
             do {
                 return try await ControlPlane(
-                    connection: connection, server: server, version: SpoolVersion.current, durability: durability, logger: logger)
+                    connection: connection, server: server, pool: pool, version: SpoolVersion.current,
+                    durability: durability, logger: logger)
             } catch {
                 connection.close()
                 throw error

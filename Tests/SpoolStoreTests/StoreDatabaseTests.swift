@@ -26,7 +26,7 @@ final class StoreDatabaseTests: XCTestCase {
 
     func testAFileWhereTheDirectoryShouldBeIsRefused() throws {
         let path = try makeTemporaryDirectory() + "/file"
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         XCTAssertThrowsError(try StoreDatabase.open(directory: path, mode: .always)) { error in
             guard case .unusableDirectory(let named, _) = error as? StoreError else { return XCTFail("\(error)") }
             XCTAssertEqual(named, path)

@@ -1,0 +1,75 @@
+import Glibc
+import SpoolWorkers
+
+/// What becomes of a job after one attempt, decided from how the attempt ended.
+enum AttemptVerdict: Equatable {
+    /// The handler succeeded: the job is deleted.
+    case delete
+    /// spoold stopped the attempt while shutting down: the job is ready again
+    /// at once, and the attempt is not counted.
+    case release
+    /// The attempt failed: the job waits `delay`, then is tried again.
+    case retry(delay: Duration, reason: String)
+    /// The attempt failed and was the last one allowed: the job is buried.
+    case bury(reason: String)
+
+    /// The exit status that asks for a retry later (`EX_TEMPFAIL`); it never buries a job.
+    static let temporaryFailure: Int32 = 75
+    /// The longest part of the handler's standard error quoted in a reason.
+    static let quotedErrorLength = 200
+
+    /// The verdict on attempt number `attempt` (counted from 1) of `queue`'s handler.
+    ///
+    /// Exit 0 deletes the job. Exit 75 retries it after the backoff, however
+    /// many attempts it took. Any other failure (another status, a signal, a
+    /// timeout, a handler that could not start) retries it after the backoff
+    /// until `attempt` reaches `MaxAttempts=`, then buries it.
+    init(result: AttemptResult, attempt: Int, queue: QueueConfiguration, timeout: Duration, random: inout some RandomNumberGenerator) {
+        let reason: String
+        switch result.outcome {
+        case .exited(0):
+            self = .delete
+            return
+        case .stopped:
+            self = .release
+            return
+        case .exited(Self.temporaryFailure):
+            self = .retry(
+                delay: queue.backoff.delay(attempt: attempt, random: &random),
+                reason: Self.reason("exit status 75 (temporary failure)", result))
+            return
+        case .exited(let status):
+            reason = Self.reason("exit status \(status)", result)
+        case .signaled(let signal):
+            reason = Self.reason("killed by signal \(signal) (\(String(cString: strsignal(signal))))", result)
+        case .timedOut:
+            reason = Self.reason("timed out after \(Self.seconds(timeout)) s", result)
+        case .failedToStart(let why):
+            reason = "could not start: \(why)"
+        }
+        self = attempt >= queue.maxAttempts
+            ? .bury(reason: "\(reason); attempt \(attempt) of \(queue.maxAttempts)")
+            : .retry(delay: queue.backoff.delay(attempt: attempt, random: &random), reason: reason)
+    }
+
+    /// `summary`, with the last line the handler wrote to its standard error.
+    private static func reason(_ summary: String, _ result: AttemptResult) -> String {
+        let lines = result.standardError.bytes.split(separator: UInt8(ascii: "\n"))
+        guard let last = lines.last(where: { !$0.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") } }) else {
+            return summary
+        }
+        let text = String(decoding: last.prefix(quotedErrorLength), as: UTF8.self)
+        return "\(summary): \(text)"
+    }
+
+    /// A duration in seconds, as `30` or `1.5`.
+    private static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        guard attoseconds != 0 else { return "\(seconds)" }
+        let milliseconds = attoseconds / 1_000_000_000_000_000
+        var fraction = String(milliseconds)
+        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return fraction.isEmpty ? "\(seconds)" : "\(seconds).\(fraction)"
+    }
+}

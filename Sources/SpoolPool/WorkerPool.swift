@@ -1,0 +1,94 @@
+import Logging
+import NIOCore
+import SpoolServer
+import SpoolWorkers
+
+/// spoold's worker pool: for each configured tube, workers that take its jobs
+/// in the tube's order and run the queue's handler for each as an isolated
+/// process (see ``HandlerProcess``). A handler's exit status decides: 0
+/// deletes the job, 75 retries it after the backoff, anything else retries
+/// it until `MaxAttempts=`, then buries it with the reason.
+///
+/// Workers are engine sessions of spoold's own: they take jobs exactly as
+/// protocol clients do, so external consumers can serve the same tube at the
+/// same time, and `Stop` on the control plane holds them as it holds every
+/// client. All of the pool's state lives on the engine's loop; this type
+/// hands requests to it from any thread.
+public final class WorkerPool: Sendable {
+    private let server: SpoolServer
+    private let registry: NIOLoopBound<PoolRegistry>
+
+    /// An empty pool for `server`'s engine.
+    /// - Parameter killGracePeriod: how long a handler has between `SIGTERM`
+    ///   and `SIGKILL`, after its timeout or at shutdown.
+    public init(server: SpoolServer, logger: Logger, killGracePeriod: Duration = .seconds(5)) async throws {
+        self.server = server
+        let eventLoop = server.eventLoop
+        registry = try await eventLoop.submit {
+            NIOLoopBound(PoolRegistry(server: server, killGracePeriod: killGracePeriod, logger: logger), eventLoop: eventLoop)
+        }.get()
+    }
+
+    /// Makes the pools match `queues` (at start, and on every reload) without
+    /// losing or repeating a job: running handlers finish under the
+    /// configuration they started with.
+    /// - Parameter keeping: files that failed to load; the pools they
+    ///   configured keep their old configuration.
+    @discardableResult
+    public func configure(_ queues: [QueueConfiguration], keeping: Set<String> = []) async throws -> PoolChanges {
+        let registry = self.registry
+        return try await server.eventLoop.submit { registry.value.configure(queues, keeping: keeping) }.get()
+    }
+
+    /// Lets the workers of `tube` take jobs again.
+    public func start(tube: String) async throws {
+        try await onLoop { try $0.pool(tube).start() }
+    }
+
+    /// Stops the workers of `tube` from taking jobs; running handlers finish.
+    public func stop(tube: String) async throws {
+        try await onLoop { try $0.pool(tube).stop() }
+    }
+
+    /// Gives `tube`'s pool `count` workers (0 to 256) until the next reload;
+    /// workers beyond it end after their running handler.
+    public func setWorkers(_ count: Int, tube: String) async throws {
+        guard (0...PoolError.maximumWorkers).contains(count) else { throw PoolError.badWorkerCount(count) }
+        try await onLoop { try $0.pool(tube).resize(to: count) }
+    }
+
+    /// Every pool's status, sorted by tube.
+    public func status() async throws -> [PoolStatus] {
+        try await onLoop { $0.status }
+    }
+
+    /// Every pool's status, read on the engine's loop, for code already there.
+    /// - Precondition: called on the server's event loop.
+    public var statusOnLoop: [PoolStatus] { registry.value.status }
+
+    /// Stops the pool for a shutdown: no worker takes another job, running
+    /// handlers have `gracePeriod` to finish, then get `SIGTERM` (and
+    /// `SIGKILL` after the kill grace period) and their jobs are released.
+    /// Returns once every handler has ended and the jobs' new states are durable.
+    public func shutdown(gracePeriod: Duration) async {
+        let registry = self.registry
+        let eventLoop = server.eventLoop
+        guard let idle = try? await eventLoop.submit({ () -> EventLoopFuture<Void> in
+            registry.value.stopAll()
+            return registry.value.whenIdle()
+        }).get() else { return }
+        let (seconds, attoseconds) = gracePeriod.components
+        let cancel = eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+            registry.value.cancelAttempts()
+        }
+        try? await idle.get()
+        cancel.cancel()
+        try? await eventLoop.submit { registry.value.closeAll() }.get()
+        _ = try? await server.change { _ in }
+    }
+
+    private func onLoop<T: Sendable>(_ body: @escaping @Sendable (PoolRegistry) throws -> T) async throws -> T {
+        let registry = self.registry
+        return try await server.eventLoop.submit { try body(registry.value) }.get()
+    }
+}
