@@ -102,6 +102,13 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
         if (syscall(SYS_setresgid, gid, gid, gid) != 0) fail(report_fd, CSPAWN_STEP_SETGID);
         if (syscall(SYS_setresuid, uid, uid, uid) != 0) fail(report_fd, CSPAWN_STEP_SETUID);
     }
+    // spoold may hold ambient capabilities (CAP_SETUID, CAP_SETGID, CAP_KILL
+    // under its unit) so that it can start handlers as other users. A change
+    // between two non-root users keeps them, and execve would pass them on:
+    // cleared, the handler's program (no file capabilities can count under
+    // no_new_privs) starts with none. EINVAL: a kernel without ambient sets.
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        fail(report_fd, CSPAWN_STEP_CLEAR_AMBIENT);
 
     if (chdir(request->working_directory) != 0) fail(report_fd, CSPAWN_STEP_CHDIR);
     execve(request->path, request->argv, request->envp);
@@ -198,6 +205,7 @@ const char *cspawn_step_name(cspawn_step step) {
     case CSPAWN_STEP_RLIMIT_NPROC: return "setrlimit(RLIMIT_NPROC)";
     case CSPAWN_STEP_SETGROUPS: return "setgroups";
     case CSPAWN_STEP_SETGID: return "setgid";
+    case CSPAWN_STEP_CLEAR_AMBIENT: return "prctl(PR_CAP_AMBIENT_CLEAR_ALL)";
     case CSPAWN_STEP_SETUID: return "setuid";
     case CSPAWN_STEP_CHDIR: return "chdir";
     case CSPAWN_STEP_EXECVE: return "execve";
