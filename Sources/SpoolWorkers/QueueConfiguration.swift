@@ -20,8 +20,9 @@ public struct QueueConfiguration: Sendable, Equatable {
     public let maxAttempts: Int
     /// The delay before retrying a failed job (`BackoffMin=`, default 1s; `BackoffMax=`, default 5min).
     public let backoff: Backoff
-    /// How long a job may wait before it is treated as urgent, so that a stream
-    /// of higher-priority jobs cannot starve it (`AgingAfter=`); `nil`: strict priority.
+    /// How long a ready job may wait before it goes ahead of every job that has
+    /// waited less, whatever their priorities, so that a stream of
+    /// higher-priority jobs cannot starve it (`AgingAfter=`); `nil`: strict priority.
     public let agingAfter: Duration?
     /// The user handlers run as (`User=`, default `nobody`).
     public let user: String

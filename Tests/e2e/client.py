@@ -23,6 +23,12 @@ SOCKET is the path of spoold's Unix socket. MODE is one of:
              prints "held back job ID"
   take-stopped
              reserve that job within 10 s and delete it; prints "job ID"
+  pool       put 5 jobs into the tube e2e-pool, served by the worker pool of
+             /etc/spool/queues.d/e2e.conf, and wait (20 s at most) until the
+             pool has deleted them all; prints their ids, one line
+  pool-fail  put a job the pool's handler fails on into e2e-pool and wait
+             (20 s at most) until it is buried; prints its id, its attempts
+             and its reason from stats-job, tab-separated, then deletes it
   refused    expect the connection to be refused by the socket's permissions;
              prints "refused: EACCES"
 
@@ -41,6 +47,8 @@ KEPT_TUBE = "e2e-kept"
 KEPT_BODY = "kept across a restart"
 STOPPED_TUBE = "e2e-stopped"
 STOPPED_BODY = "held back"
+POOL_TUBE = "e2e-pool"
+POOL_JOBS = 5
 
 
 def run_jobs(socket_path):
@@ -119,6 +127,42 @@ def take_stopped(socket_path):
     print(f"job {job.id}")
 
 
+def wait_until(seconds, what, condition):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {seconds} s for {what}")
+        time.sleep(0.1)
+
+
+def run_pool(socket_path):
+    with greenstalk.Client(socket_path, use=POOL_TUBE) as client:
+        ids = [client.put(f"pool job {n}") for n in range(POOL_JOBS)]
+
+        def all_deleted():
+            stats = client.stats_tube(POOL_TUBE)
+            return stats["total-jobs"] >= POOL_JOBS and stats["current-jobs-ready"] + stats["current-jobs-reserved"] \
+                + stats["current-jobs-delayed"] + stats["current-jobs-buried"] == 0
+
+        wait_until(20, "the pool to handle every job", all_deleted)
+        for job_id in ids:
+            try:
+                client.stats_job(job_id)
+            except greenstalk.NotFoundError:
+                continue
+            raise AssertionError(f"job {job_id} is still there")
+    print(" ".join(str(job_id) for job_id in ids))
+
+
+def run_failing_pool_job(socket_path):
+    with greenstalk.Client(socket_path, use=POOL_TUBE) as client:
+        job_id = client.put("fail, please")
+        wait_until(20, f"job {job_id} to be buried", lambda: client.stats_job(job_id)["state"] == "buried")
+        stats = client.stats_job(job_id)
+        client.delete(job_id)
+    print(f"{job_id}\t{stats['attempts']}\t{stats['reason']}")
+
+
 def expect_refusal(socket_path):
     try:
         greenstalk.Client(socket_path).close()
@@ -136,6 +180,8 @@ MODES = {
     "ttr": time_out_reservation,
     "stopped": put_while_stopped,
     "take-stopped": take_stopped,
+    "pool": run_pool,
+    "pool-fail": run_failing_pool_job,
     "refused": expect_refusal,
 }
 
