@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -96,7 +98,7 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
     if (uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid()) {
         // Raw system calls, as Go's runtime makes them in its children: glibc's
         // wrappers apply the change to every thread of the process, through
-        // bookkeeping of the parent's threads that a child of _Fork must not use.
+        // bookkeeping of the parent's threads that a child must not use.
         // The groups go first, while the process may still change them.
         if (syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
         if (syscall(SYS_setresgid, gid, gid, gid) != 0) fail(report_fd, CSPAWN_STEP_SETGID);
@@ -114,6 +116,21 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
     execve(request->path, request->argv, request->envp);
     fail(report_fd, CSPAWN_STEP_EXECVE);
 }
+
+/// What `clone` hands the child.
+struct child_arguments {
+    const cspawn_request *request;
+    int report_fd;
+    const sigset_t *no_signals;
+};
+
+static int child_entry(void *argument) {
+    const struct child_arguments *arguments = argument;
+    run_child(arguments->request, arguments->report_fd, arguments->no_signals);
+}
+
+/// The child's stack while it shares the parent's memory, until execve.
+enum { child_stack_size = 64 * 1024 };
 
 static void reap(pid_t pid) {
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
@@ -147,14 +164,25 @@ cspawn_result cspawn(const cspawn_request *request) {
     sigset_t all_signals, no_signals, previous_mask;
     sigfillset(&all_signals);
     sigemptyset(&no_signals);
-    // Blocked in the child from its first instruction until its dispositions are reset.
+    char *stack = malloc(child_stack_size);
+    if (stack == NULL) {
+        close(report_pipe[0]);
+        close(report_pipe[1]);
+        return failure(CSPAWN_STEP_FORK, ENOMEM);
+    }
+    struct child_arguments arguments = {request, report_pipe[1], &no_signals};
+    // Blocked in the child from its first instruction until its dispositions
+    // are reset: no handler of the parent's may run on the shared memory.
     pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
-    // _Fork, unlike fork, runs no pthread_atfork handlers: whatever a library
-    // registered need not be async-signal-safe, and the child needs none of it.
-    pid_t pid = _Fork();
-    if (pid == 0) run_child(request, report_pipe[1], &no_signals);
+    // As posix_spawn does: the child shares the parent's memory on a stack of
+    // its own, and this thread waits until it has called execve or exited.
+    // Nothing is copied (a fork of a large daemon copies its page tables), and
+    // no pthread_atfork handler runs. The child makes raw system calls only,
+    // and touches nothing of the parent's but errno, read by no one meanwhile.
+    pid_t pid = clone(child_entry, stack + child_stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &arguments);
     int fork_error = errno;
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
+    free(stack);
     close(report_pipe[1]);
     if (pid < 0) {
         close(report_pipe[0]);
