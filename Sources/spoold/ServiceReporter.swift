@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SpoolPool
 import SpoolServer
 import Systemd
 
@@ -20,9 +21,11 @@ struct ServiceReporter: Sendable {
     /// Sends READY=1 with the first status, then starts the periodic tasks.
     /// - Parameters:
     ///   - idleLimit: seconds of idleness after which `onIdle` runs once (0: never).
-    func start(server: SpoolServer, idleLimit: UInt32, onIdle: @escaping @Sendable () -> Void) async throws -> [RepeatedTask] {
-        let first = try await server.snapshot()
-        send([.ready, .status(first.statusLine)])
+    func start(
+        server: SpoolServer, pool: WorkerPool, idleLimit: UInt32, onIdle: @escaping @Sendable () -> Void
+    ) async throws -> [RepeatedTask] {
+        let first = Self.statusLine(try await server.snapshot(), try await pool.status())
+        send([.ready, .status(first)])
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
             let nanoseconds = interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
@@ -30,10 +33,10 @@ struct ServiceReporter: Sendable {
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
             tasks.append(server.every(half) { _ in send([.watchdog]) })
         }
-        let state = NIOLockedValueBox(State(lastStatus: first.statusLine))
+        let state = NIOLockedValueBox(State(lastStatus: first))
         tasks.append(server.every(.seconds(1)) { snapshot in
+            let line = Self.statusLine(snapshot, pool.statusOnLoop)
             let (status, idle) = state.withLockedValue { state -> (String?, Bool) in
-                let line = snapshot.statusLine
                 let changed = line != state.lastStatus
                 state.lastStatus = line
                 state.idleTicks = snapshot.isIdle ? state.idleTicks + 1 : 0
@@ -45,6 +48,14 @@ struct ServiceReporter: Sendable {
             if idle { onIdle() }
         })
         return tasks
+    }
+
+    /// The STATUS= text: the queue's counts, then the pools' workers when there are pools.
+    private static func statusLine(_ snapshot: ServerSnapshot, _ pools: [PoolStatus]) -> String {
+        guard !pools.isEmpty else { return snapshot.statusLine }
+        let busy = pools.reduce(0) { $0 + $1.busy }
+        let workers = pools.reduce(0) { $0 + $1.workers }
+        return snapshot.statusLine + "; \(busy) of \(workers) workers busy"
     }
 
     /// Sends STOPPING=1.

@@ -216,7 +216,7 @@ struct Spoold: ParsableCommand {
             throw StartupError(message: "cannot start the D-Bus control plane on \(bus ?? "the system bus"): \(error)")
         }
         let service = ServiceReporter(notifier: ServiceNotifier(), logger: logger)
-        let tasks = try await service.start(server: server, idleLimit: exitWhenIdle) { continuation.yield(.idle) }
+        let tasks = try await service.start(server: server, pool: pool, idleLimit: exitWhenIdle) { continuation.yield(.idle) }
         logger.notice("spoold started", metadata: [
             "version": "\(SpoolVersion.current)",
             "listeners": "\((configuration.inheritedSockets.map(\.name) + configuration.listeners.map(\.description)).joined(separator: " "))",
