@@ -85,8 +85,11 @@ final class ServerProcess {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
     }
 
-    /// What the process printed so far (complete once it has exited).
+    /// What the process printed, once it has exited (waits for that).
     var output: String { collector.text }
+
+    /// What the process has printed so far, while it runs.
+    var outputSoFar: String { collector.soFar }
 
     deinit {
         stop()
