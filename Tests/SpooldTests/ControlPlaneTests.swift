@@ -13,8 +13,12 @@ final class ControlPlaneTests: XCTestCase {
     private let managerInterface = "org.spool.Spool1.Manager"
     private let queueInterface = "org.spool.Spool1.Queue"
 
-    private func startSpoold(on bus: SystemBus) throws -> ServerProcess {
-        let server = try ServerProcess.spoold(["--bus", bus.address])
+    /// Starts spoold on `bus`. Its queue directory is `queues`'s, else an
+    /// empty one: a test never runs the handlers of the machine's /etc/spool/queues.d.
+    private func startSpoold(on bus: SystemBus, queues: QueueFixture? = nil) throws -> ServerProcess {
+        let directory = try queues?.queues ?? TestEnvironment.temporaryDirectory()
+        // Handlers still running when the test ends get SIGTERM at once.
+        let server = try ServerProcess.spoold(["--bus", bus.address, "--queues-directory", directory.path, "--worker-stop-timeout", "0"])
         try waitUntil("spoold owns \(busName)") {
             try self.busctl(bus, ["call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner", "s", self.busName]).output == "b true\n"
         }
@@ -25,12 +29,83 @@ final class ControlPlaneTests: XCTestCase {
     /// groups the user database gives it).
     @discardableResult
     private func busctl(_ bus: SystemBus, _ arguments: [String], as user: String? = nil) throws -> CommandResult {
-        guard let user else { return try runCommand("/usr/bin/busctl", ["--address=\(bus.address)"] + arguments, timeout: 30) }
+        try run("/usr/bin/busctl", ["--address=\(bus.address)"] + arguments, as: user)
+    }
+
+    /// Calls a method with dbus-send, which shows an error's name and message
+    /// (busctl only the errno's text); arguments as dbus-send takes them (`uint32:3`).
+    private func dbusSend(
+        _ bus: SystemBus, _ path: String, _ interface: String, _ member: String, _ arguments: [String] = [], as user: String? = nil
+    ) throws -> CommandResult {
+        try run("/usr/bin/dbus-send", ["--bus=\(bus.address)", "--print-reply", "--dest=\(busName)", path, "\(interface).\(member)"] + arguments, as: user)
+    }
+
+    /// Runs a command as root, or as the user `user` (with only the groups the user database gives it).
+    private func run(_ executable: String, _ arguments: [String], as user: String?) throws -> CommandResult {
+        guard let user else { return try runCommand(executable, arguments, timeout: 30) }
         let entry = try XCTUnwrap(getpwnam(user))
         return try runCommand("/usr/bin/setpriv", [
-            "--reuid=\(entry.pointee.pw_uid)", "--regid=\(entry.pointee.pw_gid)", "--init-groups",
-            "/usr/bin/busctl", "--address=\(bus.address)",
+            "--reuid=\(entry.pointee.pw_uid)", "--regid=\(entry.pointee.pw_gid)", "--init-groups", executable,
         ] + arguments, timeout: 30)
+    }
+
+    /// A property as busctl prints it, without the newline: `u 3`, `s "stopped"`.
+    private func property(_ bus: SystemBus, _ path: String, _ interface: String, _ name: String) throws -> String {
+        let result = try busctl(bus, ["get-property", busName, path, interface, name])
+        return result.status == 0 ? result.output.trimmingCharacters(in: .newlines) : "failed: \(result.output)"
+    }
+
+    /// A property of the queue object of `tube`.
+    private func queueProperty(_ bus: SystemBus, _ tube: String, _ name: String) throws -> String {
+        try property(bus, queuePath(tube), queueInterface, name)
+    }
+
+    /// A counter (`t` or `u`) of the queue object of `tube`, for waiting
+    /// until it reaches a value (0 while it cannot be read).
+    private func counter(_ bus: SystemBus, _ tube: String, _ name: String) throws -> UInt64 {
+        let value = try queueProperty(bus, tube, name).split(separator: " ")
+        return value.count == 2 && ["t", "u"].contains(value[0]) ? UInt64(value[1]) ?? 0 : 0
+    }
+
+    /// A property of the manager.
+    private func managerProperty(_ bus: SystemBus, _ name: String) throws -> String {
+        try property(bus, manager, managerInterface, name)
+    }
+
+    /// The object path of `tube`'s queue (for names that need no escaping).
+    private func queuePath(_ tube: String) -> String { "/org/spool/Spool1/queue/\(tube)" }
+
+    /// Waits until the queue object of `tube` is published (within a quarter of a second of the tube's creation).
+    private func waitForQueueObject(_ bus: SystemBus, _ tube: String) throws {
+        try waitUntil("the queue object of \(tube) appears") { try self.queueProperty(bus, tube, "Name") == "s \"\(tube)\"" }
+    }
+
+    /// Asserts that `condition` holds now and keeps holding for `seconds`:
+    /// for something that must not happen, once everything that would make
+    /// it happen at once has been seen through.
+    private func assertStays(_ what: String, for seconds: TimeInterval, _ condition: () throws -> Bool,
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let end = Date().addingTimeInterval(seconds)
+        repeat {
+            guard try condition() else { return XCTFail("no longer true: \(what)", file: file, line: line) }
+            usleep(20_000)
+        } while Date() < end
+        XCTAssertTrue(try condition(), "no longer true: \(what)", file: file, line: line)
+    }
+
+    /// Starts dbus-monitor on `bus` for spoold's signals; returns once it listens.
+    private func startMonitor(_ bus: SystemBus) throws -> (Process, OutputCollector) {
+        let monitor = Process()
+        monitor.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-monitor")
+        monitor.arguments = ["--address", bus.address, "type='signal',sender='\(busName)'"]
+        let pipe = Pipe()
+        monitor.standardOutput = pipe
+        monitor.standardError = pipe
+        let output = OutputCollector(pipe)
+        try monitor.run()
+        // A monitor announces itself by losing the name the bus gave it.
+        try waitUntil("dbus-monitor is listening") { output.soFar.contains("member=NameLost") }
+        return (monitor, output)
     }
 
     private func call(_ bus: SystemBus, _ path: String, _ interface: String, _ member: String, _ arguments: [String] = [], as user: String? = nil) throws -> CommandResult {
@@ -54,7 +129,8 @@ final class ControlPlaneTests: XCTestCase {
 
         let status = try call(bus, manager, managerInterface, "Status")
         XCTAssertEqual(status.status, 0, status.output)
-        for fragment in ["a{sv}", "\"JobsReady\" t 3", "\"State\" s \"running\"", "\"Durability\" s \"always\"", "\"Connections\" u 1", "\"Version\" s \"0.1.0\""] {
+        for fragment in ["a{sv}", "\"JobsReady\" t 3", "\"State\" s \"running\"", "\"Durability\" s \"always\"", "\"Connections\" u 1", "\"Version\" s \"0.1.0\"",
+                         "\"Workers\" u 0", "\"WorkersBusy\" u 0", "\"WorkersIdle\" u 0"] {
             XCTAssertTrue(status.output.contains(fragment), "no \(fragment) in \(status.output)")
         }
         XCTAssertEqual(try busctl(bus, ["get-property", busName, manager, managerInterface, "JobsReady"]).output, "t 3\n")
@@ -112,11 +188,15 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertEqual(client.readLine(), "USING my.tube\r\n")
         let queuePath = "/org/spool/Spool1/queue/my_2etube"
         try waitUntil("the queue object appears") { try self.busctl(bus, ["tree", self.busName]).output.contains(queuePath) }
+        var signatures: [String: [String]] = [:]
         for (path, interface, members) in [
             (manager, managerInterface, ["Start", "Stop", "Status", "ListQueues", "Reload", "State", "Version", "Durability", "JobsUrgent",
-                                         "JobsReady", "JobsReserved", "JobsDelayed", "JobsBuried", "Connections", "Tubes", "Workers", "JobBuried"]),
-            (queuePath, queueInterface, ["Pause", "Resume", "Kick", "Purge", "Name", "PauseTimeLeft", "JobsUrgent", "JobsReady", "JobsReserved",
-                                         "JobsDelayed", "JobsBuried", "TotalJobs", "Deletes", "Using", "Watching", "Waiting", "Paused", "PauseSeconds"]),
+                                         "JobsReady", "JobsReserved", "JobsDelayed", "JobsBuried", "Connections", "Tubes", "Workers",
+                                         "WorkersBusy", "WorkersIdle", "JobBuried"]),
+            (queuePath, queueInterface, ["Pause", "Resume", "Kick", "Purge", "Start", "Stop", "SetWorkers", "Name", "PauseTimeLeft",
+                                         "JobsUrgent", "JobsReady", "JobsReserved", "JobsDelayed", "JobsBuried", "TotalJobs", "Deletes",
+                                         "Using", "Watching", "Waiting", "Paused", "PauseSeconds", "PoolState", "Workers", "WorkersBusy",
+                                         "WorkersIdle", "Attempts", "Failures", "AverageRunTime"]),
         ] {
             let xml = try call(bus, path, "org.freedesktop.DBus.Introspectable", "Introspect").output
             let document = try XCTUnwrap(xml.split(separator: "\"", maxSplits: 1).last.map { String($0.dropLast(2)) })
@@ -127,6 +207,17 @@ final class ControlPlaneTests: XCTestCase {
             XCTAssertTrue(parser.parse(), "well-formed XML: \(document)")
             XCTAssertEqual(Set(collector.members[interface] ?? []), Set(members), "\(interface) as introspected")
             XCTAssertNotNil(collector.members["org.freedesktop.DBus.Properties"])
+            signatures.merge(collector.signatures) { first, _ in first }
+        }
+        // Arguments (methods: direction and type; signals: type) and property types.
+        for (member, signature) in [
+            "Manager.Start": [], "Manager.Stop": [], "Manager.Reload": ["out as"], "Manager.Status": ["out a{sv}"],
+            "Manager.JobBuried": ["s", "t", "s"], "Manager.Workers": ["u"], "Manager.WorkersBusy": ["u"], "Manager.WorkersIdle": ["u"],
+            "Queue.Start": [], "Queue.Stop": [], "Queue.SetWorkers": ["in u"], "Queue.PoolState": ["s"], "Queue.Workers": ["u"],
+            "Queue.WorkersBusy": ["u"], "Queue.WorkersIdle": ["u"], "Queue.Attempts": ["t"], "Queue.Failures": ["t"],
+            "Queue.AverageRunTime": ["d"],
+        ] {
+            XCTAssertEqual(signatures["org.spool.Spool1.\(member)"], signature, member)
         }
         XCTAssertEqual(try busctl(bus, ["get-property", busName, queuePath, queueInterface, "Name"]).output, "s \"my.tube\"\n")
     }
@@ -134,17 +225,8 @@ final class ControlPlaneTests: XCTestCase {
     func testSignalsReachASubscriberCoalesced() throws {
         let bus = try SystemBus()
         let server = try startSpoold(on: bus)
-        let monitor = Process()
-        monitor.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-monitor")
-        monitor.arguments = ["--address", bus.address, "type='signal',sender='\(busName)'"]
-        let pipe = Pipe()
-        monitor.standardOutput = pipe
-        monitor.standardError = pipe
-        let output = OutputCollector(pipe)
-        try monitor.run()
+        let (monitor, output) = try startMonitor(bus)
         defer { monitor.terminate() }
-        // A monitor announces itself by losing the name the bus gave it.
-        try waitUntil("dbus-monitor is listening") { output.soFar.contains("member=NameLost") }
 
         let client = try RawClient(port: server.port)
         let started = Date()
@@ -202,6 +284,316 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertTrue(refused.output.contains("org.freedesktop.DBus.Error.AccessDenied: Stop requires root or membership of group spool-admin"), refused.output)
         XCTAssertEqual(try call(open, manager, managerInterface, "Stop", as: admin).status, 0)
     }
+
+    // MARK: - The worker pool over D-Bus
+
+    func testQueueStopLetsRunningHandlersFinishAndStartResumes() throws {
+        let queues = try QueueFixture()
+        try queues.writeQueue("slow", tube: "slow", ["Workers=2"])
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus, queues: queues)
+        defer { server.stop() }
+        defer { queues.release() }
+        let client = try JobClient(port: server.port)
+        client.use("slow")
+        for _ in 1...4 { XCTAssertNotNil(client.putID("wait")) }
+        try waitUntil("two handlers run") { queues.started() == 2 }
+        try waitForQueueObject(bus, "slow")
+        XCTAssertEqual(try queueProperty(bus, "slow", "PoolState"), "s \"running\"")
+
+        let stop = try call(bus, queuePath("slow"), queueInterface, "Stop")
+        XCTAssertEqual(stop.status, 0, stop.output)
+        XCTAssertEqual(try queueProperty(bus, "slow", "PoolState"), "s \"stopped\"")
+        XCTAssertEqual(try queueProperty(bus, "slow", "WorkersBusy"), "u 2", "Stop leaves the running handlers alone")
+        queues.release()
+        try waitUntil("the running handlers finish") { try self.counter(bus, "slow", "Attempts") >= 2 }
+        XCTAssertEqual(try queueProperty(bus, "slow", "Attempts"), "t 2")
+        XCTAssertEqual(queues.ended(), 2)
+        XCTAssertEqual(try queueProperty(bus, "slow", "Failures"), "t 0", "finished, not killed")
+        // A worker takes its next job as soon as its attempt is over: had it
+        // taken one, the job would be reserved by now.
+        XCTAssertEqual(try queueProperty(bus, "slow", "JobsReserved"), "t 0")
+        XCTAssertEqual(try queueProperty(bus, "slow", "JobsReady"), "t 2")
+        XCTAssertEqual(try queueProperty(bus, "slow", "WorkersBusy"), "u 0")
+        try assertStays("no attempt starts while the queue is stopped", for: 0.5) { queues.started() == 2 }
+        XCTAssertEqual(try queueProperty(bus, "slow", "PoolState"), "s \"stopped\"")
+
+        let start = try call(bus, queuePath("slow"), queueInterface, "Start")
+        XCTAssertEqual(start.status, 0, start.output)
+        XCTAssertEqual(try queueProperty(bus, "slow", "PoolState"), "s \"running\"")
+        try waitUntil("the remaining jobs are handled") { try self.counter(bus, "slow", "Attempts") >= 4 }
+        XCTAssertEqual(try queueProperty(bus, "slow", "Attempts"), "t 4")
+        XCTAssertEqual(queues.startedAttempts, ["1.1", "2.1", "3.1", "4.1"], "every job once")
+        XCTAssertEqual(queues.ended(), 4)
+        XCTAssertEqual(try queueProperty(bus, "slow", "JobsReady"), "t 0")
+        XCTAssertEqual(try queueProperty(bus, "slow", "Deletes"), "t 4")
+    }
+
+    func testSetWorkersResizesThePoolWithinBounds() throws {
+        let queues = try QueueFixture()
+        try queues.writeQueue("wide", tube: "wide", ["Workers=1"])
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus, queues: queues)
+        defer { server.stop() }
+        defer { queues.release() }
+        let client = try JobClient(port: server.port)
+        client.use("wide")
+        for _ in 1...5 { XCTAssertNotNil(client.putID("wait")) }
+        try waitUntil("one handler runs") { queues.started() == 1 }
+        try waitForQueueObject(bus, "wide")
+        XCTAssertEqual(try queueProperty(bus, "wide", "Workers"), "u 1")
+
+        let grow = try call(bus, queuePath("wide"), queueInterface, "SetWorkers", ["u", "3"])
+        XCTAssertEqual(grow.status, 0, grow.output)
+        XCTAssertEqual(try queueProperty(bus, "wide", "Workers"), "u 3")
+        // New workers take a job as they are made: three are reserved at once.
+        XCTAssertEqual(try queueProperty(bus, "wide", "JobsReserved"), "t 3")
+        XCTAssertEqual(try queueProperty(bus, "wide", "JobsReady"), "t 2")
+        try waitUntil("three handlers run") { queues.started() == 3 }
+        XCTAssertEqual(queues.ended(), 0, "all three run at the same time")
+        XCTAssertEqual(try queueProperty(bus, "wide", "WorkersBusy"), "u 3")
+        XCTAssertEqual(try queueProperty(bus, "wide", "WorkersIdle"), "u 0")
+        XCTAssertEqual(try managerProperty(bus, "Workers"), "u 3")
+        XCTAssertEqual(try managerProperty(bus, "WorkersBusy"), "u 3")
+        try assertStays("no more than three handlers run", for: 0.3) { queues.started() == 3 }
+
+        // Refused: too many workers, a tube without a pool, a wrong argument type.
+        let tooMany = try dbusSend(bus, queuePath("wide"), queueInterface, "SetWorkers", ["uint32:300"])
+        XCTAssertNotEqual(tooMany.status, 0)
+        XCTAssertTrue(tooMany.output.contains("org.freedesktop.DBus.Error.InvalidArgs: 300 workers"), tooMany.output)
+        try waitForQueueObject(bus, "default")
+        XCTAssertEqual(try queueProperty(bus, "default", "PoolState"), "s \"none\"")
+        for (member, arguments) in [("SetWorkers", ["uint32:2"]), ("Start", []), ("Stop", [])] {
+            let noPool = try dbusSend(bus, queuePath("default"), queueInterface, member, arguments)
+            XCTAssertNotEqual(noPool.status, 0, member)
+            XCTAssertTrue(noPool.output.contains("org.spool.Spool1.Error.NoWorkerPool"), "\(member): \(noPool.output)")
+        }
+        let wrongType = try dbusSend(bus, queuePath("wide"), queueInterface, "SetWorkers", ["string:three"])
+        XCTAssertNotEqual(wrongType.status, 0)
+        XCTAssertTrue(wrongType.output.contains("org.freedesktop.DBus.Error.InvalidArgs: SetWorkers takes 'u', not 's'"), wrongType.output)
+        let wrongTypeBusctl = try call(bus, queuePath("wide"), queueInterface, "SetWorkers", ["s", "three"])
+        XCTAssertNotEqual(wrongTypeBusctl.status, 0)
+        XCTAssertTrue(wrongTypeBusctl.output.contains("takes 'u'"), wrongTypeBusctl.output)
+        XCTAssertEqual(try queueProperty(bus, "wide", "Workers"), "u 3", "unchanged by the refused calls")
+        XCTAssertEqual(try queueProperty(bus, "wide", "PoolState"), "s \"running\"")
+
+        queues.release()
+        try waitUntil("every job is handled") { try self.counter(bus, "wide", "Attempts") >= 5 }
+        XCTAssertEqual(try queueProperty(bus, "wide", "Attempts"), "t 5")
+        XCTAssertEqual(queues.startedAttempts, ["1.1", "2.1", "3.1", "4.1", "5.1"])
+        XCTAssertEqual(try call(bus, queuePath("wide"), queueInterface, "SetWorkers", ["u", "1"]).status, 0)
+        XCTAssertEqual(try queueProperty(bus, "wide", "Workers"), "u 1")
+        XCTAssertEqual(try queueProperty(bus, "wide", "WorkersIdle"), "u 1")
+        XCTAssertEqual(client.put("x"), "INSERTED 6", "spoold still serves")
+    }
+
+    func testReloadReportsBadFilesAndStartsTheNewQueues() throws {
+        let queues = try QueueFixture()
+        try queues.writeQueue("first", tube: "first")
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus, queues: queues)
+        defer { server.stop() }
+        let client = try JobClient(port: server.port)
+        client.use("first")
+        XCTAssertEqual(client.putID("quick"), 1)
+        try waitUntil("the first queue handles its job") { queues.ended(job: 1) == 1 }
+        XCTAssertEqual(try managerProperty(bus, "Workers"), "u 1")
+
+        try queues.writeQueue("second", tube: "second", ["Workers=2"])
+        let bad = try queues.writeFile("broken", ["[Queue]", "Tube=broken", "Workers=0", "ExecStart=\(queues.handler.path)"])
+        let reload = try call(bus, manager, managerInterface, "Reload")
+        XCTAssertEqual(reload.status, 0, reload.output)
+        XCTAssertTrue(reload.output.hasPrefix("as 1 \"\(bad):3: Workers=0"), "the bad file's line: \(reload.output)")
+        XCTAssertEqual(try managerProperty(bus, "Workers"), "u 3", "first and second; Reload returns once the pools are in place")
+        client.use("second")
+        XCTAssertEqual(client.putID("quick"), 2)
+        try waitUntil("the new queue handles its job") { queues.ended(job: 2) == 1 }
+        try waitForQueueObject(bus, "second")
+        XCTAssertEqual(try queueProperty(bus, "second", "Workers"), "u 2")
+        XCTAssertEqual(try queueProperty(bus, "second", "PoolState"), "s \"running\"")
+        try waitUntil("the attempt is counted") { try self.counter(bus, "second", "Attempts") >= 1 }
+        XCTAssertEqual(try queueProperty(bus, "second", "Attempts"), "t 1")
+
+        // Fixed, the file loads on the next Reload, which then finds no problem.
+        try queues.writeQueue("broken", tube: "broken")
+        XCTAssertEqual(try call(bus, manager, managerInterface, "Reload").output, "as 0\n")
+        XCTAssertEqual(try managerProperty(bus, "Workers"), "u 4")
+        try waitForQueueObject(bus, "broken")
+        XCTAssertEqual(try queueProperty(bus, "broken", "PoolState"), "s \"running\"")
+    }
+
+    func testOnlyAdminsDriveThePoolsAndReload() throws {
+        let reader = "spool-test-reader", admin = "spool-test-admin"
+        _ = try SystemBus.user(reader, groups: ["spool"])
+        _ = try SystemBus.user(admin, groups: ["spool-admin"])
+        let queues = try QueueFixture()
+        try queues.writeQueue("guarded", tube: "guarded")
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus, queues: queues)
+        defer { server.stop() }
+        try waitForQueueObject(bus, "guarded")
+        // A Reload that went through would load this at once.
+        try queues.writeQueue("later", tube: "later")
+        let changes: [(path: String, interface: String, member: String, arguments: [String])] = [
+            (manager, managerInterface, "Reload", []), (queuePath("guarded"), queueInterface, "Stop", []),
+            (queuePath("guarded"), queueInterface, "Start", []), (queuePath("guarded"), queueInterface, "SetWorkers", ["uint32:4"]),
+        ]
+
+        // The bus's policy refuses group spool.
+        for change in changes {
+            let refused = try dbusSend(bus, change.path, change.interface, change.member, change.arguments, as: reader)
+            XCTAssertNotEqual(refused.status, 0, change.member)
+            XCTAssertTrue(refused.output.contains("org.freedesktop.DBus.Error.AccessDenied"), "\(change.member): \(refused.output)")
+        }
+        XCTAssertEqual(try queueProperty(bus, "guarded", "Workers"), "u 1")
+        XCTAssertEqual(try queueProperty(bus, "guarded", "PoolState"), "s \"running\"")
+        XCTAssertEqual(try managerProperty(bus, "Workers"), "u 1", "no reload happened")
+
+        // It lets spool-admin through, and spoold lets them change things.
+        let stop = try dbusSend(bus, queuePath("guarded"), queueInterface, "Stop", as: admin)
+        XCTAssertEqual(stop.status, 0, stop.output)
+        XCTAssertEqual(try queueProperty(bus, "guarded", "PoolState"), "s \"stopped\"")
+        let setWorkers = try dbusSend(bus, queuePath("guarded"), queueInterface, "SetWorkers", ["uint32:4"], as: admin)
+        XCTAssertEqual(setWorkers.status, 0, setWorkers.output)
+        XCTAssertEqual(try queueProperty(bus, "guarded", "Workers"), "u 4")
+        let start = try dbusSend(bus, queuePath("guarded"), queueInterface, "Start", as: admin)
+        XCTAssertEqual(start.status, 0, start.output)
+        XCTAssertEqual(try queueProperty(bus, "guarded", "PoolState"), "s \"running\"")
+        let reload = try call(bus, manager, managerInterface, "Reload", as: admin)
+        XCTAssertEqual(reload.output, "as 0\n")
+        XCTAssertEqual(try managerProperty(bus, "Workers"), "u 5", "guarded's 4 and later's 1")
+
+        // A bus whose policy lets everyone through: spoold refuses by uid itself.
+        let openQueues = try QueueFixture()
+        try openQueues.writeQueue("guarded", tube: "guarded")
+        let open = try SystemBus(permissive: true)
+        let openServer = try startSpoold(on: open, queues: openQueues)
+        defer { openServer.stop() }
+        try waitForQueueObject(open, "guarded")
+        try openQueues.writeQueue("later", tube: "later")
+        for change in changes {
+            let refused = try dbusSend(open, change.path, change.interface, change.member, change.arguments, as: reader)
+            XCTAssertNotEqual(refused.status, 0, change.member)
+            XCTAssertTrue(
+                refused.output.contains("org.freedesktop.DBus.Error.AccessDenied: \(change.member) requires root or membership of group spool-admin"),
+                "\(change.member): \(refused.output)")
+        }
+        XCTAssertEqual(try queueProperty(open, "guarded", "Workers"), "u 1")
+        XCTAssertEqual(try queueProperty(open, "guarded", "PoolState"), "s \"running\"")
+        XCTAssertEqual(try managerProperty(open, "Workers"), "u 1", "no reload happened")
+        XCTAssertEqual(try dbusSend(open, queuePath("guarded"), queueInterface, "SetWorkers", ["uint32:2"], as: admin).status, 0)
+        XCTAssertEqual(try queueProperty(open, "guarded", "Workers"), "u 2")
+    }
+
+    func testJobBuriedCarriesTheHandlersReason() throws {
+        let queues = try QueueFixture()
+        try queues.writeQueue("doomed", tube: "doomed", ["MaxAttempts=1"])
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus, queues: queues)
+        defer { server.stop() }
+        try waitForQueueObject(bus, "doomed")
+        let (monitor, output) = try startMonitor(bus)
+        defer { monitor.terminate() }
+
+        let client = try JobClient(port: server.port)
+        client.use("doomed")
+        let id = try XCTUnwrap(client.putID("fail"))
+        // The signal's arguments, one a line, as dbus-monitor prints them.
+        func arguments() -> [String] {
+            guard let signal = output.soFar.components(separatedBy: "interface=org.spool.Spool1.Manager; member=JobBuried\n").dropFirst().first
+            else { return [] }
+            return signal.split(separator: "\n").prefix(3).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        try waitUntil("JobBuried arrives") { arguments().count == 3 }
+        XCTAssertEqual(arguments(), ["string \"doomed\"", "uint64 \(id)", "string \"exit status 3: cannot handle job \(id); attempt 1 of 1\""])
+        XCTAssertEqual(client.stats("stats-job \(id)")["state"], "buried")
+        XCTAssertEqual(queues.startedAttempts, ["\(id).1"], "MaxAttempts=1: no retry")
+        XCTAssertEqual(try queueProperty(bus, "doomed", "Failures"), "t 1")
+        XCTAssertEqual(try queueProperty(bus, "doomed", "JobsBuried"), "t 1")
+        // The counters are announced too, in the queue's PropertiesChanged.
+        try waitUntil("PropertiesChanged carries the failure") {
+            output.soFar.components(separatedBy: "path=\(self.queuePath("doomed")); interface=org.freedesktop.DBus.Properties; member=PropertiesChanged")
+                .dropFirst().contains { signal in
+                    let words = signal.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                    return words.contains("string \"Failures\" variant uint64 1")
+                }
+        }
+    }
+
+    func testManagerStopHoldsThePools() throws {
+        let queues = try QueueFixture()
+        try queues.writeQueue("held", tube: "held", ["Workers=2"])
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus, queues: queues)
+        defer { server.stop() }
+        try waitForQueueObject(bus, "held")
+
+        let stop = try call(bus, manager, managerInterface, "Stop")
+        XCTAssertEqual(stop.status, 0, stop.output)
+        XCTAssertEqual(try managerProperty(bus, "State"), "s \"stopped\"")
+        let client = try JobClient(port: server.port)
+        client.use("held")
+        XCTAssertEqual(client.putID("quick"), 1)
+        XCTAssertEqual(client.putID("quick"), 2)
+        // The workers wait for jobs: had the engine handed these out, they would be reserved by now.
+        XCTAssertEqual(try queueProperty(bus, "held", "JobsReserved"), "t 0")
+        XCTAssertEqual(try queueProperty(bus, "held", "JobsReady"), "t 2")
+        try assertStays("no handler starts while spoold is stopped", for: 0.5) { queues.started() == 0 }
+        XCTAssertEqual(try queueProperty(bus, "held", "PoolState"), "s \"running\"", "the manager holds the pool without stopping it")
+
+        let start = try call(bus, manager, managerInterface, "Start")
+        XCTAssertEqual(start.status, 0, start.output)
+        try waitUntil("both jobs are handled") { try self.counter(bus, "held", "Attempts") >= 2 }
+        XCTAssertEqual(try queueProperty(bus, "held", "Attempts"), "t 2")
+        XCTAssertEqual(queues.startedAttempts, ["1.1", "2.1"])
+        XCTAssertEqual(queues.ended(), 2)
+        XCTAssertEqual(try queueProperty(bus, "held", "JobsReady"), "t 0")
+    }
+
+    func testPoolPropertiesReflectActivity() throws {
+        let queues = try QueueFixture()
+        try queues.writeQueue("mixed", tube: "mixed", ["Workers=2", "MaxAttempts=2", "BackoffMin=100ms", "BackoffMax=200ms"])
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus, queues: queues)
+        defer { server.stop() }
+        defer { queues.release() }
+        try waitForQueueObject(bus, "mixed")
+        for (name, value) in [("Attempts", "t 0"), ("Failures", "t 0"), ("AverageRunTime", "d 0"), ("Workers", "u 2"),
+                              ("WorkersBusy", "u 0"), ("WorkersIdle", "u 2"), ("PoolState", "s \"running\"")] {
+            XCTAssertEqual(try queueProperty(bus, "mixed", name), value, name)
+        }
+
+        let client = try JobClient(port: server.port)
+        client.use("mixed")
+        XCTAssertEqual(client.putID("wait"), 1)
+        try waitUntil("the first handler runs") { queues.started(job: 1) == 1 }
+        XCTAssertEqual(try queueProperty(bus, "mixed", "WorkersBusy"), "u 1")
+        XCTAssertEqual(try queueProperty(bus, "mixed", "WorkersIdle"), "u 1")
+        let status = try call(bus, manager, managerInterface, "Status").output
+        for fragment in ["\"Workers\" u 2", "\"WorkersBusy\" u 1", "\"WorkersIdle\" u 1"] {
+            XCTAssertTrue(status.contains(fragment), "no \(fragment) in \(status)")
+        }
+        XCTAssertEqual(client.putID("quick"), 2)
+        XCTAssertEqual(client.putID("fail"), 3)
+        try waitUntil("the failing job is buried after two attempts") { try self.counter(bus, "mixed", "JobsBuried") >= 1 }
+        XCTAssertEqual(try queueProperty(bus, "mixed", "Attempts"), "t 3", "2 once, 3 twice")
+        XCTAssertEqual(try queueProperty(bus, "mixed", "Failures"), "t 2")
+        XCTAssertEqual(try queueProperty(bus, "mixed", "WorkersBusy"), "u 1", "job 1 still runs")
+
+        queues.release()
+        try waitUntil("the waiting job is done") { try self.counter(bus, "mixed", "Attempts") >= 4 }
+        XCTAssertEqual(try queueProperty(bus, "mixed", "Attempts"), "t 4")
+        XCTAssertEqual(queues.startedAttempts, ["1.1", "2.1", "3.1", "3.2"])
+        XCTAssertEqual(try queueProperty(bus, "mixed", "Failures"), "t 2")
+        XCTAssertEqual(try queueProperty(bus, "mixed", "WorkersBusy"), "u 0")
+        XCTAssertEqual(try queueProperty(bus, "mixed", "WorkersIdle"), "u 2")
+        XCTAssertEqual(try managerProperty(bus, "WorkersBusy"), "u 0")
+        XCTAssertEqual(try managerProperty(bus, "WorkersIdle"), "u 2")
+        let average = try queueProperty(bus, "mixed", "AverageRunTime")
+        let seconds = try XCTUnwrap(Double(average.dropFirst(2)), average)
+        XCTAssertTrue(seconds > 0 && seconds < 30, "a mean of real run times: \(average)")
+        XCTAssertEqual(client.stats("stats-job 3")["state"], "buried")
+    }
 }
 
 /// A condition a test waited for never came true.
@@ -214,14 +606,29 @@ private struct Timeout: Error, CustomStringConvertible {
 /// introspection document.
 private final class MemberCollector: NSObject, XMLParserDelegate {
     var members: [String: [String]] = [:]
+    /// By `interface.member`: a method's arguments as `in u` / `out as`, a
+    /// signal's as their types, a property's type.
+    var signatures: [String: [String]] = [:]
     private var interface: String?
+    private var member: (key: String, isMethod: Bool)?
 
     func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
         switch element {
         case "interface": interface = attributes["name"]
         case "method", "property", "signal":
-            if let interface, let name = attributes["name"] { members[interface, default: []].append(name) }
+            guard let interface, let name = attributes["name"] else { break }
+            members[interface, default: []].append(name)
+            let key = "\(interface).\(name)"
+            signatures[key] = element == "property" ? [attributes["type"] ?? "?"] : []
+            member = element == "property" ? nil : (key, element == "method")
+        case "arg":
+            guard let member, let type = attributes["type"] else { break }
+            signatures[member.key, default: []].append(member.isMethod ? "\(attributes["direction"] ?? "in") \(type)" : type)
         default: break
         }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+        if element == "method" || element == "signal" { member = nil }
     }
 }
