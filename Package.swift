@@ -150,6 +150,16 @@ let package = Package(
             exclude: []
         ),
         .testTarget(name: "SpoolWorkersTests", dependencies: ["SpoolWorkers"]),
+        .testTarget(
+            name: "SpoolPoolTests",
+            dependencies: [
+                "SpoolPool", "SpoolWorkers", "SpoolServer", "SpoolCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "EndToEndTests"),
         .target(name: "SpoolTestSupport", path: "Tests/SpoolTestSupport"),
         .testTarget(name: "DBusTests", dependencies: ["DBus", "dbus-counter-example", "SpoolTestSupport"]),

@@ -668,10 +668,10 @@ public final class Engine {
         } else {
             job.state = .ready
             tube.ready.insert(job)
-            if tube.agingAfter != nil {
-                job.readySince = clock.now
-                tube.readyByAge.insert(job)
-            }
+            // Kept whether or not the tube has an aging rule now: a rule set
+            // later counts the wait of the jobs already ready from here.
+            job.readySince = clock.now
+            if tube.agingAfter != nil { tube.readyByAge.insert(job) }
             counts.ready += 1
             if job.isUrgent {
                 counts.urgent += 1

@@ -36,7 +36,7 @@ final class Job {
     var attempts: UInt32 = 0
     /// Why the latest attempt failed, for `stats-job` and the control plane.
     var lastFailure: String?
-    /// When the job last became ready, for tubes with an aging rule.
+    /// When the job last became ready (monotonic), for tubes with an aging rule.
     var readySince: Int64 = 0
 
     /// Position in the tube's ready, delayed or buried heap (whichever matches `state`).

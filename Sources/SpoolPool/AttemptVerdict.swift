@@ -58,7 +58,10 @@ enum AttemptVerdict: Equatable {
         guard let last = lines.last(where: { !$0.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") } }) else {
             return summary
         }
-        let text = String(decoding: last.prefix(quotedErrorLength), as: UTF8.self)
+        // A CRLF line ends with its CR: it is no part of the text.
+        var line = last
+        while line.last == UInt8(ascii: "\r") { line.removeLast() }
+        let text = String(decoding: line.prefix(quotedErrorLength), as: UTF8.self)
         return "\(summary): \(text)"
     }
 

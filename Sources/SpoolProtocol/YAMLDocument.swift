@@ -35,8 +35,12 @@ public struct YAMLDocument: Sendable {
             case "\\": escaped += "\\\\"
             case "\n": escaped += "\\n"
             case "\t": escaped += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
+            // C0 and C1 controls and DEL: YAML allows none of them raw, and reads U+0085 as a line break.
+            case _ where scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value):
                 escaped += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
+            // The two noncharacters YAML does not allow raw either.
+            case "\u{FFFE}", "\u{FFFF}":
+                escaped += "\\u" + String(scalar.value, radix: 16)
             default: escaped.unicodeScalars.append(scalar)
             }
         }

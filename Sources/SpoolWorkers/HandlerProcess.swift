@@ -44,7 +44,7 @@ public struct HandlerProcess: Sendable {
     /// suspended meanwhile, and no thread of the cooperative pool blocks.
     /// Cancelling the task stops the handler as a timeout would (its process
     /// group gets `SIGTERM`, then `SIGKILL`), and the attempt ends
-    /// ``AttemptOutcome/stopped``.
+    /// ``AttemptOutcome/stopped``, unless the handler had ended on its own by then.
     /// - Returns: how the attempt ended, never an error: a handler that could
     ///   not start is ``AttemptOutcome/failedToStart(_:)``.
     public func run(input: [UInt8]) async -> AttemptResult {

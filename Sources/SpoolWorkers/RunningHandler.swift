@@ -149,7 +149,10 @@ final class RunningHandler {
                 case input.descriptor: input.write()
                 case output.descriptor: buffer.withUnsafeMutableBytes { output.read(through: $0) }
                 case errors.descriptor: buffer.withUnsafeMutableBytes { errors.read(through: $0) }
-                case stop.pollDescriptor where running:
+                case stop.pollDescriptor:
+                    // The phase as it is now: the handler may have been reaped
+                    // just above, in the same wake-up; then it ended on its own.
+                    guard case .running = phase else { break }
                     stopped = true
                     kill(-pid, SIGTERM)
                     phase = .terminating(killAt: .now + killGracePeriod)

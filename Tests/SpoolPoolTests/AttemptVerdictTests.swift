@@ -1,0 +1,117 @@
+import Glibc
+import XCTest
+
+@testable import SpoolPool
+@testable import SpoolWorkers
+
+/// How an attempt's end decides its job's fate: delete, release, retry later
+/// or bury, with a reason quoting the handler's last words.
+final class AttemptVerdictTests: XCTestCase {
+    private var queue: QueueConfiguration!
+
+    override func setUpWithError() throws {
+        queue = try QueueConfiguration(
+            parsing: "[Queue]\nTube=t\nExecStart=/bin/true\nMaxAttempts=3\nBackoffMin=1s\nBackoffMax=1min\n",
+            path: "/etc/spool/queues.d/t.conf")
+    }
+
+    private func verdict(
+        _ outcome: AttemptOutcome, stderr: String = "", stdout: String = "", attempt: Int = 1,
+        timeout: Duration = .seconds(30), seed: UInt64 = 1
+    ) -> AttemptVerdict {
+        var random = SeededGenerator(seed: seed)
+        let result = AttemptResult(
+            outcome: outcome, standardOutput: captured(stdout), standardError: captured(stderr), duration: .seconds(1))
+        return AttemptVerdict(result: result, attempt: attempt, queue: queue, timeout: timeout, random: &random)
+    }
+
+    private func captured(_ text: String) -> CapturedOutput {
+        var output = CapturedOutput()
+        Array(text.utf8).withUnsafeBytes { output.append($0, keepingAtMost: 1 << 16) }
+        return output
+    }
+
+    /// The reason of a retry or a burial; nil for any other verdict.
+    private func reason(_ verdict: AttemptVerdict) -> String? {
+        switch verdict {
+        case .retry(_, let reason), .bury(let reason): reason
+        case .delete, .release: nil
+        }
+    }
+
+    func testSuccessDeletesEvenOnTheLastAttempt() {
+        XCTAssertEqual(verdict(.exited(0)), .delete)
+        XCTAssertEqual(verdict(.exited(0), stderr: "warning\n", attempt: 3), .delete)
+    }
+
+    func testAStoppedAttemptReleasesTheJobWhateverItsNumber() {
+        XCTAssertEqual(verdict(.stopped), .release)
+        XCTAssertEqual(verdict(.stopped, attempt: 3), .release)
+        XCTAssertEqual(verdict(.stopped, attempt: 9), .release)
+    }
+
+    func testAFailureRetriesAfterTheBackoffUntilTheLastAttempt() {
+        XCTAssertEqual(verdict(.exited(1), attempt: 1), .retry(delay: .seconds(1), reason: "exit status 1"), "attempt 1 waits BackoffMin")
+        var random = SeededGenerator(seed: 9)
+        let expected = queue.backoff.delay(attempt: 2, random: &random)
+        XCTAssertEqual(verdict(.exited(1), attempt: 2, seed: 9), .retry(delay: expected, reason: "exit status 1"))
+        XCTAssertEqual(verdict(.exited(1), attempt: 3), .bury(reason: "exit status 1; attempt 3 of 3"))
+        XCTAssertEqual(verdict(.exited(1), attempt: 4), .bury(reason: "exit status 1; attempt 4 of 3"))
+    }
+
+    func testExitStatus75AlwaysRetries() {
+        for attempt in [1, 3, 50] {
+            guard case .retry(let delay, let reason) = verdict(.exited(75), stderr: "busy\n", attempt: attempt, seed: 5) else {
+                return XCTFail("attempt \(attempt) was not retried")
+            }
+            var random = SeededGenerator(seed: 5)
+            XCTAssertEqual(delay, queue.backoff.delay(attempt: attempt, random: &random))
+            XCTAssertLessThanOrEqual(delay, .seconds(60))
+            XCTAssertEqual(reason, "exit status 75 (temporary failure): busy")
+        }
+    }
+
+    func testEveryKindOfFailureIsNamed() {
+        XCTAssertEqual(reason(verdict(.signaled(SIGKILL), attempt: 3)), "killed by signal 9 (Killed); attempt 3 of 3")
+        XCTAssertEqual(reason(verdict(.signaled(SIGSEGV))), "killed by signal 11 (Segmentation fault)")
+        XCTAssertEqual(reason(verdict(.timedOut, timeout: .seconds(30))), "timed out after 30 s")
+        XCTAssertEqual(reason(verdict(.timedOut, timeout: .milliseconds(1500))), "timed out after 1.5 s")
+        XCTAssertEqual(reason(verdict(.timedOut, timeout: .milliseconds(250))), "timed out after 0.25 s")
+        XCTAssertEqual(reason(verdict(.timedOut, timeout: .milliseconds(2001))), "timed out after 2.001 s")
+        XCTAssertEqual(
+            reason(verdict(.failedToStart("execve: Permission denied"), attempt: 3)),
+            "could not start: execve: Permission denied; attempt 3 of 3")
+    }
+
+    func testTheReasonQuotesTheLastNonBlankLineOfStandardErrorOnly() {
+        XCTAssertEqual(reason(verdict(.exited(2), stderr: "first\nsecond\n", stdout: "not this\n")), "exit status 2: second")
+        XCTAssertEqual(reason(verdict(.exited(2), stderr: "first\nlast\n\n   \n\r\n")), "exit status 2: last")
+        XCTAssertEqual(reason(verdict(.exited(2), stderr: "no newline at the end")), "exit status 2: no newline at the end")
+        XCTAssertEqual(reason(verdict(.exited(2), stderr: "\n \n")), "exit status 2")
+        XCTAssertEqual(reason(verdict(.exited(2), stderr: "crlf\r\n")), "exit status 2: crlf", "a CR ends the line with its LF")
+        XCTAssertEqual(reason(verdict(.timedOut, stderr: "stuck on host\n", attempt: 3)), "timed out after 30 s: stuck on host; attempt 3 of 3")
+    }
+
+    func testTheQuotedLineIsCutAt200Bytes() {
+        let long = String(repeating: "x", count: 150) + String(repeating: "y", count: 150)
+        XCTAssertEqual(reason(verdict(.exited(1), stderr: "short\n" + long + "\n")),
+                       "exit status 1: " + String(repeating: "x", count: 150) + String(repeating: "y", count: 50))
+    }
+}
+
+/// A seeded random number generator (SplitMix64), so that backoffs repeat.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
