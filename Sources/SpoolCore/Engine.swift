@@ -74,7 +74,8 @@ public final class Engine {
 
     /// Opens a session that uses and watches `default`.
     /// - Parameter isInternal: a session of spoold's own (a pool worker),
-    ///   left out of the connection and worker counts of `stats`.
+    ///   left out of the connection, worker and waiting counts of `stats`
+    ///   (a tube's `current-watching` and `current-waiting` do count it).
     public func openSession(isInternal: Bool = false) -> Session {
         let session = Session(id: nextSessionID, defaultTube: defaultTube, isInternal: isInternal)
         nextSessionID += 1
@@ -594,7 +595,7 @@ public final class Engine {
 
     private func startWaiting(_ session: Session, wakeAt: Int64) {
         session.isWaiting = true
-        counts.waiting += 1
+        if !session.isInternal { counts.waiting += 1 }
         for tube in session.watched {
             tube.waiters.append((session, session.waitGeneration))
             tube.waitingCount += 1
@@ -608,7 +609,7 @@ public final class Engine {
     private func stopWaiting(_ session: Session) {
         session.isWaiting = false
         session.waitGeneration += 1
-        counts.waiting -= 1
+        if !session.isInternal { counts.waiting -= 1 }
         for tube in session.watched {
             tube.waitingCount -= 1
             tube.compactWaiters()

@@ -15,7 +15,7 @@ enum AttemptVerdict: Equatable {
 
     /// The exit status that asks for a retry later (`EX_TEMPFAIL`); it never buries a job.
     static let temporaryFailure: Int32 = 75
-    /// The longest part of the handler's standard error quoted in a reason.
+    /// The most characters of the handler's standard error quoted in a reason.
     static let quotedErrorLength = 200
 
     /// The verdict on attempt number `attempt` (counted from 1) of `queue`'s handler.
@@ -61,7 +61,7 @@ enum AttemptVerdict: Equatable {
         // A CRLF line ends with its CR: it is no part of the text.
         var line = last
         while line.last == UInt8(ascii: "\r") { line.removeLast() }
-        let text = String(decoding: line.prefix(quotedErrorLength), as: UTF8.self)
+        let text = String(String(decoding: line, as: UTF8.self).prefix(quotedErrorLength))
         return "\(summary): \(text)"
     }
 

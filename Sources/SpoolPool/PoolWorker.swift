@@ -80,7 +80,7 @@ final class PoolWorker: SessionDelegate {
     /// Starts the handler for `job`, holding its reservation for as long as the handler may run.
     private func run(_ job: ReservedJob) {
         let server = pool.server
-        guard let stats = server.withEngine({ $0.jobStats(job.id) }) else { return }
+        guard let stats = server.withEngine({ $0.jobStats(job.id) }) else { return takeNextJob() }
         let queue = pool.configuration
         let number = Int(stats.attempts) + 1
         let timeout = queue.timeout ?? .seconds(stats.ttr)

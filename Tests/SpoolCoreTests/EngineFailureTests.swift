@@ -180,4 +180,17 @@ final class EngineFailureTests: XCTestCase {
         XCTAssertEqual(f.engine.stats.producers, 0)
         XCTAssertEqual(f.engine.stats.workers, 0)
     }
+
+    func testAnInternalSessionWaitingInReserveIsNotCountedAsWaiting() {
+        let f = Fixture()
+        let client = f.engine.openSession()
+        let poolWorker = f.engine.openSession(isInternal: true)
+        XCTAssertNil(f.engine.reserve(poolWorker, timeout: nil), "the pool worker waits")
+        XCTAssertNil(f.engine.reserve(client, timeout: nil), "the client waits")
+        XCTAssertEqual(f.engine.stats.waiting, 1, "only the client counts in current-waiting")
+        XCTAssertEqual(f.engine.tubeStats("default")?.waiting, 2, "a tube's waiters include the pool's")
+        _ = f.engine.cancelWait(poolWorker)
+        _ = f.engine.cancelWait(client)
+        XCTAssertEqual(f.engine.stats.waiting, 0)
+    }
 }
