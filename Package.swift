@@ -149,11 +149,11 @@ let package = Package(
             dependencies: ["spoold", "SpoolTestSupport"],
             exclude: []
         ),
-        .testTarget(name: "SpoolWorkersTests", dependencies: ["SpoolWorkers"]),
+        .testTarget(name: "SpoolWorkersTests", dependencies: ["SpoolWorkers", "SpoolTestSupport"]),
         .testTarget(
             name: "SpoolPoolTests",
             dependencies: [
-                "SpoolPool", "SpoolWorkers", "SpoolServer", "SpoolCore",
+                "SpoolPool", "SpoolWorkers", "SpoolServer", "SpoolCore", "SpoolTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

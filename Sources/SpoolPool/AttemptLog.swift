@@ -16,8 +16,7 @@ enum AttemptLog {
         output(result.standardOutput, stream: "stdout", metadata: metadata, logger: logger)
         output(result.standardError, stream: "stderr", metadata: metadata, logger: logger)
         var summary = metadata
-        let (seconds, attoseconds) = result.duration.components
-        summary["duration_ms"] = "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)"
+        summary["duration_ms"] = "\(result.duration.milliseconds)"
         if !applied {
             logger.warning("attempt over, but the job was no longer held by its worker: nothing done", metadata: summary)
             return
@@ -29,7 +28,7 @@ enum AttemptLog {
             logger.notice("attempt stopped by shutdown; job released", metadata: summary)
         case .retry(let delay, let reason):
             summary["reason"] = "\(reason)"
-            summary["retry_in_ms"] = "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"
+            summary["retry_in_ms"] = "\(delay.milliseconds)"
             logger.warning("attempt failed; job will be retried", metadata: summary)
         case .bury(let reason):
             summary["reason"] = "\(reason)"

@@ -85,7 +85,7 @@ final class PoolWorker: SessionDelegate {
         let number = Int(stats.attempts) + 1
         let timeout = queue.timeout ?? .seconds(stats.ttr)
         let hold = timeout + pool.killGracePeriod + Self.holdMargin
-        _ = server.withEngine { $0.hold(session, id: job.id, for: Self.nanoseconds(hold)) }
+        _ = server.withEngine { $0.hold(session, id: job.id, for: hold.nanoseconds) }
         let process = HandlerProcess(
             command: HandlerCommand(queue: queue, jobID: job.id, attempt: number, priority: stats.priority),
             timeout: timeout, killGracePeriod: pool.killGracePeriod, outputLimit: Self.outputLimit)
@@ -110,7 +110,7 @@ final class PoolWorker: SessionDelegate {
             case .delete: engine.delete(session, id: context.job)
             case .release: engine.release(session, id: context.job, priority: context.priority, delay: 0)
             case .retry(let delay, let reason):
-                engine.fail(session, id: context.job, reason: reason, retryAfter: Self.nanoseconds(delay))
+                engine.fail(session, id: context.job, reason: reason, retryAfter: delay.nanoseconds)
             case .bury(let reason): engine.fail(session, id: context.job, reason: reason, retryAfter: nil)
             }
         }
@@ -129,12 +129,6 @@ final class PoolWorker: SessionDelegate {
         isClosed = true
         session.delegate = nil
         pool.server.withEngine { $0.closeSession(session) }
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
-            ? .max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
 

@@ -41,10 +41,7 @@ final class TubePool {
     }
 
     private func applyAging() {
-        let after = configuration.agingAfter.map { duration -> Int64 in
-            let (seconds, attoseconds) = duration.components
-            return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        }
+        let after = configuration.agingAfter?.nanoseconds
         server.withEngine { $0.setAging(tubeNamed: tube, after: after) }
     }
 

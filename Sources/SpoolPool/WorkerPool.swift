@@ -77,8 +77,7 @@ public final class WorkerPool: Sendable {
             registry.value.stopAll()
             return registry.value.whenIdle()
         }).get() else { return }
-        let (seconds, attoseconds) = gracePeriod.components
-        let cancel = eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+        let cancel = eventLoop.scheduleTask(in: .nanoseconds(gracePeriod.nanoseconds)) {
             registry.value.cancelAttempts()
         }
         try? await idle.get()

@@ -1,4 +1,5 @@
 import Glibc
+import SpoolTestSupport
 import XCTest
 
 @testable import SpoolPool
@@ -19,7 +20,7 @@ final class AttemptVerdictTests: XCTestCase {
         _ outcome: AttemptOutcome, stderr: String = "", stdout: String = "", attempt: Int = 1,
         timeout: Duration = .seconds(30), seed: UInt64 = 1
     ) -> AttemptVerdict {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let result = AttemptResult(
             outcome: outcome, standardOutput: captured(stdout), standardError: captured(stderr), duration: .seconds(1))
         return AttemptVerdict(result: result, attempt: attempt, queue: queue, timeout: timeout, random: &random)
@@ -52,7 +53,7 @@ final class AttemptVerdictTests: XCTestCase {
 
     func testAFailureRetriesAfterTheBackoffUntilTheLastAttempt() {
         XCTAssertEqual(verdict(.exited(1), attempt: 1), .retry(delay: .seconds(1), reason: "exit status 1"), "attempt 1 waits BackoffMin")
-        var random = SeededGenerator(seed: 9)
+        var random = SplitMix64(seed: 9)
         let expected = queue.backoff.delay(attempt: 2, random: &random)
         XCTAssertEqual(verdict(.exited(1), attempt: 2, seed: 9), .retry(delay: expected, reason: "exit status 1"))
         XCTAssertEqual(verdict(.exited(1), attempt: 3), .bury(reason: "exit status 1; attempt 3 of 3"))
@@ -64,7 +65,7 @@ final class AttemptVerdictTests: XCTestCase {
             guard case .retry(let delay, let reason) = verdict(.exited(75), stderr: "busy\n", attempt: attempt, seed: 5) else {
                 return XCTFail("attempt \(attempt) was not retried")
             }
-            var random = SeededGenerator(seed: 5)
+            var random = SplitMix64(seed: 5)
             XCTAssertEqual(delay, queue.backoff.delay(attempt: attempt, random: &random))
             XCTAssertLessThanOrEqual(delay, .seconds(60))
             XCTAssertEqual(reason, "exit status 75 (temporary failure): busy")
@@ -92,26 +93,9 @@ final class AttemptVerdictTests: XCTestCase {
         XCTAssertEqual(reason(verdict(.timedOut, stderr: "stuck on host\n", attempt: 3)), "timed out after 30 s: stuck on host; attempt 3 of 3")
     }
 
-    func testTheQuotedLineIsCutAt200Bytes() {
+    func testTheQuotedLineIsCutAt200Characters() {
         let long = String(repeating: "x", count: 150) + String(repeating: "y", count: 150)
         XCTAssertEqual(reason(verdict(.exited(1), stderr: "short\n" + long + "\n")),
                        "exit status 1: " + String(repeating: "x", count: 150) + String(repeating: "y", count: 50))
-    }
-}
-
-/// A seeded random number generator (SplitMix64), so that backoffs repeat.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import SpoolWorkers
+import SpoolTestSupport
 import XCTest
 
 final class BackoffTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import SpoolWorkers
+import SpoolTestSupport
 import XCTest
 
 /// Cancelling the task that runs an attempt stops the handler as a timeout

@@ -1,5 +1,6 @@
 import Foundation
 import SpoolWorkers
+import SpoolTestSupport
 import XCTest
 
 /// Handler programs written by the tests, run the way the worker pool runs

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// spoold's worker pool end to end: the real binary with a queue directory,

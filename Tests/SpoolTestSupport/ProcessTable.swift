@@ -1,11 +1,11 @@
 import Foundation
 
-/// The system's processes, as /proc shows them: what the worker pool tests
-/// check to see that no process of a handler outlived its attempt.
-enum ProcessTable {
+/// The system's processes, as /proc shows them: what the tests of handlers
+/// check to see that no process of an attempt outlived it.
+public enum ProcessTable {
     /// The processes of process group `group` that are not zombies. A zombie
     /// has released everything but its pid, and reaping an orphan's is init's job.
-    static func liveMembers(ofGroup group: Int32) -> [Int32] {
+    public static func liveMembers(ofGroup group: Int32) -> [Int32] {
         processes().filter { pid in
             guard let status = status(of: pid) else { return false }
             return status.group == group && status.state != "Z"
@@ -14,7 +14,7 @@ enum ProcessTable {
 
     /// The live processes whose command line (`/proc/<pid>/cmdline`, its
     /// arguments joined by spaces) contains `text`; zombies have none.
-    static func liveProcesses(withArgument text: String) -> [Int32] {
+    public static func liveProcesses(withArgument text: String) -> [Int32] {
         processes().filter { pid in
             guard let status = status(of: pid), status.state != "Z",
                 let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
@@ -22,6 +22,27 @@ enum ProcessTable {
             let line = String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
             return line.contains(text)
         }
+    }
+
+    /// The children of `parent`, zombies included.
+    public static func children(of parent: Int32) -> [Int32] {
+        processes().filter { status(of: $0)?.parent == parent }
+    }
+
+    /// Whether `/proc` has an entry for `pid`, zombie or not.
+    public static func exists(_ pid: Int32) -> Bool {
+        FileManager.default.fileExists(atPath: "/proc/\(pid)")
+    }
+
+    /// Whether group `group` has no live process left within `timeout`: the
+    /// processes a handler left behind are killed, but take a moment to die.
+    public static func groupEnds(_ group: Int32, within timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !liveMembers(ofGroup: group).isEmpty {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return true
     }
 
     /// The pids of all processes.
