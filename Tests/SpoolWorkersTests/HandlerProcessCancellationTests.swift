@@ -55,8 +55,7 @@ final class HandlerProcessCancellationTests: XCTestCase {
         XCTAssertLessThan(result.duration, .seconds(10))
         guard let handler = pids.first, let background = pids.last else { return }
         XCTAssertFalse(ProcessTable.exists(handler), "the handler was reaped")
-        let groupEnded = try await ProcessTable.groupEnds(handler, within: .seconds(2))
-        XCTAssertTrue(groupEnded, "left in the handler's group: \(ProcessTable.liveMembers(ofGroup: handler))")
+        try await assertGroupEnds(handler)
         XCTAssertFalse(ProcessTable.liveMembers(ofGroup: handler).contains(background))
     }
 
@@ -79,8 +78,7 @@ final class HandlerProcessCancellationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(500), "SIGKILL waits for the grace period")
         XCTAssertLessThan(elapsed, .seconds(2))
         guard let handler else { return XCTFail("no pid") }
-        let groupEnded = try await ProcessTable.groupEnds(handler, within: .seconds(2))
-        XCTAssertTrue(groupEnded, "left in the handler's group: \(ProcessTable.liveMembers(ofGroup: handler))")
+        try await assertGroupEnds(handler)
     }
 
     func testATaskCancelledBeforeTheHandlerStartsStopsItToo() async throws {

@@ -80,8 +80,7 @@ final class HandlerProcessTests: XCTestCase {
         XCTAssertEqual(pids.count, 2, text(result.standardOutput))
         guard let handler = pids.first, let background = pids.last else { return }
         XCTAssertFalse(ProcessTable.exists(handler), "the handler was reaped: it is not even a zombie")
-        let groupEnded = try await ProcessTable.groupEnds(handler, within: .seconds(2))
-        XCTAssertTrue(groupEnded, "left in the handler's group: \(ProcessTable.liveMembers(ofGroup: handler))")
+        try await assertGroupEnds(handler)
         XCTAssertFalse(ProcessTable.liveMembers(ofGroup: handler).contains(background))
     }
 
@@ -101,8 +100,7 @@ final class HandlerProcessTests: XCTestCase {
         guard let handler = Int32(text(result.standardOutput).prefix { $0 != "\n" }) else {
             return XCTFail("no pid in \(text(result.standardOutput))")
         }
-        let groupEnded = try await ProcessTable.groupEnds(handler, within: .seconds(2))
-        XCTAssertTrue(groupEnded, "left in the handler's group: \(ProcessTable.liveMembers(ofGroup: handler))")
+        try await assertGroupEnds(handler)
     }
 
     func testTheProcessesAHandlerLeavesBehindAreKilledWhenItExits() async throws {
@@ -114,8 +112,7 @@ final class HandlerProcessTests: XCTestCase {
         guard let handler = Int32(text(result.standardOutput).prefix { $0 != "\n" }) else {
             return XCTFail("no pid in \(text(result.standardOutput))")
         }
-        let groupEnded = try await ProcessTable.groupEnds(handler, within: .seconds(2))
-        XCTAssertTrue(groupEnded, "left in the handler's group: \(ProcessTable.liveMembers(ofGroup: handler))")
+        try await assertGroupEnds(handler)
     }
 
     // MARK: Input and output
