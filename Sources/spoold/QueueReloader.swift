@@ -25,11 +25,6 @@ final class QueueReloader: Sendable {
         self.logger = logger
     }
 
-    /// Loads the directory for the first time (no RELOADING=1: spoold is not ready yet).
-    func loadInitially() async -> [String] {
-        await load()
-    }
-
     /// Reloads the directory; returns its problems, one line each.
     func reload() async -> [String] {
         let task = running.withLock { previous -> Task<[String], Never> in
@@ -49,8 +44,9 @@ final class QueueReloader: Sendable {
         return await task.value
     }
 
-    /// Reads the directory and applies it; a file that fails keeps the pool it configured.
-    private func load() async -> [String] {
+    /// Reads the directory and applies it; a file that fails keeps the pool it
+    /// configured. Without RELOADING=1: at start, spoold is not ready yet.
+    func load() async -> [String] {
         let (queues, errors) = QueueDirectory.load(directory)
         for error in errors {
             logger.error("queue file not loaded", metadata: ["problem": "\(error)", "file": "\(error.path)"])

@@ -202,7 +202,7 @@ struct Spoold: ParsableCommand {
         }
         let pool = try await WorkerPool(server: server, logger: logger)
         let queues = QueueReloader(directory: queuesDirectory, pool: pool, logger: logger)
-        _ = await queues.loadInitially()
+        _ = await queues.load()
         let control: ControlPlane?
         do {
             control = try await startControlPlane(
