@@ -11,7 +11,8 @@ final class WorkerPoolTests: XCTestCase {
     private var fixtures: [PoolFixture] = []
 
     override func tearDown() {
-        let failed = testRun.map { !$0.hasSucceeded } ?? false
+        // hasSucceeded is false until the run stops, which is after tearDown.
+        let failed = (testRun?.totalFailureCount ?? 0) > 0
         for server in servers {
             server.stop()
             if failed { print("--- spoold log (port \(server.port)) ---\n\(server.outputSoFar)--- end of log ---") }
