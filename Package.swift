@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "spoold", targets: ["spoold"]),
+        .executable(name: "spoolctl", targets: ["spoolctl"]),
+        .library(name: "SpoolClient", targets: ["SpoolClient"]),
+        .library(name: "SpoolControlAPI", targets: ["SpoolControlAPI"]),
         .library(name: "SpoolProtocol", targets: ["SpoolProtocol"]),
         .library(name: "SpoolCore", targets: ["SpoolCore"]),
         .library(name: "SpoolServer", targets: ["SpoolServer"]),
@@ -97,9 +100,29 @@ let package = Package(
             name: "DBus",
             dependencies: ["CDBus"]
         ),
+        .target(name: "SpoolControlAPI", dependencies: ["DBus"]),
+        .target(
+            name: "SpoolClient",
+            dependencies: [
+                "SpoolProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "spoolctl",
+            dependencies: [
+                "SpoolClient",
+                "SpoolControlAPI",
+                "DBus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "SpoolControl",
-            dependencies: ["DBus", "SpoolCore", "SpoolServer", "SpoolPool", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolServer", "SpoolPool", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "CSpawn"),
         .target(name: "SpoolWorkers", dependencies: ["SpoolProtocol", "CSpawn"]),
@@ -146,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpooldTests",
-            dependencies: ["spoold", "SpoolTestSupport"],
+            dependencies: ["spoold", "spoolctl", "SpoolClient", "SpoolTestSupport"],
             exclude: []
         ),
         .testTarget(name: "SpoolWorkersTests", dependencies: ["SpoolWorkers", "SpoolTestSupport"]),

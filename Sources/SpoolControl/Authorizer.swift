@@ -1,4 +1,5 @@
 import DBus
+import SpoolControlAPI
 
 #if canImport(Glibc)
 import Glibc

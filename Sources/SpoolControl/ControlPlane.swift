@@ -1,5 +1,6 @@
 import DBus
 import Logging
+import SpoolControlAPI
 import SpoolCore
 import SpoolPool
 import SpoolServer

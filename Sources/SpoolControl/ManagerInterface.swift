@@ -1,4 +1,5 @@
 import DBus
+import SpoolControlAPI
 import SpoolCore
 
 /// `org.spool.Spool1.Manager` at `/org/spool/Spool1`: processing as a whole.

@@ -1,4 +1,5 @@
 import DBus
+import SpoolControlAPI
 import SpoolCore
 import SpoolPool
 

@@ -14,6 +14,8 @@ public enum ControlNames {
     public static let queue: InterfaceName = "org.spool.Spool1.Queue"
     /// The group whose members may change Spool over D-Bus (root may too).
     public static let adminGroup = "spool-admin"
+    /// The group whose members may use the queue and read its state over D-Bus.
+    public static let readerGroup = "spool"
 
     /// The object path of the queue for `tube`: its name escaped as one path element.
     public static func queuePath(_ tube: String) -> ObjectPath {

@@ -1,0 +1,55 @@
+import ArgumentParser
+import DBus
+
+/// `spoolctl status`: the daemon, its durability, its tubes and workers.
+struct StatusCommand: SpoolCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show the daemon's state, durability, tubes and workers.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute() async throws {
+        let control = try connection.control()
+        let status = try await control.status()
+        let queues = try await control.queues()
+        if output.json {
+            var object = JSONOutput.object(status)
+            object["tubes"] = queues.map(\.json)
+            JSONOutput.print(object)
+        } else {
+            print(Self.summary(status))
+            print()
+            print(Queue.table(queues).render())
+        }
+    }
+
+    /// The daemon's state in a few aligned lines, as `systemctl status` does.
+    static func summary(_ status: [String: DBusValue]) -> String {
+        let queue = Queue(path: "/", properties: status)
+        let state = queue.text("State")
+        let stateStyle: Style = state == "running" ? .green : .yellow
+        let lines: [(String, String)] = [
+            ("State", stateStyle.apply(state)),
+            ("Version", queue.text("Version")),
+            ("Durability", queue.text("Durability")),
+            ("Uptime", uptime(queue.count("UptimeSeconds"))),
+            ("Connections", "\(queue.count("Connections"))"),
+            ("Tubes", "\(queue.count("Tubes"))"),
+            ("Jobs", "\(queue.count("JobsReady")) ready (\(queue.count("JobsUrgent")) urgent), \(queue.count("JobsReserved")) reserved, "
+                + "\(queue.count("JobsDelayed")) delayed, \(queue.count("JobsBuried")) buried"),
+            ("Workers", "\(queue.count("WorkersBusy")) of \(queue.count("Workers")) busy"),
+        ]
+        let width = lines.map(\.0.count).max() ?? 0
+        return lines.filter { !$0.1.isEmpty }.map { label, value in
+            String(repeating: " ", count: width - label.count) + label + ": " + value
+        }.joined(separator: "\n")
+    }
+
+    /// `93784` → `1d 2h 3m 4s`, leaving out leading zero units.
+    static func uptime(_ seconds: UInt64) -> String {
+        let units = [(seconds / 86_400, "d"), (seconds % 86_400 / 3_600, "h"), (seconds % 3_600 / 60, "m"), (seconds % 60, "s")]
+        let shown = units.drop { $0.0 == 0 }
+        return shown.isEmpty ? "0s" : shown.map { "\($0.0)\($0.1)" }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,121 @@
+import DBus
+import Foundation
+import SpoolControlAPI
+
+/// What `spoolctl watch` shows, kept current by spoold's signals alone.
+struct WatchModel {
+    /// One change a signal brought.
+    enum Change {
+        /// The manager's properties changed.
+        case manager([String: DBusValue])
+        /// A queue's properties changed.
+        case queue(String, [String: DBusValue])
+        /// A tube appeared.
+        case added(String, [String: DBusValue])
+        /// A tube went away.
+        case removed(String)
+        /// A job was buried.
+        case buried(tube: String, id: UInt64, reason: String)
+        /// spoold took its bus name: everything must be read again.
+        case started
+        /// spoold left the bus.
+        case stopped
+    }
+
+    /// How many recent events the screen keeps.
+    static let recentEvents = 5
+
+    /// The manager's `Status()`, updated by its PropertiesChanged.
+    var status: [String: DBusValue]
+    /// The queues by object path.
+    var queues: [ObjectPath: Queue]
+    /// The latest events worth a line (burials, tubes coming and going), newest last.
+    private(set) var events: [String] = []
+
+    init(status: [String: DBusValue], queues: [Queue]) {
+        self.status = status
+        self.queues = Dictionary(uniqueKeysWithValues: queues.map { ($0.path, $0) })
+    }
+
+    /// The match rules for the signals the model follows.
+    static let matchRules = [
+        "type='signal',sender='\(ControlNames.busName)',path_namespace='\(ControlNames.managerPath)'",
+        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='\(ControlNames.busName)'",
+    ]
+
+    /// Whether `message` is one of the signals the model follows.
+    static func follows(_ message: Message) -> Bool {
+        guard message.kind == .signal, let path = message.path else { return false }
+        if path == .bus { return message.member == "NameOwnerChanged" }
+        return path.isDescendant(of: ControlNames.managerPath)
+    }
+
+    /// Applies a signal; returns what changed, or nil for a signal of no interest.
+    mutating func apply(_ message: Message) -> Change? {
+        guard let path = message.path, let member = message.member, let arguments = try? message.arguments() else { return nil }
+        switch (member.rawValue, arguments.first, arguments.count > 1 ? arguments[1] : nil) {
+        case ("PropertiesChanged", _, let changed?):
+            let properties = ControlClient.properties(changed)
+            if path == ControlNames.managerPath {
+                status.merge(properties) { $1 }
+                return .manager(properties)
+            }
+            guard var queue = queues[path] else { return nil }
+            queue.properties.merge(properties) { $1 }
+            queues[path] = queue
+            return .queue(queue.name, properties)
+        case ("InterfacesAdded", .objectPath(let added)?, .dictionary(_, _, let interfaces)?):
+            guard let entry = interfaces.first(where: { $0.key == .string(ControlNames.queue.rawValue) }) else { return nil }
+            let queue = Queue(path: added, properties: ControlClient.properties(entry.value))
+            queues[added] = queue
+            note("tube \(queue.name) appeared")
+            return .added(queue.name, queue.properties)
+        case ("InterfacesRemoved", .objectPath(let removed)?, _):
+            guard let queue = queues.removeValue(forKey: removed) else { return nil }
+            note("tube \(queue.name) went away")
+            return .removed(queue.name)
+        case ("JobBuried", .string(let tube)?, .uint64(let id)?):
+            let reason = arguments.count > 2 ? "\(JSONOutput.value(arguments[2]))" : ""
+            note("job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(reason)"))
+            return .buried(tube: tube, id: id, reason: reason)
+        case ("NameOwnerChanged", _, _):
+            guard arguments.count > 2, case .string(let owner) = arguments[2] else { return nil }
+            if owner.isEmpty {
+                status["State"] = .string("not running")
+                queues = [:]
+                note("spoold stopped")
+                return .stopped
+            }
+            note("spoold started")
+            return .started
+        default:
+            return nil
+        }
+    }
+
+    /// The queues sorted by tube name.
+    var sortedQueues: [Queue] { queues.values.sorted { $0.name < $1.name } }
+
+    /// The whole screen, for a terminal.
+    func screen(at time: Date) -> String {
+        var lines = [StatusCommand.summary(status), "", Queue.table(sortedQueues).render()]
+        if !events.isEmpty {
+            lines += ["", Style.bold.apply("Recent events")] + events
+        }
+        lines += ["", Style.dim.apply("updated \(Self.clock(time)) by spoold's signals; Ctrl-C quits")]
+        return lines.joined(separator: "\n")
+    }
+
+    /// `time` as HH:MM:SS, local time.
+    static func clock(_ time: Date) -> String {
+        var seconds = time_t(time.timeIntervalSince1970)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    private mutating func note(_ event: String) {
+        events.append("\(Self.clock(Date())) \(event)")
+        events.removeFirst(max(0, events.count - Self.recentEvents))
+    }
+}
