@@ -135,6 +135,11 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "spool-client-bench",
+            dependencies: ["SpoolClient"],
+            path: "bench/client"
+        ),
+        .executableTarget(
             name: "dbus-counter-example",
             dependencies: ["DBus"]
         ),
