@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOPosix
+import SpoolProtocol
+
+/// One open connection to a server: a NIO channel with a ``ReplyDecoder``
+/// and a ``ReplyHandler``, on `MultiThreadedEventLoopGroup.singleton`.
+final class Connection: Sendable {
+    private let channel: Channel
+    private let handler: NIOLoopBound<ReplyHandler>
+
+    private init(channel: Channel, handler: NIOLoopBound<ReplyHandler>) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Whether the connection is still open.
+    var isOpen: Bool { channel.isActive }
+
+    /// Writes `commands` in one batch, in order, and returns one future per
+    /// command for its reply. Nothing is written between them, and commands
+    /// sent by later calls follow them.
+    func send(_ commands: [Command]) -> [EventLoopFuture<ReceivedReply>] {
+        var buffer = channel.allocator.buffer(capacity: 64 * commands.count)
+        for command in commands { command.encode(into: &buffer) }
+        let promises = commands.map { _ in channel.eventLoop.makePromise(of: ReceivedReply.self) }
+        let handler = handler
+        channel.eventLoop.execute { [buffer] in handler.value.send(buffer, awaiting: promises) }
+        return promises.map(\.futureResult)
+    }
+
+    /// How many commands are written and not answered yet.
+    func awaitedReplies() async throws -> Int {
+        let handler = handler
+        return try await channel.eventLoop.submit { handler.value.awaitedReplies }.get()
+    }
+
+    /// Closes the connection; commands in flight fail with ``SpoolClientError/connectionClosed``.
+    func close() {
+        channel.close(promise: nil)
+    }
+
+    /// Connects to `endpoint`, trying as often as `configuration.reconnect`
+    /// allows and waiting between attempts as it says.
+    ///
+    /// - Throws: ``SpoolClientError/connectionFailed(_:)`` with the last
+    ///   attempt's reason once attempts run out; `CancellationError` when the
+    ///   task is cancelled while it waits between attempts.
+    static func establish(to endpoint: Endpoint, configuration: ClientConfiguration) async throws -> Connection {
+        var attempt = 1
+        while true {
+            do {
+                return try await open(endpoint, timeout: configuration.connectTimeout)
+            } catch let ConnectFailure.reason(reason) {
+                let next = attempt + 1
+                guard configuration.reconnect.allows(attempt: next) else {
+                    let attempts = attempt == 1 ? "" : " (\(attempt) attempts)"
+                    throw SpoolClientError.connectionFailed("cannot connect to \(endpoint): \(reason)\(attempts)")
+                }
+                try await configuration.sleep(configuration.reconnect.delay(beforeAttempt: next, jitter: configuration.jitter()))
+                attempt = next
+            }
+        }
+    }
+
+    /// Why one attempt failed, in words.
+    private enum ConnectFailure: Error {
+        case reason(String)
+    }
+
+    /// One connection attempt.
+    private static func open(_ endpoint: Endpoint, timeout: Duration) async throws -> Connection {
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.nanoseconds(Int64(min(max(timeout.nanoseconds, 0), Double(Int64.max / 2)))))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ReplyDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ReplyHandler())
+                }
+            }
+        let channel: Channel
+        do {
+            switch endpoint {
+            case .unix(let path): channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            case .tcp(let host, let port): channel = try await bootstrap.connect(host: host, port: port).get()
+            }
+        } catch {
+            throw ConnectFailure.reason(describe(error, timeout: timeout))
+        }
+        do {
+            let handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ReplyHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+            return Connection(channel: channel, handler: handler)
+        } catch {
+            throw ConnectFailure.reason("the server closed the connection at once")
+        }
+    }
+
+    /// The reason a connect failed, as a person reads it: the system's words
+    /// for an errno ("Connection refused"), "timed out after 5 seconds", and so on.
+    private static func describe(_ error: Error, timeout: Duration) -> String {
+        switch error {
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode))
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first {
+                return describe(first.error, timeout: timeout)
+            }
+            if error.dnsAError != nil || error.dnsAAAAError != nil {
+                return "cannot resolve host \(error.host)"
+            }
+            return "no address found for host \(error.host)"
+        case ChannelError.connectTimeout:
+            return "timed out after \(timeout)"
+        case SocketAddressError.unixDomainSocketPathTooLong:
+            return "the socket path is too long"
+        default:
+            return String(describing: error)
+        }
+    }
+}
