@@ -269,6 +269,15 @@ public final class Connection: Sendable {
         }
     }
 
+    /// Lets `resolver` export, on demand, the objects below `root` that calls
+    /// name before they were exported: it runs before such a call is
+    /// answered, and exports the object (with ``export(_:at:properties:)``)
+    /// if it exists. For objects that stand for things which appear faster
+    /// than their owner publishes them, such as the queues of a server.
+    public func setResolver(below root: ObjectPath, _ resolver: @escaping @Sendable (ObjectPath) async -> Void) {
+        objects.setResolver(below: root, resolver)
+    }
+
     /// Makes `path` an `org.freedesktop.DBus.ObjectManager` for the objects below it.
     public func addObjectManager(at path: ObjectPath) {
         objects.addManager(at: path)

@@ -9,7 +9,10 @@ enum ObjectManagerInterface {
         try StandardInterfaces.check(message, "")
         var entries: [DBusValue.DictionaryEntry] = []
         for (object, interfaces) in server.objects(below: path) {
-            entries.append(.init(.objectPath(object), try await properties(of: interfaces)))
+            // An object whose properties cannot be read now (it is going
+            // away) is left out rather than failing the whole answer.
+            guard let properties = try? await properties(of: interfaces) else { continue }
+            entries.append(.init(.objectPath(object), properties))
         }
         return [.dictionary(key: "o", value: "a{sa{sv}}", entries)]
     }

@@ -7,9 +7,13 @@ import Glibc
 /// The objects a connection exports and the routing of method calls to them,
 /// including the standard interfaces every object has.
 final class ObjectServer: Sendable {
+    /// Exports, on demand, an object a call names before it was exported.
+    typealias Resolver = @Sendable (ObjectPath) async -> Void
+
     private struct State {
         var objects: [ObjectPath: [InterfaceName: Interface]] = [:]
         var managers: Set<ObjectPath> = []
+        var resolvers: [ObjectPath: Resolver] = [:]
     }
 
     private let state = Mutex(State())
@@ -32,6 +36,21 @@ final class ObjectServer: Sendable {
             else { return nil }
             return (root, interfaces.keys.sorted())
         }
+    }
+
+    /// Lets `resolver` export objects below `root` when a call names one
+    /// that is not exported (yet).
+    func setResolver(below root: ObjectPath, _ resolver: @escaping Resolver) {
+        state.withLock { $0.resolvers[root] = resolver }
+    }
+
+    /// Gives the resolver of `path`, if any, a chance to export it.
+    private func resolve(_ path: ObjectPath) async {
+        let resolver = state.withLock { state -> Resolver? in
+            guard state.objects[path] == nil else { return nil }
+            return state.resolvers.first { path != $0.key && path.isDescendant(of: $0.key) }?.value
+        }
+        await resolver?(path)
     }
 
     func addManager(at path: ObjectPath) {
@@ -102,6 +121,7 @@ final class ObjectServer: Sendable {
         _ message: Message, on connection: Connection, received: (_ arguments: [DBusValue]) -> Void
     ) async throws -> [DBusValue] {
         guard let path = message.path, let member = message.member else { throw DBusError.invalidArgs("a method call needs a path and a member") }
+        await resolve(path)
         if let standard = try await StandardInterfaces.answer(message, path: path, member: member, server: self, connection: connection) {
             return standard
         }

@@ -55,7 +55,11 @@ final class Connection: Sendable {
         while true {
             do {
                 return try await open(endpoint, timeout: configuration.connectTimeout)
-            } catch let ConnectFailure.reason(reason) {
+            } catch let ConnectFailure.reason(reason, deniedAccess) {
+                if deniedAccess {
+                    // Waiting does not change a socket's permissions.
+                    throw SpoolClientError.accessDenied("cannot connect to \(endpoint): \(reason)")
+                }
                 let next = attempt + 1
                 guard configuration.reconnect.allows(attempt: next) else {
                     let attempts = attempt == 1 ? "" : " (\(attempt) attempts)"
@@ -67,9 +71,10 @@ final class Connection: Sendable {
         }
     }
 
-    /// Why one attempt failed, in words.
+    /// Why one attempt failed, in words, and whether the system refused
+    /// this user (EACCES, EPERM).
     private enum ConnectFailure: Error {
-        case reason(String)
+        case reason(String, deniedAccess: Bool)
     }
 
     /// One connection attempt.
@@ -89,7 +94,7 @@ final class Connection: Sendable {
             case .tcp(let host, let port): channel = try await bootstrap.connect(host: host, port: port).get()
             }
         } catch {
-            throw ConnectFailure.reason(describe(error, timeout: timeout))
+            throw ConnectFailure.reason(describe(error, timeout: timeout), deniedAccess: [EACCES, EPERM].contains(errno(of: error)))
         }
         do {
             let handler = try await channel.eventLoop.submit {
@@ -97,7 +102,16 @@ final class Connection: Sendable {
             }.get()
             return Connection(channel: channel, handler: handler)
         } catch {
-            throw ConnectFailure.reason("the server closed the connection at once")
+            throw ConnectFailure.reason("the server closed the connection at once", deniedAccess: false)
+        }
+    }
+
+    /// The system's error number behind a failed connect, if there is one.
+    private static func errno(of error: Error) -> Int32? {
+        switch error {
+        case let error as IOError: error.errnoCode
+        case let error as NIOConnectionError: error.connectionErrors.first.flatMap { errno(of: $0.error) }
+        default: nil
         }
     }
 

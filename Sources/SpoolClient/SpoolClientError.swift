@@ -36,6 +36,9 @@ public enum SpoolClientError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The client could not connect: the message names the endpoint and the
     /// reason, e.g. "cannot connect to unix:/x: No such file or directory".
     case connectionFailed(String)
+    /// The system refused this user the connection (EACCES or EPERM: a Unix
+    /// socket in group `spool` and the caller not in it, say); never retried.
+    case accessDenied(String)
     /// The connection ended while the command was in flight. The command may
     /// or may not have been applied; it is never sent again by itself.
     case connectionClosed
@@ -62,6 +65,7 @@ public enum SpoolClientError: Error, Equatable, Sendable, CustomStringConvertibl
         case .notIgnored: return "cannot ignore the only watched tube (NOT_IGNORED)"
         case .buried(let id): return "the server buried job \(id) (BURIED)"
         case .connectionFailed(let message): return message
+        case .accessDenied(let message): return message
         case .connectionClosed: return "the connection to the server closed while the command was in flight"
         case .unexpectedReply(let reply): return "unexpected reply from the server: \(reply)"
         case .invalidArgument(let message): return message

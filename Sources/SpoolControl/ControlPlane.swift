@@ -56,6 +56,7 @@ public final class ControlPlane: Sendable {
         let context = ControlContext(server: server, pool: pool, authorizer: Authorizer(), version: version, durability: durability)
         connection.addObjectManager(at: ControlNames.managerPath)
         connection.export(ManagerInterface.make(context), at: ControlNames.managerPath)
+        connection.setResolver(below: ControlNames.queuesPath) { [self] path in await exportOnDemand(path, context) }
         try await publish(context)
         try await server.observe { [self] event in
             guard case .jobBuried(let job, let tube, let reason) = event else { return }
@@ -88,6 +89,19 @@ public final class ControlPlane: Sendable {
         connection.close()
     }
 
+    /// Exports the queue at `path` if its tube exists but was created since
+    /// the last publication, so that a call right after a `put` finds it;
+    /// the next publication announces its properties.
+    private func exportOnDemand(_ path: ObjectPath, _ context: ControlContext) async {
+        guard let tube = try? await server.inspect({ engine in engine.tubeNames.first { ControlNames.queuePath($0) == path } })
+        else { return }
+        published.withLock { published in
+            guard published.queues[tube] == nil else { return }
+            published.queues[tube] = [:]
+            connection.export(QueueInterface.make(tube: tube, context), at: path)
+        }
+    }
+
     /// Publishes what changed since the last time.
     private func publish(_ context: ControlContext) async throws {
         let pool = self.pool
@@ -104,7 +118,7 @@ public final class ControlPlane: Sendable {
         }
         let managerProperties = snapshot.managerProperties
         let queueProperties = snapshot.tubes.mapValues { ControlSnapshot.queueProperties($0, pool: snapshot.pools[$0.name]) }
-        let (managerChanges, added, removed, queueChanges) = published.withLock { published in
+        let (managerChanges, queueChanges) = published.withLock { published in
             let managerChanges = managerProperties.filter { published.manager[$0.key] != $0.value }
             let added = queueProperties.keys.filter { published.queues[$0] == nil }
             let removed = published.queues.keys.filter { queueProperties[$0] == nil }
@@ -116,14 +130,15 @@ public final class ControlPlane: Sendable {
             }
             published.manager = managerProperties
             published.queues = queueProperties
-            return (managerChanges, added.sorted(), removed.sorted(), queueChanges)
-        }
-        for tube in removed {
-            connection.unexport(ControlNames.queuePath(tube))
-        }
-        for tube in added {
-            let properties = snapshot.tubes[tube].map { ControlSnapshot.allQueueProperties($0, pool: snapshot.pools[tube]) }
-            connection.export(QueueInterface.make(tube: tube, context), at: ControlNames.queuePath(tube), properties: properties)
+            // Under the lock, so that an export on demand (``exportOnDemand``) never crosses these.
+            for tube in removed.sorted() {
+                connection.unexport(ControlNames.queuePath(tube))
+            }
+            for tube in added.sorted() {
+                let properties = snapshot.tubes[tube].map { ControlSnapshot.allQueueProperties($0, pool: snapshot.pools[tube]) }
+                connection.export(QueueInterface.make(tube: tube, context), at: ControlNames.queuePath(tube), properties: properties)
+            }
+            return (managerChanges, queueChanges)
         }
         for (tube, changed) in queueChanges.sorted(by: { $0.key < $1.key }) {
             connection.emitPropertiesChanged(ControlNames.queuePath(tube), ControlNames.queue, changed: changed)

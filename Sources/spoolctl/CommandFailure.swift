@@ -35,7 +35,11 @@ struct CommandFailure: Error {
         case "org.freedesktop.DBus.Error.AccessDenied":
             self.init("permission denied: \(error.message)", status: .permissionDenied)
         case "org.freedesktop.DBus.Error.UnknownObject", ControlNames.Errors.noSuchQueue("").name.rawValue:
-            self.init("no tube named '\(tube ?? "")'", status: .notFound)
+            if let tube {
+                self.init("no tube named '\(tube)'", status: .notFound)
+            } else {
+                self.init(error.message)
+            }
         case "org.freedesktop.DBus.Error.InvalidArgs":
             self.init(error.message, status: .usage)
         default:
@@ -48,6 +52,8 @@ struct CommandFailure: Error {
         switch error {
         case .connectionFailed(let reason):
             self.init("\(reason) (is spoold.socket running?)", status: .unavailable)
+        case .accessDenied(let reason):
+            self.init("permission denied: \(reason) (the socket is for root and group \(ControlNames.readerGroup))", status: .permissionDenied)
         case .connectionClosed:
             self.init("spoold at \(socket) closed the connection", status: .unavailable)
         case .notFound:

@@ -33,7 +33,7 @@ struct Spoolctl: AsyncParsableCommand {
     /// with one line on stderr and a documented exit status.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(commandFirst(Array(CommandLine.arguments.dropFirst())))
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -45,11 +45,24 @@ struct Spoolctl: AsyncParsableCommand {
                 // --help, --version and the completion scripts.
                 print(fullMessage(for: error))
             } else if let line = message(for: error).split(separator: "\n").first {
-                let names = Set(configuration.subcommands.compactMap { $0.configuration.commandName })
-                let help = (CommandLine.arguments.dropFirst().first { names.contains($0) }).map { "spoolctl \($0) --help" } ?? "spoolctl --help"
+                let help = (CommandLine.arguments.dropFirst().first { commandNames.contains($0) }).map { "spoolctl \($0) --help" } ?? "spoolctl --help"
                 Terminal.printError("spoolctl: \(line.replacing("Error: ", with: "", maxReplacements: 1)) (see '\(help)')")
             }
             Foundation.exit(status.rawValue)
         }
+    }
+
+    /// The subcommands' names.
+    private static var commandNames: Set<String> {
+        Set(configuration.subcommands.compactMap { $0.configuration.commandName })
+    }
+
+    /// `--json status` as `status --json`: the options may come before the
+    /// command's name too, as with systemctl.
+    static func commandFirst(_ arguments: [String]) -> [String] {
+        guard arguments.first?.hasPrefix("-") == true, let index = arguments.firstIndex(where: commandNames.contains) else {
+            return arguments
+        }
+        return [arguments[index]] + arguments[..<index] + arguments[(index + 1)...]
     }
 }

@@ -205,6 +205,42 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try removed?.arguments(), [.objectPath(child), .strings(["org.spool.Test1.Child"])])
     }
 
+    /// A resolver exports, when a call names it, an object that was not
+    /// exported yet; a path it does not export stays unknown, and a call to
+    /// an exported object never asks it.
+    func testAResolverExportsObjectsOnDemand() async throws {
+        let root = try path.appending("queue")
+        let asked = Asked()
+        let server = self.server!
+        server.setResolver(below: root) { requested in
+            asked.add(requested.rawValue)
+            guard requested.rawValue.hasSuffix("/known") else { return }
+            server.export(Interface("org.spool.Test1.Child", methods: [
+                Method("Where", outputs: [Argument("path", "s")]) { call in [.string(call.message.path?.rawValue ?? "")] },
+            ]), at: requested)
+        }
+        let known = try root.appending("known")
+        let reply = try await call("Where", interface: "org.spool.Test1.Child", at: known)
+        XCTAssertEqual(reply, [.string(known.rawValue)])
+        _ = try await call("Where", interface: "org.spool.Test1.Child", at: known)
+        do {
+            _ = try await call("Where", interface: "org.spool.Test1.Child", at: try root.appending("unknown"))
+            XCTFail("an object the resolver does not export answers")
+        } catch let error as DBusError {
+            XCTAssertEqual(error.name, "org.freedesktop.DBus.Error.UnknownObject")
+        }
+        _ = try await call("Add", [.uint32(1), .uint32(2)])
+        XCTAssertEqual(asked.paths, [known.rawValue, try root.appending("unknown").rawValue], "asked once per missing object, never for others")
+    }
+
+    /// The paths a resolver was asked for.
+    final class Asked: @unchecked Sendable {
+        private let lock = NSLock()
+        private var asked: [String] = []
+        var paths: [String] { lock.withLock { asked } }
+        func add(_ path: String) { lock.withLock { asked.append(path) } }
+    }
+
     func testBusctlAndDbusSendSeeAnOrdinaryService() throws {
         let busctl = try runCommand("/usr/bin/busctl", ["--address=\(bus.address)", "call", busName.rawValue, path.rawValue, interfaceName.rawValue, "Add", "uu", "40", "2"])
         XCTAssertEqual(busctl.status, 0, busctl.output)

@@ -26,6 +26,11 @@ final class JobClient {
         self.timeout = timeout
     }
 
+    /// Closes the connection.
+    func close() {
+        raw.close()
+    }
+
     /// Sends one command line and returns the reply line, without its CR LF.
     func send(_ command: String) -> String {
         raw.send(command + "\r\n")

@@ -202,6 +202,27 @@ final class SpoolctlTests: XCTestCase {
         assertFailure(try spool.run(["pause", "kicks", "soon"]), 64, "seconds")
     }
 
+    /// A tube is there for D-Bus commands as soon as it exists, and a tube
+    /// that just went away never breaks a listing, though the control plane
+    /// publishes either only four times a second.
+    func testTubesThatJustCameOrWentAreHandledBetweenPublications() throws {
+        let spool = try SpoolctlFixture()
+        for round in 1...5 {
+            let put = try spool.run(["put", "new-\(round)"], input: "x")
+            XCTAssertEqual(put.status, 0, put.stderr)
+            let pause = try spool.run(["pause", "new-\(round)", "30"])
+            XCTAssertEqual(pause.status, 0, "a command right after the tube's first put: \(pause.stderr)")
+
+            let client = try JobClient(port: spool.server.port)
+            client.use("brief-\(round)")
+            try waitForTube("brief-\(round)", spool) { _ in true }
+            client.close()
+            let list = try spool.run(["list", "--json"])
+            XCTAssertEqual(list.status, 0, "a listing right after a tube went away: \(list.stderr)")
+            XCTAssertTrue(list.array.contains { $0["name"] as? String == "new-\(round)" && $0["paused"] as? Bool == true }, list.stdout)
+        }
+    }
+
     func testStopAndStartProcessingAndOneTubesPool() throws {
         let queues = try QueueFixture()
         try queues.writeQueue("work", tube: "work", ["Workers=1"])
@@ -286,6 +307,11 @@ final class SpoolctlTests: XCTestCase {
         assertFailure(try SpoolctlFixture.run(["stats", "--socket", "/nonexistent/spool.sock"]), 69, "/nonexistent/spool.sock")
         assertFailure(try SpoolctlFixture.run(["stats", "--socket", "tcp:127.0.0.1:\(try TestEnvironment.freePort())"]), 69, "127.0.0.1")
         assertFailure(try SpoolctlFixture.run(["stats", "--socket", "tcp:nowhere"]), 64, "bad --socket")
+        _ = try SystemBus.user(reader, groups: ["spool"])
+        let closed = try TestEnvironment.temporaryDirectory()
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: closed.path)
+        assertFailure(try SpoolctlFixture.run(["stats", "--socket", closed.appendingPathComponent("spool.sock").path], as: reader), 77,
+                      "permission denied: cannot connect to unix:\(closed.path)/spool.sock: Permission denied")
 
         let viaEnvironment = try SpoolctlFixture.run(["stats", "--json"], environment: ["SPOOL_SOCKET": spool.socket])
         XCTAssertEqual(viaEnvironment.status, 0, "SPOOL_SOCKET names the socket: \(viaEnvironment.stderr)")
@@ -293,6 +319,8 @@ final class SpoolctlTests: XCTestCase {
 
         assertFailure(try spool.run(["frobnicate"]), 64, "")
         assertFailure(try spool.run(["pause", "tube"]), 64, "")
+        XCTAssertEqual(try SpoolctlFixture.run(["--json", "--address", spool.bus.address, "status"]).object["state"] as? String, "running",
+                       "options may come before the command's name")
         XCTAssertEqual(try spool.run(["--help"]).status, 0)
         XCTAssertTrue(try spool.run(["--help"]).stdout.contains("69 spoold is not running"))
     }
