@@ -1,7 +1,6 @@
-/// spoolctl's exit statuses, as documented in its man page and `--help`.
+/// spoolctl's exit statuses on failure, as documented in its man page and
+/// `--help` (0 is success).
 enum ExitStatus: Int32 {
-    /// The command did what was asked.
-    case success = 0
     /// The operation failed: the daemon refused it or reported problems.
     case failure = 1
     /// No such tube or job.
