@@ -29,7 +29,7 @@ struct PurgeCommand: SpoolCommand {
             }
             let queue = try await control.queue(tube)
             let states = state == .all ? ["JobsReady", "JobsDelayed", "JobsBuried"] : ["Jobs" + state.rawValue.capitalized]
-            let count = states.reduce(0) { $0 + queue.count($1) }
+            let count = states.reduce(0) { $0 + queue.properties.counter($1) }
             let what = state == .all ? "ready, delayed and buried" : state.rawValue
             guard Terminal.confirm("Delete \(count) \(what) \(count == 1 ? "job" : "jobs") of '\(tube)' for good?") else {
                 throw CommandFailure("nothing purged")

@@ -13,21 +13,6 @@ struct Queue {
         return path.rawValue
     }
 
-    /// A counter property, 0 when absent.
-    func count(_ property: String) -> UInt64 {
-        switch properties[property] {
-        case .uint64(let value)?: value
-        case .uint32(let value)?: UInt64(value)
-        default: 0
-        }
-    }
-
-    /// A text property, "" when absent.
-    func text(_ property: String) -> String {
-        if case .string(let value)? = properties[property] { return value }
-        return ""
-    }
-
     /// The queue as a JSON object, its keys in snake case.
     var json: [String: Any] { JSONOutput.object(properties) }
 
@@ -35,19 +20,19 @@ struct Queue {
     static func table(_ queues: [Queue]) -> Table {
         var table = Table(["TUBE", "READY", "URGENT", "RESERVED", "DELAYED", "BURIED", "PAUSED", "POOL", "WORKERS"], numeric: [1, 2, 3, 4, 5])
         for queue in queues {
-            let buried = queue.count("JobsBuried")
-            let pool = queue.text("PoolState")
+            let buried = queue.properties.counter("JobsBuried")
+            let pool = queue.properties.text("PoolState")
             let paused = queue.properties["Paused"] == .boolean(true)
             table.append([
                 Table.Cell(queue.name),
-                Table.Cell("\(queue.count("JobsReady"))"),
-                Table.Cell("\(queue.count("JobsUrgent"))"),
-                Table.Cell("\(queue.count("JobsReserved"))"),
-                Table.Cell("\(queue.count("JobsDelayed"))"),
+                Table.Cell("\(queue.properties.counter("JobsReady"))"),
+                Table.Cell("\(queue.properties.counter("JobsUrgent"))"),
+                Table.Cell("\(queue.properties.counter("JobsReserved"))"),
+                Table.Cell("\(queue.properties.counter("JobsDelayed"))"),
                 Table.Cell("\(buried)", style: buried > 0 ? .red : nil),
                 paused ? Table.Cell("yes", style: .yellow) : "-",
                 Table.Cell(pool, style: pool == "running" ? .green : pool == "stopped" ? .yellow : .dim),
-                pool == "none" ? "-" : Table.Cell("\(queue.count("WorkersBusy"))/\(queue.count("Workers")) busy"),
+                pool == "none" ? "-" : Table.Cell("\(queue.properties.counter("WorkersBusy"))/\(queue.properties.counter("Workers")) busy"),
             ])
         }
         return table

@@ -26,19 +26,18 @@ struct StatusCommand: SpoolCommand {
 
     /// The daemon's state in a few aligned lines, as `systemctl status` does.
     static func summary(_ status: [String: DBusValue]) -> String {
-        let queue = Queue(path: "/", properties: status)
-        let state = queue.text("State")
+        let state = status.text("State")
         let stateStyle: Style = state == "running" ? .green : .yellow
         let lines: [(String, String)] = [
             ("State", stateStyle.apply(state)),
-            ("Version", queue.text("Version")),
-            ("Durability", queue.text("Durability")),
-            ("Uptime", uptime(queue.count("UptimeSeconds"))),
-            ("Connections", "\(queue.count("Connections"))"),
-            ("Tubes", "\(queue.count("Tubes"))"),
-            ("Jobs", "\(queue.count("JobsReady")) ready (\(queue.count("JobsUrgent")) urgent), \(queue.count("JobsReserved")) reserved, "
-                + "\(queue.count("JobsDelayed")) delayed, \(queue.count("JobsBuried")) buried"),
-            ("Workers", "\(queue.count("WorkersBusy")) of \(queue.count("Workers")) busy"),
+            ("Version", status.text("Version")),
+            ("Durability", status.text("Durability")),
+            ("Uptime", uptime(status.counter("UptimeSeconds"))),
+            ("Connections", "\(status.counter("Connections"))"),
+            ("Tubes", "\(status.counter("Tubes"))"),
+            ("Jobs", "\(status.counter("JobsReady")) ready (\(status.counter("JobsUrgent")) urgent), \(status.counter("JobsReserved")) reserved, "
+                + "\(status.counter("JobsDelayed")) delayed, \(status.counter("JobsBuried")) buried"),
+            ("Workers", "\(status.counter("WorkersBusy")) of \(status.counter("Workers")) busy"),
         ]
         let width = lines.map(\.0.count).max() ?? 0
         return lines.filter { !$0.1.isEmpty }.map { label, value in

@@ -1,0 +1,18 @@
+import DBus
+
+extension Dictionary where Key == String, Value == DBusValue {
+    /// A counter property (`t` or `u`), 0 when absent.
+    func counter(_ property: String) -> UInt64 {
+        switch self[property] {
+        case .uint64(let value)?: value
+        case .uint32(let value)?: UInt64(value)
+        default: 0
+        }
+    }
+
+    /// A text property, "" when absent.
+    func text(_ property: String) -> String {
+        if case .string(let value)? = self[property] { return value }
+        return ""
+    }
+}
