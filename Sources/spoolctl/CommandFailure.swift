@@ -47,8 +47,9 @@ struct CommandFailure: Error {
         }
     }
 
-    /// The failure a protocol client error stands for.
-    init(_ error: SpoolClientError, socket: Endpoint) {
+    /// The failure a protocol client error stands for; `notFound` says what
+    /// a `NOT_FOUND` reply means for the command.
+    init(_ error: SpoolClientError, socket: Endpoint, notFound: String) {
         switch error {
         case .connectionFailed(let reason):
             self.init("\(reason) (is spoold.socket running?)", status: .unavailable)
@@ -57,7 +58,7 @@ struct CommandFailure: Error {
         case .connectionClosed:
             self.init("spoold at \(socket) closed the connection", status: .unavailable)
         case .notFound:
-            self.init("not found", status: .notFound)
+            self.init(notFound, status: .notFound)
         case .invalidArgument(let reason):
             self.init(reason, status: .usage)
         case .jobTooBig:

@@ -19,8 +19,7 @@ struct DataClient {
             return result
         } catch let error as SpoolClientError {
             await client.close()
-            if error == .notFound { throw CommandFailure(notFound(), status: .notFound) }
-            throw CommandFailure(error, socket: endpoint)
+            throw CommandFailure(error, socket: endpoint, notFound: notFound())
         }
     }
 }
