@@ -75,28 +75,26 @@ final class SpoolctlFixture {
             command = ["/usr/bin/setpriv", "--reuid=\(entry.pointee.pw_uid)", "--regid=\(entry.pointee.pw_gid)", "--init-groups"] + command
         }
         let (process, stdout, stderr) = try launch(command, input: input, environment: environment, separateErrors: true)
-        guard Deadline.poll(for: 30, until: { !process.isRunning }) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            XCTFail("spoolctl \(arguments.joined(separator: " ")) ran for more than 30 s")
-            return Run(status: -1, stdout: stdout.text, stderr: stderr?.text ?? "")
-        }
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: stdout.text, stderr: stderr?.text ?? "")
+        return finish(process, stdout, stderr, arguments.joined(separator: " "))
     }
 
     /// Runs spoolctl in a pseudo-terminal (util-linux's `script`) with
     /// `input` typed at it; what the terminal showed is the run's stdout.
     func runInTerminal(_ arguments: [String], input: String = "") throws -> Run {
         let (process, output, _) = try Self.launch(terminal(arguments), input: input, environment: ["TERM": "xterm"], separateErrors: false)
-        guard Deadline.poll(for: 30, until: { !process.isRunning }) else {
+        return Self.finish(process, output, nil, arguments.joined(separator: " ") + " in a terminal")
+    }
+
+    /// Waits up to 30 s for `process` to end, else kills it and fails the
+    /// test; returns its status (-1 when killed) and what it printed.
+    private static func finish(_ process: Process, _ stdout: OutputCollector, _ stderr: OutputCollector?, _ description: String) -> Run {
+        let ended = Deadline.poll(for: 30, until: { !process.isRunning })
+        if !ended {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            XCTFail("spoolctl \(arguments.joined(separator: " ")) ran for more than 30 s in a terminal")
-            return Run(status: -1, stdout: output.text, stderr: "")
+            XCTFail("spoolctl \(description) ran for more than 30 s")
         }
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: output.text, stderr: "")
+        return Run(status: ended ? process.terminationStatus : -1, stdout: stdout.text, stderr: stderr?.text ?? "")
     }
 
     /// Starts spoolctl and leaves it running, in a pseudo-terminal or with
