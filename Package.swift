@@ -1,6 +1,21 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// spoold is linked with lld, the toolchain's linker, for two things that
+/// make its start cheap (see README, Footprint): relative relocations packed
+/// (DT_RELR, glibc 2.36+), and the functions it runs at start and on the hot
+/// path laid out together first in .text (spoold.order, recorded by
+/// bench/order-file), so that the kernel maps a few hundred KiB of code
+/// instead of most of the binary.
+let spooldLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags([
+        "-use-ld=lld",
+        "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/spoold/spoold.order",
+        "-Xlinker", "--no-warn-symbol-ordering",
+    ])
+]
+
 let package = Package(
     name: "Spool",
     platforms: [.macOS(.v13)],
@@ -80,7 +95,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["spoold.order"],
+            linkerSettings: spooldLinkerSettings
         ),
         .systemLibrary(
             name: "CSystemd",

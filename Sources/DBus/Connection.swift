@@ -1,5 +1,5 @@
 import CDBus
-import Foundation
+import Glibc
 import Synchronization
 
 /// A connection to a message bus (or a peer), served by a thread of its own.
@@ -111,9 +111,13 @@ public final class Connection: Sendable {
             let connection = Unmanaged<Connection>.fromOpaque(context).takeUnretainedValue()
             return connection.handle(Message(retaining: message)) ? DBUS_HANDLER_RESULT_HANDLED : DBUS_HANDLER_RESULT_NOT_YET_HANDLED
         }, context, nil)
-        let thread = Thread { [self] in run() }
-        thread.name = "dbus"
-        thread.start()
+        do {
+            try startThread()
+        } catch {
+            dbus_connection_close(connection)
+            dbus_connection_unref(connection)
+            throw error
+        }
         Task { [self] in
             for await announcement in stream { await announce(announcement) }
         }
@@ -293,6 +297,23 @@ public final class Connection: Sendable {
     private func wake() {
         var byte: UInt8 = 1
         _ = Glibc.write(wakeup.write, &byte, 1)
+    }
+
+    /// Starts the thread that serves the connection with ``run()``; it holds
+    /// the connection until the connection is closed.
+    private func startThread() throws {
+        let retained = Unmanaged.passRetained(self)
+        var thread = pthread_t()
+        let code = pthread_create(&thread, nil, { argument in
+            let connection = Unmanaged<Connection>.fromOpaque(argument!).takeRetainedValue()
+            connection.run()
+            return nil
+        }, retained.toOpaque())
+        guard code == 0 else {
+            retained.release()
+            throw DBusError.failed("cannot start the connection's thread: \(String(cString: strerror(code)))")
+        }
+        pthread_detach(thread)
     }
 
     private func run() {

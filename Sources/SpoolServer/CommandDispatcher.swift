@@ -163,7 +163,7 @@ final class CommandDispatcher {
         document.add("current-waiting", stats.waiting)
         document.add("total-connections", stats.totalSessions)
         document.add("pid", identity.pid)
-        document.addQuoted("version", configuration.version)
+        document.addQuoted("version", configuration.protocolVersion)
         document.add("rusage-utime", cpu.user)
         document.add("rusage-stime", cpu.system)
         document.add("uptime", (engine.clock.now - startedAt) / 1_000_000_000)
@@ -180,6 +180,7 @@ final class CommandDispatcher {
         document.add(CommandCounters.Kind.reserveJob.key, counters[.reserveJob])
         document.add(CommandCounters.Kind.kickJob.key, counters[.kickJob])
         document.add("durability", configuration.durability)
+        document.addQuoted("spool-version", configuration.version)
         return document
     }
 

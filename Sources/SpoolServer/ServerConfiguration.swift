@@ -22,7 +22,10 @@ public struct ServerConfiguration: Sendable {
     public var inheritedSockets: [InheritedSocket] = []
     /// The largest job body accepted (`max-job-size`).
     public var maxJobSize: Int
-    /// The version reported by `stats`.
+    /// The beanstalkd version reported by `stats` as `version`, which clients
+    /// compare to decide which commands the server has.
+    public var protocolVersion = SpoolVersion.beanstalkdProtocol
+    /// Spool's own version, reported by `stats` as `spool-version`.
     public var version: String
     /// The store's durability mode, as `stats` and the service status show it.
     public var durability = "off"
@@ -35,8 +38,12 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
-/// Spool's version.
+/// Spool's version, and the beanstalkd version whose protocol it speaks.
 public enum SpoolVersion {
     /// The version of this build.
     public static let current = "0.1.0"
+    /// The beanstalkd release whose protocol spoold implements: what `stats`
+    /// reports as `version`, so that clients that gate commands on the
+    /// server's version (`kick-job` came with 1.8) use all of them.
+    public static let beanstalkdProtocol = "1.13"
 }

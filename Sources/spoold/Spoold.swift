@@ -54,6 +54,10 @@ struct Spoold: ParsableCommand {
             or tcp:HOST:PORT); beanstalkd's -l/-p add one more (-l unix:PATH, or -l HOST \
             with -p PORT). With neither, spoold listens on tcp:127.0.0.1:11300.
 
+            Storage, as in beanstalkd: with a state directory (-b DIR, --state-directory \
+            DIR or $STATE_DIRECTORY, which systemd's StateDirectory= sets) jobs are kept \
+            durably there; with none, in memory only, and nothing is written.
+
             Under systemd (Type=notify) spoold reports READY=1 once it serves, a live \
             STATUS= line, WATCHDOG=1 at half of WatchdogSec= from its serving loop, and \
             STOPPING=1 when it stops. It logs to the journal with structured fields when \
@@ -80,16 +84,16 @@ struct Spoold: ParsableCommand {
     @Option(name: .customShort("z"), help: ArgumentHelp("Maximum job size in bytes (default 65535, at most 1073741824).", valueName: "bytes"))
     var maxJobSize: Int = ProtocolLimits.defaultMaxJobSize
 
-    @Option(name: [.customLong("state-directory"), .customShort("b")], help: ArgumentHelp("Where the durable store lives (beanstalkd's -b). Default: $STATE_DIRECTORY, as systemd's StateDirectory= sets it, else /var/lib/spool.", valueName: "dir"))
+    @Option(name: [.customLong("state-directory"), .customShort("b")], help: ArgumentHelp("Keep jobs durably in this directory (beanstalkd's -b). Default: $STATE_DIRECTORY, as systemd's StateDirectory= sets it; with neither, jobs are kept in memory only, as in beanstalkd without -b.", valueName: "dir"))
     var stateDirectory: String?
 
-    @Option(help: ArgumentHelp("always (the default: fsync before every acknowledgement), interval:MS (fsync at most every MS ms), nosync (never fsync) or off (memory only).", valueName: "mode"))
+    @Option(help: ArgumentHelp("With a state directory: always (the default: fsync before every acknowledgement), interval:MS (fsync at most every MS ms), nosync (never fsync) or off (memory only). Without one only off is possible.", valueName: "mode"))
     var durability: String?
 
-    @Option(name: .customShort("f"), help: ArgumentHelp("beanstalkd: fsync at most every MS milliseconds; the same as --durability interval:MS (0: always).", valueName: "ms"))
+    @Option(name: .customShort("f"), help: ArgumentHelp("beanstalkd: fsync at most every MS milliseconds; the same as --durability interval:MS (0: always). Without a state directory it has no effect, as in beanstalkd.", valueName: "ms"))
     var fsyncInterval: UInt32?
 
-    @Flag(name: .customShort("F"), help: "beanstalkd: never fsync; the same as --durability nosync.")
+    @Flag(name: .customShort("F"), help: "beanstalkd: never fsync; the same as --durability nosync. Without a state directory it has no effect, as in beanstalkd.")
     var neverFsync = false
 
     @Option(help: ArgumentHelp("The D-Bus bus for the control plane: system (the default), session, none, or an address such as unix:path=/run/test/bus. spoold runs without the control plane when the system bus cannot be reached; an explicit bus that cannot be reached is an error.", valueName: "bus"))
@@ -107,39 +111,56 @@ struct Spoold: ParsableCommand {
     @Flag(name: .customShort("V"), help: "Increase verbosity (repeatable).")
     var verbosity: Int
 
-    @Flag(name: .customShort("v"), help: "Print the version and exit.")
+    @Flag(name: [.customShort("v"), .long], help: "Print spoold's version and the beanstalkd version whose protocol it speaks, and exit.")
     var showVersion = false
 
     func validate() throws {
         guard (1...ProtocolLimits.maxJobSizeCeiling).contains(maxJobSize) else {
             throw ValidationError("-z must be between 1 and \(ProtocolLimits.maxJobSizeCeiling)")
         }
-        _ = try durabilityMode()
+        _ = try storage()
         _ = try listeners()
     }
 
-    /// The durability mode from --durability, -f or -F (always when none is given).
-    func durabilityMode() throws -> DurabilityMode {
+    /// Where and how jobs are kept, decided as beanstalkd decides it: durable
+    /// in a state directory when one is named (-b, --state-directory or
+    /// $STATE_DIRECTORY), in memory only when none is. --durability, -f and -F
+    /// choose how hard the store works; without a directory an explicit
+    /// --durability other than `off` is refused, and -f/-F are accepted and
+    /// ignored with a warning, as beanstalkd ignores them without -b.
+    func storage() throws -> Storage {
         let given = [durability != nil, fsyncInterval != nil, neverFsync].filter { $0 }.count
         guard given <= 1 else { throw ValidationError("choose one of --durability, -f and -F") }
+        var mode = DurabilityMode.always
         if let durability {
-            guard let mode = DurabilityMode(durability) else {
+            guard let chosen = DurabilityMode(durability) else {
                 throw ValidationError("bad --durability '\(durability)': use always, interval:MS, nosync or off")
             }
-            return mode
+            mode = chosen
+        } else if let fsyncInterval {
+            mode = fsyncInterval == 0 ? .always : .interval(milliseconds: fsyncInterval)
+        } else if neverFsync {
+            mode = .nosync
         }
-        if let fsyncInterval { return fsyncInterval == 0 ? .always : .interval(milliseconds: fsyncInterval) }
-        return neverFsync ? .nosync : .always
+        guard let directory = namedStateDirectory else {
+            if durability != nil, mode != .off {
+                throw ValidationError(
+                    "--durability \(mode) needs a state directory: add -b DIR (or --state-directory DIR); without one spoold keeps jobs in memory only")
+            }
+            let ignored = fsyncInterval != nil ? "-f" : neverFsync ? "-F" : nil
+            return Storage(mode: .off, directory: nil, ignoredFlag: ignored)
+        }
+        return Storage(mode: mode, directory: mode == .off ? nil : directory, ignoredFlag: nil)
     }
 
-    /// The state directory: --state-directory, else systemd's first StateDirectory=, else /var/lib/spool.
-    var stateDirectoryPath: String {
+    /// The state directory named by --state-directory (-b) or by systemd's
+    /// first StateDirectory= ($STATE_DIRECTORY); nil when neither is.
+    private var namedStateDirectory: String? {
         if let stateDirectory { return stateDirectory }
-        if let fromSystemd = getenv("STATE_DIRECTORY").map({ String(cString: $0) }),
-           let first = fromSystemd.split(separator: ":").first {
-            return String(first)
-        }
-        return "/var/lib/spool"
+        guard let fromSystemd = getenv("STATE_DIRECTORY").map({ String(cString: $0) }),
+              let first = fromSystemd.split(separator: ":").first
+        else { return nil }
+        return String(first)
     }
 
     /// Every address to bind, from --listen and from -l/-p; the default only
@@ -168,7 +189,7 @@ struct Spoold: ParsableCommand {
 
     func run(inherited: [ActivatedSocket]) async throws {
         if showVersion {
-            print("spoold \(SpoolVersion.current)")
+            print("spoold \(SpoolVersion.current) (beanstalkd \(SpoolVersion.beanstalkdProtocol) protocol)")
             return
         }
         var logger = Logger(label: "spoold")
@@ -177,9 +198,10 @@ struct Spoold: ParsableCommand {
 
         var configuration = ServerConfiguration(listeners: try listeners(inheritedAny: !inherited.isEmpty), maxJobSize: maxJobSize)
         configuration.inheritedSockets = inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) }
-        let mode = try durabilityMode()
+        let storage = try storage()
+        let mode = storage.mode
         configuration.durability = mode.description
-        let (database, recovered) = try openStore(mode: mode, logger: logger)
+        let (database, recovered) = try openStore(storage, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let eventLoop = group.next()
         let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
@@ -278,10 +300,16 @@ struct Spoold: ParsableCommand {
     }
 
     /// Opens the durable store and reads back its jobs, telling systemd while
-    /// it does; nothing for mode `off`.
-    private func openStore(mode: DurabilityMode, logger: Logger) throws -> (StoreDatabase?, RecoveredQueue) {
-        guard mode != .off else { return (nil, RecoveredQueue()) }
-        let directory = stateDirectoryPath
+    /// it does; nothing, and one line saying so, without a state directory.
+    private func openStore(_ storage: Storage, logger: Logger) throws -> (StoreDatabase?, RecoveredQueue) {
+        guard let directory = storage.directory else {
+            if let flag = storage.ignoredFlag {
+                logger.warning("\(flag) has no effect without a state directory (-b DIR)")
+            }
+            logger.notice("no state directory (-b DIR, --state-directory DIR or $STATE_DIRECTORY): jobs are kept in memory only")
+            return (nil, RecoveredQueue())
+        }
+        let mode = storage.mode
         _ = try? ServiceNotifier().notify(.status("recovering jobs from \(directory)"))
         let started = ContinuousClock.now
         do {
@@ -308,6 +336,17 @@ struct Spoold: ParsableCommand {
             logger.warning("cannot raise the open-file limit", metadata: ["errno": "\(errno)"])
         }
     }
+}
+
+/// Where jobs are kept and how hard the store works, from the command line.
+struct Storage {
+    /// The durability mode; `off` when there is no state directory.
+    var mode: DurabilityMode
+    /// The state directory of the durable store; nil for memory only.
+    var directory: String?
+    /// A beanstalkd fsync flag (-f or -F) given without a state directory,
+    /// which has no effect.
+    var ignoredFlag: String?
 }
 
 /// A failure that prevents spoold from starting, told in one line.

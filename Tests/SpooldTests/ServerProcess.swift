@@ -11,10 +11,13 @@ final class ServerProcess {
     /// The address in the form the client suites take.
     var address: String { "tcp:127.0.0.1:\(port)" }
 
-    private init(executable: URL, arguments: [String], port: Int) throws {
+    private init(executable: URL, arguments: [String], port: Int, workingDirectory: URL? = nil) throws {
         self.port = port
         process.executableURL = executable
         process.arguments = arguments
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
+        // As scripts start a server: nothing inherited from a systemd unit.
+        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "STATE_DIRECTORY" }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -34,6 +37,15 @@ final class ServerProcess {
         let bus = extra.contains("--bus") ? [] : ["--bus", "none"]
         return try ServerProcess(executable: TestEnvironment.spoold,
                                  arguments: ["--listen", "tcp:127.0.0.1:\(port)"] + store + bus + extra, port: port)
+    }
+
+    /// Starts spoold exactly as scripts and client libraries' test suites
+    /// start beanstalkd: `spoold -l 127.0.0.1 -p PORT`, plus `extra`, in
+    /// `workingDirectory` when given; nothing else.
+    static func spooldAsBeanstalkd(_ extra: [String] = [], workingDirectory: URL? = nil) throws -> ServerProcess {
+        let port = try TestEnvironment.freePort()
+        return try ServerProcess(executable: TestEnvironment.spoold, arguments: ["-l", "127.0.0.1", "-p", "\(port)"] + extra,
+                                 port: port, workingDirectory: workingDirectory)
     }
 
     /// Starts Debian's beanstalkd on a free loopback port.

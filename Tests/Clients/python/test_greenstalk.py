@@ -280,6 +280,21 @@ def test_global_stats(client):
     assert isinstance(after["version"], str)
 
 
+def test_version_gate_lets_kick_job_through(client):
+    """Clients that gate kick-job (beanstalkd 1.8+) on `stats` version send it.
+
+    The version is compared as client libraries compare it: as a version
+    (1.13 > 1.8), not as a float or a string, which would put 1.13 below 1.8.
+    """
+    from packaging.version import Version
+
+    version = client.stats()["version"]
+    assert Version(version) >= Version("1.8"), version
+    job_id = client.put("gated", delay=100)
+    client.kick_job(job_id)
+    assert client.stats_job(job_id)["state"] == "ready"
+
+
 def test_tube_stats(connect, client, tube):
     client.put("urgent", priority=1023)
     client.put("normal", priority=1024)
