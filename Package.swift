@@ -90,7 +90,6 @@ let package = Package(
                 "SpoolWorkers",
                 "DBus",
                 "Systemd",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

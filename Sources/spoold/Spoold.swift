@@ -1,4 +1,3 @@
-import ArgumentParser
 import Dispatch
 import Logging
 import NIOConcurrencyHelpers
@@ -27,96 +26,79 @@ enum SpooldMain {
         do {
             inherited = try SocketActivation.takeListeningSockets()
         } catch {
-            Spoold.exit(withError: ValidationError("cannot take the sockets passed by systemd: \(error)"))
+            fail("cannot take the sockets passed by systemd: \(error)", status: 1)
         }
         LoggingSystem.bootstrap { label in SystemdLogging.handler(label: label, identifier: "spoold") }
-        let command = Spoold.parseOrExit()
+        let command: Spoold
+        do {
+            command = try Spoold(arguments: CommandLine.arguments.dropFirst())
+            try command.validate()
+        } catch let error as UsageError {
+            fail("\(error.message)\nSee 'spoold --help'.", status: UsageError.exitStatus)
+        } catch {
+            fail("\(error)", status: UsageError.exitStatus)
+        }
+        if command.showHelp {
+            print(Spoold.help, terminator: "")
+            return
+        }
         do {
             try await command.run(inherited: inherited)
         } catch let error as StartupError {
-            _ = "spoold: \(error.message)\n".withCString { write(2, $0, strlen($0)) }
-            Spoold.exit(withError: ExitCode.failure)
+            fail(error.message, status: 1)
         } catch {
-            Spoold.exit(withError: error)
+            fail("\(error)", status: 1)
         }
+    }
+
+    /// Writes `spoold: message` to stderr and exits with `status`.
+    private static func fail(_ message: String, status: Int32) -> Never {
+        _ = "spoold: \(message)\n".withCString { write(2, $0, strlen($0)) }
+        exit(status)
     }
 }
 
 /// The spoold command line: Spool's own flags plus beanstalkd's, so that spoold
-/// can take beanstalkd's place in existing scripts and images.
-struct Spoold: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "spoold",
-        abstract: "Spool's daemon: a durable job queue that speaks the beanstalkd protocol.",
-        discussion: """
-            Listeners: under systemd socket activation spoold serves every socket it is \
-            passed (Unix and TCP). Each --listen adds one socket it binds itself (unix:PATH \
-            or tcp:HOST:PORT); beanstalkd's -l/-p add one more (-l unix:PATH, or -l HOST \
-            with -p PORT). With neither, spoold listens on tcp:127.0.0.1:11300.
-
-            Storage, as in beanstalkd: with a state directory (-b DIR, --state-directory \
-            DIR or $STATE_DIRECTORY, which systemd's StateDirectory= sets) jobs are kept \
-            durably there; with none, in memory only, and nothing is written.
-
-            Under systemd (Type=notify) spoold reports READY=1 once it serves, a live \
-            STATUS= line, WATCHDOG=1 at half of WatchdogSec= from its serving loop, and \
-            STOPPING=1 when it stops. It logs to the journal with structured fields when \
-            its stderr is the journal.
-
-            Worker pool: each file NAME.conf in the queue directory configures a pool of \
-            workers that run a handler program for every job of one tube (see \
-            spool-queue.conf(5) and README).
-
-            Signals: SIGTERM and SIGINT stop spoold cleanly (running handlers get \
-            --worker-stop-timeout to finish); SIGHUP reloads the queue directory; SIGUSR1 \
-            puts it in drain mode, where every put is answered DRAINING.
-            """)
-
-    @Option(name: .long, help: ArgumentHelp("A socket to listen on: unix:PATH or tcp:HOST:PORT (repeatable).", valueName: "address"))
+/// can take beanstalkd's place in existing scripts and images. Parsed by hand
+/// (``init(arguments:)``), as beanstalkd parses its own with getopt: a
+/// reflection-based parser cost every socket-activated start milliseconds and
+/// linked Foundation (README, Footprint).
+struct Spoold {
+    /// --listen: sockets to bind, unix:PATH or tcp:HOST:PORT.
     var listen: [String] = []
-
-    @Option(name: .customShort("l"), help: ArgumentHelp("beanstalkd: listen on this address (a host, or unix:PATH).", valueName: "addr"))
+    /// -l: beanstalkd's listen address (a host, or unix:PATH).
     var beanstalkdAddress: String?
-
-    @Option(name: .customShort("p"), help: ArgumentHelp("beanstalkd: listen on this TCP port (default 11300).", valueName: "port"))
+    /// -p: beanstalkd's TCP port.
     var beanstalkdPort: Int?
-
-    @Option(name: .customShort("z"), help: ArgumentHelp("Maximum job size in bytes (default 65535, at most 1073741824).", valueName: "bytes"))
+    /// -z: the largest job body accepted.
     var maxJobSize: Int = ProtocolLimits.defaultMaxJobSize
-
-    @Option(name: [.customLong("state-directory"), .customShort("b")], help: ArgumentHelp("Keep jobs durably in this directory (beanstalkd's -b). Default: $STATE_DIRECTORY, as systemd's StateDirectory= sets it; with neither, jobs are kept in memory only, as in beanstalkd without -b.", valueName: "dir"))
+    /// -b, --state-directory: where jobs are kept durably.
     var stateDirectory: String?
-
-    @Option(help: ArgumentHelp("With a state directory: always (the default: fsync before every acknowledgement), interval:MS (fsync at most every MS ms), nosync (never fsync) or off (memory only). Without one only off is possible.", valueName: "mode"))
+    /// --durability: always, interval:MS, nosync or off.
     var durability: String?
-
-    @Option(name: .customShort("f"), help: ArgumentHelp("beanstalkd: fsync at most every MS milliseconds; the same as --durability interval:MS (0: always). Without a state directory it has no effect, as in beanstalkd.", valueName: "ms"))
+    /// -f: beanstalkd's fsync interval in milliseconds.
     var fsyncInterval: UInt32?
-
-    @Flag(name: .customShort("F"), help: "beanstalkd: never fsync; the same as --durability nosync. Without a state directory it has no effect, as in beanstalkd.")
+    /// -F: beanstalkd's never-fsync flag.
     var neverFsync = false
-
-    @Option(help: ArgumentHelp("The D-Bus bus for the control plane: system (the default), session, none, or an address such as unix:path=/run/test/bus. spoold runs without the control plane when the system bus cannot be reached; an explicit bus that cannot be reached is an error.", valueName: "bus"))
+    /// --bus: the D-Bus bus for the control plane.
     var bus: String?
-
-    @Option(help: ArgumentHelp("The directory of queue files (NAME.conf), one worker pool each; a missing directory configures none.", valueName: "dir"))
+    /// --queues-directory: the worker pool's queue files.
     var queuesDirectory = "/etc/spool/queues.d"
-
-    @Option(help: ArgumentHelp("When stopping, how long running handlers may finish before they get SIGTERM (then SIGKILL 5 s later) and their jobs are released.", valueName: "seconds"))
+    /// --worker-stop-timeout: how long handlers may finish when stopping.
     var workerStopTimeout: UInt32 = 30
-
-    @Option(help: ArgumentHelp("Exit after this many seconds with no jobs and no connections (0: never). Meant for socket activation, which starts spoold again on the next connection.", valueName: "seconds"))
+    /// --exit-when-idle: seconds without jobs and connections before exiting (0: never).
     var exitWhenIdle: UInt32 = 0
-
-    @Flag(name: .customShort("V"), help: "Increase verbosity (repeatable).")
-    var verbosity: Int
-
-    @Flag(name: [.customShort("v"), .long], help: "Print spoold's version and the beanstalkd version whose protocol it speaks, and exit.")
+    /// -V, repeatable: more logging.
+    var verbosity = 0
+    /// -v, --version.
     var showVersion = false
+    /// -h, --help.
+    var showHelp = false
 
-    func validate() throws {
+    /// Checks what the options mean together; the first problem found, told in one line.
+    func validate() throws(UsageError) {
         guard (1...ProtocolLimits.maxJobSizeCeiling).contains(maxJobSize) else {
-            throw ValidationError("-z must be between 1 and \(ProtocolLimits.maxJobSizeCeiling)")
+            throw UsageError("-z must be between 1 and \(ProtocolLimits.maxJobSizeCeiling)")
         }
         _ = try storage()
         _ = try listeners()
@@ -128,13 +110,13 @@ struct Spoold: ParsableCommand {
     /// choose how hard the store works; without a directory an explicit
     /// --durability other than `off` is refused, and -f/-F are accepted and
     /// ignored with a warning, as beanstalkd ignores them without -b.
-    func storage() throws -> Storage {
+    func storage() throws(UsageError) -> Storage {
         let given = [durability != nil, fsyncInterval != nil, neverFsync].filter { $0 }.count
-        guard given <= 1 else { throw ValidationError("choose one of --durability, -f and -F") }
+        guard given <= 1 else { throw UsageError("choose one of --durability, -f and -F") }
         var mode = DurabilityMode.always
         if let durability {
             guard let chosen = DurabilityMode(durability) else {
-                throw ValidationError("bad --durability '\(durability)': use always, interval:MS, nosync or off")
+                throw UsageError("bad --durability '\(durability)': use always, interval:MS, nosync or off")
             }
             mode = chosen
         } else if let fsyncInterval {
@@ -144,7 +126,7 @@ struct Spoold: ParsableCommand {
         }
         guard let directory = namedStateDirectory else {
             if durability != nil, mode != .off {
-                throw ValidationError(
+                throw UsageError(
                     "--durability \(mode) needs a state directory: add -b DIR (or --state-directory DIR); without one spoold keeps jobs in memory only")
             }
             let ignored = fsyncInterval != nil ? "-f" : neverFsync ? "-F" : nil
@@ -165,20 +147,20 @@ struct Spoold: ParsableCommand {
 
     /// Every address to bind, from --listen and from -l/-p; the default only
     /// when nothing is given and nothing was inherited.
-    func listeners(inheritedAny: Bool = false) throws -> [ListenAddress] {
+    func listeners(inheritedAny: Bool = false) throws(UsageError) -> [ListenAddress] {
         var addresses: [ListenAddress] = []
         for text in listen {
             guard let address = ListenAddress(text) else {
-                throw ValidationError("bad --listen address '\(text)': use unix:PATH or tcp:HOST:PORT")
+                throw UsageError("bad --listen address '\(text)': use unix:PATH or tcp:HOST:PORT")
             }
             addresses.append(address)
         }
         if beanstalkdAddress != nil || beanstalkdPort != nil {
             let port = beanstalkdPort ?? 11300
-            guard (0...65535).contains(port) else { throw ValidationError("-p must be a port number") }
+            guard (0...65535).contains(port) else { throw UsageError("-p must be a port number") }
             let host = beanstalkdAddress ?? "0.0.0.0"
             if host.hasPrefix("unix:") {
-                guard let address = ListenAddress(host) else { throw ValidationError("bad -l address '\(host)'") }
+                guard let address = ListenAddress(host) else { throw UsageError("bad -l address '\(host)'") }
                 addresses.append(address)
             } else {
                 addresses.append(.tcp(host: host, port: port))
@@ -220,7 +202,7 @@ struct Spoold: ParsableCommand {
         } catch {
             await server.shutdown()
             try? await group.shutdownGracefully()
-            throw ValidationError("cannot listen: \(error)")
+            throw StartupError(message: "cannot listen: \(error)")
         }
         let pool = try await WorkerPool(server: server, logger: logger)
         let queues = QueueReloader(directory: queuesDirectory, pool: pool, logger: logger)

@@ -30,6 +30,29 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// getopt's forms, as beanstalkd takes them: clustered flags, a short
+    /// option's value joined, `--name=value`; a bad command line exits 64
+    /// with one line naming the option.
+    func testGetoptFormsAndUsageErrors() throws {
+        XCTAssertEqual(try spoold(["-VVv"]).output, try spoold(["--version"]).output)
+        for (arguments, message) in [(["--bogus"], "unknown option '--bogus'"), (["-x"], "unknown option '-x'"),
+                                     (["-p"], "-p needs a value"), (["-p", "eleven"], "-p needs a number, not 'eleven'"),
+                                     (["--version=1"], "--version takes no value"), (["stray"], "unexpected argument 'stray'")] {
+            let result = try spoold(arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments)")
+            XCTAssertTrue(result.output.hasPrefix("spoold: \(message)\n"), "\(arguments): \(result.output)")
+        }
+        let directory = try TestEnvironment.temporaryDirectory()
+        let port = try TestEnvironment.freePort()
+        let process = Process()
+        process.executableURL = TestEnvironment.spoold
+        process.arguments = ["-l127.0.0.1", "-p\(port)", "--listen=unix:\(directory.path)/s.sock", "--bus=none", "-VV"]
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        XCTAssertTrue(Deadline.poll(for: 10) { (try? RawClient(port: port)) != nil }, "listening on -p\(port)")
+        XCTAssertTrue(Deadline.poll(for: 10) { (try? RawClient(unixPath: "\(directory.path)/s.sock")) != nil }, "listening on --listen=")
+    }
+
     func testBadArgumentsAreRejectedClearly() throws {
         let listen = try spoold(["--listen", "udp:1.2.3.4:5"])
         XCTAssertNotEqual(listen.status, 0)

@@ -30,8 +30,10 @@ final class ServerProcess {
     /// they choose the store, it gets a fresh state directory of its own, so
     /// every protocol test runs on the durable SQLite store; unless they
     /// choose a bus, it runs without the D-Bus control plane.
-    static func spoold(_ extra: [String] = []) throws -> ServerProcess {
-        let port = try TestEnvironment.freePort()
+    /// With `port`, it listens there (a restart on the port clients know),
+    /// else on a free one.
+    static func spoold(_ extra: [String] = [], port: Int? = nil) throws -> ServerProcess {
+        let port = try port ?? TestEnvironment.freePort()
         let choosesStore = extra.contains { ["-b", "--state-directory", "--durability"].contains($0) }
         let store = choosesStore ? [] : ["--state-directory", try TestEnvironment.temporaryDirectory().path]
         let bus = extra.contains("--bus") ? [] : ["--bus", "none"]

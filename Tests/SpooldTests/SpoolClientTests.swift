@@ -681,8 +681,8 @@ final class SpoolClientServer: CustomStringConvertible {
     private func launch(onPort port: Int) throws {
         switch kind {
         case .spoold:
-            let arguments = ["--listen", "tcp:127.0.0.1:\(port)", "--state-directory", stateDirectory] + extra
-            server = try Self.withSignalsUnblocked { try ServerProcess.spoold(arguments) }
+            let arguments = ["--state-directory", stateDirectory] + extra
+            server = try Self.withSignalsUnblocked { try ServerProcess.spoold(arguments, port: port) }
             process = nil
         case .beanstalkd:
             let process = Process()
