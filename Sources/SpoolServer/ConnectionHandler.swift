@@ -12,7 +12,12 @@ import SpoolProtocol
 ///   buffered, as in beanstalkd) until the engine reports its outcome.
 /// - Backpressure: the handler stops reading while the peer does not read its
 ///   replies or while too much unprocessed input is buffered, so a flooding or
-///   stuck client costs bounded memory and never blocks the others.
+///   stuck client costs bounded memory and never blocks the others. Replies
+///   count as they are made, not only once written: commands stop being run
+///   while the replies owed (made but not yet handed to the channel, held for
+///   a commit or not yet written) reach about one maximum-size job, as
+///   beanstalkd stops at one pending reply. So pipelining `peek` of a large
+///   job never turns a small input into a large output in memory.
 final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -30,6 +35,10 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     private var input = ByteBuffer()
     private var output = ByteBuffer()
     private var held = Deque<(sequence: CommitSequence, bytes: ByteBuffer)>()
+    /// The bytes of the replies in `held`.
+    private var heldBytes = 0
+    /// Commands stop being run while the replies owed reach this.
+    private let outputLimit: Int
     private var session: Session?
     private var context: ChannelHandlerContext?
     private var mode = Mode.running
@@ -42,7 +51,15 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         self.driver = driver
         self.parser = CommandParser(maxJobSize: maxJobSize)
         self.inputLimit = max(1 << 20, maxJobSize + ProtocolLimits.maxLineLength + 2)
+        self.outputLimit = maxJobSize + Self.flushThreshold
     }
+
+    /// Made replies are handed to the channel once they reach this, so that
+    /// the channel's writability follows a peer that does not read.
+    private static let flushThreshold = 64 * 1024
+
+    /// Replies made and not yet handed to the channel.
+    private var owedBytes: Int { output.readableBytes + heldBytes }
 
     private var engine: Engine { driver.engine }
 
@@ -116,7 +133,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     }
 
     private func canRead(_ context: ChannelHandlerContext) -> Bool {
-        mode != .closing && context.channel.isWritable && input.readableBytes < inputLimit
+        mode != .closing && context.channel.isWritable && input.readableBytes < inputLimit && owedBytes < outputLimit
     }
 
     private func resumeReading() {
@@ -131,7 +148,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         guard !processing, let session, let context else { return }
         processing = true
         defer { processing = false }
-        while mode == .running, context.channel.isWritable, let frame = parser.next(&input) {
+        while mode == .running, context.channel.isWritable, owedBytes < outputLimit, let frame = parser.next(&input) {
             switch frame {
             case .error(let error):
                 driver.dispatcher.count(error, session: session)
@@ -149,6 +166,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
                     closeAfterReplies()
                 }
             }
+            if output.readableBytes >= Self.flushThreshold { flush() }
         }
         if input.readableBytes == 0 {
             input.clear()
@@ -176,6 +194,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         }
         var bytes = ByteBuffer()
         reply.write(to: &bytes)
+        heldBytes += bytes.readableBytes
         held.append((sequence, bytes))
         if held.count == 1 { awaitDurable(sequence) }
     }
@@ -190,11 +209,13 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         let durable = engine.store.durableSequence
         while let first = held.first, first.sequence <= durable {
             var bytes = held.removeFirst().bytes
+            heldBytes -= bytes.readableBytes
             output.writeBuffer(&bytes)
         }
         if let next = held.first { awaitDurable(next.sequence) }
         flush()
         if mode == .closing, held.isEmpty { closeAfterReplies() }
+        if mode == .running { scheduleResume() }
     }
 
     /// Writes the pending output. The buffer is taken before writing because a
