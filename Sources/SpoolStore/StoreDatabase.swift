@@ -37,6 +37,13 @@ public final class StoreDatabase: Sendable {
     /// The database file.
     public var path: String { database.path }
 
+    /// The largest job body the store keeps. SQLite refuses a string, blob or
+    /// row longer than SQLITE_MAX_LENGTH (1,000,000,000 bytes as Debian builds
+    /// it) with SQLITE_TOOBIG; a job's row holds its body and a few small
+    /// columns, so a body up to this size always commits. spoold caps its
+    /// max-job-size (-z) here when it keeps jobs in the store.
+    public static let maxBodySize = 999_000_000
+
     /// Creates the directory if needed, locks it, opens its database and reads
     /// back every job it holds.
     /// - Throws: ``StoreError`` naming the directory or file at fault.

@@ -1,4 +1,5 @@
 import SpoolProtocol
+import SpoolStore
 
 extension Spoold {
     /// What `spoold --help` (or `-h`) prints.
@@ -12,7 +13,9 @@ extension Spoold {
                                   (repeatable).
           -l ADDR                 beanstalkd: listen on this address (a host, or unix:PATH).
           -p PORT                 beanstalkd: listen on this TCP port (default 11300).
-          -z BYTES                Maximum job size in bytes (default \(ProtocolLimits.defaultMaxJobSize), at most \(ProtocolLimits.maxJobSizeCeiling)).
+          -z BYTES                Maximum job size in bytes (default \(ProtocolLimits.defaultMaxJobSize), at most
+                                  \(ProtocolLimits.maxJobSizeCeiling); with a state directory at most
+                                  \(StoreDatabase.maxBodySize), what the store keeps in one job).
           -b, --state-directory DIR
                                   Keep jobs durably in this directory (beanstalkd's -b).
                                   Default: $STATE_DIRECTORY, as systemd's StateDirectory=

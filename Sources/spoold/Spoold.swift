@@ -178,9 +178,13 @@ struct Spoold {
         logger.logLevel = verbosity >= 2 ? .debug : verbosity == 1 ? .info : .notice
         raiseOpenFileLimit(logger: logger)
 
+        let storage = try storage()
+        let maxJobSize = storage.directory == nil ? maxJobSize : min(maxJobSize, StoreDatabase.maxBodySize)
+        if maxJobSize < self.maxJobSize {
+            logger.warning("-z \(self.maxJobSize) is more than the store keeps in one job: max-job-size is \(maxJobSize)")
+        }
         var configuration = ServerConfiguration(listeners: try listeners(inheritedAny: !inherited.isEmpty), maxJobSize: maxJobSize)
         configuration.inheritedSockets = inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) }
-        let storage = try storage()
         let mode = storage.mode
         configuration.durability = mode.description
         let (database, recovered) = try openStore(storage, logger: logger)

@@ -69,6 +69,19 @@ final class DropInTests: XCTestCase {
         }
     }
 
+    /// -z at its maximum: kept in memory as beanstalkd keeps it; with a state
+    /// directory capped, with a warning, at the largest body the store can
+    /// commit, so an oversized put is refused instead of wedging the store.
+    func testMaxJobSizeIsCappedAtWhatTheStoreKeeps() throws {
+        let memory = try ServerProcess.spooldAsBeanstalkd(["-z", "1073741824"])
+        XCTAssertEqual(try JobClient(port: memory.port).stats("stats")["max-job-size"], "1073741824")
+        let durable = try ServerProcess.spooldAsBeanstalkd(["-z", "1073741824", "-b", try TestEnvironment.temporaryDirectory().path])
+        let client = try JobClient(port: durable.port)
+        XCTAssertEqual(client.stats("stats")["max-job-size"], "999000000")
+        XCTAssertEqual(durable.stop(), 0)
+        XCTAssertTrue(durable.output.contains("-z 1073741824 is more than the store keeps in one job: max-job-size is 999000000"), durable.output)
+    }
+
     /// `stats` reports the beanstalkd version whose protocol spoold speaks,
     /// which compares above 1.8 (where kick-job came) however a client
     /// compares it, and spoold's own version under a key of its own.
