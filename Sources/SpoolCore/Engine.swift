@@ -98,7 +98,10 @@ public final class Engine {
             leaveState(job)
             enqueue(job, delay: 0)
         }
-        for tube in session.watched {
+        // In the order beanstalkd's ms_clear lets go of a connection's watch
+        // list (it deletes the first item, moving the last into its place), so
+        // that freed tubes leave `list-tubes` in beanstalkd's order.
+        for tube in session.watched.prefix(1) + session.watched.dropFirst().reversed() {
             tube.watchingCount -= 1
             forgetIfUnreferenced(tube)
         }
@@ -184,17 +187,35 @@ public final class Engine {
         case draining
     }
 
-    /// Puts a job into the session's used tube.
+    /// A put's command line arrived and its body follows: the session becomes
+    /// a producer and the job's id is taken now, as beanstalkd takes it, so
+    /// that ids (and so the order of jobs of equal priority) follow the order
+    /// in which puts began, and a put that ends without a job still uses one.
+    public func startPut(_ session: Session) {
+        markProducer(session)
+        session.startedPutID = nextJobID
+        nextJobID += 1
+    }
+
+    /// The put begun by ``startPut(_:)`` ended without a job; its id stays used.
+    public func abandonPut(_ session: Session) {
+        session.startedPutID = nil
+    }
+
+    /// Puts a job into the session's used tube, with the id taken by
+    /// ``startPut(_:)`` (or the next one when none was).
     public func put(_ session: Session, priority: UInt32, delay: UInt32, ttr: UInt32, body: ByteBuffer) -> PutResult {
         markProducer(session)
+        let id = session.startedPutID ?? nextJobID
+        session.startedPutID = nil
+        nextJobID = max(nextJobID, id + 1)
         guard !isDraining else { return .draining }
         let tube = session.used
         let job = Job(
-            id: nextJobID, tube: tube, priority: priority,
+            id: id, tube: tube, priority: priority,
             delay: Int64(delay) * nanosecondsPerSecond,
             ttr: Int64(max(ttr, 1)) * nanosecondsPerSecond,
             body: body, now: clock.now, wall: clock.wallNanoseconds)
-        nextJobID += 1
         jobs[job.id] = job
         tube.jobCount += 1
         tube.totalJobs += 1

@@ -34,6 +34,8 @@ public final class Session {
     var watched: [Tube]
     var reserved: [Job] = []
     var isProducer = false
+    /// The id taken for the job of a put whose body is still arriving.
+    var startedPutID: JobID?
     var isWorker = false
     var isClosed = false
     /// Opened by spoold itself (a pool worker): not counted as a connection.

@@ -71,8 +71,10 @@ public struct CommandParser: Sendable {
                         return frame
                     case .body(let header):
                         state = .body(header)
+                        return .putStarted(bodyFits: true)
                     case .skip(let count):
                         state = .skippingBody(remaining: count)
+                        return .putStarted(bodyFits: false)
                     }
                 }
             case .discardingLine:
@@ -238,6 +240,9 @@ public struct CommandParser: Sendable {
         return .body(PutHeader(priority: UInt32(priority), delay: UInt32(delay), ttr: UInt32(ttr), size: Int(size)))
     }
 
+    /// As beanstalkd: a name (a run of name bytes) and a delay must be there;
+    /// only then is the command counted, and a name that is not a valid tube
+    /// name is answered BAD_FORMAT after that (``ParsedFrame/badPauseTube``).
     private static func parsePauseTube(_ line: UnsafeRawBufferPointer, _ at: Int) -> LineOutcome {
         var start = at
         while start < line.count, line[start] == UInt8(ascii: " ") { start += 1 }
@@ -247,7 +252,7 @@ public struct CommandParser: Sendable {
         var scanner = NumberScanner(line, at: end)
         guard let delay = scanner.unsigned(limit: UInt64(UInt32.max), toEnd: true) else { return bad }
         let name = UnsafeRawBufferPointer(rebasing: line[start..<end])
-        guard TubeName.isValid(name) else { return bad }
+        guard TubeName.isValid(name) else { return .frame(.badPauseTube) }
         return .frame(.command(.pauseTube(tube: String(decoding: name, as: UTF8.self), delay: UInt32(delay))))
     }
 }

@@ -61,7 +61,7 @@ struct CommandCounters {
 
         init?(_ command: Command) {
             switch command {
-            case .put: self = .put
+            case .put: return nil  // counted when its command line arrives (ParsedFrame.putStarted)
             case .peek: self = .peek
             case .peekReady: self = .peekReady
             case .peekDelayed: self = .peekDelayed

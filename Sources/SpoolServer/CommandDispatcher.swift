@@ -27,17 +27,23 @@ final class CommandDispatcher {
         startedAt = engine.clock.now
     }
 
-    /// Counts a frame the parser answered itself; malformed puts count as puts, as in beanstalkd.
-    func count(_ error: ProtocolError, session: Session) {
-        switch error {
-        case .expectedCRLF:
-            counters.count(.put)
-            engine.markProducer(session)
-        case .jobTooBig:
-            counters.count(.put)
-        case .badFormat, .unknownCommand:
-            break
-        }
+    /// A put's command line arrived: it counts as a put, and for a body that
+    /// fits the job's id is taken and the session becomes a producer, before
+    /// the body arrives, as in beanstalkd.
+    func startPut(session: Session, bodyFits: Bool) {
+        counters.count(.put)
+        if bodyFits { engine.startPut(session) }
+    }
+
+    /// The put begun by ``startPut(session:bodyFits:)`` ended without a job
+    /// (`EXPECTED_CRLF`); its id stays used, as in beanstalkd.
+    func abandonPut(session: Session) {
+        engine.abandonPut(session)
+    }
+
+    /// A `pause-tube` answered `BAD_FORMAT` still counts, as in beanstalkd.
+    func countMalformedPauseTube() {
+        counters.count(.pauseTube)
     }
 
     /// Executes one command for a session.

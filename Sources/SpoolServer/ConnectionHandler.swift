@@ -150,8 +150,13 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         defer { processing = false }
         while mode == .running, context.channel.isWritable, owedBytes < outputLimit, let frame = parser.next(&input) {
             switch frame {
+            case .putStarted(let bodyFits):
+                driver.dispatcher.startPut(session: session, bodyFits: bodyFits)
+            case .badPauseTube:
+                driver.dispatcher.countMalformedPauseTube()
+                emit(Reply(.badFormat), after: 0)
             case .error(let error):
-                driver.dispatcher.count(error, session: session)
+                if error == .expectedCRLF { driver.dispatcher.abandonPut(session: session) }
                 emit(Reply(error), after: 0)
             case .command(let command):
                 let before = engine.stagedSequence

@@ -181,7 +181,11 @@ final class SpoolClientUnitTests: XCTestCase {
         var parser = CommandParser()
         var parsed: [ParsedFrame] = []
         while let frame = parser.next(&buffer) { parsed.append(frame) }
-        XCTAssertEqual(parsed, commands.map(ParsedFrame.command))
+        let expected = commands.flatMap { command -> [ParsedFrame] in
+            if case .put = command { return [.putStarted(bodyFits: true), .command(command)] }
+            return [.command(command)]
+        }
+        XCTAssertEqual(parsed, expected)
         XCTAssertEqual(buffer.readableBytes, 0)
     }
 
