@@ -62,12 +62,20 @@ public final class SpoolServer: Sendable {
         channels.withLockedValue { $0.compactMap { $0.localAddress } }
     }
 
-    /// A bootstrap whose connections are served by the engine; TCP ones without Nagle's delay.
+    /// A bootstrap whose connections are served by the engine; TCP ones
+    /// without Nagle's delay. When accept(2) fails (no file descriptor left),
+    /// the listener backs off for a second instead of spinning.
     private func bootstrap(tcp: Bool) -> ServerBootstrap {
         let driver = self.driver
         let maxJobSize = configuration.maxJobSize
+        let logger = self.logger
         let bootstrap = ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 4096)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger))
+                }
+            }
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

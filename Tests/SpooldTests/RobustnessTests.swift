@@ -22,11 +22,13 @@ final class RobustnessTests: XCTestCase {
         let server = try ServerProcess.spoold()
         let stalled = try RawClient(port: server.port)
         stalled.send("put 0 0 5 100\r\nonly part of the body")
+        let observer = try JobClient(port: server.port)
+        XCTAssertTrue(Deadline.poll(for: 5) { observer.stats("stats")["cmd-put"] == "1" }, "the stalled put took id 1")
         let halfLine = try RawClient(port: server.port)
         halfLine.send("reserve-with-tim")
         let other = try RawClient(port: server.port)
         other.send("put 0 0 5 2\r\nok\r\nreserve-with-timeout 0\r\n")
-        XCTAssertEqual(other.read(matching: "INSERTED 1\r\nRESERVED 1 2\r\nok\r\n"), "INSERTED 1\r\nRESERVED 1 2\r\nok\r\n")
+        XCTAssertEqual(other.read(matching: "INSERTED 2\r\nRESERVED 2 2\r\nok\r\n"), "INSERTED 2\r\nRESERVED 2 2\r\nok\r\n")
     }
 
     /// Reply amplification: eight clients pipeline `peek` of a 60 KB job and
@@ -64,6 +66,31 @@ final class RobustnessTests: XCTestCase {
             XCTAssertEqual(flooder.read(count: 60_002, timeout: 10), body + "\r\n")
             XCTAssertEqual(flooder.readLine(timeout: 10), "FOUND 1 60000\r\n", "the next reply follows in order")
         }
+    }
+
+    /// Out of file descriptors (EMFILE): spoold does not spin on accept(2),
+    /// the connections it has keep being served, it says so once, and it
+    /// accepts again when descriptors free up.
+    func testRunningOutOfFileDescriptorsDoesNotSpin() throws {
+        let server = try ServerProcess.spoold(fileLimit: 64)
+        let clients = try (0..<100).map { _ in try RawClient(port: server.port) }
+        clients[0].send("list-tube-used\r\n")
+        XCTAssertEqual(clients[0].readLine(), "USING default\r\n", "an accepted client is served")
+        clients.last!.send("list-tube-used\r\n")
+        XCTAssertTrue(Deadline.poll(for: 10) { server.outputSoFar.contains("out of file descriptors") }, server.outputSoFar)
+        let before = try XCTUnwrap(server.cpuTicks)
+        let window = Date().addingTimeInterval(2)
+        while Date() < window {
+            clients[0].send("list-tube-used\r\n")
+            XCTAssertEqual(clients[0].readLine(), "USING default\r\n", "still served while the limit is hit")
+            usleep(100_000)
+        }
+        let used = try XCTUnwrap(server.cpuTicks) - before
+        XCTAssertLessThan(used, Int(sysconf(Int32(_SC_CLK_TCK))) / 2, "under half a CPU-second in 2 s: the accept loop does not spin")
+        for client in clients[1..<60] { client.close() }
+        XCTAssertEqual(clients.last!.readLine(timeout: 10), "USING default\r\n", "accepted and served once descriptors are free")
+        XCTAssertTrue(Deadline.poll(for: 5) { server.outputSoFar.contains("accepting connections again") }, server.outputSoFar)
+        XCTAssertEqual(server.outputSoFar.components(separatedBy: "out of file descriptors").count, 2, "said once")
     }
 
     func testRandomGarbageNeverCrashesTheServer() throws {

@@ -41,6 +41,27 @@ final class ServerProcess {
                                  arguments: ["--listen", "tcp:127.0.0.1:\(port)"] + store + bus + extra, port: port)
     }
 
+    /// Starts spoold as ``spoold(_:port:)`` does, with its open-file limit
+    /// (soft and hard) set to `fileLimit` by prlimit(1).
+    static func spoold(fileLimit: Int) throws -> ServerProcess {
+        let port = try TestEnvironment.freePort()
+        return try ServerProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/prlimit"),
+            arguments: ["--nofile=\(fileLimit):\(fileLimit)", "--", TestEnvironment.spoold.path, "--listen", "tcp:127.0.0.1:\(port)",
+                        "--bus", "none"],
+            port: port)
+    }
+
+    /// The user and system CPU time the process has used, in clock ticks.
+    var cpuTicks: Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return user + system
+    }
+
     /// Starts spoold exactly as scripts and client libraries' test suites
     /// start beanstalkd: `spoold -l 127.0.0.1 -p PORT`, plus `extra`, in
     /// `workingDirectory` when given; nothing else.
