@@ -11,16 +11,24 @@ final class BeanstalkdParityTests: XCTestCase {
         }
     }
 
+    /// Sends a put's command line alone on a new connection and waits until
+    /// the server has counted it; returns that connection and an observer,
+    /// which has checked `current-producers`.
+    private func startPut(_ line: String, on server: ServerProcess, producers: String, _ name: String) throws -> (RawClient, JobClient) {
+        let client = try RawClient(port: server.port)
+        let observer = try JobClient(port: server.port)
+        client.send(line + "\r\n")
+        XCTAssertTrue(Deadline.poll(for: 5) { observer.stats("stats")["cmd-put"] == "1" }, "counted before the body (\(name))")
+        XCTAssertEqual(observer.stats("stats")["current-producers"], producers, name)
+        return (client, observer)
+    }
+
     /// A put's id is taken, and the put counted, when its command line
     /// arrives: a put whose body comes later keeps the lower id, and of two
     /// jobs of equal priority its job is reserved first.
     func testAPutTakesItsIDWhenItsLineArrives() throws {
         try onBothServers { server, name in
-            let slow = try RawClient(port: server.port)
-            let observer = try JobClient(port: server.port)
-            slow.send("put 0 0 60 4\r\n")
-            XCTAssertTrue(Deadline.poll(for: 5) { observer.stats("stats")["cmd-put"] == "1" }, "counted before the body (\(name))")
-            XCTAssertEqual(observer.stats("stats")["current-producers"], "1", name)
+            let (slow, observer) = try startPut("put 0 0 60 4", on: server, producers: "1", name)
             XCTAssertEqual(observer.put("fast"), "INSERTED 2", name)
             slow.send("slow\r\n")
             XCTAssertEqual(slow.readLine(), "INSERTED 1\r\n", name)
@@ -43,11 +51,7 @@ final class BeanstalkdParityTests: XCTestCase {
     /// its body is still being skipped, and does not make a producer.
     func testAnOversizedPutCountsWhenItsLineArrives() throws {
         try onBothServers { server, name in
-            let client = try RawClient(port: server.port)
-            let observer = try JobClient(port: server.port)
-            client.send("put 0 0 60 70000\r\n")
-            XCTAssertTrue(Deadline.poll(for: 5) { observer.stats("stats")["cmd-put"] == "1" }, "counted before the body (\(name))")
-            XCTAssertEqual(observer.stats("stats")["current-producers"], "0", name)
+            let (client, observer) = try startPut("put 0 0 60 70000", on: server, producers: "0", name)
             client.send(String(repeating: "x", count: 70_000) + "\r\n")
             XCTAssertEqual(client.readLine(), "JOB_TOO_BIG\r\n", name)
             XCTAssertEqual(observer.stats("stats")["cmd-put"], "1", name)
