@@ -58,6 +58,10 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     /// the channel's writability follows a peer that does not read.
     private static let flushThreshold = 64 * 1024
 
+    /// An empty buffer without storage of its own, for a connection whose
+    /// input is all processed; never written to (the next read replaces it).
+    private static let noInput = ByteBuffer()
+
     /// Replies made and not yet handed to the channel.
     private var owedBytes: Int { output.readableBytes + heldBytes }
 
@@ -174,7 +178,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
             if output.readableBytes >= Self.flushThreshold { flush() }
         }
         if input.readableBytes == 0 {
-            input.clear()
+            // Hand the read buffer back (NIO reuses it for the next read)
+            // rather than keep it while the connection idles.
+            input = Self.noInput
         } else if input.readerIndex > 65_536 {
             input.discardReadBytes()
         }
