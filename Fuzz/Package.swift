@@ -21,6 +21,10 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "FuzzDBusMessage",
+            dependencies: ["LibFuzzerDriver", .product(name: "DBus", package: "Spool")]
+        ),
+        .executableTarget(
             name: "FuzzQueueFile",
             dependencies: ["LibFuzzerDriver", .product(name: "SpoolWorkers", package: "Spool")]
         ),

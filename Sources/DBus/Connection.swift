@@ -83,10 +83,10 @@ public final class Connection: Sendable {
             if let connection, dbus_bus_register(connection, &error) == 0 {
                 dbus_connection_close(connection)
                 dbus_connection_unref(connection)
-                throw Self.error(from: error)
+                throw DBusError(libdbus: error, fallback: "cannot connect")
             }
         }
-        guard let connection else { throw Self.error(from: error) }
+        guard let connection else { throw DBusError(libdbus: error, fallback: "cannot connect") }
         dbus_connection_set_exit_on_disconnect(connection, 0)
         raw = connection
         uniqueName = dbus_bus_get_unique_name(connection).map { String(cString: $0) } ?? ""
@@ -419,10 +419,6 @@ public final class Connection: Sendable {
         }
     }
 
-    private static func error(from error: CDBus.DBusError) -> DBusError {
-        let name = error.name.flatMap { try? ErrorName(String(cString: $0)) } ?? "org.freedesktop.DBus.Error.Failed"
-        return DBusError(name, error.message.map { String(cString: $0) } ?? "cannot connect")
-    }
 }
 
 extension BusName {

@@ -1,3 +1,5 @@
+import CDBus
+
 /// A named D-Bus error: what a method call answers when it fails, and what a
 /// call throws when the other side answered with an error.
 ///
@@ -56,5 +58,13 @@ public struct DBusError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A generic failure.
     public static func failed(_ message: String) -> DBusError {
         DBusError("org.freedesktop.DBus.Error.Failed", message)
+    }
+}
+
+extension DBusError {
+    /// The error libdbus reported in `error`; `fallback` when it gave no message.
+    init(libdbus error: CDBus.DBusError, fallback: String) {
+        let name = error.name.flatMap { try? ErrorName(String(cString: $0)) } ?? "org.freedesktop.DBus.Error.Failed"
+        self.init(name, error.message.map { String(cString: $0) } ?? fallback)
     }
 }

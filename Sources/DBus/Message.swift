@@ -24,6 +24,39 @@ public final class Message: @unchecked Sendable {
         self.raw = dbus_message_ref(raw)
     }
 
+    /// A message read from its wire form, as `dbus_message_marshal` writes it
+    /// (a captured message, a fuzzer's input), checked by libdbus as it
+    /// checks what arrives from the bus.
+    /// - Throws: ``DBusError`` with what libdbus found wrong.
+    public convenience init(marshalled bytes: [UInt8]) throws {
+        var error = CDBus.DBusError()
+        dbus_error_init(&error)
+        defer { dbus_error_free(&error) }
+        let raw = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.flatMap { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                    dbus_message_demarshal($0, Int32(clamping: buffer.count), &error)
+                }
+            }
+        }
+        guard let raw else { throw DBusError(libdbus: error, fallback: "not a D-Bus message") }
+        self.init(taking: raw)
+    }
+
+    /// The message's wire form, which ``init(marshalled:)`` reads back. A
+    /// message not sent yet has no serial; its wire form gets serial 1, as a
+    /// message on the wire must have one.
+    public func marshalled() -> [UInt8] {
+        guard let copy = dbus_message_copy(raw) else { return [] }
+        defer { dbus_message_unref(copy) }
+        if dbus_message_get_serial(copy) == 0 { dbus_message_set_serial(copy, 1) }
+        var bytes: UnsafeMutablePointer<CChar>?
+        var count: Int32 = 0
+        guard dbus_message_marshal(copy, &bytes, &count) != 0, let bytes else { return [] }
+        defer { dbus_free(bytes) }
+        return bytes.withMemoryRebound(to: UInt8.self, capacity: Int(count)) { Array(UnsafeBufferPointer(start: $0, count: Int(count))) }
+    }
+
     deinit {
         dbus_message_unref(raw)
     }

@@ -32,15 +32,15 @@ enum SpooldMain {
         let command: Spoold
         do {
             command = try Spoold(arguments: CommandLine.arguments.dropFirst())
+            if command.showHelp {
+                print(Spoold.help, terminator: "")
+                return
+            }
             try command.validate()
         } catch let error as UsageError {
             fail("\(error.message)\nSee 'spoold --help'.", status: UsageError.exitStatus)
         } catch {
             fail("\(error)", status: UsageError.exitStatus)
-        }
-        if command.showHelp {
-            print(Spoold.help, terminator: "")
-            return
         }
         do {
             try await command.run(inherited: inherited)

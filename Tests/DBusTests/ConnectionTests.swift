@@ -81,6 +81,20 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(reply, [.variant(everything)])
     }
 
+    /// A message's wire form reads back to the same arguments; bytes that are
+    /// no message, or a message cut short or altered, are refused by libdbus.
+    func testMarshalledMessagesReadBackAndDamagedOnesAreRefused() throws {
+        let arguments: [DBusValue] = [.string("héllo"), .vardict(["k": .uint32(1)]), .array(element: "ay", [.array(element: "y", [.byte(1)])])]
+        let message = try Message.methodCall(destination: busName, path: path, interface: interfaceName, member: "Echo", arguments: arguments)
+        let bytes = message.marshalled()
+        XCTAssertGreaterThan(bytes.count, 16)
+        XCTAssertEqual(try Message(marshalled: bytes).arguments(), arguments)
+        let damages: [[UInt8]] = [[], Array(bytes.prefix(bytes.count - 1)), [UInt8(ascii: "X")] + bytes.dropFirst(), Array(repeating: 0xFF, count: 64)]
+        for damaged in damages {
+            XCTAssertThrowsError(try Message(marshalled: damaged), "\(damaged.prefix(8))")
+        }
+    }
+
     func testUnixFileDescriptorsArePassed() async throws {
         var ends: [Int32] = [-1, -1]
         XCTAssertEqual(pipe(&ends), 0)
