@@ -130,9 +130,12 @@ struct Spoold {
                     "--durability \(mode) needs a state directory: add -b DIR (or --state-directory DIR); without one spoold keeps jobs in memory only")
             }
             let ignored = fsyncInterval != nil ? "-f" : neverFsync ? "-F" : nil
-            return Storage(mode: .off, directory: nil, ignoredFlag: ignored)
+            return .memory(
+                reason: "no state directory (-b DIR, --state-directory DIR or $STATE_DIRECTORY): jobs are kept in memory only",
+                ignoredFlag: ignored)
         }
-        return Storage(mode: mode, directory: mode == .off ? nil : directory, ignoredFlag: nil)
+        guard mode != .off else { return .memory(reason: "--durability off: jobs are kept in memory only", ignoredFlag: nil) }
+        return .durable(directory: directory, mode: mode)
     }
 
     /// The state directory named by --state-directory (-b) or by systemd's
@@ -179,14 +182,13 @@ struct Spoold {
         raiseOpenFileLimit(logger: logger)
 
         let storage = try storage()
-        let maxJobSize = storage.directory == nil ? maxJobSize : min(maxJobSize, StoreDatabase.maxBodySize)
+        let maxJobSize = storage.mode == .off ? maxJobSize : min(maxJobSize, StoreDatabase.maxBodySize)
         if maxJobSize < self.maxJobSize {
             logger.warning("-z \(self.maxJobSize) is more than the store keeps in one job: max-job-size is \(maxJobSize)")
         }
         var configuration = ServerConfiguration(listeners: try listeners(inheritedAny: !inherited.isEmpty), maxJobSize: maxJobSize)
         configuration.inheritedSockets = inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) }
-        let mode = storage.mode
-        configuration.durability = mode.description
+        configuration.durability = storage.mode.description
         let (database, recovered) = try openStore(storage, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let eventLoop = group.next()
@@ -215,7 +217,7 @@ struct Spoold {
         do {
             control = try await startControlPlane(
                 server: server, pool: PoolControl(pool: pool, reload: { await queues.reload() }),
-                durability: mode.description, logger: logger)
+                durability: configuration.durability, logger: logger)
         } catch {
             await pool.shutdown(gracePeriod: .zero)
             await server.shutdown()
@@ -288,14 +290,13 @@ struct Spoold {
     /// Opens the durable store and reads back its jobs, telling systemd while
     /// it does; nothing, and one line saying so, without a state directory.
     private func openStore(_ storage: Storage, logger: Logger) throws -> (StoreDatabase?, RecoveredQueue) {
-        guard let directory = storage.directory else {
-            if let flag = storage.ignoredFlag {
-                logger.warning("\(flag) has no effect without a state directory (-b DIR)")
+        guard case .durable(let directory, let mode) = storage else {
+            if case .memory(let reason, let ignoredFlag) = storage {
+                if let ignoredFlag { logger.warning("\(ignoredFlag) has no effect without a state directory (-b DIR)") }
+                logger.notice("\(reason)")
             }
-            logger.notice("no state directory (-b DIR, --state-directory DIR or $STATE_DIRECTORY): jobs are kept in memory only")
             return (nil, RecoveredQueue())
         }
-        let mode = storage.mode
         _ = try? ServiceNotifier().notify(.status("recovering jobs from \(directory)"))
         let started = ContinuousClock.now
         do {
@@ -325,14 +326,18 @@ struct Spoold {
 }
 
 /// Where jobs are kept and how hard the store works, from the command line.
-struct Storage {
-    /// The durability mode; `off` when there is no state directory.
-    var mode: DurabilityMode
-    /// The state directory of the durable store; nil for memory only.
-    var directory: String?
-    /// A beanstalkd fsync flag (-f or -F) given without a state directory,
-    /// which has no effect.
-    var ignoredFlag: String?
+enum Storage {
+    /// Jobs in memory only, for `reason` (said in one line at start);
+    /// `ignoredFlag` is a beanstalkd fsync flag (-f or -F) given without a
+    /// state directory, which has no effect.
+    case memory(reason: String, ignoredFlag: String?)
+    /// Jobs kept durably in `directory`, committed as `mode` says.
+    case durable(directory: String, mode: DurabilityMode)
+
+    /// The durability mode; `off` in memory.
+    var mode: DurabilityMode {
+        if case .durable(_, let mode) = self { mode } else { .off }
+    }
 }
 
 /// A failure that prevents spoold from starting, told in one line.
