@@ -31,25 +31,17 @@ final class ServerProcess {
     /// every protocol test runs on the durable SQLite store; unless they
     /// choose a bus, it runs without the D-Bus control plane.
     /// With `port`, it listens there (a restart on the port clients know),
-    /// else on a free one.
-    static func spoold(_ extra: [String] = [], port: Int? = nil) throws -> ServerProcess {
+    /// else on a free one. With `fileLimit`, prlimit(1) sets its open-file
+    /// limit (soft and hard) to that.
+    static func spoold(_ extra: [String] = [], port: Int? = nil, fileLimit: Int? = nil) throws -> ServerProcess {
         let port = try port ?? TestEnvironment.freePort()
         let choosesStore = extra.contains { ["-b", "--state-directory", "--durability"].contains($0) }
         let store = choosesStore ? [] : ["--state-directory", try TestEnvironment.temporaryDirectory().path]
         let bus = extra.contains("--bus") ? [] : ["--bus", "none"]
-        return try ServerProcess(executable: TestEnvironment.spoold,
-                                 arguments: ["--listen", "tcp:127.0.0.1:\(port)"] + store + bus + extra, port: port)
-    }
-
-    /// Starts spoold as ``spoold(_:port:)`` does, with its open-file limit
-    /// (soft and hard) set to `fileLimit` by prlimit(1).
-    static func spoold(fileLimit: Int) throws -> ServerProcess {
-        let port = try TestEnvironment.freePort()
-        return try ServerProcess(
-            executable: URL(fileURLWithPath: "/usr/bin/prlimit"),
-            arguments: ["--nofile=\(fileLimit):\(fileLimit)", "--", TestEnvironment.spoold.path, "--listen", "tcp:127.0.0.1:\(port)",
-                        "--bus", "none"],
-            port: port)
+        let arguments = ["--listen", "tcp:127.0.0.1:\(port)"] + store + bus + extra
+        guard let fileLimit else { return try ServerProcess(executable: TestEnvironment.spoold, arguments: arguments, port: port) }
+        return try ServerProcess(executable: URL(fileURLWithPath: "/usr/bin/prlimit"),
+                                 arguments: ["--nofile=\(fileLimit):\(fileLimit)", "--", TestEnvironment.spoold.path] + arguments, port: port)
     }
 
     /// The user and system CPU time the process has used, in clock ticks.
