@@ -68,6 +68,7 @@ public final class Engine {
         self.store = store
         defaultTube = Tube(name: "default")
         register(defaultTube)
+        store.rejectionHandler = { [unowned self] record in self.forgetRejected(record) }
     }
 
     // MARK: Sessions
@@ -282,13 +283,10 @@ public final class Engine {
     /// Deletes a job that is ready, delayed, buried, or reserved by this session.
     public func delete(_ session: Session, id: JobID) -> Bool {
         guard let job = jobs[id], job.state != .reserved || job.reserver === session else { return false }
-        leaveState(job)
-        jobs[id] = nil
-        let tube = job.tube
-        tube.jobCount -= 1
-        tube.deleteCount += 1
+        remove(job)
+        job.tube.deleteCount += 1
         stage(.delete(id))
-        forgetIfUnreferenced(tube)
+        forgetIfUnreferenced(job.tube)
         return true
     }
 
@@ -564,9 +562,7 @@ public final class Engine {
         guard let tube = tubesByName[name] else { return nil }
         let doomed = jobs.values.filter { $0.tube === tube && $0.state != .reserved && states.contains($0.state) }
         for job in doomed.sorted(by: { $0.id < $1.id }) {
-            leaveState(job)
-            jobs[job.id] = nil
-            tube.jobCount -= 1
+            remove(job)
             tube.deleteCount += 1
             stage(.delete(job.id))
         }
@@ -574,7 +570,24 @@ public final class Engine {
         return doomed.count
     }
 
+    /// Forgets a job whose insert the store rejected (it can never be
+    /// written): it leaves memory as if it had never been put, wherever it
+    /// is now, and nothing is staged for it. Other rejected records change
+    /// nothing here: the job they describe stays as the engine has it.
+    private func forgetRejected(_ record: StoreRecord) {
+        guard case .insert(let image) = record, let job = jobs[image.id] else { return }
+        remove(job)
+        forgetIfUnreferenced(job.tube)
+    }
+
     // MARK: Internals
+
+    /// Takes a job out of the queue, wherever it is.
+    private func remove(_ job: Job) {
+        leaveState(job)
+        jobs[job.id] = nil
+        job.tube.jobCount -= 1
+    }
 
     private func reservedJob(_ id: JobID, by session: Session) -> Job? {
         guard let job = jobs[id], job.state == .reserved, job.reserver === session else { return nil }

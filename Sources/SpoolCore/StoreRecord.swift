@@ -76,6 +76,11 @@ public struct JobRecord: Sendable, Equatable {
 /// may leave once the store's ``JobStore/durableSequence`` reaches it.
 public typealias CommitSequence = UInt64
 
+/// The sequence numbers of records that a commit refused: records that can
+/// never be written (too big, against a constraint), dropped from their batch
+/// while the rest committed. Their commands are answered with an error.
+public typealias RejectedSequences = Set<CommitSequence>
+
 /// Where the engine sends its records. The engine defines this interface and
 /// never imports an implementation; the embedded SQLite store (and later
 /// PostgreSQL) implement it at the edge.
@@ -83,13 +88,22 @@ public typealias CommitSequence = UInt64
 /// All calls happen on the engine's thread. An implementation batches the
 /// records staged between commits (group commit) and reports progress through
 /// ``durableSequence`` and ``whenDurable(_:_:)``; it must never block the caller.
+///
+/// A record that can never be committed does not hold back the others: the
+/// store drops it from its batch, tells ``rejectionHandler`` (the engine
+/// forgets what the record described) and names its sequence number to the
+/// callbacks of ``whenDurable(_:_:)`` that run after that commit.
 public protocol JobStore: AnyObject {
     /// Stages `record` for the next commit and returns its sequence number.
     func stage(_ record: StoreRecord) -> CommitSequence
-    /// The highest sequence number that is durable.
+    /// The highest sequence number that is durable (or rejected: passed, never to be durable).
     var durableSequence: CommitSequence { get }
-    /// Calls `action` on the engine's thread once `sequence` is durable.
-    func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void)
+    /// Calls `action` on the engine's thread once `sequence` is durable, with
+    /// the sequence numbers that the commit which made it so rejected.
+    func whenDurable(_ sequence: CommitSequence, _ action: @escaping (_ rejected: RejectedSequences) -> Void)
+    /// Told, on the engine's thread, of each record a commit rejected, before
+    /// the callbacks of ``whenDurable(_:_:)`` run.
+    var rejectionHandler: ((StoreRecord) -> Void)? { get set }
     /// Whether the store takes more changes now.
     var condition: StoreCondition { get }
 }
@@ -111,10 +125,13 @@ public final class MemoryStore: JobStore {
     /// Every staged record.
     public var durableSequence: CommitSequence { sequence }
 
-    /// Runs `action` at once: everything is already durable.
-    public func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void) {
-        action()
+    /// Runs `action` at once: everything is already durable, nothing is rejected.
+    public func whenDurable(_ sequence: CommitSequence, _ action: @escaping (_ rejected: RejectedSequences) -> Void) {
+        action([])
     }
+
+    /// Never called: memory takes every record.
+    public var rejectionHandler: ((StoreRecord) -> Void)?
 
     /// Always healthy: memory is the only limit, as in beanstalkd.
     public var condition: StoreCondition { .healthy }

@@ -211,17 +211,23 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     }
 
     private func awaitDurable(_ sequence: CommitSequence) {
-        engine.store.whenDurable(sequence) { [weak self] in
-            self?.releaseHeld()
+        engine.store.whenDurable(sequence) { [weak self] rejected in
+            self?.releaseHeld(rejected: rejected)
         }
     }
 
-    private func releaseHeld() {
+    /// Sends the held replies that are durable now; a reply whose change the
+    /// store rejected becomes `INTERNAL_ERROR`.
+    private func releaseHeld(rejected: RejectedSequences) {
         let durable = engine.store.durableSequence
         while let first = held.first, first.sequence <= durable {
             var bytes = held.removeFirst().bytes
             heldBytes -= bytes.readableBytes
-            output.writeBuffer(&bytes)
+            if rejected.contains(first.sequence) {
+                Reply.word(.internalError).write(to: &output)
+            } else {
+                output.writeBuffer(&bytes)
+            }
         }
         if let next = held.first { awaitDurable(next.sequence) }
         flush()

@@ -134,7 +134,7 @@ public final class SpoolServer: Sendable {
             let result = body(engine)
             driver.value.engineDidChange()
             let promise = eventLoop.makePromise(of: T.self)
-            engine.store.whenDurable(engine.stagedSequence) { promise.succeed(result) }
+            engine.store.whenDurable(engine.stagedSequence) { _ in promise.succeed(result) }
             return promise.futureResult
         }.get()
     }

@@ -120,7 +120,12 @@ final class JobDatabase: @unchecked Sendable {
 
     /// Commits `batch` in one transaction. Records that cancel out within the
     /// batch (a job put and deleted before the commit) never reach the disk.
-    func commit(_ batch: [StoreRecord]) throws {
+    /// A record that SQLite refuses on its own (``SQLiteError/isRecordSpecific``)
+    /// is left out and the rest commit; a failure of the transaction itself
+    /// (disk full, I/O error) commits nothing and throws.
+    /// - Returns: the indices in `batch` of the records left out, with why.
+    @discardableResult
+    func commit(_ batch: [StoreRecord]) throws -> [(index: Int, error: SQLiteError)] {
         var inserted = Set<JobID>()
         var deleted = Set<JobID>()
         var highestID: JobID = 0
@@ -133,28 +138,14 @@ final class JobDatabase: @unchecked Sendable {
             case .update, .pause: break
             }
         }
+        var rejected: [(index: Int, error: SQLiteError)] = []
         try connection.execute("BEGIN IMMEDIATE")
         do {
-            for record in batch {
-                switch record {
-                case .insert(let job) where !deleted.contains(job.id):
-                    try bind(job, to: insertJob)
-                    try insertJob.bind(text: job.tube, at: 15)
-                    try insertJob.bind(blob: job.body ?? ByteBuffer(), at: 14)
-                    try insertJob.run()
-                case .update(let job) where !deleted.contains(job.id):
-                    try bind(job, to: updateJob)
-                    try updateJob.bind(text: job.lastFailure ?? "", at: 14)
-                    try updateJob.run()
-                case .delete(let id) where !inserted.contains(id):
-                    try deleteJob.bind(Int64(id))
-                    try deleteJob.run()
-                case .pause(let tube, let untilWall, let duration):
-                    try upsertPause.bind(untilWall, duration)
-                    try upsertPause.bind(text: tube, at: 3)
-                    try upsertPause.run()
-                case .insert, .update, .delete:
-                    break
+            for (index, record) in batch.enumerated() {
+                do {
+                    try write(record, inserted: inserted, deleted: deleted)
+                } catch let error as SQLiteError where error.isRecordSpecific {
+                    rejected.append((index, error))
                 }
             }
             if highestID > 0 {
@@ -167,6 +158,32 @@ final class JobDatabase: @unchecked Sendable {
             throw error
         }
         reclaimSpaceIfWorthwhile()
+        return rejected
+    }
+
+    /// Writes one record of a batch; `inserted` and `deleted` name the jobs
+    /// the batch puts and deletes, whose records cancel out.
+    private func write(_ record: StoreRecord, inserted: Set<JobID>, deleted: Set<JobID>) throws {
+        switch record {
+        case .insert(let job) where !deleted.contains(job.id):
+            try bind(job, to: insertJob)
+            try insertJob.bind(text: job.tube, at: 15)
+            try insertJob.bind(blob: job.body ?? ByteBuffer(), at: 14)
+            try insertJob.run()
+        case .update(let job) where !deleted.contains(job.id):
+            try bind(job, to: updateJob)
+            try updateJob.bind(text: job.lastFailure ?? "", at: 14)
+            try updateJob.run()
+        case .delete(let id) where !inserted.contains(id):
+            try deleteJob.bind(Int64(id))
+            try deleteJob.run()
+        case .pause(let tube, let untilWall, let duration):
+            try upsertPause.bind(untilWall, duration)
+            try upsertPause.bind(text: tube, at: 3)
+            try upsertPause.run()
+        case .insert, .update, .delete:
+            break
+        }
     }
 
     /// Copies the WAL into the database file and fsyncs both; `interval:MS`

@@ -17,6 +17,10 @@ import SpoolCore
 /// refused, deletes still free space); a failed commit turns it
 /// ``StoreCondition/failing`` and is retried every second, with everything it
 /// held, until it succeeds. Nothing acknowledged is lost or rewritten.
+///
+/// A record that SQLite refuses on its own (a body over its limit, a
+/// constraint) is dropped from its batch, logged, and reported to
+/// ``rejectionHandler`` and to the waiting replies; the rest commit.
 public final class SQLiteJobStore: JobStore {
     /// Most records in one commit, so that a burst does not make one huge transaction.
     static let maximumBatchCount = 4096
@@ -46,7 +50,7 @@ public final class SQLiteJobStore: JobStore {
     private let logger: Logger
     private var stagedSequence: CommitSequence = 0
     private var pending: [StoreRecord] = []
-    private var waiters: [(sequence: CommitSequence, action: () -> Void)] = []
+    private var waiters: [(sequence: CommitSequence, action: (RejectedSequences) -> Void)] = []
     private var commitInFlight = false
     private var flushScheduled = false
     private var retryScheduled = false
@@ -83,9 +87,12 @@ public final class SQLiteJobStore: JobStore {
         return stagedSequence
     }
 
+    /// Told of each record a commit rejected.
+    public var rejectionHandler: ((StoreRecord) -> Void)?
+
     /// Runs `action` on the loop once `sequence` is committed.
-    public func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void) {
-        if sequence <= durableSequence { return action() }
+    public func whenDurable(_ sequence: CommitSequence, _ action: @escaping (_ rejected: RejectedSequences) -> Void) {
+        if sequence <= durableSequence { return action([]) }
         waiters.append((sequence, action))
     }
 
@@ -122,29 +129,48 @@ public final class SQLiteJobStore: JobStore {
         commitInFlight = true
         let database = self.database
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        writer.runIfActive(eventLoop: eventLoop) { () -> Int64? in
-            try database.commit(batch)
-            return measure ? database.availableBytes() : nil
+        writer.runIfActive(eventLoop: eventLoop) { () -> CommitResult in
+            let rejected = try database.commit(batch)
+            return CommitResult(available: measure ? database.availableBytes() : nil, rejected: rejected)
         }.whenComplete { result in
             bound.value.finishCommit(result, count: batchCount, sequence: sequence)
         }
     }
 
-    private func finishCommit(_ result: Result<Int64?, any Error>, count: Int, sequence: CommitSequence) {
+    /// What the writer thread reports of a commit that succeeded.
+    private struct CommitResult: Sendable {
+        /// The space measured after the commit, when it was measured.
+        var available: Int64?
+        /// The records left out, by index in the batch.
+        var rejected: [(index: Int, error: SQLiteError)]
+    }
+
+    private func finishCommit(_ result: Result<CommitResult, any Error>, count: Int, sequence: CommitSequence) {
         commitInFlight = false
         switch result {
-        case .success(let available):
+        case .success(let commit):
+            let batch = pending.prefix(count)
             pending.removeFirst(count)
-            recordsWritten += UInt64(count)
+            recordsWritten += UInt64(count - commit.rejected.count)
             commits += 1
             dirtySinceCheckpoint = true
             durableSequence = sequence
             // Not healthy means measured: a failing store always becomes healthy or full here.
-            if let available {
+            if let available = commit.available {
                 update(available >= reservedBytes ? .healthy : .full, available: available, error: nil)
             }
             watchSpaceWhileFull()
-            runDueWaiters()
+            let first = sequence - CommitSequence(count) + 1
+            var rejected = RejectedSequences()
+            for (index, error) in commit.rejected {
+                let record = batch[batch.startIndex + index]
+                logger.error("a change cannot be stored and is refused; the others are kept", metadata: [
+                    "path": "\(database.path)", "record": "\(record.summary)", "error": "\(error)",
+                ])
+                rejected.insert(first + CommitSequence(index))
+                rejectionHandler?(record)
+            }
+            runDueWaiters(rejected: rejected)
             if !pending.isEmpty { scheduleFlush() }
         case .failure(let error):
             update(.failing, available: nil, error: error)
@@ -157,11 +183,11 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    private func runDueWaiters() {
+    private func runDueWaiters(rejected: RejectedSequences) {
         guard waiters.contains(where: { $0.sequence <= durableSequence }) else { return }
         let due = waiters.filter { $0.sequence <= durableSequence }
         waiters.removeAll { $0.sequence <= durableSequence }
-        due.forEach { $0.action() }
+        due.forEach { $0.action(rejected) }
     }
 
     /// Measures the space left and updates ``condition``.
@@ -215,6 +241,18 @@ public final class SQLiteJobStore: JobStore {
         let logger = self.logger
         writer.runIfActive(eventLoop: eventLoop) { try database.checkpoint() }.whenFailure { error in
             logger.error("cannot fsync the store", metadata: ["path": "\(database.path)", "error": "\(error)"])
+        }
+    }
+}
+
+extension StoreRecord {
+    /// What the record changes, without its body, for the journal.
+    fileprivate var summary: String {
+        switch self {
+        case .insert(let job): "put of job \(job.id) in tube \(job.tube), \(job.body?.readableBytes ?? 0) bytes"
+        case .update(let job): "change of job \(job.id) in tube \(job.tube)"
+        case .delete(let id): "delete of job \(id)"
+        case .pause(let tube, _, _): "pause of tube \(tube)"
         }
     }
 }

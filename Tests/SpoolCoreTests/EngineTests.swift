@@ -337,6 +337,29 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(f.engine.tubeStats("default")?.deletes, 2)
     }
 
+    /// A job whose insert the store rejected leaves memory from any state,
+    /// reserved included, without a delete record; its tube goes when
+    /// nothing else holds it; ids are not reused.
+    func testARejectedInsertIsForgottenWhereverTheJobIs() {
+        let f = Fixture()
+        let s = f.engine.openSession()
+        f.engine.use(s, tube: "a")
+        let rejected = f.put(s)
+        f.engine.use(s, tube: "default")
+        let kept = f.put(s)
+        XCTAssertEqual(f.engine.reserveJob(s, id: rejected)?.id, rejected)
+        let staged = f.store.records.count
+        f.store.rejectionHandler?(f.store.records[0])
+        XCTAssertNil(f.engine.jobStats(rejected))
+        XCTAssertNil(f.engine.tubeStats("a"), "nothing holds tube a any more")
+        XCTAssertEqual(f.engine.stats.reserved, 0)
+        XCTAssertEqual(f.engine.stats.ready, 1)
+        XCTAssertEqual(f.store.records.count, staged, "nothing to delete on disk")
+        XCTAssertFalse(f.engine.delete(s, id: rejected))
+        XCTAssertEqual(f.reserveNow(s), kept)
+        XCTAssertGreaterThan(f.put(s), kept)
+    }
+
     func testTubesLiveWhileReferenced() {
         let f = Fixture()
         let s = f.engine.openSession()

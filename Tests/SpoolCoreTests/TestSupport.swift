@@ -14,9 +14,11 @@ final class RecordingStore: JobStore {
 
     var condition: StoreCondition { .healthy }
 
-    func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void) {
-        action()
+    func whenDurable(_ sequence: CommitSequence, _ action: @escaping (RejectedSequences) -> Void) {
+        action([])
     }
+
+    var rejectionHandler: ((StoreRecord) -> Void)?
 }
 
 /// Collects the outcomes of waiting reserves.

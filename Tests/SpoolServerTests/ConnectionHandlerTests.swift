@@ -10,25 +10,31 @@ import XCTest
 private final class ManualCommitStore: JobStore {
     private(set) var staged: CommitSequence = 0
     private(set) var durableSequence: CommitSequence = 0
-    private var waiting: [(CommitSequence, () -> Void)] = []
+    private var waiting: [(CommitSequence, (RejectedSequences) -> Void)] = []
+    private var records: [CommitSequence: StoreRecord] = [:]
     var condition = StoreCondition.healthy
+    var rejectionHandler: ((StoreRecord) -> Void)?
 
     func stage(_ record: StoreRecord) -> CommitSequence {
         staged += 1
+        records[staged] = record
         return staged
     }
 
-    func whenDurable(_ sequence: CommitSequence, _ action: @escaping () -> Void) {
-        if sequence <= durableSequence { return action() }
+    func whenDurable(_ sequence: CommitSequence, _ action: @escaping (RejectedSequences) -> Void) {
+        if sequence <= durableSequence { return action([]) }
         waiting.append((sequence, action))
     }
 
-    /// Makes everything staged so far durable and runs the callbacks due.
-    func commit() {
+    /// Makes everything staged so far durable, except the records numbered
+    /// in `rejected`, and runs the callbacks due, as SQLiteJobStore does.
+    func commit(rejecting rejected: RejectedSequences = []) {
         durableSequence = staged
+        for sequence in rejected.sorted() { records[sequence].map { rejectionHandler?($0) } }
+        records.removeAll()
         let due = waiting.filter { $0.0 <= durableSequence }
         waiting.removeAll { $0.0 <= durableSequence }
-        due.forEach { $0.1() }
+        due.forEach { $0.1(rejected) }
     }
 }
 
@@ -79,6 +85,21 @@ final class ConnectionHandlerTests: XCTestCase {
         XCTAssertEqual(try received(channel), "INSERTED 1\r\nUSING default\r\nINSERTED 2\r\n")
         try send(channel, "list-tube-used\r\n")
         XCTAssertEqual(try received(channel), "USING default\r\n", "read-only replies need no commit")
+    }
+
+    /// A put whose record the store rejects is answered INTERNAL_ERROR, the
+    /// job is forgotten, and the puts around it in the same commit keep theirs.
+    func testRejectedPutIsAnsweredWithAnErrorAndTheOthersAreKept() throws {
+        let channel = try connect()
+        try send(channel, "put 0 0 5 1\r\na\r\nput 0 0 5 1\r\nb\r\nput 0 0 5 1\r\nc\r\n")
+        store.commit(rejecting: [2])
+        XCTAssertEqual(try received(channel), "INSERTED 1\r\nINTERNAL_ERROR\r\nINSERTED 3\r\n")
+        try send(channel, "peek 2\r\nstats-tube default\r\n")
+        let replies = try received(channel)
+        XCTAssertTrue(replies.hasPrefix("NOT_FOUND\r\nOK "), replies)
+        XCTAssertTrue(replies.contains("current-jobs-ready: 2\n"), replies)
+        try send(channel, "reserve\r\n")
+        XCTAssertEqual(try received(channel), "RESERVED 1 1\r\na\r\n")
     }
 
     func testWaitingReserveIsServedByAnotherConnectionsPut() throws {

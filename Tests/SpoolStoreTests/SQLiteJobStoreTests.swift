@@ -45,7 +45,7 @@ final class SQLiteJobStoreTests: XCTestCase {
             XCTAssertEqual(sequences, Array(1...100))
             XCTAssertEqual(store.value.durableSequence, 0, "nothing is durable before the commit")
             for sequence in [50, 100, 1] as [CommitSequence] {
-                store.value.whenDurable(sequence) {
+                store.value.whenDurable(sequence) { _ in
                     fired.append(sequence)
                     if fired.count == 3 { done.succeed(fired) }
                 }
@@ -72,12 +72,50 @@ final class SQLiteJobStoreTests: XCTestCase {
             loop.execute {
                 _ = store.value.stage(Self.insert(2))
                 let last = store.value.stage(Self.insert(3))
-                store.value.whenDurable(last) { done.succeed() }
+                store.value.whenDurable(last) { _ in done.succeed() }
             }
         }.wait()
         try done.futureResult.wait()
         let commits = try loop.submit { store.value.commits }.wait()
         XCTAssertEqual(commits, 2)
+    }
+
+    /// A record SQLite refuses (here a second insert of a stored id, against
+    /// the primary key) is left out of its batch: the records around it
+    /// commit, the waiting replies learn its sequence number, the handler
+    /// is told, and the store stays healthy for the next batch.
+    func testARecordThatCannotCommitIsDroppedAndTheRestOfItsBatchCommits() throws {
+        let (store, database) = try makeStore()
+        let loop = self.loop!
+        let first = loop.makePromise(of: Void.self)
+        try loop.submit {
+            store.value.whenDurable(store.value.stage(Self.insert(1))) { _ in first.succeed() }
+        }.wait()
+        try first.futureResult.wait()
+
+        let done = loop.makePromise(of: (RejectedSequences, [StoreRecord]).self)
+        try loop.submit {
+            var told: [StoreRecord] = []
+            store.value.rejectionHandler = { told.append($0) }
+            _ = store.value.stage(Self.insert(2))
+            _ = store.value.stage(Self.insert(1))
+            let last = store.value.stage(Self.insert(3))
+            store.value.whenDurable(last) { rejected in done.succeed((rejected, told)) }
+        }.wait()
+        let (rejected, told) = try done.futureResult.wait()
+        XCTAssertEqual(rejected, [3], "the duplicate insert, sequence 3")
+        XCTAssertEqual(told, [Self.insert(1)])
+        let after = loop.makePromise(of: StoreCondition.self)
+        try loop.submit {
+            store.value.whenDurable(store.value.stage(Self.insert(4))) { rejected in
+                XCTAssertEqual(rejected, [])
+                after.succeed(store.value.condition)
+            }
+        }.wait()
+        XCTAssertEqual(try after.futureResult.wait(), .healthy)
+        XCTAssertEqual(try loop.submit { store.value.recordsWritten }.wait(), 4)
+        try database.writer.syncShutdownGracefully()
+        XCTAssertEqual(try database.database.recover().jobs.map(\.id), [1, 2, 3, 4])
     }
 
     func testLittleSpaceMakesTheStoreFull() throws {
