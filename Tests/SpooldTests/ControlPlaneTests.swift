@@ -222,6 +222,47 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertEqual(try busctl(bus, ["get-property", busName, queuePath, queueInterface, "Name"]).output, "s \"my.tube\"\n")
     }
 
+    /// A caller that sends 50,000 GetAll calls (about 40 MB of replies) and
+    /// does not read until the last is handled: spoold answers what reaches
+    /// it and hands each reply to the bus at once, which keeps what the caller
+    /// has not read and refuses calls beyond its per-caller limit of pending
+    /// replies (LimitsExceeded): spoold's peak memory grows by little, every
+    /// call is answered by someone, and others are served meanwhile.
+    func testACallerThatNeverReadsCostsBoundedMemory() throws {
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus)
+        let client = try JobClient(port: server.port)
+        XCTAssertEqual(client.send("use flood"), "USING flood")
+        let id = try XCTUnwrap(client.putID("x"))
+        XCTAssertEqual(client.send("watch flood"), "WATCHING 2")
+        XCTAssertEqual(client.reserve(timeout: 0)?.id, id)
+        XCTAssertEqual(client.send("bury \(id) 0"), "BURIED")
+        try waitForQueueObject(bus, "flood")
+        let before = try XCTUnwrap(server.peakResidentKiB)
+
+        let flooder = Process()
+        flooder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        flooder.arguments = [TestEnvironment.clients.appendingPathComponent("dbusflood.py").path, bus.address, "50000", queuePath("flood")]
+        let input = Pipe()
+        let output = Pipe()
+        flooder.standardInput = input
+        flooder.standardOutput = output
+        let printed = OutputCollector(output)
+        try flooder.run()
+        try waitUntil("the flooder sent its calls", timeout: 30) { printed.soFar == "50000\n" }
+        try waitUntil("spoold reached the flood's last call", timeout: 60) { client.stats("stats-tube flood")["current-jobs-buried"] == "0" }
+        XCTAssertEqual(try managerProperty(bus, "Version"), "s \"0.1.0\"", "others are served")
+        let grown = try XCTUnwrap(server.peakResidentKiB) - before
+        print("a D-Bus caller owed 50,000 replies: spoold's peak RSS grew by \(grown) KiB")
+        XCTAssertLessThan(grown, 8 * 1024, "replies owed to a caller that does not read must cost bounded memory")
+        try input.fileHandleForWriting.close()
+        flooder.waitUntilExit()
+        let counts = printed.text.split(whereSeparator: \.isNewline).last?.split(separator: " ").compactMap { Int($0) } ?? []
+        print("replies read by the flooder: \(counts)")
+        XCTAssertEqual(counts.count, 2, printed.text)
+        XCTAssertEqual(counts.reduce(0, +), 50_002, "Hello, 50,000 GetAll and Kick each got a return or an error")
+    }
+
     func testSignalsReachASubscriberCoalesced() throws {
         let bus = try SystemBus()
         let server = try startSpoold(on: bus)

@@ -105,9 +105,15 @@ final class ServerProcess {
     }
 
     /// The process's resident memory in KiB, from /proc.
-    var residentKiB: Int? {
+    var residentKiB: Int? { statusKiB("VmRSS:") }
+
+    /// Its peak resident set (VmHWM) since it started, in KiB.
+    var peakResidentKiB: Int? { statusKiB("VmHWM:") }
+
+    /// A field of /proc/PID/status counted in kB.
+    private func statusKiB(_ field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) })
         else { return nil }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
     }
