@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -244,4 +245,24 @@ const char *cspawn_step_name(cspawn_step step) {
 
 int cspawn_cloexec_pipe(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+int cspawn_sealed_file(const void *bytes, size_t count) {
+    int fd = memfd_create("spool-job-body", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) return -1;
+    size_t written = 0;
+    while (written < count) {
+        ssize_t result = write(fd, (const char *)bytes + written, count - written);
+        if (result < 0 && errno == EINTR) continue;
+        if (result <= 0) goto failed;
+        written += (size_t)result;
+    }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) goto failed;
+    if (lseek(fd, 0, SEEK_SET) != 0) goto failed;
+    return fd;
+failed:;
+    int error = errno;
+    close(fd);
+    errno = error;
+    return -1;
 }

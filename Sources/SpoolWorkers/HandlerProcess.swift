@@ -64,14 +64,6 @@ public struct HandlerProcess: Sendable {
 
     /// The attempt, blocking the calling thread, which must be dedicated to it.
     private func runOnThisThread(input: [UInt8], started: ContinuousClock.Instant, stop: StopSignal) -> AttemptResult {
-        // A handler that exits without reading all its input makes writing to
-        // the pipe raise SIGPIPE, which would end spoold. Blocked, it stays
-        // pending on this thread, and is discarded when the thread ends, while
-        // write fails with EPIPE.
-        var pipeSignal = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
         do throws(StartFailure) {
             let account = try HandlerAccount(user: command.user, group: command.group)
             let handler = try RunningHandler.start(command, as: account, body: input, outputLimit: outputLimit)

@@ -1,8 +1,9 @@
 import CSpawn
 import Glibc
 
-/// A started handler, seen from spoold: feeds its standard input, collects its
-/// output, enforces its timeout and reaps it. It blocks in poll(2), so it runs
+/// A started handler, seen from spoold: collects its output, enforces its
+/// timeout and reaps it. Its standard input is a sealed file that holds the
+/// whole body before it starts. It blocks in poll(2), so it runs
 /// on a thread of its own (see ``DedicatedThread``).
 final class RunningHandler {
     /// Where an attempt is: running, past its timeout, or over.
@@ -27,20 +28,20 @@ final class RunningHandler {
     /// Readable once the handler has exited: its exit is seen even while
     /// processes it started keep its output pipes open.
     private let pidfd: Int32
-    private var input: InputFeeder
     private var output: OutputCollector
     private var errors: OutputCollector
 
-    private init(pid: pid_t, pidfd: Int32, input: InputFeeder, output: OutputCollector, errors: OutputCollector) {
+    private init(pid: pid_t, pidfd: Int32, output: OutputCollector, errors: OutputCollector) {
         self.pid = pid
         self.pidfd = pidfd
-        self.input = input
         self.output = output
         self.errors = errors
     }
 
-    /// Starts `command` as `account`, `body` to go to its standard input, each
-    /// of its output streams kept up to `outputLimit` bytes.
+    /// Starts `command` as `account` with `body` as its standard input (a
+    /// sealed memfd, complete before the handler starts: a handler never sees
+    /// part of a body, even when spoold dies as it starts), each of its output
+    /// streams kept up to `outputLimit` bytes.
     /// - Throws: why the handler could not start; then nothing is left running or open.
     static func start(
         _ command: HandlerCommand, as account: HandlerAccount, body: [UInt8], outputLimit: Int
@@ -54,9 +55,9 @@ final class RunningHandler {
             for end in handlerEnds { close(end) }
             if !started { for end in ownEnds { close(end) } }
         }
-        let stdin = try UnixPipe()
-        handlerEnds.append(stdin.readEnd)
-        ownEnds.append(stdin.writeEnd)
+        let stdin = body.withUnsafeBytes { cspawn_sealed_file($0.baseAddress, $0.count) }
+        guard stdin >= 0 else { throw StartFailure(call: "memfd_create", error: errno) }
+        handlerEnds.append(stdin)
         let stdout = try UnixPipe()
         handlerEnds.append(stdout.writeEnd)
         ownEnds.append(stdout.readEnd)
@@ -69,10 +70,10 @@ final class RunningHandler {
             }
         }
         let (pid, pidfd) = try spawn(
-            command, as: account, stdin: stdin.readEnd, stdout: stdout.writeEnd, stderr: stderr.writeEnd)
+            command, as: account, stdin: stdin, stdout: stdout.writeEnd, stderr: stderr.writeEnd)
         started = true
         return RunningHandler(
-            pid: pid, pidfd: pidfd, input: InputFeeder(descriptor: stdin.writeEnd, body: body),
+            pid: pid, pidfd: pidfd,
             output: OutputCollector(descriptor: stdout.readEnd, limit: outputLimit),
             errors: OutputCollector(descriptor: stderr.readEnd, limit: outputLimit))
     }
@@ -82,7 +83,7 @@ final class RunningHandler {
     /// What the handler wrote to its standard error.
     var standardError: CapturedOutput { errors.captured }
 
-    /// Runs the attempt to its end: feeds the body, reads the output, and past
+    /// Runs the attempt to its end: reads the output, and past
     /// `timeout`, or once `stop` is raised, sends the process group SIGTERM,
     /// then SIGKILL after `killGracePeriod`. When the handler exits, whatever
     /// is left of its process group is killed and the handler is reaped. Call once.
@@ -128,7 +129,7 @@ final class RunningHandler {
             let awaitingExit = if case .exited = phase { false } else { true }
             let running = if case .running = phase { true } else { false }
             let watched: [(descriptor: Int32?, events: Int32)] = [
-                (awaitingExit ? pidfd : nil, POLLIN), (input.descriptor, POLLOUT),
+                (awaitingExit ? pidfd : nil, POLLIN),
                 (output.descriptor, POLLIN), (errors.descriptor, POLLIN),
                 (running ? stop.pollDescriptor : nil, POLLIN),
             ]
@@ -142,11 +143,8 @@ final class RunningHandler {
                 continue
             }
             for descriptor in descriptors where descriptor.revents != 0 {
-                // Matched against what is open now: reaping closes the input,
-                // whose entry may come next and is then skipped.
                 switch descriptor.fd {
                 case pidfd: phase = .exited(status: reap(), reaped: .now)
-                case input.descriptor: input.write()
                 case output.descriptor: buffer.withUnsafeMutableBytes { output.read(through: $0) }
                 case errors.descriptor: buffer.withUnsafeMutableBytes { errors.read(through: $0) }
                 case stop.pollDescriptor:
@@ -178,7 +176,6 @@ final class RunningHandler {
         while waitpid(pid, &status, 0) < 0 {
             precondition(errno == EINTR, "waitpid: \(String(cString: strerror(errno)))")
         }
-        input.close()
         return status
     }
 

@@ -150,18 +150,31 @@ final class HandlerProcessTests: XCTestCase {
 
     func testAHandlerThatNeverReadsItsBodyStillCompletes() async throws {
         let body = [UInt8](repeating: 0x61, count: 10 << 20)
-        // Ignoring its standard input, the handler exits while spoold waits for room in the pipe.
         let deaf = try handlers.program("deaf", "/bin/sleep 0.2\necho done")
         let ignored = try await run(deaf, input: body)
         XCTAssertEqual(ignored.outcome, .exited(0))
         XCTAssertEqual(text(ignored.standardOutput), "done\n")
         XCTAssertLessThan(ignored.duration, .seconds(1))
-        // Closing it, the handler makes spoold's next write fail (EPIPE, and SIGPIPE, which must not end spoold).
         let closing = try handlers.program("closing", "exec 0<&-\n/bin/sleep 0.2\necho done")
         let closed = try await run(closing, input: body)
         XCTAssertEqual(closed.outcome, .exited(0))
         XCTAssertEqual(text(closed.standardOutput), "done\n")
         XCTAssertLessThan(closed.duration, .seconds(1))
+    }
+
+    /// Standard input is a file that holds the whole body before the handler
+    /// starts (so no handler reads part of a body, even if spoold dies as it
+    /// starts), sealed: the handler can read it again but cannot change it.
+    func testTheBodyIsASealedFileThatHoldsItAllFromTheStart() async throws {
+        let program = try handlers.program("sealed", """
+            stat -L -c 'size=%s' /dev/stdin
+            head -c 5 /dev/stdin; echo
+            if printf x 2>/dev/null >>/dev/stdin; then echo written; else echo refused; fi
+            cat
+            """)
+        let result = try await run(program, input: Array("hello, sealed world".utf8))
+        XCTAssertEqual(result.outcome, .exited(0))
+        XCTAssertEqual(text(result.standardOutput), "size=19\nhello\nrefused\nhello, sealed world")
     }
 
     // MARK: Isolation

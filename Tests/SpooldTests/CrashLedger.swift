@@ -37,6 +37,8 @@ final class CrashLedger: @unchecked Sendable {
     private var reservedNotDeleted: Set<UInt64> = []
     /// Broken rules seen during the load.
     private var violations: [String] = []
+    /// The body of every put to the worker pool's tube answered `INSERTED`, by id.
+    private var poolInserted: [UInt64: String] = [:]
 
     /// A put was answered `INSERTED id`: no other put may ever have been given that id.
     func recordInserted(id: UInt64, body: String) {
@@ -45,6 +47,54 @@ final class CrashLedger: @unchecked Sendable {
                 violations.append("id \(id) was handed out twice by INSERTED: for \(earlier) and for \(body)")
             }
             inserted[id] = body
+        }
+    }
+
+    /// A put to the worker pool's tube was answered `INSERTED id`.
+    func recordPoolInserted(id: UInt64, body: String) {
+        locked {
+            if inserted[id] != nil || poolInserted[id] != nil {
+                violations.append("id \(id) was handed out twice by INSERTED, the second time for \(body)")
+            }
+            poolInserted[id] = body
+        }
+    }
+
+    /// How many puts to the worker pool's tube were acknowledged.
+    var poolInsertedCount: Int { locked { poolInserted.count } }
+
+    /// Every broken rule of the worker pool's jobs, given the runs its
+    /// handlers recorded (`id body parent-pid` per finished run) once the
+    /// pool's tube is empty, and the pids of the spoolds that ran: each
+    /// acknowledged job ran to the end at least once and with its body; none
+    /// ran twice under one spoold (only a kill between a run's start and its
+    /// delete's commit may run it again, under the next one); and no run was
+    /// of a job no put made. A handler whose spoold died before its shell
+    /// started has another parent; its run counts, but under no spoold.
+    func poolProblems(runs: [String], spoolds: Set<String>) -> (problems: [String], repeated: Int) {
+        locked {
+            var problems: [String] = []
+            var runsByJob: [UInt64: [String]] = [:]
+            for run in runs {
+                let fields = run.split(separator: " ").map(String.init)
+                guard fields.count == 3, let id = UInt64(fields[0]) else {
+                    problems.append("a handler recorded \(run)")
+                    continue
+                }
+                if let body = poolInserted[id], body != fields[1] {
+                    problems.append("job \(id) ran with \(fields[1]), but was put as \(body)")
+                } else if poolInserted[id] == nil && !unanswered.contains(fields[1]) {
+                    problems.append("job \(id) (\(fields[1])) ran, but was never put")
+                }
+                if spoolds.contains(fields[2]), runsByJob[id, default: []].contains(fields[2]) {
+                    problems.append("job \(id) ran twice under spoold \(fields[2])")
+                }
+                runsByJob[id, default: []].append(fields[2])
+            }
+            for (id, body) in poolInserted.sorted(by: { $0.key < $1.key }) where runsByJob[id] == nil {
+                problems.append("job \(id) (\(body)) was acknowledged but never ran to the end")
+            }
+            return (problems, runsByJob.values.filter { $0.count > 1 }.count)
         }
     }
 

@@ -18,10 +18,13 @@ final class CrashLoad: @unchecked Sendable {
     private var isStopping = false
 
     /// Starts the threads; they connect once ``serve(port:generation:)`` names a spoold.
-    init(producers: Int, consumers: Int, holdEvery: Int = 10) {
+    /// - Parameter poolTube: a tube that a worker pool serves; one more
+    ///   producer puts there, for the pool's handlers to run during the kills.
+    init(producers: Int, consumers: Int, holdEvery: Int = 10, poolTube: String? = nil) {
         self.holdEvery = holdEvery
         for producer in 0..<producers { spawn { $0.produce(as: producer) } }
         for _ in 0..<consumers { spawn { $0.consume() } }
+        if let poolTube { spawn { $0.produce(as: producers, into: poolTube) } }
     }
 
     /// Points the threads at spoold generation `generation`, listening on `port`.
@@ -41,16 +44,21 @@ final class CrashLoad: @unchecked Sendable {
         return threads.wait(timeout: .now() + timeout) == .success
     }
 
-    /// Puts bodies `p<producer>-<n>` until stopped.
-    private func produce(as producer: Int) {
+    /// Puts bodies `p<producer>-<n>` until stopped, into `tube` when given.
+    private func produce(as producer: Int, into tube: String? = nil) {
         var sequence = 0
         while let (client, _) = connect() {
+            if let tube { client.use(tube) }
             while !locked({ isStopping }) {
                 sequence += 1
                 let body = "p\(producer)-\(sequence)"
                 let reply = client.put(body, ttr: 120)
                 if let id = JobClient.insertedID(in: reply) {
-                    ledger.recordInserted(id: id, body: body)
+                    if tube == nil {
+                        ledger.recordInserted(id: id, body: body)
+                    } else {
+                        ledger.recordPoolInserted(id: id, body: body)
+                    }
                 } else if reply.isEmpty {
                     ledger.recordUnanswered(body: body)
                     break

@@ -8,40 +8,55 @@ final class DurabilityTests: XCTestCase {
     // MARK: Crashes
 
     /// How many times the crash test kills spoold.
-    private static let crashRounds = 10
-    /// The crash test stops killing early after this long, so that a slow
-    /// machine makes it shorter rather than endless.
-    private static let crashTimeBudget: TimeInterval = 40
+    private static let crashRounds = 100
+    /// Handlers of the worker pool that run during the crash test.
+    private static let crashWorkers = 2
 
-    /// Kills spoold with SIGKILL after a random 50–400 ms of load from three
-    /// producers and two consumers, restarts it on the same directory, ten
-    /// times in a row, then drains what is left. Every acknowledged and
-    /// undeleted job must be there exactly once (reserved ones too), no job
-    /// whose delete was acknowledged may come back, no id may be given to two
-    /// puts, and no job may appear that no put made.
+    /// Kills spoold with SIGKILL after a random 20–200 ms of load from three
+    /// producers and two consumers, while a worker pool of two runs handlers
+    /// on what a fourth producer puts into its tube; restarts it on the same
+    /// directory, a hundred times in a row, then drains what is left. Every
+    /// acknowledged and undeleted job must be there exactly once (reserved
+    /// ones too), no job whose delete was acknowledged may come back, no id
+    /// may be given to two puts, and no job may appear that no put made. Every
+    /// job of the pool's tube must have run to the end, with its whole body,
+    /// never twice under one spoold, and again under the next only when a
+    /// kill came between a run's start and its delete's commit: at most two
+    /// per worker and kill, the run going on (killed with spoold, as under
+    /// systemd, or left to finish outside it) and the one before it, whose
+    /// delete may still wait for its commit.
     func testNothingAcknowledgedIsLostAcrossRepeatedCrashes() throws {
-        let directory = try TestEnvironment.temporaryDirectory().path
-        let arguments = ["--state-directory", directory, "--durability", "always"]
-        let load = CrashLoad(producers: 3, consumers: 2)
+        let pool = try PoolFixture()
+        defer { pool.remove() }
+        let handler = try pool.handler("work.sh", """
+            body=$(cat)
+            sleep 0.01
+            echo "$SPOOL_JOB_ID $body $PPID" >> "$OUT/runs"
+            """)
+        try pool.queue("work", ["Tube=work", "ExecStart=\(handler)", "Workers=\(Self.crashWorkers)"])
+        let arguments = [
+            "--state-directory", pool.stateDirectory.path, "--durability", "always",
+            "--queues-directory", pool.queues.path, "--worker-stop-timeout", "0",
+        ]
+        let load = CrashLoad(producers: 3, consumers: 2, poolTube: "work")
         defer { _ = load.stop() }
         let started = Date()
-        var rounds = 0
-        while rounds < Self.crashRounds, Date().timeIntervalSince(started) < Self.crashTimeBudget {
-            rounds += 1
+        var spoolds: Set<String> = []
+        for round in 1...Self.crashRounds {
             let server = try ServerProcess.spoold(arguments)
-            load.serve(port: server.port, generation: rounds)
-            Thread.sleep(forTimeInterval: .random(in: 0.05...0.4))
+            spoolds.insert(String(server.process.processIdentifier))
+            load.serve(port: server.port, generation: round)
+            Thread.sleep(forTimeInterval: .random(in: 0.02...0.2))
             load.serverGone()
             crash(server)
         }
         XCTAssertTrue(load.stop(), "the load threads stop once spoold is gone")
-        XCTAssertGreaterThanOrEqual(rounds, 3, "too few crashes within \(Self.crashTimeBudget) s")
 
         let server = try ServerProcess.spoold(arguments)
+        spoolds.insert(String(server.process.processIdentifier))
         let client = try JobClient(port: server.port)
         let stats = client.stats("stats")
         XCTAssertEqual(stats["durability"], "always")
-        XCTAssertEqual(stats["current-jobs-reserved"], "0", "reserved jobs come back ready")
         XCTAssertEqual(stats["current-jobs-delayed"], "0")
         XCTAssertEqual(stats["current-jobs-buried"], "0")
         var drained: [JobClient.Job] = []
@@ -50,14 +65,23 @@ final class DurabilityTests: XCTestCase {
             XCTAssertEqual(client.send("delete \(job.id)"), "DELETED")
         }
         XCTAssertEqual(client.lastReply, "TIMED_OUT", "the drain ends with an empty queue")
+        XCTAssertTrue(Deadline.poll(for: 60, every: 0.05) {
+            let work = client.stats("stats-tube work")
+            return ["current-jobs-ready", "current-jobs-reserved", "current-jobs-delayed", "current-jobs-buried"].allSatisfy { work[$0] == "0" }
+        }, "the pool runs what is left in its tube, and no run fails")
 
         let summary = load.ledger.summary
         let problems = load.ledger.problems(afterDraining: drained)
         XCTAssertTrue(problems.isEmpty, "\(problems.count) problems:\n" + problems.prefix(30).joined(separator: "\n"))
         XCTAssertGreaterThan(summary.inserted, 100, "the load was too light to test anything: \(summary)")
         XCTAssertGreaterThan(summary.reservedNotDeleted, 0, "no reserved job had to come back: \(summary)")
+        let (poolProblems, repeated) = load.ledger.poolProblems(runs: pool.lines("runs"), spoolds: spoolds)
+        XCTAssertTrue(poolProblems.isEmpty, "\(poolProblems.count) problems:\n" + poolProblems.prefix(30).joined(separator: "\n"))
+        XCTAssertGreaterThan(load.ledger.poolInsertedCount, 100, "the pool had too little to do")
+        XCTAssertLessThanOrEqual(repeated, Self.crashRounds * Self.crashWorkers * 2, "more repeated runs than kills could cause")
         let elapsed = String(format: "%.1f", Date().timeIntervalSince(started))
-        print("\(rounds) crashes in \(elapsed) s: \(summary); \(drained.count) jobs drained")
+        print("\(Self.crashRounds) crashes in \(elapsed) s: \(summary); \(drained.count) jobs drained; "
+            + "\(load.ledger.poolInsertedCount) pool jobs, \(repeated) ran again after a kill")
     }
 
     // MARK: Restarts

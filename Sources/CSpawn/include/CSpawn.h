@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /// The step of starting a child that failed, reported with its errno.
@@ -97,5 +98,12 @@ const char *cspawn_step_name(cspawn_step step);
 /// GNU extension): a pipe that is close-on-exec from its creation, so that no
 /// process forked meanwhile by another thread inherits it.
 int cspawn_cloexec_pipe(int fds[2]);
+
+/// A close-on-exec memfd holding `count` bytes from `bytes`, sealed so that
+/// no one can change, grow or shrink it, positioned at its start: a handler's
+/// standard input, complete before the handler starts, so that no handler
+/// ever reads part of a body (as from a pipe whose writer died). -1 with
+/// errno set when it cannot be made.
+int cspawn_sealed_file(const void *bytes, size_t count);
 
 #endif
