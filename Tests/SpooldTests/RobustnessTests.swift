@@ -68,6 +68,39 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    /// Oversized bodies in every durability mode: a put one byte over `-z`
+    /// and one of 8 MiB over `-z 1000` are answered JOB_TOO_BIG with the
+    /// connection still usable, the body skipped rather than kept (RSS grows
+    /// by less than the body), a put of exactly `-z` bytes is stored, and the
+    /// store stays healthy (a delete still works).
+    func testOversizedBodiesInEveryDurabilityMode() throws {
+        let modes: [(String, [String])] = [
+            ("off", ["--durability", "off"]),
+            ("always", ["--durability", "always"]),
+            ("interval:100", ["--durability", "interval:100"]),
+            ("nosync", ["--durability", "nosync"]),
+        ]
+        for (mode, durability) in modes {
+            let store = mode == "off" ? [] : ["--state-directory", try TestEnvironment.temporaryDirectory().path]
+            let server = try ServerProcess.spoold(store + durability + ["-z", "1000"])
+            let client = try RawClient(port: server.port)
+            client.send("put 0 0 5 1001\r\n" + String(repeating: "o", count: 1001) + "\r\nlist-tube-used\r\n")
+            XCTAssertEqual(client.read(matching: "JOB_TOO_BIG\r\nUSING default\r\n"), "JOB_TOO_BIG\r\nUSING default\r\n", mode)
+            let before = try XCTUnwrap(server.residentKiB)
+            client.send(Array("put 0 0 5 8388608\r\n".utf8) + [UInt8](repeating: 0x62, count: 8 << 20) + Array("\r\n".utf8))
+            XCTAssertEqual(client.readLine(), "JOB_TOO_BIG\r\n", mode)
+            XCTAssertLessThan(try XCTUnwrap(server.residentKiB) - before, 4 * 1024, "\(mode): an oversized body is skipped, not kept")
+            client.send("put 0 0 5 1000\r\n" + String(repeating: "k", count: 1000) + "\r\n")
+            XCTAssertEqual(client.readLine(), "INSERTED 1\r\n", mode)
+            client.send("delete 1\r\nstats\r\n")
+            XCTAssertEqual(client.readLine(), "DELETED\r\n", mode)
+            let stats = client.readDocument()
+            XCTAssertTrue(stats.contains("durability: \(mode)\n"), stats)
+            XCTAssertTrue(stats.contains("cmd-put: 3\n"), stats)
+            XCTAssertEqual(server.stop(), 0, mode)
+        }
+    }
+
     /// Out of file descriptors (EMFILE): spoold does not spin on accept(2),
     /// the connections it has keep being served, it says so once, and it
     /// accepts again when descriptors free up.
