@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "SpoolControlAPI", targets: ["SpoolControlAPI"]),
         .library(name: "SpoolProtocol", targets: ["SpoolProtocol"]),
         .library(name: "SpoolCore", targets: ["SpoolCore"]),
+        .library(name: "SpoolEngineHost", targets: ["SpoolEngineHost"]),
         .library(name: "SpoolServer", targets: ["SpoolServer"]),
         .library(name: "SpoolStore", targets: ["SpoolStore"]),
         .library(name: "Systemd", targets: ["Systemd"]),
@@ -53,8 +54,18 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SpoolEngineHost",
+            dependencies: [
+                "SpoolProtocol",
+                "SpoolCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "SpoolServer",
             dependencies: [
+                "SpoolEngineHost",
                 "SpoolProtocol",
                 "SpoolCore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -82,6 +93,7 @@ let package = Package(
         .executableTarget(
             name: "spoold",
             dependencies: [
+                "SpoolEngineHost",
                 "SpoolServer",
                 "SpoolCore",
                 "SpoolStore",
@@ -138,14 +150,14 @@ let package = Package(
         ),
         .target(
             name: "SpoolControl",
-            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolServer", "SpoolPool", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "SpoolPool", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "CSpawn"),
         .target(name: "SpoolWorkers", dependencies: ["SpoolProtocol", "CSpawn"]),
         .target(
             name: "SpoolPool",
             dependencies: [
-                "SpoolWorkers", "SpoolServer", "SpoolCore",
+                "SpoolWorkers", "SpoolEngineHost", "SpoolCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -183,9 +195,19 @@ let package = Package(
         .testTarget(
             name: "SpoolServerTests",
             dependencies: [
-                "SpoolServer", "SpoolCore", "SpoolProtocol",
+                "SpoolServer", "SpoolEngineHost", "SpoolCore", "SpoolProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SpoolEngineHostTests",
+            dependencies: [
+                "SpoolEngineHost",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -197,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "SpoolPoolTests",
             dependencies: [
-                "SpoolPool", "SpoolWorkers", "SpoolServer", "SpoolCore", "SpoolTestSupport",
+                "SpoolPool", "SpoolWorkers", "SpoolEngineHost", "SpoolCore", "SpoolTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

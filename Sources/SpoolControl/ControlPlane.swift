@@ -3,15 +3,14 @@ import Logging
 import SpoolControlAPI
 import SpoolCore
 import SpoolPool
-import SpoolServer
+import SpoolEngineHost
 import Synchronization
 
 /// spoold's D-Bus control plane: the manager object, one queue object per
 /// tube, their properties and signals, on a ``Connection``.
 ///
-/// Every read and change goes to the engine through its loop
-/// (``SpoolServer/inspect(_:)``, ``SpoolServer/change(_:)``); nothing here
-/// blocks the engine. Four times a second the plane compares the queue with
+/// Every read and change goes through the ``EngineHost``'s typed
+/// operations; nothing here blocks the engine. Four times a second the plane compares the queue with
 /// what it last published: tubes that appeared or went away are exported or
 /// removed (ObjectManager's `InterfacesAdded` / `InterfacesRemoved`), and
 /// changed properties are announced in one `PropertiesChanged` per object,
@@ -21,7 +20,7 @@ public final class ControlPlane: Sendable {
     public static let publishInterval: Duration = .milliseconds(250)
 
     private let connection: Connection
-    private let server: SpoolServer
+    private let host: EngineHost
     private let pool: WorkerPool
     private let logger: Logger
     private let published = Mutex(Published())
@@ -47,18 +46,18 @@ public final class ControlPlane: Sendable {
     /// during D-Bus activation find them), then starts publishing changes.
     /// - Parameter pool: the worker pool, and how to reload its configuration.
     public init(
-        connection: Connection, server: SpoolServer, pool: PoolControl, version: String, durability: String, logger: Logger
+        connection: Connection, host: EngineHost, pool: PoolControl, version: String, durability: String, logger: Logger
     ) async throws {
         self.connection = connection
-        self.server = server
+        self.host = host
         self.logger = logger
         self.pool = pool.pool
-        let context = ControlContext(server: server, pool: pool, authorizer: Authorizer(), version: version, durability: durability)
+        let context = ControlContext(host: host, pool: pool, authorizer: Authorizer(), version: version, durability: durability)
         connection.addObjectManager(at: ControlNames.managerPath)
         connection.export(ManagerInterface.make(context), at: ControlNames.managerPath)
         connection.setResolver(below: ControlNames.queuesPath) { [self] path in await exportOnDemand(path, context) }
         try await publish(context)
-        try await server.observe { [self] event in
+        try await host.observe { [self] event in
             guard case .jobBuried(let job, let tube, let reason) = event else { return }
             self.buried.withLock { buried in
                 if buried.pending.count < Self.maximumBuriedSignals {
@@ -93,8 +92,7 @@ public final class ControlPlane: Sendable {
     /// the last publication, so that a call right after a `put` finds it;
     /// the next publication announces its properties.
     private func exportOnDemand(_ path: ObjectPath, _ context: ControlContext) async {
-        guard let tube = try? await server.inspect({ engine in engine.tubeNames.first { ControlNames.queuePath($0) == path } })
-        else { return }
+        guard let tube = try? await host.summary().tubeNames.first(where: { ControlNames.queuePath($0) == path }) else { return }
         published.withLock { published in
             guard published.queues[tube] == nil else { return }
             published.queues[tube] = [:]
@@ -104,8 +102,7 @@ public final class ControlPlane: Sendable {
 
     /// Publishes what changed since the last time.
     private func publish(_ context: ControlContext) async throws {
-        let pool = self.pool
-        let snapshot = try await server.inspect { ControlSnapshot($0, pool: pool) }
+        let snapshot = ControlSnapshot(try await host.snapshot(), pools: try await pool.status())
         let (burials, dropped) = buried.withLock { buried in
             defer { buried = BuriedJobs() }
             return (buried.pending, buried.dropped)
@@ -151,28 +148,25 @@ public final class ControlPlane: Sendable {
 
 /// What the interfaces' handlers share.
 struct ControlContext: Sendable {
-    let server: SpoolServer
+    let host: EngineHost
     let pool: PoolControl
     let authorizer: Authorizer
     let version: String
     let durability: String
     let startedAt = ContinuousClock.now
 
-    /// A read of the engine on its loop, as a D-Bus value.
-    func read(_ body: @escaping @Sendable (Engine) throws -> DBusValue) async throws -> DBusValue {
-        try await server.inspect { engine in Result { try body(engine) } }.get()
+    /// A read of the queue's summary (no tube's statistics) and the pools' status, as a D-Bus value.
+    func read(_ body: (QueueSnapshot, [PoolStatus]) throws -> DBusValue) async throws -> DBusValue {
+        try body(try await host.summary(), try await pool.pool.status())
     }
 
     /// A read of one tube's statistics and its pool's; `NoSuchQueue` when the tube is gone.
-    func readTube(_ tube: String, _ body: @escaping @Sendable (TubeStats, PoolStatus?) -> DBusValue?) async throws -> DBusValue {
-        let pool = self.pool.pool
-        return try await read { engine in
-            let status = pool.statusOnLoop.first { $0.tube == tube }
-            guard let stats = engine.tubeStats(tube), let value = body(stats, status) else {
-                throw ControlNames.Errors.noSuchQueue(tube)
-            }
-            return value
+    func readTube(_ tube: String, _ body: (TubeStats, PoolStatus?) -> DBusValue?) async throws -> DBusValue {
+        let status = try await pool.pool.status().first { $0.tube == tube }
+        guard let stats = try await host.tubeStats(tube), let value = body(stats, status) else {
+            throw ControlNames.Errors.noSuchQueue(tube)
         }
+        return value
     }
 
     /// A change to the worker pool, after checking that the caller may make it.
@@ -188,11 +182,11 @@ struct ControlContext: Sendable {
         }
     }
 
-    /// A change, after checking that the caller may make it; waits until the change is durable.
-    func change<T: Sendable>(_ call: MethodCall, _ action: String, _ body: @escaping @Sendable (Engine) -> T) async throws -> T {
+    /// A change, after checking that the caller may make it; returns once the change is durable.
+    func change<T: Sendable>(_ call: MethodCall, _ action: String, _ body: (EngineHost) async throws -> T) async throws -> T {
         try await authorizer.requireAdmin(call, to: action)
         do {
-            return try await server.change(body)
+            return try await body(host)
         } catch let error as StoreUnavailableError {
             throw ControlNames.Errors.storeUnavailable(error.description)
         }

@@ -1,9 +1,9 @@
 import DBus
 import SpoolCore
+import SpoolEngineHost
 import SpoolPool
 
-/// The queue's state as the control plane publishes it, taken on the
-/// engine's loop in one go.
+/// The queue's state as the control plane publishes it: the engine's and the pools'.
 struct ControlSnapshot: Sendable, Equatable {
     var isProcessing: Bool
     var isDraining: Bool
@@ -11,18 +11,13 @@ struct ControlSnapshot: Sendable, Equatable {
     var tubes: [String: TubeStats]
     var pools: [String: PoolStatus]
 
-    /// Takes the snapshot; on the engine's loop.
-    init(_ engine: Engine, pool: WorkerPool) {
-        isProcessing = engine.isProcessing
-        isDraining = engine.isDraining
-        stats = engine.stats
-        tubes = Dictionary(uniqueKeysWithValues: engine.tubeNames.compactMap { engine.tubeStats($0).map { ($0.name, $0) } })
-        pools = Self.pools(pool)
-    }
-
-    /// The pools' status by tube; on the engine's loop.
-    static func pools(_ pool: WorkerPool) -> [String: PoolStatus] {
-        Dictionary(pool.statusOnLoop.map { ($0.tube, $0) }, uniquingKeysWith: { first, _ in first })
+    /// Pairs the queue's snapshot with the pools' status.
+    init(_ queue: QueueSnapshot, pools: [PoolStatus]) {
+        isProcessing = queue.isProcessing
+        isDraining = queue.isDraining
+        stats = queue.stats
+        tubes = queue.tubes
+        self.pools = Dictionary(pools.map { ($0.tube, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// `running`, `stopped` (Stop was called) or `draining` (SIGUSR1).
@@ -45,12 +40,11 @@ struct ControlSnapshot: Sendable, Equatable {
         Self.managerProperties(stats: stats, state: state, pools: pools.values)
     }
 
-    /// The manager's properties that change, read straight from the engine
-    /// and the pool (cheap: no tube is visited); on the engine's loop.
-    static func managerProperties(_ engine: Engine, pool: WorkerPool) -> [String: DBusValue] {
+    /// The manager's properties that change, from a summary of the queue
+    /// (cheap: no tube is visited) and the pools' status.
+    static func managerProperties(_ queue: QueueSnapshot, pools: [PoolStatus]) -> [String: DBusValue] {
         managerProperties(
-            stats: engine.stats, state: state(isProcessing: engine.isProcessing, isDraining: engine.isDraining),
-            pools: pool.statusOnLoop)
+            stats: queue.stats, state: state(isProcessing: queue.isProcessing, isDraining: queue.isDraining), pools: pools)
     }
 
     private static func managerProperties(stats: EngineStats, state: String, pools: some Collection<PoolStatus>) -> [String: DBusValue] {

@@ -1,23 +1,22 @@
 import DBus
 import SpoolControlAPI
-import SpoolCore
+import SpoolEngineHost
 
 /// `org.spool.Spool1.Manager` at `/org/spool/Spool1`: processing as a whole.
 enum ManagerInterface {
     static func make(_ context: ControlContext) -> Interface {
         Interface(ControlNames.manager, methods: [
             Method("Start") { call in
-                try await context.change(call, "Start") { $0.startProcessing() }
+                try await context.change(call, "Start") { try await $0.startProcessing() }
                 return []
             },
             Method("Stop") { call in
-                try await context.change(call, "Stop") { $0.stopProcessing() }
+                try await context.change(call, "Stop") { try await $0.stopProcessing() }
                 return []
             },
             Method("Status", outputs: [Argument("status", "a{sv}")]) { _ in
-                let pool = context.pool.pool
-                return [try await context.read { engine in
-                    var status = ControlSnapshot.managerProperties(engine, pool: pool)
+                return [try await context.read { queue, pools in
+                    var status = ControlSnapshot.managerProperties(queue, pools: pools)
                     status["Version"] = .string(context.version)
                     status["Durability"] = .string(context.durability)
                     status["UptimeSeconds"] = .uint64(UInt64((ContinuousClock.now - context.startedAt).components.seconds))
@@ -25,8 +24,8 @@ enum ManagerInterface {
                 }]
             },
             Method("ListQueues", outputs: [Argument("queues", "a(so)")]) { _ in
-                [try await context.read { engine in
-                    .array(element: "(so)", engine.tubeNames.sorted().map { .structure([.string($0), .objectPath(ControlNames.queuePath($0))]) })
+                [try await context.read { queue, _ in
+                    .array(element: "(so)", queue.tubeNames.sorted().map { .structure([.string($0), .objectPath(ControlNames.queuePath($0))]) })
                 }]
             },
             Method("Reload", outputs: [Argument("problems", "as")]) { call in
@@ -40,8 +39,7 @@ enum ManagerInterface {
              "Connections": "u", "Tubes": "u", "Workers": "u", "WorkersBusy": "u", "WorkersIdle": "u",
             ].sorted { $0.key < $1.key }.map { name, type in
             Property(MemberName(stringLiteral: name), type, get: {
-                let pool = context.pool.pool
-                return try await context.read { engine in ControlSnapshot.managerProperties(engine, pool: pool)[name] ?? .uint32(0) }
+                try await context.read { queue, pools in ControlSnapshot.managerProperties(queue, pools: pools)[name] ?? .uint32(0) }
             })
         }, signals: [
             SignalDescription("JobBuried", arguments: [Argument("tube", "s"), Argument("id", "t"), Argument("reason", "s")]),

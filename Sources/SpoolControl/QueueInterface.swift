@@ -1,6 +1,7 @@
 import DBus
 import SpoolControlAPI
 import SpoolCore
+import SpoolEngineHost
 import SpoolPool
 
 /// `org.spool.Spool1.Queue` at `/org/spool/Spool1/queue/<escaped tube name>`:
@@ -12,23 +13,21 @@ enum QueueInterface {
                 guard case .uint32(let seconds) = call.arguments[0], seconds > 0 else {
                     throw DBusError.invalidArgs("Pause takes a number of seconds above 0; Resume ends a pause")
                 }
-                guard try await context.change(call, "Pause", { $0.pauseTube(tube, seconds: seconds) }) else {
+                guard try await context.change(call, "Pause", { try await $0.pauseTube(tube, seconds: seconds) }) else {
                     throw ControlNames.Errors.noSuchQueue(tube)
                 }
                 return []
             },
             Method("Resume") { call in
                 // As in beanstalkd, a pause of 0 seconds ends the current pause.
-                guard try await context.change(call, "Resume", { $0.pauseTube(tube, seconds: 0) }) else {
+                guard try await context.change(call, "Resume", { try await $0.pauseTube(tube, seconds: 0) }) else {
                     throw ControlNames.Errors.noSuchQueue(tube)
                 }
                 return []
             },
             Method("Kick", inputs: [Argument("count", "u")], outputs: [Argument("kicked", "u")]) { call in
                 guard case .uint32(let count) = call.arguments[0] else { return [] }
-                let kicked = try await context.change(call, "Kick") { engine in
-                    engine.tubeStats(tube) == nil ? nil : engine.kick(tubeNamed: tube, bound: count)
-                }
+                let kicked = try await context.change(call, "Kick") { try await $0.kick(tubeNamed: tube, bound: count) }
                 guard let kicked else { throw ControlNames.Errors.noSuchQueue(tube) }
                 return [.uint32(kicked)]
             },
@@ -36,7 +35,7 @@ enum QueueInterface {
                 guard case .string(let text) = call.arguments[0], let states = purgeStates[text] else {
                     throw DBusError.invalidArgs("Purge takes ready, delayed, buried or all")
                 }
-                guard let purged = try await context.change(call, "Purge", { $0.purge(tubeNamed: tube, states: states) }) else {
+                guard let purged = try await context.change(call, "Purge", { try await $0.purge(tubeNamed: tube, states: states) }) else {
                     throw ControlNames.Errors.noSuchQueue(tube)
                 }
                 return [.uint32(UInt32(clamping: purged))]

@@ -1,11 +1,11 @@
 import Logging
 import NIOCore
-import SpoolServer
+import SpoolEngineHost
 import SpoolWorkers
 
 /// Every tube's pool, on the engine's loop: what ``WorkerPool`` drives.
 final class PoolRegistry {
-    private let server: SpoolServer
+    private let engine: LoopEngine
     private let killGracePeriod: Duration
     private let logger: Logger
     /// The configured pools, by tube.
@@ -15,8 +15,8 @@ final class PoolRegistry {
     /// Told when no handler runs any more.
     private var idleWaiters: [EventLoopPromise<Void>] = []
 
-    init(server: SpoolServer, killGracePeriod: Duration, logger: Logger) {
-        self.server = server
+    init(engine: LoopEngine, killGracePeriod: Duration, logger: Logger) {
+        self.engine = engine
         self.killGracePeriod = killGracePeriod
         self.logger = logger
     }
@@ -44,7 +44,7 @@ final class PoolRegistry {
                 pool.reconfigure(queue)
                 changes.changed.append(tube)
             } else {
-                let pool = TubePool(configuration: queue, server: server, killGracePeriod: killGracePeriod, logger: logger)
+                let pool = TubePool(configuration: queue, engine: engine, killGracePeriod: killGracePeriod, logger: logger)
                 pool.onAttemptFinished = { [unowned self] in attemptFinished() }
                 pools[tube] = pool
                 changes.added.append(tube)
@@ -83,7 +83,7 @@ final class PoolRegistry {
 
     /// A future that succeeds once no handler runs.
     func whenIdle() -> EventLoopFuture<Void> {
-        let promise = server.eventLoop.makePromise(of: Void.self)
+        let promise = engine.eventLoop.makePromise(of: Void.self)
         idleWaiters.append(promise)
         attemptFinished()
         return promise.futureResult

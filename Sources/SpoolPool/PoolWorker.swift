@@ -1,5 +1,6 @@
 import NIOCore
 import SpoolCore
+import SpoolEngineHost
 import SpoolWorkers
 
 /// One worker of a tube's pool: an engine session of spoold's own that
@@ -25,12 +26,7 @@ final class PoolWorker: SessionDelegate {
 
     init(pool: TubePool) {
         self.pool = pool
-        session = pool.server.withEngine { engine in
-            let session = engine.openSession(isInternal: true)
-            _ = engine.watch(session, tube: pool.tube)
-            if pool.tube != "default" { _ = engine.ignore(session, tube: "default") }
-            return session
-        }
+        session = pool.engine.openWorkerSession(watching: pool.tube)
         session.delegate = self
     }
 
@@ -41,13 +37,13 @@ final class PoolWorker: SessionDelegate {
     /// retiring or its pool is stopped.
     func takeNextJob() {
         guard attempt == nil, !isRetiring, !isClosed, pool.isRunning, !session.isWaitingForJob else { return }
-        if let outcome = pool.server.withEngine({ $0.reserve(session, timeout: nil) }) { handle(outcome) }
+        if let outcome = pool.engine.reserve(session) { handle(outcome) }
     }
 
     /// Stops waiting for a job (the pool was stopped); a running attempt goes on.
     func stopWaiting() {
         guard session.isWaitingForJob else { return }
-        _ = pool.server.withEngine { $0.cancelWait(session) }
+        pool.engine.stopWaiting(session)
     }
 
     /// Marks the worker to end: at once when idle, else after its attempt.
@@ -65,8 +61,8 @@ final class PoolWorker: SessionDelegate {
     /// The engine hands a job over from inside another operation: the work is
     /// done in a later turn of the loop, never re-entering the engine.
     func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome) {
-        let bound = NIOLoopBound(self, eventLoop: pool.server.eventLoop)
-        pool.server.eventLoop.execute { bound.value.handle(outcome) }
+        let bound = NIOLoopBound(self, eventLoop: pool.engine.eventLoop)
+        pool.engine.eventLoop.execute { bound.value.handle(outcome) }
     }
 
     private func handle(_ outcome: ReserveOutcome) {
@@ -79,19 +75,19 @@ final class PoolWorker: SessionDelegate {
 
     /// Starts the handler for `job`, holding its reservation for as long as the handler may run.
     private func run(_ job: ReservedJob) {
-        let server = pool.server
-        guard let stats = server.withEngine({ $0.jobStats(job.id) }) else { return takeNextJob() }
+        let engine = pool.engine
+        guard let stats = engine.jobStats(job.id) else { return takeNextJob() }
         let queue = pool.configuration
         let number = Int(stats.attempts) + 1
         let timeout = queue.timeout ?? .seconds(stats.ttr)
         let hold = timeout + pool.killGracePeriod + Self.holdMargin
-        _ = server.withEngine { $0.hold(session, id: job.id, for: hold.nanoseconds) }
+        engine.hold(session, id: job.id, for: hold.nanoseconds)
         let process = HandlerProcess(
             command: HandlerCommand(queue: queue, jobID: job.id, attempt: number, priority: stats.priority),
             timeout: timeout, killGracePeriod: pool.killGracePeriod, outputLimit: Self.outputLimit)
         let input = Array(job.body.readableBytesView)
-        let bound = NIOLoopBound(self, eventLoop: server.eventLoop)
-        let eventLoop = server.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: engine.eventLoop)
+        let eventLoop = engine.eventLoop
         let context = AttemptContext(job: job.id, tube: queue.tube, priority: stats.priority, number: number, timeout: timeout, queue: queue)
         attempt = Task {
             let result = await process.run(input: input)
@@ -105,14 +101,12 @@ final class PoolWorker: SessionDelegate {
         var random = SystemRandomNumberGenerator()
         let verdict = AttemptVerdict(
             result: result, attempt: context.number, queue: context.queue, timeout: context.timeout, random: &random)
-        let applied = pool.server.withEngine { engine in
-            switch verdict {
-            case .delete: engine.delete(session, id: context.job)
-            case .release: engine.release(session, id: context.job, priority: context.priority, delay: 0)
-            case .retry(let delay, let reason):
-                engine.fail(session, id: context.job, reason: reason, retryAfter: delay.nanoseconds)
-            case .bury(let reason): engine.fail(session, id: context.job, reason: reason, retryAfter: nil)
-            }
+        let engine = pool.engine
+        let applied = switch verdict {
+        case .delete: engine.delete(session, id: context.job)
+        case .release: engine.release(session, id: context.job, priority: context.priority)
+        case .retry(let delay, let reason): engine.fail(session, id: context.job, reason: reason, retryAfter: delay.nanoseconds)
+        case .bury(let reason): engine.fail(session, id: context.job, reason: reason, retryAfter: nil)
         }
         pool.attemptFinished(context, result, verdict, applied: applied)
         if isRetiring {
@@ -127,8 +121,7 @@ final class PoolWorker: SessionDelegate {
     private func close() {
         guard !isClosed else { return }
         isClosed = true
-        session.delegate = nil
-        pool.server.withEngine { $0.closeSession(session) }
+        pool.engine.closeSession(session)
     }
 }
 

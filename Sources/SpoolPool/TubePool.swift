@@ -1,13 +1,13 @@
 import Logging
 import SpoolCore
-import SpoolServer
+import SpoolEngineHost
 import SpoolWorkers
 
 /// The workers of one tube, their configuration and counters. Lives on the
 /// engine's loop.
 final class TubePool {
     let tube: String
-    let server: SpoolServer
+    let engine: LoopEngine
     let killGracePeriod: Duration
     private let logger: Logger
     /// The queue's configuration; a reload replaces it for the next attempts.
@@ -22,10 +22,10 @@ final class TubePool {
     /// Called after every attempt, for the pool registry.
     var onAttemptFinished: (() -> Void)?
 
-    init(configuration: QueueConfiguration, server: SpoolServer, killGracePeriod: Duration, logger: Logger) {
+    init(configuration: QueueConfiguration, engine: LoopEngine, killGracePeriod: Duration, logger: Logger) {
         tube = configuration.tube
         self.configuration = configuration
-        self.server = server
+        self.engine = engine
         self.killGracePeriod = killGracePeriod
         self.logger = logger
         applyAging()
@@ -42,7 +42,7 @@ final class TubePool {
 
     private func applyAging() {
         let after = configuration.agingAfter?.nanoseconds
-        server.withEngine { $0.setAging(tubeNamed: tube, after: after) }
+        engine.setAging(tubeNamed: tube, after: after)
     }
 
     /// Adds or retires workers to have `count`; idle ones retire first.

@@ -1,6 +1,6 @@
 import Logging
 import NIOCore
-import SpoolServer
+import SpoolEngineHost
 import SpoolWorkers
 
 /// spoold's worker pool: for each configured tube, workers that take its jobs
@@ -15,17 +15,17 @@ import SpoolWorkers
 /// client. All of the pool's state lives on the engine's loop; this type
 /// hands requests to it from any thread.
 public final class WorkerPool: Sendable {
-    private let server: SpoolServer
+    private let host: EngineHost
     private let registry: NIOLoopBound<PoolRegistry>
 
-    /// An empty pool for `server`'s engine.
+    /// An empty pool for `host`'s engine.
     /// - Parameter killGracePeriod: how long a handler has between `SIGTERM`
     ///   and `SIGKILL`, after its timeout or at shutdown.
-    public init(server: SpoolServer, logger: Logger, killGracePeriod: Duration = .seconds(5)) async throws {
-        self.server = server
-        let eventLoop = server.eventLoop
+    public init(host: EngineHost, logger: Logger, killGracePeriod: Duration = .seconds(5)) async throws {
+        self.host = host
+        let eventLoop = host.eventLoop
         registry = try await eventLoop.submit {
-            NIOLoopBound(PoolRegistry(server: server, killGracePeriod: killGracePeriod, logger: logger), eventLoop: eventLoop)
+            NIOLoopBound(PoolRegistry(engine: host.onLoop, killGracePeriod: killGracePeriod, logger: logger), eventLoop: eventLoop)
         }.get()
     }
 
@@ -37,7 +37,7 @@ public final class WorkerPool: Sendable {
     @discardableResult
     public func configure(_ queues: [QueueConfiguration], keeping: Set<String> = []) async throws -> PoolChanges {
         let registry = self.registry
-        return try await server.eventLoop.submit { registry.value.configure(queues, keeping: keeping) }.get()
+        return try await host.eventLoop.submit { registry.value.configure(queues, keeping: keeping) }.get()
     }
 
     /// Lets the workers of `tube` take jobs again.
@@ -63,7 +63,7 @@ public final class WorkerPool: Sendable {
     }
 
     /// Every pool's status, read on the engine's loop, for code already there.
-    /// - Precondition: called on the server's event loop.
+    /// - Precondition: called on the host's event loop.
     public var statusOnLoop: [PoolStatus] { registry.value.status }
 
     /// Stops the pool for a shutdown: no worker takes another job, running
@@ -72,7 +72,7 @@ public final class WorkerPool: Sendable {
     /// Returns once every handler has ended and the jobs' new states are durable.
     public func shutdown(gracePeriod: Duration) async {
         let registry = self.registry
-        let eventLoop = server.eventLoop
+        let eventLoop = host.eventLoop
         guard let idle = try? await eventLoop.submit({ () -> EventLoopFuture<Void> in
             registry.value.stopAll()
             return registry.value.whenIdle()
@@ -83,11 +83,11 @@ public final class WorkerPool: Sendable {
         try? await idle.get()
         cancel.cancel()
         try? await eventLoop.submit { registry.value.closeAll() }.get()
-        _ = try? await server.change { _ in }
+        try? await host.waitUntilDurable()
     }
 
     private func onLoop<T: Sendable>(_ body: @escaping @Sendable (PoolRegistry) throws -> T) async throws -> T {
         let registry = self.registry
-        return try await server.eventLoop.submit { try body(registry.value) }.get()
+        return try await host.eventLoop.submit { try body(registry.value) }.get()
     }
 }

@@ -1,6 +1,7 @@
 import DequeModule
 import NIOCore
 import SpoolCore
+import SpoolEngineHost
 import SpoolProtocol
 
 /// Serves one client connection: parses its bytes, runs its commands in order
@@ -29,7 +30,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         case closing
     }
 
-    private let driver: EngineDriver
+    private let engine: LoopEngine
     private var parser: CommandParser
     private let inputLimit: Int
     private var input = ByteBuffer()
@@ -47,8 +48,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     private var resumeScheduled = false
     private var processing = false
 
-    init(driver: EngineDriver, maxJobSize: Int) {
-        self.driver = driver
+    init(engine: LoopEngine) {
+        self.engine = engine
+        let maxJobSize = engine.configuration.maxJobSize
         self.parser = CommandParser(maxJobSize: maxJobSize)
         self.inputLimit = max(1 << 20, maxJobSize + ProtocolLimits.maxLineLength + 2)
         self.outputLimit = maxJobSize + Self.flushThreshold
@@ -65,13 +67,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     /// Replies made and not yet handed to the channel.
     private var owedBytes: Int { output.readableBytes + heldBytes }
 
-    private var engine: Engine { driver.engine }
-
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let session = engine.openSession()
-        session.delegate = self
-        self.session = session
+        session = engine.openSession(delegate: self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -90,7 +88,6 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         mode = .closing
         held.removeAll()
         engine.closeSession(session)
-        driver.engineDidChange()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -155,20 +152,18 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         while mode == .running, context.channel.isWritable, owedBytes < outputLimit, let frame = parser.next(&input) {
             switch frame {
             case .putStarted(let bodyFits):
-                driver.dispatcher.startPut(session: session, bodyFits: bodyFits)
+                engine.startPut(session: session, bodyFits: bodyFits)
             case .badPauseTube:
-                driver.dispatcher.countMalformedPauseTube()
+                engine.countMalformedPauseTube()
                 emit(Reply(.badFormat), after: 0)
             case .error(let error):
-                if error == .expectedCRLF { driver.dispatcher.abandonPut(session: session) }
+                if error == .expectedCRLF { engine.abandonPut(session: session) }
                 emit(Reply(error), after: 0)
             case .command(let command):
-                let before = engine.stagedSequence
-                let outcome = driver.dispatcher.execute(command, session: session)
-                let sequence = engine.stagedSequence != before ? engine.stagedSequence : 0
-                switch outcome {
+                let execution = engine.execute(command, session: session)
+                switch execution.outcome {
                 case .reply(let reply):
-                    emit(reply, after: sequence)
+                    emit(reply, after: execution.durableAfter)
                 case .wait:
                     mode = .waitingForJob
                 case .close:
@@ -185,21 +180,20 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
             input.discardReadBytes()
         }
         if inputClosed {
-            if mode == .waitingForJob, let outcome = engine.cancelWait(session) {
+            if mode == .waitingForJob, let reply = engine.cancelWait(session) {
                 mode = .running
-                emit(CommandDispatcher.reply(for: outcome), after: 0)
+                emit(reply, after: 0)
                 scheduleResume()
                 return
             }
             if mode == .running { closeAfterReplies() }
         }
-        driver.engineDidChange()
         resumeReading()
     }
 
     /// Queues a reply; it leaves once `sequence` is durable and every earlier reply has left.
     private func emit(_ reply: Reply, after sequence: CommitSequence) {
-        if held.isEmpty, sequence <= engine.store.durableSequence {
+        if held.isEmpty, engine.isDurable(sequence) {
             reply.write(to: &output)
             return
         }
@@ -211,7 +205,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     }
 
     private func awaitDurable(_ sequence: CommitSequence) {
-        engine.store.whenDurable(sequence) { [weak self] rejected in
+        engine.whenDurable(sequence) { [weak self] rejected in
             self?.releaseHeld(rejected: rejected)
         }
     }
@@ -219,8 +213,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     /// Sends the held replies that are durable now; a reply whose change the
     /// store rejected becomes `INTERNAL_ERROR`.
     private func releaseHeld(rejected: RejectedSequences) {
-        let durable = engine.store.durableSequence
-        while let first = held.first, first.sequence <= durable {
+        while let first = held.first, engine.isDurable(first.sequence) {
             var bytes = held.removeFirst().bytes
             heldBytes -= bytes.readableBytes
             if rejected.contains(first.sequence) {
@@ -263,7 +256,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome) {
         guard mode == .waitingForJob else { return }
         mode = .running
-        emit(CommandDispatcher.reply(for: outcome), after: 0)
+        emit(LoopEngine.reply(for: outcome), after: 0)
         flush()
         scheduleResume()
     }

@@ -2,45 +2,28 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import SpoolCore
+import SpoolEngineHost
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// spoold's data plane: the engine on one event loop, serving the beanstalkd
-/// protocol on every configured socket.
+/// spoold's network server: the beanstalkd protocol on every configured
+/// socket, served by an ``EngineHost``'s engine.
 ///
-/// Everything that touches queue state runs on that single loop: connections
-/// are served on it, and the engine's timers fire on it. Other threads (the
-/// store, the worker pool, D-Bus) hand their work to the loop.
+/// Connections are served on the host's event loop, the one that owns the
+/// engine, so a command never crosses a thread.
 public final class SpoolServer: Sendable {
-    /// The loop that owns the engine.
-    public let eventLoop: EventLoop
+    private let host: EngineHost
     private let configuration: ServerConfiguration
     private let logger: Logger
-    private let driver: NIOLoopBound<EngineDriver>
     private let channels: NIOLockedValueBox<[Channel]> = .init([])
 
-    /// Creates a server whose engine uses `clock` and `store`, on `eventLoop`,
-    /// and holds the jobs `recovered` from a durable store.
-    /// - Parameter makeStore: builds the store on the event loop.
-    public init(
-        configuration: ServerConfiguration, eventLoop: EventLoop, logger: Logger,
-        clock: @escaping @Sendable () -> EngineClock = { SystemClock() },
-        makeStore: @escaping @Sendable () -> JobStore = { MemoryStore() },
-        recovered: RecoveredQueue = RecoveredQueue()
-    ) async throws {
+    /// Creates a server for `host`'s engine; it listens once started.
+    public init(host: EngineHost, configuration: ServerConfiguration, logger: Logger) {
+        self.host = host
         self.configuration = configuration
-        self.eventLoop = eventLoop
         self.logger = logger
-        driver = try await eventLoop.submit {
-            let engine = Engine(clock: clock(), store: makeStore())
-            engine.restore(recovered)
-            let driver = EngineDriver(engine: engine, configuration: configuration, eventLoop: eventLoop, logger: logger)
-            driver.engineDidChange()
-            return NIOLoopBound(driver, eventLoop: eventLoop)
-        }.get()
     }
 
     /// Adopts every inherited socket, binds every configured listener and starts serving.
@@ -57,19 +40,13 @@ public final class SpoolServer: Sendable {
         }
     }
 
-    /// The addresses actually bound (with the ports the kernel chose for port 0).
-    public var boundAddresses: [SocketAddress] {
-        channels.withLockedValue { $0.compactMap { $0.localAddress } }
-    }
-
     /// A bootstrap whose connections are served by the engine; TCP ones
     /// without Nagle's delay. When accept(2) fails (no file descriptor left),
     /// the listener backs off for a second instead of spinning.
     private func bootstrap(tcp: Bool) -> ServerBootstrap {
-        let driver = self.driver
-        let maxJobSize = configuration.maxJobSize
+        let host = self.host
         let logger = self.logger
-        let bootstrap = ServerBootstrap(group: eventLoop)
+        let bootstrap = ServerBootstrap(group: host.eventLoop)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -84,8 +61,7 @@ public final class SpoolServer: Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 256, maximum: 65_536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ConnectionHandler(driver: driver.value, maxJobSize: maxJobSize))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(engine: host.onLoop))
                 }
             }
         return tcp ? bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1) : bootstrap
@@ -113,72 +89,7 @@ public final class SpoolServer: Sendable {
         return try await bootstrap(tcp: family == AF_INET || family == AF_INET6).withBoundSocket(socket.fileDescriptor).get()
     }
 
-    /// Runs `body` with the engine on its loop, for reading.
-    public func inspect<T: Sendable>(_ body: @escaping @Sendable (Engine) -> T) async throws -> T {
-        let driver = self.driver
-        return try await eventLoop.submit { body(driver.value.engine) }.get()
-    }
-
-    /// Runs `body` with the engine on its loop to change the queue, and
-    /// returns once the changes are durable, as a protocol reply would.
-    /// - Throws: ``StoreUnavailableError`` when the store takes no changes now;
-    ///   nothing is changed then.
-    public func change<T: Sendable>(_ body: @escaping @Sendable (Engine) -> T) async throws -> T {
-        let driver = self.driver
-        let eventLoop = self.eventLoop
-        return try await eventLoop.flatSubmit {
-            let engine = driver.value.engine
-            guard engine.store.condition != .failing else {
-                return eventLoop.makeFailedFuture(StoreUnavailableError())
-            }
-            let result = body(engine)
-            driver.value.engineDidChange()
-            let promise = eventLoop.makePromise(of: T.self)
-            engine.store.whenDurable(engine.stagedSequence) { _ in promise.succeed(result) }
-            return promise.futureResult
-        }.get()
-    }
-
-    /// Runs `body` with the engine, on its loop, for code that lives on that
-    /// loop (the worker pool); then re-arms the engine's timers.
-    /// - Precondition: called on ``eventLoop``.
-    public func withEngine<T>(_ body: (Engine) throws -> T) rethrows -> T {
-        let driver = self.driver.value
-        defer { driver.engineDidChange() }
-        return try body(driver.engine)
-    }
-
-    /// Calls `observer` on the engine's loop for every engine event.
-    public func observe(_ observer: @escaping @Sendable (EngineEvent) -> Void) async throws {
-        let driver = self.driver
-        try await eventLoop.submit { driver.value.observers.append(observer) }.get()
-    }
-
-    /// A consistent snapshot of the queue's counts, taken on the engine's loop.
-    public func snapshot() async throws -> ServerSnapshot {
-        let driver = self.driver
-        return try await eventLoop.submit { driver.value.snapshot }.get()
-    }
-
-    /// Runs `body` every `interval` on the engine's own loop with a fresh
-    /// snapshot. Because it runs on that loop, a loop that hangs stops running
-    /// it: this is where watchdog pings belong.
-    public func every(_ interval: TimeAmount, _ body: @escaping @Sendable (ServerSnapshot) -> Void) -> RepeatedTask {
-        let driver = self.driver
-        return eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { _ in
-            body(driver.value.snapshot)
-        }
-    }
-
-    /// Stops accepting puts (`DRAINING`), as beanstalkd does on SIGUSR1.
-    public func drain() {
-        let driver = self.driver
-        eventLoop.execute {
-            driver.value.engine.isDraining = true
-        }
-    }
-
-    /// Stops listening, removes the Unix socket files it created and stops the timers.
+    /// Stops listening and removes the Unix socket files it created.
     public func shutdown() async {
         let listeners = channels.withLockedValue { channels in
             defer { channels.removeAll() }
@@ -190,13 +101,5 @@ public final class SpoolServer: Sendable {
         for case .unix(let path) in configuration.listeners {
             unlink(path)
         }
-        let driver = self.driver
-        try? await eventLoop.submit { driver.value.stop() }.get()
     }
-}
-
-/// The store cannot take changes now (its commits fail); nothing was changed.
-public struct StoreUnavailableError: Error, CustomStringConvertible {
-    /// One line for a log or an error reply.
-    public var description: String { "the store cannot take changes now (see the journal); nothing was changed" }
 }

@@ -2,7 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import SpoolPool
-import SpoolServer
+import SpoolEngineHost
 import Systemd
 
 /// Tells systemd how spoold is doing: READY=1 once it serves, a live STATUS=
@@ -22,19 +22,19 @@ struct ServiceReporter: Sendable {
     /// - Parameters:
     ///   - idleLimit: seconds of idleness after which `onIdle` runs once (0: never).
     func start(
-        server: SpoolServer, pool: WorkerPool, idleLimit: UInt32, onIdle: @escaping @Sendable () -> Void
+        host: EngineHost, pool: WorkerPool, idleLimit: UInt32, onIdle: @escaping @Sendable () -> Void
     ) async throws -> [RepeatedTask] {
-        let first = Self.statusLine(try await server.snapshot(), try await pool.status())
+        let first = Self.statusLine(try await host.statusSnapshot(), try await pool.status())
         send([.ready, .status(first)])
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
             let nanoseconds = interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
             let half = TimeAmount.nanoseconds(nanoseconds / 2)
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
-            tasks.append(server.every(half) { _ in send([.watchdog]) })
+            tasks.append(host.every(half) { _ in send([.watchdog]) })
         }
         let state = NIOLockedValueBox(State(lastStatus: first))
-        tasks.append(server.every(.seconds(1)) { snapshot in
+        tasks.append(host.every(.seconds(1)) { snapshot in
             let line = Self.statusLine(snapshot, pool.statusOnLoop)
             let (status, idle) = state.withLockedValue { state -> (String?, Bool) in
                 let changed = line != state.lastStatus
@@ -51,7 +51,7 @@ struct ServiceReporter: Sendable {
     }
 
     /// The STATUS= text: the queue's counts, then the pools' workers when there are pools.
-    private static func statusLine(_ snapshot: ServerSnapshot, _ pools: [PoolStatus]) -> String {
+    private static func statusLine(_ snapshot: StatusSnapshot, _ pools: [PoolStatus]) -> String {
         guard !pools.isEmpty else { return snapshot.statusLine }
         let busy = pools.reduce(0) { $0 + $1.busy }
         let workers = pools.reduce(0) { $0 + $1.workers }

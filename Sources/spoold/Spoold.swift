@@ -6,6 +6,7 @@ import NIOPosix
 import DBus
 import SpoolControl
 import SpoolCore
+import SpoolEngineHost
 import SpoolPool
 import SpoolProtocol
 import SpoolServer
@@ -186,9 +187,11 @@ struct Spoold {
         if maxJobSize < self.maxJobSize {
             logger.warning("-z \(self.maxJobSize) is more than the store keeps in one job: max-job-size is \(maxJobSize)")
         }
-        var configuration = ServerConfiguration(listeners: try listeners(inheritedAny: !inherited.isEmpty), maxJobSize: maxJobSize)
-        configuration.inheritedSockets = inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) }
-        configuration.durability = storage.mode.description
+        let configuration = ServerConfiguration(
+            listeners: try listeners(inheritedAny: !inherited.isEmpty),
+            inheritedSockets: inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) })
+        var hostConfiguration = HostConfiguration(maxJobSize: maxJobSize)
+        hostConfiguration.durability = storage.mode.description
         let (database, recovered) = try openStore(storage, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let eventLoop = group.next()
@@ -196,13 +199,14 @@ struct Spoold {
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGUSR1, SIGHUP]) { continuation.yield(.signal($0)) }
         let reservedBytes = Int64(2 * maxJobSize + (8 << 20))
         let storeLogger = logger
-        let server = try await SpoolServer(
-            configuration: configuration, eventLoop: eventLoop, logger: logger,
+        let host = try await EngineHost(
+            configuration: hostConfiguration, eventLoop: eventLoop, logger: logger,
             makeStore: {
                 guard let database else { return MemoryStore() }
                 return SQLiteJobStore(database: database, reservedBytes: reservedBytes, eventLoop: eventLoop, logger: storeLogger)
             },
             recovered: recovered)
+        let server = SpoolServer(host: host, configuration: configuration, logger: logger)
         do {
             try await server.start()
         } catch {
@@ -210,14 +214,14 @@ struct Spoold {
             try? await group.shutdownGracefully()
             throw StartupError(message: "cannot listen: \(error)")
         }
-        let pool = try await WorkerPool(server: server, logger: logger)
+        let pool = try await WorkerPool(host: host, logger: logger)
         let queues = QueueReloader(directory: queuesDirectory, pool: pool, logger: logger)
         _ = await queues.load()
         let control: ControlPlane?
         do {
             control = try await startControlPlane(
-                server: server, pool: PoolControl(pool: pool, reload: { await queues.reload() }),
-                durability: configuration.durability, logger: logger)
+                host: host, pool: PoolControl(pool: pool, reload: { await queues.reload() }),
+                durability: hostConfiguration.durability, logger: logger)
         } catch {
             await pool.shutdown(gracePeriod: .zero)
             await server.shutdown()
@@ -226,7 +230,7 @@ struct Spoold {
             throw StartupError(message: "cannot start the D-Bus control plane on \(bus ?? "the system bus"): \(error)")
         }
         let service = ServiceReporter(notifier: ServiceNotifier(), logger: logger)
-        let tasks = try await service.start(server: server, pool: pool, idleLimit: exitWhenIdle) { continuation.yield(.idle) }
+        let tasks = try await service.start(host: host, pool: pool, idleLimit: exitWhenIdle) { continuation.yield(.idle) }
         logger.notice("spoold started", metadata: [
             "version": "\(SpoolVersion.current)",
             "listeners": "\((configuration.inheritedSockets.map(\.name) + configuration.listeners.map(\.description)).joined(separator: " "))",
@@ -235,7 +239,7 @@ struct Spoold {
             switch event {
             case .signal(SIGUSR1):
                 logger.notice("entering drain mode: puts are refused")
-                server.drain()
+                host.drain()
             case .signal(SIGHUP):
                 logger.notice("reloading the queue directory", metadata: ["directory": "\(queuesDirectory)"])
                 Task { _ = await queues.reload() }
@@ -253,6 +257,7 @@ struct Spoold {
         await pool.shutdown(gracePeriod: .seconds(Int64(workerStopTimeout)))
         control?.stop()
         await server.shutdown()
+        await host.stop()
         try await database?.close()
         try await group.shutdownGracefully()
     }
@@ -262,7 +267,7 @@ struct Spoold {
     /// without the control plane (with a warning) when that fails: a spoold
     /// run by hand on a machine without the bus or its policy still serves.
     private func startControlPlane(
-        server: SpoolServer, pool: PoolControl, durability: String, logger: Logger
+        host: EngineHost, pool: PoolControl, durability: String, logger: Logger
     ) async throws -> ControlPlane? {
         let choice: Connection.Bus
         switch bus {
@@ -275,7 +280,7 @@ struct Spoold {
             let connection = try Connection(choice)
             do {
                 return try await ControlPlane(
-                    connection: connection, server: server, pool: pool, version: SpoolVersion.current,
+                    connection: connection, host: host, pool: pool, version: SpoolVersion.current,
                     durability: durability, logger: logger)
             } catch {
                 connection.close()

@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 import SpoolCore
 import SpoolPool
-import SpoolServer
+@testable import SpoolEngineHost
 import SpoolWorkers
 import XCTest
 
@@ -19,11 +19,10 @@ final class WorkerPoolTests: XCTestCase {
 
     /// Runs `body` with a server on its own loop and a pool configured with
     /// one queue per entry of `queues` (`[Queue]` lines), then shuts both down.
-    private func withPool(_ queues: [String], _ body: (SpoolServer, WorkerPool) async throws -> Void) async throws {
+    private func withPool(_ queues: [String], _ body: (EngineHost, WorkerPool) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = try await SpoolServer(
-            configuration: ServerConfiguration(listeners: []), eventLoop: group.next(), logger: Logger(label: "test"))
-        let pool = try await WorkerPool(server: server, logger: Logger(label: "test"), killGracePeriod: .seconds(1))
+        let server = try await EngineHost(configuration: HostConfiguration(), eventLoop: group.next(), logger: Logger(label: "test"))
+        let pool = try await WorkerPool(host: server, logger: Logger(label: "test"), killGracePeriod: .seconds(1))
         var failure: Error?
         do {
             let configurations = try queues.enumerated().map { index, lines in
@@ -35,13 +34,13 @@ final class WorkerPoolTests: XCTestCase {
             failure = error
         }
         await pool.shutdown(gracePeriod: .seconds(2))
-        await server.shutdown()
+        await server.stop()
         try await group.shutdownGracefully()
         if let failure { throw failure }
     }
 
     /// Puts `count` jobs into `tube` as a client would, and returns their ids.
-    private func put(_ count: Int, into tube: String, on server: SpoolServer) async throws -> [JobID] {
+    private func put(_ count: Int, into tube: String, on server: EngineHost) async throws -> [JobID] {
         try await server.change { engine in
             let session = engine.openSession()
             engine.use(session, tube: tube)
@@ -55,7 +54,7 @@ final class WorkerPoolTests: XCTestCase {
     }
 
     /// Polls `condition` on the engine's loop every 10 ms until it holds; throws after 10 seconds.
-    private func waitUntil(_ what: String, on server: SpoolServer, _ condition: @escaping @Sendable (Engine) -> Bool) async throws {
+    private func waitUntil(_ what: String, on server: EngineHost, _ condition: @escaping @Sendable (Engine) -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while try await !server.inspect(condition) {
             guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
@@ -165,5 +164,20 @@ final class WorkerPoolTests: XCTestCase {
         } catch {
             XCTAssertEqual(error as? PoolError, expected, file: file, line: line)
         }
+    }
+}
+
+extension EngineHost {
+    /// Runs `body` with the engine on its loop, for reading.
+    fileprivate func inspect<T: Sendable>(_ body: @escaping @Sendable (Engine) -> T) async throws -> T {
+        try await eventLoop.submit { body(self.onLoop.engine) }.get()
+    }
+
+    /// Runs `body` with the engine on its loop to change the queue, as a
+    /// client would, and returns once the change is durable.
+    fileprivate func change<T: Sendable>(_ body: @escaping @Sendable (Engine) -> T) async throws -> T {
+        let result = try await eventLoop.submit { body(self.onLoop.engine) }.get()
+        try await waitUntilDurable()
+        return result
     }
 }

@@ -4,6 +4,7 @@ import NIOEmbedded
 import SpoolCore
 import XCTest
 
+@testable import SpoolEngineHost
 @testable import SpoolServer
 
 /// A store whose commits happen only when the test says so.
@@ -41,18 +42,18 @@ private final class ManualCommitStore: JobStore {
 final class ConnectionHandlerTests: XCTestCase {
     private var loop: EmbeddedEventLoop!
     private var store: ManualCommitStore!
-    private var driver: EngineDriver!
+    private var host: LoopEngine!
 
     override func setUp() {
         loop = EmbeddedEventLoop()
         store = ManualCommitStore()
-        driver = EngineDriver(
+        host = LoopEngine(
             engine: Engine(clock: ManualClock(), store: store),
-            configuration: ServerConfiguration(listeners: []), eventLoop: loop, logger: Logger(label: "test"))
+            configuration: HostConfiguration(maxJobSize: 100), eventLoop: loop, logger: Logger(label: "test"))
     }
 
     private func connect() throws -> EmbeddedChannel {
-        let channel = EmbeddedChannel(handler: ConnectionHandler(driver: driver, maxJobSize: 100), loop: loop)
+        let channel = EmbeddedChannel(handler: ConnectionHandler(engine: host), loop: loop)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }

@@ -4,24 +4,25 @@ import NIOEmbedded
 import SpoolCore
 import XCTest
 
+@testable import SpoolEngineHost
 @testable import SpoolServer
 
 /// `stats-job` answers exactly as beanstalkd does, plus Spool's `attempts` and
 /// `reason` keys for the jobs a worker pool has failed on, and only those.
 final class StatsJobTests: XCTestCase {
     private var loop: EmbeddedEventLoop!
-    private var driver: EngineDriver!
+    private var host: LoopEngine!
 
     override func setUp() {
         loop = EmbeddedEventLoop()
-        driver = EngineDriver(
+        host = LoopEngine(
             engine: Engine(clock: ManualClock(), store: MemoryStore()),
-            configuration: ServerConfiguration(listeners: []), eventLoop: loop, logger: Logger(label: "test"))
+            configuration: HostConfiguration(maxJobSize: 100), eventLoop: loop, logger: Logger(label: "test"))
     }
 
     /// Sends `command` on a new connection and returns the reply.
     private func reply(_ command: String) throws -> String {
-        let channel = EmbeddedChannel(handler: ConnectionHandler(driver: driver, maxJobSize: 100), loop: loop)
+        let channel = EmbeddedChannel(handler: ConnectionHandler(engine: host), loop: loop)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         try channel.writeInbound(ByteBuffer(string: command))
         loop.run()
@@ -60,7 +61,7 @@ final class StatsJobTests: XCTestCase {
 
     /// Reserves job 1 on a pool worker's session and fails it with `reason`.
     private func failJob(_ reason: String, retry: Bool) {
-        let engine = driver.engine
+        let engine = host.engine
         let worker = engine.openSession(isInternal: true)
         guard case .reserved(let job)? = engine.reserve(worker, timeout: 0) else { return XCTFail("nothing to reserve") }
         XCTAssertTrue(engine.fail(worker, id: job.id, reason: reason, retryAfter: retry ? 0 : nil))

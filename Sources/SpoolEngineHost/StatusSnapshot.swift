@@ -1,5 +1,5 @@
 /// The queue's counts at one moment, as the service status shows them.
-public struct ServerSnapshot: Sendable, Equatable {
+public struct StatusSnapshot: Sendable, Equatable {
     /// Ready jobs.
     public var ready: Int
     /// Reserved jobs.

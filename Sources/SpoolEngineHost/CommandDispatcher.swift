@@ -5,23 +5,15 @@ import SpoolProtocol
 /// Executes protocol commands against the engine and turns the results into
 /// beanstalkd's replies. Lives on the engine's event loop.
 final class CommandDispatcher {
-    /// What a connection does after a command.
-    enum Outcome {
-        /// Send this reply.
-        case reply(Reply)
-        /// The session is waiting in a reserve; its delegate gets the outcome.
-        case wait
-        /// Close the connection (`quit`).
-        case close
-    }
+    typealias Outcome = Execution.Outcome
 
     let engine: Engine
-    let configuration: ServerConfiguration
+    let configuration: HostConfiguration
     private var counters = CommandCounters()
     private let identity = ProcessIdentity()
     private let startedAt: Int64
 
-    init(engine: Engine, configuration: ServerConfiguration) {
+    init(engine: Engine, configuration: HostConfiguration) {
         self.engine = engine
         self.configuration = configuration
         startedAt = engine.clock.now
@@ -49,7 +41,10 @@ final class CommandDispatcher {
     /// Executes one command for a session.
     func execute(_ command: Command, session: Session) -> Outcome {
         if let kind = CommandCounters.Kind(command) { counters.count(kind) }
-        if let refusal = refusal(of: command) { return .reply(.word(refusal)) }
+        let condition = engine.store.condition
+        if condition != .healthy, StorePolicy.refusal(of: StorePolicy.change(of: command, in: engine), under: condition) != nil {
+            return .reply(.word(StorePolicy.reply(for: command)))
+        }
         switch command {
         case .put(let priority, let delay, let ttr, let body):
             switch engine.put(session, priority: priority, delay: delay, ttr: ttr, body: body) {
@@ -108,25 +103,6 @@ final class CommandDispatcher {
             return .reply(engine.pauseTube(tube, seconds: delay) ? .word(.paused) : .word(.notFound))
         case .quit:
             return .close
-        }
-    }
-
-    /// The error that refuses a change the store cannot take now, as beanstalkd
-    /// answers when its binlog cannot be written: `OUT_OF_MEMORY` for a put,
-    /// `INTERNAL_ERROR` for the rest. Nothing is applied then.
-    private func refusal(of command: Command) -> Reply.Word? {
-        switch (engine.store.condition, command) {
-        case (.healthy, _):
-            return nil
-        case (.full, .put), (.failing, .put):
-            return .outOfMemory
-        case (.failing, .delete), (.failing, .release), (.failing, .bury), (.failing, .kick),
-             (.failing, .kickJob), (.failing, .pauseTube):
-            return .internalError
-        case (.failing, .reserveJob(let id)) where engine.jobStats(id)?.state == .buried:
-            return .internalError
-        default:
-            return nil
         }
     }
 
