@@ -1,13 +1,5 @@
-import Dispatch
 import Logging
-import NIOConcurrencyHelpers
-import NIOCore
-import NIOPosix
-import DBus
-import SpoolControl
-import SpoolCore
 import SpoolEngineHost
-import SpoolPool
 import SpoolProtocol
 import SpoolServer
 import SpoolStore
@@ -173,6 +165,7 @@ struct Spoold {
         return addresses.isEmpty && !inheritedAny ? [.tcp(host: "127.0.0.1", port: 11300)] : addresses
     }
 
+    /// Runs spoold as the command line says (or prints its version).
     func run(inherited: [ActivatedSocket]) async throws {
         if showVersion {
             print("spoold \(SpoolVersion.current) (beanstalkd \(SpoolVersion.beanstalkdProtocol) protocol)")
@@ -180,172 +173,19 @@ struct Spoold {
         }
         var logger = Logger(label: "spoold")
         logger.logLevel = verbosity >= 2 ? .debug : verbosity == 1 ? .info : .notice
-        raiseOpenFileLimit(logger: logger)
-
         let storage = try storage()
         let maxJobSize = storage.mode == .off ? maxJobSize : min(maxJobSize, StoreDatabase.maxBodySize)
         if maxJobSize < self.maxJobSize {
             logger.warning("-z \(self.maxJobSize) is more than the store keeps in one job: max-job-size is \(maxJobSize)")
         }
-        let configuration = ServerConfiguration(
+        var host = HostConfiguration(maxJobSize: maxJobSize)
+        host.durability = storage.mode.description
+        let server = ServerConfiguration(
             listeners: try listeners(inheritedAny: !inherited.isEmpty),
             inheritedSockets: inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) })
-        var hostConfiguration = HostConfiguration(maxJobSize: maxJobSize)
-        hostConfiguration.durability = storage.mode.description
-        let (database, recovered) = try openStore(storage, logger: logger)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let eventLoop = group.next()
-        let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGUSR1, SIGHUP]) { continuation.yield(.signal($0)) }
-        let reservedBytes = Int64(2 * maxJobSize + (8 << 20))
-        let storeLogger = logger
-        let host = try await EngineHost(
-            configuration: hostConfiguration, eventLoop: eventLoop, logger: logger,
-            makeStore: {
-                guard let database else { return MemoryStore() }
-                return SQLiteJobStore(database: database, reservedBytes: reservedBytes, eventLoop: eventLoop, logger: storeLogger)
-            },
-            recovered: recovered)
-        let server = SpoolServer(host: host, configuration: configuration, logger: logger)
-        do {
-            try await server.start()
-        } catch {
-            await server.shutdown()
-            try? await group.shutdownGracefully()
-            throw StartupError(message: "cannot listen: \(error)")
-        }
-        let pool = try await WorkerPool(host: host, logger: logger)
-        let queues = QueueReloader(directory: queuesDirectory, pool: pool, logger: logger)
-        _ = await queues.load()
-        let control: ControlPlane?
-        do {
-            control = try await startControlPlane(
-                host: host, pool: PoolControl(pool: pool, reload: { await queues.reload() }),
-                durability: hostConfiguration.durability, logger: logger)
-        } catch {
-            await pool.shutdown(gracePeriod: .zero)
-            await server.shutdown()
-            try? await database?.close()
-            try? await group.shutdownGracefully()
-            throw StartupError(message: "cannot start the D-Bus control plane on \(bus ?? "the system bus"): \(error)")
-        }
-        let service = ServiceReporter(notifier: ServiceNotifier(), logger: logger)
-        let tasks = try await service.start(host: host, pool: pool, idleLimit: exitWhenIdle) { continuation.yield(.idle) }
-        logger.notice("spoold started", metadata: [
-            "version": "\(SpoolVersion.current)",
-            "listeners": "\((configuration.inheritedSockets.map(\.name) + configuration.listeners.map(\.description)).joined(separator: " "))",
-        ])
-        loop: for await event in events {
-            switch event {
-            case .signal(SIGUSR1):
-                logger.notice("entering drain mode: puts are refused")
-                host.drain()
-            case .signal(SIGHUP):
-                logger.notice("reloading the queue directory", metadata: ["directory": "\(queuesDirectory)"])
-                Task { _ = await queues.reload() }
-            case .signal(let number):
-                logger.notice("stopping", metadata: ["signal": "\(number)"])
-                break loop
-            case .idle:
-                logger.notice("idle: no jobs and no connections", metadata: ["idle_seconds": "\(exitWhenIdle)"])
-                break loop
-            }
-        }
-        withExtendedLifetime(signals) {}
-        tasks.forEach { $0.cancel() }
-        service.stopping()
-        await pool.shutdown(gracePeriod: .seconds(Int64(workerStopTimeout)))
-        control?.stop()
-        await server.shutdown()
-        await host.stop()
-        try await database?.close()
-        try await group.shutdownGracefully()
+        try await Daemon(
+            storage: storage, host: host, server: server, bus: bus, queuesDirectory: queuesDirectory,
+            workerStopTimeout: .seconds(Int64(workerStopTimeout)), exitWhenIdle: exitWhenIdle, logger: logger
+        ).run()
     }
-
-    /// Connects to the bus chosen by --bus and starts the control plane; nil
-    /// for `none`. Without --bus the system bus is tried, and spoold goes on
-    /// without the control plane (with a warning) when that fails: a spoold
-    /// run by hand on a machine without the bus or its policy still serves.
-    private func startControlPlane(
-        host: EngineHost, pool: PoolControl, durability: String, logger: Logger
-    ) async throws -> ControlPlane? {
-        let choice: Connection.Bus
-        switch bus {
-        case "none": return nil
-        case nil, "system": choice = .system
-        case "session": choice = .session
-        case let address?: choice = .address(address)
-        }
-        do {
-            let connection = try Connection(choice)
-            do {
-                return try await ControlPlane(
-                    connection: connection, host: host, pool: pool, version: SpoolVersion.current,
-                    durability: durability, logger: logger)
-            } catch {
-                connection.close()
-                throw error
-            }
-        } catch where bus == nil {
-            logger.warning("no D-Bus control plane on the system bus", metadata: ["error": "\(error)"])
-            return nil
-        }
-    }
-
-    /// Opens the durable store and reads back its jobs, telling systemd while
-    /// it does; nothing, and one line saying so, without a state directory.
-    private func openStore(_ storage: Storage, logger: Logger) throws -> (StoreDatabase?, RecoveredQueue) {
-        guard case .durable(let directory, let mode) = storage else {
-            if case .memory(let reason, let ignoredFlag) = storage {
-                if let ignoredFlag { logger.warning("\(ignoredFlag) has no effect without a state directory (-b DIR)") }
-                logger.notice("\(reason)")
-            }
-            return (nil, RecoveredQueue())
-        }
-        _ = try? ServiceNotifier().notify(.status("recovering jobs from \(directory)"))
-        let started = ContinuousClock.now
-        do {
-            let (database, recovered) = try StoreDatabase.open(directory: directory, mode: mode)
-            let elapsed = (ContinuousClock.now - started).components
-            logger.notice("store opened", metadata: [
-                "path": "\(database.path)", "durability": "\(mode)", "jobs": "\(recovered.jobs.count)",
-                "recovery_ms": "\(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)",
-            ])
-            return (database, recovered)
-        } catch let error as StoreError {
-            logger.critical("cannot open the store", metadata: ["error": "\(error)", "state_directory": "\(directory)"])
-            throw StartupError(message: error.description)
-        }
-    }
-
-    /// Raises the soft limit on open files to the hard limit, so that thousands
-    /// of clients can connect at once.
-    private func raiseOpenFileLimit(logger: Logger) {
-        var limit = rlimit()
-        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-        limit.rlim_cur = limit.rlim_max
-        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 {
-            logger.warning("cannot raise the open-file limit", metadata: ["errno": "\(errno)"])
-        }
-    }
-}
-
-/// Where jobs are kept and how hard the store works, from the command line.
-enum Storage {
-    /// Jobs in memory only, for `reason` (said in one line at start);
-    /// `ignoredFlag` is a beanstalkd fsync flag (-f or -F) given without a
-    /// state directory, which has no effect.
-    case memory(reason: String, ignoredFlag: String?)
-    /// Jobs kept durably in `directory`, committed as `mode` says.
-    case durable(directory: String, mode: DurabilityMode)
-
-    /// The durability mode; `off` in memory.
-    var mode: DurabilityMode {
-        if case .durable(_, let mode) = self { mode } else { .off }
-    }
-}
-
-/// A failure that prevents spoold from starting, told in one line.
-struct StartupError: Error {
-    let message: String
 }

@@ -1,0 +1,81 @@
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import SpoolEngineHost
+import SpoolServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// spoold assembled from what its command line chose: the store, the engine
+/// host, the listeners, the worker pool, the control plane, the signals and
+/// the reporter, as services of one `ServiceGroup`. They start in that order
+/// (each waits for those it needs) and stop in the reverse one on SIGTERM or
+/// SIGINT, or when idle: STOPPING=1 first, then the control plane, the pool
+/// (handlers get the stop timeout), the listeners, the engine (replies made
+/// durable) and the store last. A failure of any one at start stops those
+/// already started and ends spoold with its message.
+struct Daemon {
+    /// Where jobs are kept.
+    let storage: Storage
+    /// What the engine host reports and accepts.
+    let host: HostConfiguration
+    /// Where the protocol is served.
+    let server: ServerConfiguration
+    /// --bus.
+    let bus: String?
+    /// --queues-directory.
+    let queuesDirectory: String
+    /// --worker-stop-timeout.
+    let workerStopTimeout: Duration
+    /// --exit-when-idle, in seconds (0: never).
+    let exitWhenIdle: UInt32
+    let logger: Logger
+
+    /// Runs spoold until it is told to stop.
+    /// - Throws: ``StartupError`` when a part cannot start.
+    func run() async throws {
+        raiseOpenFileLimit()
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let store = StoreService(storage: storage, logger: logger)
+        let engine = EngineHostService(store: store, configuration: host, eventLoop: loops.next(), logger: logger)
+        let listeners = ListenerService(host: engine, configuration: server, logger: logger)
+        let pool = WorkerPoolService(
+            host: engine, listeners: listeners, queuesDirectory: queuesDirectory, stopTimeout: workerStopTimeout, logger: logger)
+        let control = ControlPlaneService(host: engine, pool: pool, bus: bus, logger: logger)
+        let signals = SignalService(host: engine, pool: pool, queuesDirectory: queuesDirectory, logger: logger)
+        let reporter = ReporterService(
+            host: engine, pool: pool, control: control, signals: signals, idleLimit: exitWhenIdle,
+            startupNote: [
+                "version": "\(SpoolVersion.current)",
+                "listeners": "\((server.inheritedSockets.map(\.name) + server.listeners.map(\.description)).joined(separator: " "))",
+            ],
+            logger: logger)
+        let services: [any Service] = [store, engine, listeners, pool, control, signals, reporter]
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map {
+                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await loops.shutdownGracefully()
+            throw error
+        }
+        try await loops.shutdownGracefully()
+    }
+
+    /// Raises the soft limit on open files to the hard limit, so that thousands
+    /// of clients can connect at once.
+    private func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 {
+            logger.warning("cannot raise the open-file limit", metadata: ["errno": "\(errno)"])
+        }
+    }
+}

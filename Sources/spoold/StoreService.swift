@@ -1,0 +1,59 @@
+import Logging
+import ServiceLifecycle
+import SpoolCore
+import SpoolStore
+import Systemd
+
+/// The store: opens it and reads its jobs back before anything serves
+/// (telling systemd while it does), and closes it last, once every reply
+/// is durable. In memory, there is nothing to open.
+struct StoreService: Service {
+    /// What the engine host starts from.
+    struct Opened: Sendable {
+        /// The durable store's database; nil in memory.
+        let database: StoreDatabase?
+        /// The jobs read back.
+        let recovered: RecoveredQueue
+    }
+
+    let storage: Storage
+    let logger: Logger
+    let opened = Started<Opened>()
+
+    func run() async throws {
+        let store: Opened
+        do {
+            store = try open()
+        } catch {
+            opened.fail()
+            throw error
+        }
+        opened.succeed(store)
+        try? await gracefulShutdown()
+        try await store.database?.close()
+    }
+
+    private func open() throws -> Opened {
+        guard case .durable(let directory, let mode) = storage else {
+            if case .memory(let reason, let ignoredFlag) = storage {
+                if let ignoredFlag { logger.warning("\(ignoredFlag) has no effect without a state directory (-b DIR)") }
+                logger.notice("\(reason)")
+            }
+            return Opened(database: nil, recovered: RecoveredQueue())
+        }
+        _ = try? ServiceNotifier().notify(.status("recovering jobs from \(directory)"))
+        let started = ContinuousClock.now
+        do {
+            let (database, recovered) = try StoreDatabase.open(directory: directory, mode: mode)
+            let elapsed = (ContinuousClock.now - started).components
+            logger.notice("store opened", metadata: [
+                "path": "\(database.path)", "durability": "\(mode)", "jobs": "\(recovered.jobs.count)",
+                "recovery_ms": "\(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)",
+            ])
+            return Opened(database: database, recovered: recovered)
+        } catch let error as StoreError {
+            logger.critical("cannot open the store", metadata: ["error": "\(error)", "state_directory": "\(directory)"])
+            throw StartupError(message: error.description)
+        }
+    }
+}
