@@ -193,13 +193,20 @@ public final class Connection: Sendable {
     /// `type='signal',interface='org.freedesktop.DBus.Properties'`: the rule
     /// is added to the bus (`AddMatch`) and messages are filtered by `matches`.
     public func subscribe(matchRule: String, matches: @escaping @Sendable (Message) -> Bool) async throws -> AsyncStream<Message> {
-        _ = try await call(.bus, .bus, .bus, "AddMatch", [.string(matchRule)])
+        try await addMatch(matchRule)
         let (stream, continuation) = AsyncStream.makeStream(of: Message.self)
         state.withLock { state in
             state.nextSubscription += 1
             state.subscriptions[state.nextSubscription] = Subscription(matches: matches, continuation: continuation)
         }
         return stream
+    }
+
+    /// Asks the bus to route the messages `matchRule` selects to this
+    /// connection too (`AddMatch`), e.g. for a second rule whose messages a
+    /// ``subscribe(matchRule:matches:)`` stream's filter also takes.
+    public func addMatch(_ matchRule: String) async throws {
+        _ = try await call(.bus, .bus, .bus, "AddMatch", [.string(matchRule)])
     }
 
     // MARK: Names and credentials
@@ -262,14 +269,14 @@ public final class Connection: Sendable {
         case .added(let path, let interfaces, let known?, let root):
             let properties = DBusValue.dictionary(
                 key: "s", value: "a{sv}", interfaces.map { .init(.string($0.name.rawValue), .vardict(known)) })
-            try? emit(root, ObjectManagerInterface.name, "InterfacesAdded", [.objectPath(path), properties])
+            try? emit(root, ObjectManagerInterface.name, ObjectManagerInterface.interfacesAdded, [.objectPath(path), properties])
         case .added(let path, let interfaces, nil, let root):
             // An object removed before its getters answered is not announced;
             // its InterfacesRemoved still follows, which subscribers ignore.
             guard let properties = try? await ObjectManagerInterface.properties(of: interfaces) else { return }
-            try? emit(root, ObjectManagerInterface.name, "InterfacesAdded", [.objectPath(path), properties])
+            try? emit(root, ObjectManagerInterface.name, ObjectManagerInterface.interfacesAdded, [.objectPath(path), properties])
         case .removed(let path, let names, let root):
-            try? emit(root, ObjectManagerInterface.name, "InterfacesRemoved", [.objectPath(path), .strings(names.map(\.rawValue))])
+            try? emit(root, ObjectManagerInterface.name, ObjectManagerInterface.interfacesRemoved, [.objectPath(path), .strings(names.map(\.rawValue))])
         }
     }
 
@@ -289,7 +296,7 @@ public final class Connection: Sendable {
 
     /// Emits `PropertiesChanged` for properties of `interface` at `path`.
     public func emitPropertiesChanged(_ path: ObjectPath, _ interface: InterfaceName, changed: [String: DBusValue], invalidated: [String] = []) {
-        try? emit(path, PropertiesInterface.name, "PropertiesChanged", [.string(interface.rawValue), .vardict(changed), .strings(invalidated)])
+        try? emit(path, PropertiesInterface.name, PropertiesInterface.propertiesChanged, [.string(interface.rawValue), .vardict(changed), .strings(invalidated)])
     }
 
     // MARK: The connection's thread
@@ -434,4 +441,9 @@ extension ObjectPath {
 extension InterfaceName {
     /// The bus daemon's interface, `org.freedesktop.DBus`.
     public static let bus: InterfaceName = "org.freedesktop.DBus"
+}
+
+extension MemberName {
+    /// The bus daemon's signal `NameOwnerChanged(s name, s old_owner, s new_owner)`.
+    public static let nameOwnerChanged: MemberName = "NameOwnerChanged"
 }

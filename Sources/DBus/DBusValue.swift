@@ -70,6 +70,17 @@ public indirect enum DBusValue: Hashable, Sendable {
         .dictionary(key: "s", value: "v", entries.sorted { $0.key < $1.key }.map { DictionaryEntry(.string($0.key), .variant($0.value)) })
     }
 
+    /// The entries of a dictionary keyed by strings, such as an `a{sv}`, each
+    /// value unwrapped from its variant; `nil` for any other value.
+    public var vardictValue: [String: DBusValue]? {
+        guard case .dictionary(_, _, let entries) = self else { return nil }
+        var values: [String: DBusValue] = [:]
+        for entry in entries {
+            if case .string(let key) = entry.key { values[key] = entry.value.unwrapped }
+        }
+        return values
+    }
+
     /// A list of strings (`as`).
     public static func strings(_ values: [String]) -> DBusValue {
         .array(element: "s", values.map(DBusValue.string))

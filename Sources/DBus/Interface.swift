@@ -13,6 +13,11 @@ public struct Argument: Sendable, Equatable {
     }
 }
 
+extension [Argument] {
+    /// The signature of the values the arguments describe, in order.
+    var signature: Signature { Signature(unchecked: map(\.signature.rawValue).joined()) }
+}
+
 /// A method of an exported interface.
 public struct Method: Sendable {
     /// What a method handler gets: the call and who made it.
@@ -36,8 +41,13 @@ public struct Method: Sendable {
         self.handler = handler
     }
 
-    var inputSignature: Signature { Signature(unchecked: inputs.map(\.signature.rawValue).joined()) }
-    var outputSignature: Signature { Signature(unchecked: outputs.map(\.signature.rawValue).joined()) }
+    /// Implements a declared method.
+    public init(_ declaration: MethodDeclaration, handler: @escaping Handler) {
+        self.init(declaration.name, inputs: declaration.inputs, outputs: declaration.outputs, handler: handler)
+    }
+
+    var inputSignature: Signature { inputs.signature }
+    var outputSignature: Signature { outputs.signature }
 }
 
 /// A property of an exported interface.
@@ -78,9 +88,19 @@ public struct Property: Sendable {
         self.get = get
         self.set = set
     }
+
+    /// Implements a declared property.
+    public init(
+        _ declaration: PropertyDeclaration,
+        get: @escaping @Sendable () async throws -> DBusValue,
+        set: (@Sendable (DBusValue, MethodCall) async throws -> Void)? = nil
+    ) {
+        self.init(declaration.name, declaration.signature, emitsChange: declaration.emitsChange, get: get, set: set)
+    }
 }
 
-/// A signal an exported interface may emit, for introspection.
+/// A signal an exported interface may emit, for introspection; also what a
+/// contract declares of a signal: its name and its arguments.
 public struct SignalDescription: Sendable {
     /// The signal's name.
     public var name: MemberName

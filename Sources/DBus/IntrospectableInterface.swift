@@ -1,11 +1,14 @@
 /// `org.freedesktop.DBus.Introspectable`: `Introspect` describes the object
 /// at a path — its own interfaces, the standard ones, and its child nodes —
 /// in the D-Bus introspection XML format.
-enum IntrospectableInterface {
-    static let name: InterfaceName = "org.freedesktop.DBus.Introspectable"
+public enum IntrospectableInterface {
+    /// `org.freedesktop.DBus.Introspectable`.
+    public static let name: InterfaceName = "org.freedesktop.DBus.Introspectable"
+    /// `Introspect() → s xml_data`.
+    public static let introspect: MemberName = "Introspect"
 
     static func answer(_ member: MemberName, message: Message, path: ObjectPath, server: ObjectServer) throws -> [DBusValue] {
-        guard member == "Introspect" else { throw DBusError.unknownMethod("\(name) has no method \(member)") }
+        guard member == introspect else { throw DBusError.unknownMethod("\(name) has no method \(member)") }
         try StandardInterfaces.check(message, "")
         return [.string(xml(path: path, server: server))]
     }

@@ -1,11 +1,18 @@
 /// `org.freedesktop.DBus.ObjectManager` at the roots set with
 /// ``Connection/addObjectManager(at:)``: `GetManagedObjects`, and the
 /// `InterfacesAdded` / `InterfacesRemoved` signals as objects come and go.
-enum ObjectManagerInterface {
-    static let name: InterfaceName = "org.freedesktop.DBus.ObjectManager"
+public enum ObjectManagerInterface {
+    /// `org.freedesktop.DBus.ObjectManager`.
+    public static let name: InterfaceName = "org.freedesktop.DBus.ObjectManager"
+    /// `GetManagedObjects() → a{oa{sa{sv}}} object_paths_interfaces_and_properties`.
+    public static let getManagedObjects: MemberName = "GetManagedObjects"
+    /// The signal `InterfacesAdded(o object_path, a{sa{sv}} interfaces_and_properties)`.
+    public static let interfacesAdded: MemberName = "InterfacesAdded"
+    /// The signal `InterfacesRemoved(o object_path, as interfaces)`.
+    public static let interfacesRemoved: MemberName = "InterfacesRemoved"
 
     static func answer(_ member: MemberName, message: Message, path: ObjectPath, server: ObjectServer) async throws -> [DBusValue] {
-        guard member == "GetManagedObjects" else { throw DBusError.unknownMethod("\(name) has no method \(member)") }
+        guard member == getManagedObjects else { throw DBusError.unknownMethod("\(name) has no method \(member)") }
         try StandardInterfaces.check(message, "")
         var entries: [DBusValue.DictionaryEntry] = []
         for (object, interfaces) in server.objects(below: path) {

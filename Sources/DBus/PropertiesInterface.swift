@@ -1,8 +1,17 @@
 /// `org.freedesktop.DBus.Properties`: `Get`, `GetAll` and `Set` over the
 /// properties an object's interfaces declare. `PropertiesChanged` is emitted
 /// with ``Connection/emitPropertiesChanged(_:_:changed:invalidated:)``.
-enum PropertiesInterface {
-    static let name: InterfaceName = "org.freedesktop.DBus.Properties"
+public enum PropertiesInterface {
+    /// `org.freedesktop.DBus.Properties`.
+    public static let name: InterfaceName = "org.freedesktop.DBus.Properties"
+    /// `Get(s interface_name, s property_name) → v value`.
+    public static let get: MemberName = "Get"
+    /// `GetAll(s interface_name) → a{sv} props`.
+    public static let getAll: MemberName = "GetAll"
+    /// `Set(s interface_name, s property_name, v value)`.
+    public static let set: MemberName = "Set"
+    /// The signal `PropertiesChanged(s interface_name, a{sv} changed_properties, as invalidated_properties)`.
+    public static let propertiesChanged: MemberName = "PropertiesChanged"
 
     static func answer(
         _ member: MemberName, message: Message, path: ObjectPath, server: ObjectServer, connection: Connection
@@ -21,16 +30,16 @@ enum PropertiesInterface {
             return property
         }
         switch member {
-        case "Get":
+        case get:
             try StandardInterfaces.check(message, "ss")
             let arguments = try message.arguments()
             let found = try property(try interface(arguments[0]), arguments[1])
             return [.variant(try await found.get())]
-        case "GetAll":
+        case getAll:
             try StandardInterfaces.check(message, "s")
             let arguments = try message.arguments()
             return [try await interface(arguments[0]).allProperties()]
-        case "Set":
+        case set:
             try StandardInterfaces.check(message, "ssv")
             let arguments = try message.arguments()
             defer { ObjectServer.closeDescriptors(in: arguments) }

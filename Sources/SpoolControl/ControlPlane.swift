@@ -108,7 +108,7 @@ public final class ControlPlane: Sendable {
             return (buried.pending, buried.dropped)
         }
         for burial in burials {
-            try? connection.emit(ControlNames.managerPath, ControlNames.manager, "JobBuried", [.string(burial.tube), .uint64(burial.job), .string(burial.reason)])
+            try? connection.emit(ControlNames.managerPath, ControlNames.manager, ManagerAPI.jobBuried.name, [.string(burial.tube), .uint64(burial.job), .string(burial.reason)])
         }
         if dropped > 0 {
             logger.info("JobBuried signals not sent: too many burials at once", metadata: ["dropped": "\(dropped)"])

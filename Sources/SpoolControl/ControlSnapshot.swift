@@ -1,4 +1,5 @@
 import DBus
+import SpoolControlAPI
 import SpoolCore
 import SpoolEngineHost
 import SpoolPool
@@ -30,8 +31,8 @@ struct ControlSnapshot: Sendable, Equatable {
     /// A queue's every property, for `InterfacesAdded`.
     static func allQueueProperties(_ tube: TubeStats, pool: PoolStatus?) -> [String: DBusValue] {
         var properties = queueProperties(tube, pool: pool)
-        properties["Name"] = .string(tube.name)
-        properties["PauseTimeLeft"] = .uint64(UInt64(max(0, tube.pauseTimeLeft)))
+        properties[QueueAPI.name.name.rawValue] = .string(tube.name)
+        properties[QueueAPI.pauseTimeLeft.name.rawValue] = .uint64(UInt64(max(0, tube.pauseTimeLeft)))
         return properties
     }
 
@@ -49,17 +50,17 @@ struct ControlSnapshot: Sendable, Equatable {
 
     private static func managerProperties(stats: EngineStats, state: String, pools: some Collection<PoolStatus>) -> [String: DBusValue] {
         [
-            "State": .string(state),
-            "JobsUrgent": .uint64(UInt64(stats.urgent)),
-            "JobsReady": .uint64(UInt64(stats.ready)),
-            "JobsReserved": .uint64(UInt64(stats.reserved)),
-            "JobsDelayed": .uint64(UInt64(stats.delayed)),
-            "JobsBuried": .uint64(UInt64(stats.buried)),
-            "Connections": .uint32(UInt32(stats.sessions)),
-            "Tubes": .uint32(UInt32(stats.tubes)),
-            "Workers": .uint32(UInt32(clamping: pools.reduce(0) { $0 + $1.workers })),
-            "WorkersBusy": .uint32(UInt32(clamping: pools.reduce(0) { $0 + $1.busy })),
-            "WorkersIdle": .uint32(UInt32(clamping: pools.reduce(0) { $0 + $1.idle })),
+            ManagerAPI.state.name.rawValue: .string(state),
+            ManagerAPI.jobsUrgent.name.rawValue: .uint64(UInt64(stats.urgent)),
+            ManagerAPI.jobsReady.name.rawValue: .uint64(UInt64(stats.ready)),
+            ManagerAPI.jobsReserved.name.rawValue: .uint64(UInt64(stats.reserved)),
+            ManagerAPI.jobsDelayed.name.rawValue: .uint64(UInt64(stats.delayed)),
+            ManagerAPI.jobsBuried.name.rawValue: .uint64(UInt64(stats.buried)),
+            ManagerAPI.connections.name.rawValue: .uint32(UInt32(stats.sessions)),
+            ManagerAPI.tubes.name.rawValue: .uint32(UInt32(stats.tubes)),
+            ManagerAPI.workers.name.rawValue: .uint32(UInt32(clamping: pools.reduce(0) { $0 + $1.workers })),
+            ManagerAPI.workersBusy.name.rawValue: .uint32(UInt32(clamping: pools.reduce(0) { $0 + $1.busy })),
+            ManagerAPI.workersIdle.name.rawValue: .uint32(UInt32(clamping: pools.reduce(0) { $0 + $1.idle })),
         ]
     }
 
@@ -68,25 +69,25 @@ struct ControlSnapshot: Sendable, Equatable {
     static func queueProperties(_ tube: TubeStats, pool: PoolStatus?) -> [String: DBusValue] {
         let (seconds, attoseconds) = (pool?.averageRunTime ?? .zero).components
         return [
-            "JobsUrgent": .uint64(UInt64(tube.urgent)),
-            "JobsReady": .uint64(UInt64(tube.ready)),
-            "JobsReserved": .uint64(UInt64(tube.reserved)),
-            "JobsDelayed": .uint64(UInt64(tube.delayed)),
-            "JobsBuried": .uint64(UInt64(tube.buried)),
-            "TotalJobs": .uint64(tube.totalJobs),
-            "Deletes": .uint64(tube.deletes),
-            "Using": .uint32(UInt32(tube.using)),
-            "Watching": .uint32(UInt32(tube.watching)),
-            "Waiting": .uint32(UInt32(tube.waiting)),
-            "Paused": .boolean(tube.pauseSeconds > 0),
-            "PauseSeconds": .uint64(UInt64(max(0, tube.pauseSeconds))),
-            "PoolState": .string(pool.map { $0.isRunning ? "running" : "stopped" } ?? "none"),
-            "Workers": .uint32(UInt32(clamping: pool?.workers ?? 0)),
-            "WorkersBusy": .uint32(UInt32(clamping: pool?.busy ?? 0)),
-            "WorkersIdle": .uint32(UInt32(clamping: pool?.idle ?? 0)),
-            "Attempts": .uint64(pool?.attempts ?? 0),
-            "Failures": .uint64(pool?.failures ?? 0),
-            "AverageRunTime": .double(Double(seconds) + Double(attoseconds) / 1e18),
+            QueueAPI.jobsUrgent.name.rawValue: .uint64(UInt64(tube.urgent)),
+            QueueAPI.jobsReady.name.rawValue: .uint64(UInt64(tube.ready)),
+            QueueAPI.jobsReserved.name.rawValue: .uint64(UInt64(tube.reserved)),
+            QueueAPI.jobsDelayed.name.rawValue: .uint64(UInt64(tube.delayed)),
+            QueueAPI.jobsBuried.name.rawValue: .uint64(UInt64(tube.buried)),
+            QueueAPI.totalJobs.name.rawValue: .uint64(tube.totalJobs),
+            QueueAPI.deletes.name.rawValue: .uint64(tube.deletes),
+            QueueAPI.using.name.rawValue: .uint32(UInt32(tube.using)),
+            QueueAPI.watching.name.rawValue: .uint32(UInt32(tube.watching)),
+            QueueAPI.waiting.name.rawValue: .uint32(UInt32(tube.waiting)),
+            QueueAPI.paused.name.rawValue: .boolean(tube.pauseSeconds > 0),
+            QueueAPI.pauseSeconds.name.rawValue: .uint64(UInt64(max(0, tube.pauseSeconds))),
+            QueueAPI.poolState.name.rawValue: .string(pool.map { $0.isRunning ? "running" : "stopped" } ?? "none"),
+            QueueAPI.workers.name.rawValue: .uint32(UInt32(clamping: pool?.workers ?? 0)),
+            QueueAPI.workersBusy.name.rawValue: .uint32(UInt32(clamping: pool?.busy ?? 0)),
+            QueueAPI.workersIdle.name.rawValue: .uint32(UInt32(clamping: pool?.idle ?? 0)),
+            QueueAPI.attempts.name.rawValue: .uint64(pool?.attempts ?? 0),
+            QueueAPI.failures.name.rawValue: .uint64(pool?.failures ?? 0),
+            QueueAPI.averageRunTime.name.rawValue: .double(Double(seconds) + Double(attoseconds) / 1e18),
         ]
     }
 }

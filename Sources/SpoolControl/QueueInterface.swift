@@ -9,7 +9,7 @@ import SpoolPool
 enum QueueInterface {
     static func make(tube: String, _ context: ControlContext) -> Interface {
         Interface(ControlNames.queue, methods: [
-            Method("Pause", inputs: [Argument("seconds", "u")]) { call in
+            Method(QueueAPI.pause) { call in
                 guard case .uint32(let seconds) = call.arguments[0], seconds > 0 else {
                     throw DBusError.invalidArgs("Pause takes a number of seconds above 0; Resume ends a pause")
                 }
@@ -18,20 +18,20 @@ enum QueueInterface {
                 }
                 return []
             },
-            Method("Resume") { call in
+            Method(QueueAPI.resume) { call in
                 // As in beanstalkd, a pause of 0 seconds ends the current pause.
                 guard try await context.change(call, "Resume", { try await $0.pauseTube(tube, seconds: 0) }) else {
                     throw ControlNames.Errors.noSuchQueue(tube)
                 }
                 return []
             },
-            Method("Kick", inputs: [Argument("count", "u")], outputs: [Argument("kicked", "u")]) { call in
+            Method(QueueAPI.kick) { call in
                 guard case .uint32(let count) = call.arguments[0] else { return [] }
                 let kicked = try await context.change(call, "Kick") { try await $0.kick(tubeNamed: tube, bound: count) }
                 guard let kicked else { throw ControlNames.Errors.noSuchQueue(tube) }
                 return [.uint32(kicked)]
             },
-            Method("Purge", inputs: [Argument("state", "s")], outputs: [Argument("purged", "u")]) { call in
+            Method(QueueAPI.purge) { call in
                 guard case .string(let text) = call.arguments[0], let states = purgeStates[text] else {
                     throw DBusError.invalidArgs("Purge takes ready, delayed, buried or all")
                 }
@@ -40,30 +40,27 @@ enum QueueInterface {
                 }
                 return [.uint32(UInt32(clamping: purged))]
             },
-            Method("Start") { call in
+            Method(QueueAPI.start) { call in
                 try await context.changePool(call, "Start") { try await $0.start(tube: tube) }
                 return []
             },
-            Method("Stop") { call in
+            Method(QueueAPI.stop) { call in
                 try await context.changePool(call, "Stop") { try await $0.stop(tube: tube) }
                 return []
             },
-            Method("SetWorkers", inputs: [Argument("count", "u")]) { call in
+            Method(QueueAPI.setWorkers) { call in
                 guard case .uint32(let count) = call.arguments[0] else { return [] }
                 try await context.changePool(call, "SetWorkers") { try await $0.setWorkers(Int(count), tube: tube) }
                 return []
             },
         ], properties: [
-            Property("Name", "s", emitsChange: .const, get: { .string(tube) }),
-            Property("PauseTimeLeft", "t", emitsChange: .false, get: {
+            Property(QueueAPI.name, get: { .string(tube) }),
+            Property(QueueAPI.pauseTimeLeft, get: {
                 try await context.readTube(tube) { stats, _ in .uint64(UInt64(max(0, stats.pauseTimeLeft))) }
             }),
-        ] + ["JobsUrgent": Signature("t"), "JobsReady": "t", "JobsReserved": "t", "JobsDelayed": "t", "JobsBuried": "t", "TotalJobs": "t",
-             "Deletes": "t", "Using": "u", "Watching": "u", "Waiting": "u", "Paused": "b", "PauseSeconds": "t",
-             "PoolState": "s", "Workers": "u", "WorkersBusy": "u", "WorkersIdle": "u", "Attempts": "t", "Failures": "t",
-             "AverageRunTime": "d",
-            ].sorted { $0.key < $1.key }.map { name, type in
-            Property(MemberName(stringLiteral: name), type, get: {
+        ] + QueueAPI.announcedProperties.sorted { $0.name < $1.name }.map { property in
+            let name = property.name.rawValue
+            return Property(property, get: {
                 try await context.readTube(tube) { ControlSnapshot.queueProperties($0, pool: $1)[name] }
             })
         })
@@ -71,6 +68,7 @@ enum QueueInterface {
 
     /// What `Purge` takes: one state, or all that can be purged.
     private static let purgeStates: [String: Set<JobState>] = [
-        "ready": [.ready], "delayed": [.delayed], "buried": [.buried], "all": [.ready, .delayed, .buried],
+        QueueAPI.PurgeState.ready.rawValue: [.ready], QueueAPI.PurgeState.delayed.rawValue: [.delayed],
+        QueueAPI.PurgeState.buried.rawValue: [.buried], QueueAPI.PurgeState.all.rawValue: [.ready, .delayed, .buried],
     ]
 }

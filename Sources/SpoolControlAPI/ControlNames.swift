@@ -22,22 +22,4 @@ public enum ControlNames {
         // An escaped element is always valid, so this cannot fail.
         (try? queuesPath.appending(ObjectPath.escapedElement(tube))) ?? queuesPath
     }
-
-    /// Spool's own errors, `org.spool.Spool1.Error.*`.
-    public enum Errors {
-        /// No tube of that name exists (any more).
-        public static func noSuchQueue(_ tube: String) -> DBusError {
-            DBusError("org.spool.Spool1.Error.NoSuchQueue", "no tube named '\(tube)'")
-        }
-
-        /// The store takes no changes now (its commits fail).
-        public static func storeUnavailable(_ reason: String) -> DBusError {
-            DBusError("org.spool.Spool1.Error.StoreUnavailable", reason)
-        }
-
-        /// The tube has no worker pool (no queue file configures it).
-        public static func noWorkerPool(_ reason: String) -> DBusError {
-            DBusError("org.spool.Spool1.Error.NoWorkerPool", reason)
-        }
-    }
 }

@@ -34,7 +34,7 @@ struct CommandFailure: Error {
                 status: .permissionDenied)
         case "org.freedesktop.DBus.Error.AccessDenied":
             self.init("permission denied: \(error.message)", status: .permissionDenied)
-        case "org.freedesktop.DBus.Error.UnknownObject", ControlNames.Errors.noSuchQueue("").name.rawValue:
+        case "org.freedesktop.DBus.Error.UnknownObject", ControlNames.Errors.noSuchQueueName.rawValue:
             if let tube {
                 self.init("no tube named '\(tube)'", status: .notFound)
             } else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import DBus
 import Foundation
 import SpoolClient
+import SpoolControlAPI
 
 /// Where spoolctl finds spoold: its bus for control, its socket for data.
 struct ConnectionOptions: ParsableArguments {
@@ -19,7 +20,7 @@ struct ConnectionOptions: ParsableArguments {
     /// A connection to spoold's control plane.
     func control() throws -> ControlClient {
         do {
-            return ControlClient(connection: try Connection(address.map(Connection.Bus.address) ?? .system))
+            return ControlClient(manager: Manager(try Connection(address.map(Connection.Bus.address) ?? .system)))
         } catch let error as DBusError {
             let bus = address ?? "the system bus"
             throw CommandFailure("cannot connect to \(bus): \(error.message)", status: .unavailable)

@@ -1,76 +1,43 @@
 import DBus
 import SpoolControlAPI
 
-/// spoold's control plane on D-Bus, as typed calls whose errors are
-/// already ``CommandFailure``s.
+/// spoold's control plane on D-Bus, through the typed proxies of
+/// SpoolControlAPI, whose failures become ``CommandFailure``s.
 struct ControlClient {
+    /// The manager, on the bus connection.
+    let manager: Manager
+
     /// The bus connection.
-    let connection: Connection
+    var connection: Connection { manager.connection }
 
-    /// `Manager.Status()`: the daemon's state and counters.
+    /// Runs `body` on the manager.
+    func callManager<Result>(_ body: (Manager) async throws -> Result) async throws -> Result {
+        try await run(tube: nil) { try await body(manager) }
+    }
+
+    /// Runs `body` on `tube`'s queue.
+    func callQueue<Result>(_ tube: String, _ body: (Queue) async throws -> Result) async throws -> Result {
+        try await run(tube: tube) { try await body(manager.queue(tube)) }
+    }
+
+    /// The manager's `Status()`: the daemon's state and counters.
     func status() async throws -> [String: DBusValue] {
-        let reply = try await callManager("Status")
-        return Self.properties(reply.first)
+        try await callManager { try await $0.status() }
     }
 
-    /// Every queue object's properties (ObjectManager's `GetManagedObjects`),
-    /// sorted by tube name.
-    func queues() async throws -> [Queue] {
-        let reply = try await call(ControlNames.managerPath, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", [], tube: nil)
-        guard case .dictionary(_, _, let objects)? = reply.first else { return [] }
-        return objects.compactMap { entry -> Queue? in
-            guard case .objectPath(let path) = entry.key, case .dictionary(_, _, let interfaces) = entry.value,
-                let queue = interfaces.first(where: { $0.key == .string(ControlNames.queue.rawValue) })
-            else { return nil }
-            return Queue(path: path, properties: Self.properties(queue.value))
-        }.sorted { $0.name < $1.name }
+    /// Every queue object's properties, sorted by tube name.
+    func queues() async throws -> [QueueSnapshot] {
+        try await callManager { try await $0.queues() }
+            .map { QueueSnapshot(path: $0.key, properties: $0.value) }
+            .sorted { $0.name < $1.name }
     }
 
-    /// One queue's properties.
-    func queue(_ tube: String) async throws -> Queue {
-        let path = ControlNames.queuePath(tube)
-        let reply = try await call(path, "org.freedesktop.DBus.Properties", "GetAll", [.string(ControlNames.queue.rawValue)], tube: tube)
-        return Queue(path: path, properties: Self.properties(reply.first))
-    }
-
-    /// Calls a method of the manager.
-    @discardableResult
-    func callManager(_ member: MemberName, _ arguments: [DBusValue] = []) async throws -> [DBusValue] {
-        try await call(ControlNames.managerPath, ControlNames.manager, member, arguments, tube: nil)
-    }
-
-    /// Calls a method of `tube`'s queue object.
-    @discardableResult
-    func callQueue(_ tube: String, _ member: MemberName, _ arguments: [DBusValue] = []) async throws -> [DBusValue] {
-        try await call(ControlNames.queuePath(tube), ControlNames.queue, member, arguments, tube: tube)
-    }
-
-    /// Calls `member` of `tube`'s queue object, or of the manager when `tube` is nil.
-    func call(_ member: MemberName, on tube: String?) async throws {
-        if let tube {
-            try await callQueue(tube, member)
-        } else {
-            try await callManager(member)
-        }
-    }
-
-    private func call(
-        _ path: ObjectPath, _ interface: InterfaceName, _ member: MemberName, _ arguments: [DBusValue], tube: String?
-    ) async throws -> [DBusValue] {
+    /// Runs calls about `tube`'s queue, or about the manager when `tube` is nil.
+    private func run<Result>(tube: String?, _ body: () async throws -> Result) async throws -> Result {
         do {
-            return try await connection.call(ControlNames.busName, path, interface, member, arguments)
-        } catch let error as DBusError {
-            throw CommandFailure(error, member: member.rawValue, tube: tube)
+            return try await body()
+        } catch let failure as ControlCallError {
+            throw CommandFailure(failure.error, member: failure.member.rawValue, tube: tube)
         }
-    }
-
-    /// An `a{sv}` as a dictionary of unwrapped values.
-    static func properties(_ value: DBusValue?) -> [String: DBusValue] {
-        guard case .dictionary(_, _, let entries)? = value else { return [:] }
-        var properties: [String: DBusValue] = [:]
-        for entry in entries {
-            if case .string(let key) = entry.key { properties[key] = entry.value.unwrapped }
-        }
-        return properties
     }
 }

@@ -14,8 +14,7 @@ struct KickCommand: SpoolCommand {
     var count: UInt32 = 1
 
     func execute() async throws {
-        let reply = try await connection.control().callQueue(tube, "Kick", [.uint32(count)])
-        guard case .uint32(let kicked)? = reply.first else { throw CommandFailure("spoold answered Kick with \(reply)") }
+        let kicked = try await connection.control().callQueue(tube) { try await $0.kick(count) }
         if output.json {
             JSONOutput.print(["kicked": kicked])
         } else {

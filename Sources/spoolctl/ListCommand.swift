@@ -12,7 +12,7 @@ struct ListCommand: SpoolCommand {
         if output.json {
             JSONOutput.print(queues.map(\.json))
         } else {
-            print(Queue.table(queues).render())
+            print(QueueSnapshot.table(queues).render())
         }
     }
 }

@@ -12,6 +12,6 @@ struct PauseCommand: SpoolCommand {
     var seconds: UInt32
 
     func execute() async throws {
-        try await connection.control().callQueue(tube, "Pause", [.uint32(seconds)])
+        try await connection.control().callQueue(tube) { try await $0.pause(seconds: seconds) }
     }
 }

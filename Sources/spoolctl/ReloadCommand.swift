@@ -11,12 +11,7 @@ struct ReloadCommand: SpoolCommand {
     @OptionGroup var output: OutputOptions
 
     func execute() async throws {
-        let reply = try await connection.control().callManager("Reload")
-        guard case .array(_, let values)? = reply.first else { throw CommandFailure("spoold answered Reload with \(reply)") }
-        let problems = values.compactMap { value -> String? in
-            if case .string(let problem) = value { return problem }
-            return nil
-        }
+        let problems = try await connection.control().callManager { try await $0.reload() }
         if output.json {
             JSONOutput.print(["problems": problems])
         } else {

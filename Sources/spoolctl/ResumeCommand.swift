@@ -9,6 +9,6 @@ struct ResumeCommand: SpoolCommand {
     var tube: String
 
     func execute() async throws {
-        try await connection.control().callQueue(tube, "Resume")
+        try await connection.control().callQueue(tube) { try await $0.resume() }
     }
 }

@@ -12,6 +12,11 @@ struct StartCommand: SpoolCommand {
     var tube: String?
 
     func execute() async throws {
-        try await connection.control().call("Start", on: tube)
+        let control = try connection.control()
+        if let tube {
+            try await control.callQueue(tube) { try await $0.start() }
+        } else {
+            try await control.callManager { try await $0.start() }
+        }
     }
 }

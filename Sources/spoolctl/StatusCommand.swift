@@ -1,5 +1,6 @@
 import ArgumentParser
 import DBus
+import SpoolControlAPI
 
 /// `spoolctl status`: the daemon, its durability, its tubes and workers.
 struct StatusCommand: SpoolCommand {
@@ -20,24 +21,25 @@ struct StatusCommand: SpoolCommand {
         } else {
             print(Self.summary(status))
             print()
-            print(Queue.table(queues).render())
+            print(QueueSnapshot.table(queues).render())
         }
     }
 
     /// The daemon's state in a few aligned lines, as `systemctl status` does.
     static func summary(_ status: [String: DBusValue]) -> String {
-        let state = status.text("State")
+        let state = status.text(ManagerAPI.state)
         let stateStyle: Style = state == "running" ? .green : .yellow
         let lines: [(String, String)] = [
             ("State", stateStyle.apply(state)),
-            ("Version", status.text("Version")),
-            ("Durability", status.text("Durability")),
-            ("Uptime", uptime(status.counter("UptimeSeconds"))),
-            ("Connections", "\(status.counter("Connections"))"),
-            ("Tubes", "\(status.counter("Tubes"))"),
-            ("Jobs", "\(status.counter("JobsReady")) ready (\(status.counter("JobsUrgent")) urgent), \(status.counter("JobsReserved")) reserved, "
-                + "\(status.counter("JobsDelayed")) delayed, \(status.counter("JobsBuried")) buried"),
-            ("Workers", "\(status.counter("WorkersBusy")) of \(status.counter("Workers")) busy"),
+            ("Version", status.text(ManagerAPI.version)),
+            ("Durability", status.text(ManagerAPI.durability)),
+            ("Uptime", uptime(status.counter(ManagerAPI.uptimeSeconds))),
+            ("Connections", "\(status.counter(ManagerAPI.connections))"),
+            ("Tubes", "\(status.counter(ManagerAPI.tubes))"),
+            ("Jobs", "\(status.counter(ManagerAPI.jobsReady)) ready (\(status.counter(ManagerAPI.jobsUrgent)) urgent), "
+                + "\(status.counter(ManagerAPI.jobsReserved)) reserved, \(status.counter(ManagerAPI.jobsDelayed)) delayed, "
+                + "\(status.counter(ManagerAPI.jobsBuried)) buried"),
+            ("Workers", "\(status.counter(ManagerAPI.workersBusy)) of \(status.counter(ManagerAPI.workers)) busy"),
         ]
         let width = lines.map(\.0.count).max() ?? 0
         return lines.filter { !$0.1.isEmpty }.map { label, value in

@@ -15,6 +15,11 @@ struct StopCommand: SpoolCommand {
     var tube: String?
 
     func execute() async throws {
-        try await connection.control().call("Stop", on: tube)
+        let control = try connection.control()
+        if let tube {
+            try await control.callQueue(tube) { try await $0.stop() }
+        } else {
+            try await control.callManager { try await $0.stop() }
+        }
     }
 }

@@ -22,7 +22,7 @@ struct WatchCommand: SpoolCommand {
         // Subscribed before the first read, so that no change falls in between.
         let signals = try await control.connection.subscribe(matchRule: WatchModel.matchRules[0], matches: WatchModel.follows)
         for rule in WatchModel.matchRules.dropFirst() {
-            _ = try await control.connection.call(.bus, .bus, .bus, "AddMatch", [.string(rule)])
+            try await control.connection.addMatch(rule)
         }
         var model = try await snapshot(control)
         for await message in signals {
@@ -45,7 +45,7 @@ struct WatchCommand: SpoolCommand {
             redraw(model)
         } else {
             print(StatusCommand.summary(model.status))
-            print(Queue.table(model.sortedQueues).render())
+            print(QueueSnapshot.table(model.sortedQueues).render())
             Terminal.flush()
         }
         return model

@@ -28,11 +28,11 @@ struct WatchModel {
     /// The manager's `Status()`, updated by its PropertiesChanged.
     var status: [String: DBusValue]
     /// The queues by object path.
-    var queues: [ObjectPath: Queue]
+    var queues: [ObjectPath: QueueSnapshot]
     /// The latest events worth a line (burials, tubes coming and going), newest last.
     private(set) var events: [String] = []
 
-    init(status: [String: DBusValue], queues: [Queue]) {
+    init(status: [String: DBusValue], queues: [QueueSnapshot]) {
         self.status = status
         self.queues = Dictionary(uniqueKeysWithValues: queues.map { ($0.path, $0) })
     }
@@ -40,22 +40,22 @@ struct WatchModel {
     /// The match rules for the signals the model follows.
     static let matchRules = [
         "type='signal',sender='\(ControlNames.busName)',path_namespace='\(ControlNames.managerPath)'",
-        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='\(ControlNames.busName)'",
+        "type='signal',sender='\(BusName.bus)',interface='\(InterfaceName.bus)',member='\(MemberName.nameOwnerChanged)',arg0='\(ControlNames.busName)'",
     ]
 
     /// Whether `message` is one of the signals the model follows.
     static func follows(_ message: Message) -> Bool {
         guard message.kind == .signal, let path = message.path else { return false }
-        if path == .bus { return message.member == "NameOwnerChanged" }
+        if path == .bus { return message.member == .nameOwnerChanged }
         return path.isDescendant(of: ControlNames.managerPath)
     }
 
     /// Applies a signal; returns what changed, or nil for a signal of no interest.
     mutating func apply(_ message: Message) -> Change? {
         guard let path = message.path, let member = message.member, let arguments = try? message.arguments() else { return nil }
-        switch (member.rawValue, arguments.first, arguments.count > 1 ? arguments[1] : nil) {
-        case ("PropertiesChanged", _, let changed?):
-            let properties = ControlClient.properties(changed)
+        switch (member, arguments.first, arguments.count > 1 ? arguments[1] : nil) {
+        case (PropertiesInterface.propertiesChanged, _, let changed?):
+            let properties = changed.vardictValue ?? [:]
             if path == ControlNames.managerPath {
                 status.merge(properties) { $1 }
                 return .manager(properties)
@@ -64,24 +64,24 @@ struct WatchModel {
             queue.properties.merge(properties) { $1 }
             queues[path] = queue
             return .queue(queue.name, properties)
-        case ("InterfacesAdded", .objectPath(let added)?, .dictionary(_, _, let interfaces)?):
+        case (ObjectManagerInterface.interfacesAdded, .objectPath(let added)?, .dictionary(_, _, let interfaces)?):
             guard let entry = interfaces.first(where: { $0.key == .string(ControlNames.queue.rawValue) }) else { return nil }
-            let queue = Queue(path: added, properties: ControlClient.properties(entry.value))
+            let queue = QueueSnapshot(path: added, properties: entry.value.vardictValue ?? [:])
             queues[added] = queue
             note("tube \(queue.name) appeared")
             return .added(queue.name, queue.properties)
-        case ("InterfacesRemoved", .objectPath(let removed)?, _):
+        case (ObjectManagerInterface.interfacesRemoved, .objectPath(let removed)?, _):
             guard let queue = queues.removeValue(forKey: removed) else { return nil }
             note("tube \(queue.name) went away")
             return .removed(queue.name)
-        case ("JobBuried", .string(let tube)?, .uint64(let id)?):
+        case (ManagerAPI.jobBuried.name, .string(let tube)?, .uint64(let id)?):
             let reason = arguments.count > 2 ? "\(JSONOutput.value(arguments[2]))" : ""
             note("job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(reason)"))
             return .buried(tube: tube, id: id, reason: reason)
-        case ("NameOwnerChanged", _, _):
+        case (MemberName.nameOwnerChanged, _, _):
             guard arguments.count > 2, case .string(let owner) = arguments[2] else { return nil }
             if owner.isEmpty {
-                status["State"] = .string("not running")
+                status[ManagerAPI.state] = .string("not running")
                 queues = [:]
                 note("spoold stopped")
                 return .stopped
@@ -94,11 +94,11 @@ struct WatchModel {
     }
 
     /// The queues sorted by tube name.
-    var sortedQueues: [Queue] { queues.values.sorted { $0.name < $1.name } }
+    var sortedQueues: [QueueSnapshot] { queues.values.sorted { $0.name < $1.name } }
 
     /// The whole screen, for a terminal.
     func screen(at time: Date) -> String {
-        var lines = [StatusCommand.summary(status), "", Queue.table(sortedQueues).render()]
+        var lines = [StatusCommand.summary(status), "", QueueSnapshot.table(sortedQueues).render()]
         if !events.isEmpty {
             lines += ["", Style.bold.apply("Recent events")] + events
         }

@@ -222,6 +222,31 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertEqual(try busctl(bus, ["get-property", busName, queuePath, queueInterface, "Name"]).output, "s \"my.tube\"\n")
     }
 
+    /// The introspection XML of the manager and of a queue is, byte for
+    /// byte, the recorded contract (`Tests/Fixtures/introspection`): any
+    /// change to the D-Bus API, deliberate or not, shows here.
+    func testIntrospectionIsTheRecordedContract() throws {
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus)
+        let client = try RawClient(port: server.port)
+        client.send("put 0 0 60 1\r\na\r\n")
+        XCTAssertEqual(client.readLine(), "INSERTED 1\r\n")
+        try waitForQueueObject(bus, "default")
+        let fixtures = TestEnvironment.packageRoot.appendingPathComponent("Tests/Fixtures/introspection")
+        for (path, fixture) in [(manager, "manager.xml"), (queuePath("default"), "queue.xml")] {
+            let recorded = try String(contentsOf: fixtures.appendingPathComponent(fixture), encoding: .utf8)
+            XCTAssertEqual(try introspect(bus, path), recorded, "\(path) as introspected, against \(fixture)")
+        }
+    }
+
+    /// The introspection XML of the object at `path`, exactly as spoold sends it.
+    private func introspect(_ bus: SystemBus, _ path: String) throws -> String {
+        let result = try busctl(bus, ["--json=short", "call", busName, path, "org.freedesktop.DBus.Introspectable", "Introspect"])
+        XCTAssertEqual(result.status, 0, result.output)
+        let reply = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        return try XCTUnwrap((reply?["data"] as? [Any])?.first as? String, result.output)
+    }
+
     /// A caller that sends 50,000 GetAll calls (about 40 MB of replies) and
     /// does not read until the last is handled: spoold answers what reaches
     /// it and hands each reply to the bus at once, which keeps what the caller

@@ -1,7 +1,8 @@
 import DBus
+import SpoolControlAPI
 
-/// One queue (tube) as its D-Bus object describes it.
-struct Queue {
+/// One queue (tube) as its D-Bus object last described it.
+struct QueueSnapshot {
     /// The queue object's path.
     let path: ObjectPath
     /// Its properties, by D-Bus name.
@@ -9,7 +10,7 @@ struct Queue {
 
     /// The tube's name.
     var name: String {
-        if case .string(let name)? = properties["Name"] { return name }
+        if case .string(let name)? = properties[QueueAPI.name] { return name }
         return path.rawValue
     }
 
@@ -17,22 +18,22 @@ struct Queue {
     var json: [String: Any] { JSONOutput.object(properties) }
 
     /// The queue table of `status`, `list` and `watch`.
-    static func table(_ queues: [Queue]) -> Table {
+    static func table(_ queues: [QueueSnapshot]) -> Table {
         var table = Table(["TUBE", "READY", "URGENT", "RESERVED", "DELAYED", "BURIED", "PAUSED", "POOL", "WORKERS"], numeric: [1, 2, 3, 4, 5])
         for queue in queues {
-            let buried = queue.properties.counter("JobsBuried")
-            let pool = queue.properties.text("PoolState")
-            let paused = queue.properties["Paused"] == .boolean(true)
+            let buried = queue.properties.counter(QueueAPI.jobsBuried)
+            let pool = queue.properties.text(QueueAPI.poolState)
+            let paused = queue.properties[QueueAPI.paused] == .boolean(true)
             table.append([
                 Table.Cell(queue.name),
-                Table.Cell("\(queue.properties.counter("JobsReady"))"),
-                Table.Cell("\(queue.properties.counter("JobsUrgent"))"),
-                Table.Cell("\(queue.properties.counter("JobsReserved"))"),
-                Table.Cell("\(queue.properties.counter("JobsDelayed"))"),
+                Table.Cell("\(queue.properties.counter(QueueAPI.jobsReady))"),
+                Table.Cell("\(queue.properties.counter(QueueAPI.jobsUrgent))"),
+                Table.Cell("\(queue.properties.counter(QueueAPI.jobsReserved))"),
+                Table.Cell("\(queue.properties.counter(QueueAPI.jobsDelayed))"),
                 Table.Cell("\(buried)", style: buried > 0 ? .red : nil),
                 paused ? Table.Cell("yes", style: .yellow) : "-",
                 Table.Cell(pool, style: pool == "running" ? .green : pool == "stopped" ? .yellow : .dim),
-                pool == "none" ? "-" : Table.Cell("\(queue.properties.counter("WorkersBusy"))/\(queue.properties.counter("Workers")) busy"),
+                pool == "none" ? "-" : Table.Cell("\(queue.properties.counter(QueueAPI.workersBusy))/\(queue.properties.counter(QueueAPI.workers)) busy"),
             ])
         }
         return table
