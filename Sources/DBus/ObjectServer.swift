@@ -90,11 +90,6 @@ final class ObjectServer: Sendable {
         return Set(names).sorted()
     }
 
-    /// Whether anything is exported at or below `path`.
-    func isServing(_ path: ObjectPath) -> Bool {
-        state.withLock { state in state.objects.keys.contains { $0.isDescendant(of: path) } || state.managers.contains(path) }
-    }
-
     /// Answers one method call.
     func dispatch(_ message: Message, on connection: Connection) async {
         let reply: Message?

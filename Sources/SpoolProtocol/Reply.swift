@@ -52,8 +52,6 @@ public enum Reply: Sendable, Equatable {
         }
     }
 
-    private static let crlf: StaticString = "\r\n"
-
     /// Appends the reply's exact bytes to `buffer`.
     public func write(to buffer: inout ByteBuffer) {
         switch self {
