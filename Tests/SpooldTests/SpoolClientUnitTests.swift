@@ -4,9 +4,8 @@ import XCTest
 
 @testable import SpoolClient
 
-/// The client's pure parts, without a server: the reply decoder, reply
-/// mapping, command encoding, endpoints, the backoff, session restoring,
-/// YAML documents and argument checks.
+/// The client's pure parts, without a server: reply mapping, endpoints, the
+/// backoff, session restoring, YAML documents and argument checks.
 final class SpoolClientUnitTests: XCTestCase {
     // MARK: ReconnectPolicy
 
@@ -54,90 +53,6 @@ final class SpoolClientUnitTests: XCTestCase {
         XCTAssertFalse(ReconnectPolicy(maximumAttempts: 0).allows(attempt: 2), "below 1 counts as 1")
     }
 
-    // MARK: Reply decoder
-
-    /// Every kind of reply, written by SpoolProtocol's server side, is read
-    /// back the same, whole or fed one byte at a time.
-    func testDecoderReadsBackEveryReplyWholeAndByteByByte() throws {
-        let replies: [Reply] = [
-            .inserted(1), .inserted(UInt64.max), .buriedOnPut(7), .using("a-b+c/d;e.f$g_h(i)"),
-            .reserved(id: 3, body: ByteBuffer(string: "hello")),
-            .reserved(id: 4, body: ByteBuffer(string: "line\r\nRESERVED 9 2\r\nno\r\n")),
-            .reserved(id: 5, body: ByteBuffer()),
-            .found(id: 6, body: ByteBuffer(bytes: [0, 13, 10, 255, 13])),
-            .ok(ByteBuffer(string: "---\nid: 6\nstate: ready\n")),
-            .watching(2), .kicked(0), .kicked(UInt32.max),
-        ] + [Reply.Word.deadlineSoon, .timedOut, .deleted, .notFound, .released, .buried, .touched, .notIgnored,
-             .kicked, .paused, .draining, .outOfMemory, .internalError, .badFormat, .unknownCommand,
-             .expectedCRLF, .jobTooBig].map(Reply.word)
-        var stream = ByteBuffer()
-        for reply in replies { reply.write(to: &stream) }
-
-        var whole = stream
-        var decoded: [ReceivedReply] = []
-        while let reply = try ReplyDecoder.next(from: &whole) { decoded.append(reply) }
-        XCTAssertEqual(decoded, replies.map(ReceivedReply.reply))
-        XCTAssertEqual(whole.readableBytes, 0)
-
-        var trickle = ByteBuffer()
-        decoded = []
-        for byte in stream.readableBytesView {
-            trickle.writeInteger(byte)
-            let before = trickle.readableBytes
-            if let reply = try ReplyDecoder.next(from: &trickle) {
-                decoded.append(reply)
-                XCTAssertEqual(trickle.readableBytes, 0, "a reply is read only once its last byte is there")
-            } else {
-                XCTAssertEqual(trickle.readableBytes, before, "nothing is consumed from a partial reply")
-            }
-        }
-        XCTAssertEqual(decoded, replies.map(ReceivedReply.reply))
-    }
-
-    func testDecoderKeepsUnknownLinesForTheirCommand() throws {
-        for line in ["HELLO", "INSERTED abc", "INSERTED +5", "INSERTED", "WATCHING 1 2", "USING", "BURIED 1 2", ""] {
-            var buffer = ByteBuffer(string: line + "\r\nDELETED\r\n")
-            XCTAssertEqual(try ReplyDecoder.next(from: &buffer), .unrecognized(line))
-            XCTAssertEqual(try ReplyDecoder.next(from: &buffer), .reply(.word(.deleted)), "the stream goes on after \(line)")
-        }
-    }
-
-    /// A line is bounded: 224 bytes without a line end is an error at once,
-    /// not a reason to buffer more; 223 bytes may still become a reply.
-    func testDecoderRejectsAnOversizedLine() throws {
-        var short = ByteBuffer(string: String(repeating: "x", count: 223))
-        XCTAssertNil(try ReplyDecoder.next(from: &short))
-        var long = ByteBuffer(string: String(repeating: "x", count: 224))
-        XCTAssertThrowsError(try ReplyDecoder.next(from: &long)) { error in
-            XCTAssertEqual(error as? ReplyDecodingError, .lineTooLong(limit: 224))
-        }
-        var flood = ByteBuffer(string: String(repeating: "x", count: 1_000_000) + "\r\n")
-        XCTAssertThrowsError(try ReplyDecoder.next(from: &flood))
-        var longest = ByteBuffer(string: "USING " + String(repeating: "t", count: 200) + "\r\n")
-        XCTAssertEqual(try ReplyDecoder.next(from: &longest), .reply(.using(String(repeating: "t", count: 200))))
-    }
-
-    func testDecoderRejectsMalformedFraming() {
-        let cases: [(String, ReplyDecodingError)] = [
-            ("DELETED\n", .bareLineFeed),
-            ("\n", .bareLineFeed),
-            ("RESERVED x 5\r\nhello\r\n", .malformedHeader("RESERVED x 5")),
-            ("RESERVED 1\r\n", .malformedHeader("RESERVED 1")),
-            ("FOUND 1 -2\r\n", .malformedHeader("FOUND 1 -2")),
-            ("OK\r\n", .malformedHeader("OK")),
-            ("OK 99999999999999999999999\r\n", .malformedHeader("OK 99999999999999999999999")),
-            ("OK 1073741825\r\n", .bodyTooLong(length: 1_073_741_825, limit: 1_073_741_824)),
-            ("RESERVED 1 5\r\nhelloXY", .missingCRLFAfterBody("RESERVED 1 5")),
-            ("FOUND 1 0\r\n\n\r", .missingCRLFAfterBody("FOUND 1 0")),
-        ]
-        for (bytes, expected) in cases {
-            var buffer = ByteBuffer(string: bytes)
-            XCTAssertThrowsError(try ReplyDecoder.next(from: &buffer), bytes) { error in
-                XCTAssertEqual(error as? ReplyDecodingError, expected, bytes)
-            }
-        }
-    }
-
     // MARK: Reply mapping
 
     func testErrorRepliesMapToTheirCases() {
@@ -163,31 +78,7 @@ final class SpoolClientUnitTests: XCTestCase {
                        "cannot connect to unix:/x: No such file or directory")
     }
 
-    // MARK: Commands
-
-    /// Every command the client encodes is parsed back by spoold's own parser as the same command.
-    func testEncodedCommandsParseBackTheSame() {
-        let commands: [Command] = [
-            .put(priority: 0, delay: 0, ttr: 1, body: ByteBuffer(string: "")),
-            .put(priority: UInt32.max, delay: UInt32.max, ttr: UInt32.max, body: ByteBuffer(string: "a\r\nb")),
-            .use(tube: "emails"), .reserve, .reserveWithTimeout(seconds: 0), .reserveWithTimeout(seconds: Int32.max),
-            .reserveJob(id: UInt64.max), .delete(id: 1), .release(id: 2, priority: 3, delay: 4), .bury(id: 5, priority: 6),
-            .touch(id: 7), .watch(tube: "w"), .ignore(tube: "default"), .peek(id: 8), .peekReady, .peekDelayed,
-            .peekBuried, .kick(bound: 9), .kickJob(id: 10), .statsJob(id: 11), .statsTube(tube: "t"), .stats,
-            .listTubes, .listTubeUsed, .listTubesWatched, .pauseTube(tube: "p", delay: 12), .quit,
-        ]
-        var buffer = ByteBuffer()
-        for command in commands { command.encode(into: &buffer) }
-        var parser = CommandParser()
-        var parsed: [ParsedFrame] = []
-        while let frame = parser.next(&buffer) { parsed.append(frame) }
-        let expected = commands.flatMap { command -> [ParsedFrame] in
-            if case .put = command { return [.putStarted(bodyFits: true), .command(command)] }
-            return [.command(command)]
-        }
-        XCTAssertEqual(parsed, expected)
-        XCTAssertEqual(buffer.readableBytes, 0)
-    }
+    // MARK: Arguments
 
     func testDurationsBecomeWholeSecondsRoundedUp() throws {
         XCTAssertEqual(try ProtocolArguments.seconds(.zero, of: "delay"), 0)

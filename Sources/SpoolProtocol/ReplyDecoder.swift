@@ -1,5 +1,4 @@
 import NIOCore
-import SpoolProtocol
 
 /// Splits the bytes a server sends into replies: a line, plus the body that
 /// follows `RESERVED <id> <bytes>`, `FOUND <id> <bytes>` and `OK <bytes>`.
@@ -8,22 +7,30 @@ import SpoolProtocol
 /// or a body announced longer than ``maximumBodyLength``, is an error at once
 /// rather than a reason to buffer more, so a hostile or broken server cannot
 /// make the client hold unbounded memory.
-struct ReplyDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ReceivedReply
+public struct ReplyDecoder: ByteToMessageDecoder {
+    /// What the decoder passes on: one reply at a time.
+    public typealias InboundOut = ReceivedReply
 
     /// The longest reply line, CR LF included: the protocol's line limit
     /// (the longest real reply, `USING` and a 200-byte name, is 208).
-    static let maximumLineLength = ProtocolLimits.maxLineLength
+    public static let maximumLineLength = ProtocolLimits.maxLineLength
     /// The longest body: the largest maximum job size a server may have.
-    static let maximumBodyLength = ProtocolLimits.maxJobSizeCeiling
+    public static let maximumBodyLength = ProtocolLimits.maxJobSizeCeiling
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    /// A decoder; it keeps no state between replies.
+    public init() {}
+
+    /// Passes on the reply at the front of `buffer` once all of it is there.
+    ///
+    /// - Throws: ``ReplyDecodingError`` for bytes that cannot be a reply.
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let reply = try Self.next(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(wrapInboundOut(reply))
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    /// Passes on what is left at the end of the stream, as ``decode(context:buffer:)`` would.
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         try decode(context: context, buffer: &buffer)
     }
 
@@ -31,7 +38,7 @@ struct ReplyDecoder: ByteToMessageDecoder {
     /// all there yet, returns nil and leaves `buffer` as it was.
     ///
     /// - Throws: ``ReplyDecodingError`` for bytes that cannot be a reply.
-    static func next(from buffer: inout ByteBuffer) throws -> ReceivedReply? {
+    public static func next(from buffer: inout ByteBuffer) throws -> ReceivedReply? {
         let view = buffer.readableBytesView
         guard let newline = view.prefix(maximumLineLength).firstIndex(of: UInt8(ascii: "\n")) else {
             if view.count >= maximumLineLength { throw ReplyDecodingError.lineTooLong(limit: maximumLineLength) }
@@ -118,15 +125,5 @@ struct ReplyDecoder: ByteToMessageDecoder {
             }
             self.length = Int(length)
         }
-    }
-}
-
-extension FixedWidthInteger {
-    /// The value of `text` when it is one or more ASCII digits and fits; no sign, no spaces.
-    init?(decimal text: Substring) {
-        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
-            return nil
-        }
-        self.init(text, radix: 10)
     }
 }

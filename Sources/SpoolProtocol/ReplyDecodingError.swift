@@ -1,6 +1,6 @@
 /// Bytes from the server that cannot be a reply; the connection cannot go on
 /// after them, since where the next reply starts is unknown.
-enum ReplyDecodingError: Error, Equatable, CustomStringConvertible {
+public enum ReplyDecodingError: Error, Equatable, CustomStringConvertible {
     /// No CR LF within the longest line a reply may have.
     case lineTooLong(limit: Int)
     /// A line ended by LF alone.
@@ -12,7 +12,8 @@ enum ReplyDecodingError: Error, Equatable, CustomStringConvertible {
     /// A body not followed by CR LF.
     case missingCRLFAfterBody(String)
 
-    var description: String {
+    /// The fault in words, for a log or an error message.
+    public var description: String {
         switch self {
         case .lineTooLong(let limit): return "a reply line longer than \(limit) bytes"
         case .bareLineFeed: return "a reply line ended by LF without CR"

@@ -1,10 +1,10 @@
 import NIOCore
-import SpoolProtocol
 
 extension Command {
-    /// Appends the command's bytes as a client sends them: its line, and for
-    /// `put` the body and its CR LF.
-    func encode(into buffer: inout ByteBuffer) {
+    /// Appends the command's bytes as a client sends them: its line and CR LF,
+    /// and for `put` the body and its CR LF. ``CommandParser`` reads them back
+    /// as the same command.
+    public func encode(into buffer: inout ByteBuffer) {
         buffer.writeString(line)
         buffer.writeStaticString("\r\n")
         if case .put(_, _, _, let body) = self {

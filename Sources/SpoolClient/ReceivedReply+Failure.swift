@@ -1,14 +1,7 @@
 import NIOCore
 import SpoolProtocol
 
-/// One reply as ``ReplyDecoder`` read it: a reply of the protocol, or a line
-/// it does not know (answered to its command as ``SpoolClientError/unexpectedReply(_:)``).
-enum ReceivedReply: Sendable, Equatable {
-    /// A reply of the protocol, with its body when it has one.
-    case reply(Reply)
-    /// A line that is no reply of the protocol, without its CR LF.
-    case unrecognized(String)
-
+extension ReceivedReply {
     /// The error this reply stands for, when it is not the one its command expects.
     var failure: SpoolClientError {
         switch self {
