@@ -214,6 +214,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SpoolClientTests",
+            dependencies: ["SpoolClient", "SpoolProtocol", "SpoolTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "SpooldTests",
             dependencies: ["spoold", "spoolctl", "SpoolClient", "SpoolTestSupport"],
             exclude: []
