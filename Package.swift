@@ -32,7 +32,9 @@ let package = Package(
         .library(name: "Systemd", targets: ["Systemd"]),
         .library(name: "DBus", targets: ["DBus"]),
         .library(name: "SpoolControl", targets: ["SpoolControl"]),
-        .library(name: "SpoolWorkers", targets: ["SpoolWorkers"]),
+        .library(name: "SpoolPrimitives", targets: ["SpoolPrimitives"]),
+        .library(name: "ProcessSupervisor", targets: ["ProcessSupervisor"]),
+        .library(name: "SpoolQueueFiles", targets: ["SpoolQueueFiles"]),
         .library(name: "SpoolPool", targets: ["SpoolPool"]),
     ],
     dependencies: [
@@ -43,9 +45,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        .target(name: "SpoolPrimitives"),
         .target(
             name: "SpoolProtocol",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SpoolPrimitives", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
             name: "SpoolCore",
@@ -100,7 +103,7 @@ let package = Package(
                 "SpoolStore",
                 "SpoolControl",
                 "SpoolPool",
-                "SpoolWorkers",
+                "SpoolQueueFiles",
                 "DBus",
                 "Systemd",
                 .product(name: "Logging", package: "swift-log"),
@@ -135,6 +138,7 @@ let package = Package(
         .target(
             name: "SpoolClient",
             dependencies: [
+                "SpoolPrimitives",
                 "SpoolProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -156,11 +160,12 @@ let package = Package(
             dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "SpoolPool", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "CSpawn"),
-        .target(name: "SpoolWorkers", dependencies: ["SpoolProtocol", "CSpawn"]),
+        .target(name: "ProcessSupervisor", dependencies: ["CSpawn"]),
+        .target(name: "SpoolQueueFiles", dependencies: ["ProcessSupervisor", "SpoolPrimitives"]),
         .target(
             name: "SpoolPool",
             dependencies: [
-                "SpoolWorkers", "SpoolEngineHost", "SpoolCore",
+                "SpoolQueueFiles", "ProcessSupervisor", "SpoolEngineHost", "SpoolCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -182,6 +187,7 @@ let package = Package(
             name: "SpoolProtocolTests",
             dependencies: ["SpoolProtocol", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        .testTarget(name: "SpoolPrimitivesTests", dependencies: ["SpoolPrimitives"]),
         .testTarget(
             name: "SpoolCoreTests",
             dependencies: ["SpoolCore", .product(name: "NIOCore", package: "swift-nio")]
@@ -222,11 +228,16 @@ let package = Package(
             dependencies: ["spoold", "spoolctl", "SpoolClient", "SpoolTestSupport"],
             exclude: []
         ),
-        .testTarget(name: "SpoolWorkersTests", dependencies: ["SpoolWorkers", "SpoolTestSupport"]),
+        .testTarget(name: "SpoolQueueFilesTests", dependencies: ["SpoolQueueFiles", "ProcessSupervisor"]),
+        .testTarget(
+            name: "ProcessSupervisorTests",
+            // Handlers are described as queue files, the way the worker pool runs them.
+            dependencies: ["ProcessSupervisor", "SpoolQueueFiles", "SpoolTestSupport"]
+        ),
         .testTarget(
             name: "SpoolPoolTests",
             dependencies: [
-                "SpoolPool", "SpoolWorkers", "SpoolEngineHost", "SpoolCore", "SpoolTestSupport",
+                "SpoolPool", "SpoolQueueFiles", "ProcessSupervisor", "SpoolEngineHost", "SpoolCore", "SpoolTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

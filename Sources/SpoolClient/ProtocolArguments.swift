@@ -1,3 +1,4 @@
+import SpoolPrimitives
 import SpoolProtocol
 
 /// Checks and converts arguments to what the protocol carries, before anything is sent.
@@ -8,7 +9,7 @@ enum ProtocolArguments {
     static func tube(_ tube: String) throws -> String {
         guard TubeName.isValid(tube) else {
             throw SpoolClientError.invalidArgument(
-                "invalid tube name \"\(tube)\": 1 to \(ProtocolLimits.maxTubeNameLength) bytes of A-Z a-z 0-9 - + / ; . $ _ ( ), not starting with -")
+                "invalid tube name \"\(tube)\": 1 to \(TubeName.maximumLength) bytes of A-Z a-z 0-9 - + / ; . $ _ ( ), not starting with -")
         }
         return tube
     }

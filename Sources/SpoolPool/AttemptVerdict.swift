@@ -1,5 +1,6 @@
 import Glibc
-import SpoolWorkers
+import ProcessSupervisor
+import SpoolQueueFiles
 
 /// What becomes of a job after one attempt, decided from how the attempt ended.
 enum AttemptVerdict: Equatable {

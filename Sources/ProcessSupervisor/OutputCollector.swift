@@ -1,6 +1,6 @@
 import Glibc
 
-/// spoold's end of a handler's standard output or standard error,
+/// The supervisor's end of a handler's standard output or standard error,
 /// non-blocking: each read takes what has arrived and keeps the beginning of
 /// it in ``captured``.
 struct OutputCollector {

@@ -1,4 +1,5 @@
-import SpoolWorkers
+import ProcessSupervisor
+import SpoolQueueFiles
 import XCTest
 
 /// systemd's time spans (`Timeout=`, `BackoffMin=`, `BackoffMax=`, `AgingAfter=`,

@@ -1,5 +1,5 @@
 import Foundation
-import SpoolWorkers
+import ProcessSupervisor
 import SpoolTestSupport
 import XCTest
 

@@ -1,4 +1,4 @@
-import SpoolWorkers
+import SpoolQueueFiles
 import SpoolTestSupport
 import XCTest
 

@@ -1,5 +1,5 @@
 import Foundation
-import SpoolWorkers
+import ProcessSupervisor
 import SpoolTestSupport
 import XCTest
 
@@ -17,13 +17,6 @@ final class HandlerProcessTests: XCTestCase {
     }
 
     // MARK: Outcomes
-
-    func testHandlersGetSystemdsDefaultPathUnlessTheirQueueSetsOne() throws {
-        let plain = try QueueConfiguration(parsing: "[Queue]\nTube=t\nExecStart=/bin/true\n", path: "plain.conf")
-        XCTAssertEqual(HandlerCommand(queue: plain, jobID: 1, attempt: 1, priority: 0).environment["PATH"], HandlerCommand.defaultPath)
-        let own = try QueueConfiguration(parsing: "[Queue]\nTube=t\nExecStart=/bin/true\nEnvironment=PATH=/opt/bin\n", path: "own.conf")
-        XCTAssertEqual(HandlerCommand(queue: own, jobID: 1, attempt: 1, priority: 0).environment["PATH"], "/opt/bin")
-    }
 
     func testASuccessfulHandlerGetsTheBodyAndItsEnvironmentOnly() async throws {
         let program = try handlers.program(

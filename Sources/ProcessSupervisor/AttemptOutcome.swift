@@ -1,14 +1,13 @@
-/// How one attempt at a job ended.
+/// How one attempt (one run of a handler) ended.
 public enum AttemptOutcome: Sendable, Equatable {
-    /// The handler exited with this status: 0 is success, 75 (`EX_TEMPFAIL`)
-    /// asks for a retry later, anything else is a failure.
+    /// The handler exited with this status; what it means is the caller's to decide.
     case exited(Int32)
-    /// The handler was killed by this signal, not sent by spoold.
+    /// The handler was killed by this signal, not sent by the supervisor.
     case signaled(Int32)
     /// The handler ran past its timeout; its process group got `SIGTERM`,
     /// then `SIGKILL` if it outlived the grace period.
     case timedOut
-    /// spoold stopped the attempt (it was shutting down): the handler's
+    /// The caller stopped the attempt (by cancelling it): the handler's
     /// process group got `SIGTERM`, then `SIGKILL` if it outlived the grace period.
     case stopped
     /// The handler never ran, for this reason: `unknown user "mailer"`, or the

@@ -1,4 +1,4 @@
-import SpoolWorkers
+import SpoolQueueFiles
 import XCTest
 
 /// `ExecStart=` and `Environment=` are split into words as systemd splits them.

@@ -1,7 +1,7 @@
 import Glibc
 import Synchronization
 
-/// Tells a running attempt, from any thread, that spoold wants it stopped: a
+/// Tells a running attempt, from any thread, that its caller wants it stopped: a
 /// pipe whose read end its supervising thread polls alongside the handler's
 /// pipes, and which one byte makes readable.
 final class StopSignal: Sendable {

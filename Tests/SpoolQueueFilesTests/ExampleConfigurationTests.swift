@@ -1,5 +1,5 @@
 import Foundation
-import SpoolWorkers
+import SpoolQueueFiles
 import XCTest
 
 /// `Examples/queues.d/thumbnails.conf`, shipped as the reference of the format, parses as it says.

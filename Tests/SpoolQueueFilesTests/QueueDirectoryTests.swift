@@ -1,5 +1,5 @@
 import Foundation
-import SpoolWorkers
+import SpoolQueueFiles
 import XCTest
 
 final class QueueDirectoryTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
-import SpoolWorkers
+import ProcessSupervisor
+import SpoolQueueFiles
 import XCTest
 
 /// A temporary directory of handler programs written by a test, readable by

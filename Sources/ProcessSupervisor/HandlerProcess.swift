@@ -1,10 +1,11 @@
 import Glibc
 
-/// One attempt at a job: the handler run as an isolated process.
+/// One attempt: a handler (a program given by a ``HandlerCommand``) run as an
+/// isolated process.
 ///
 /// The handler starts in a process group of its own, with `no_new_privs`, the
 /// command's resource limits, user and group, working directory and nothing
-/// but its environment and standard streams: the job's body on its standard
+/// but its environment and standard streams: the caller's input on its standard
 /// input, its standard output and error captured up to ``outputLimit`` bytes
 /// each. Past ``timeout`` its whole process group gets `SIGTERM`, then
 /// `SIGKILL` after ``killGracePeriod``; when the handler exits, what is left of

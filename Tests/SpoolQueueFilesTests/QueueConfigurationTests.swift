@@ -1,4 +1,4 @@
-import SpoolWorkers
+import SpoolQueueFiles
 import XCTest
 
 final class QueueConfigurationTests: XCTestCase {

@@ -1,5 +1,4 @@
-import SpoolTestSupport
-import SpoolWorkers
+import SpoolQueueFiles
 import XCTest
 
 /// The path the tests' queue files are reported under.
@@ -31,11 +30,4 @@ func failure(_ text: String) -> String {
 /// and then `lines` (from line 4 on).
 func mailFailure(_ lines: String...) -> String {
     failure((["[Queue]", "Tube=mail", "ExecStart=/bin/true"] + lines).joined(separator: "\n"))
-}
-
-/// Asserts that process group `group` has no live process left within 2 s:
-/// what a handler left behind is killed with it, but takes a moment to die.
-func assertGroupEnds(_ group: Int32, file: StaticString = #filePath, line: UInt = #line) async throws {
-    let ended = try await ProcessTable.groupEnds(group, within: .seconds(2))
-    XCTAssertTrue(ended, "left in the handler's group: \(ProcessTable.liveMembers(ofGroup: group))", file: file, line: line)
 }

@@ -1,7 +1,7 @@
 import CSpawn
 import Glibc
 
-/// A pipe between spoold and a handler. Both ends are close-on-exec: the
+/// A pipe between the supervisor and a handler. Both ends are close-on-exec: the
 /// handler gets its end as 0, 1 or 2 through `dup2`, and no other handler
 /// started meanwhile inherits either.
 struct UnixPipe: Sendable {

@@ -1,10 +1,6 @@
-/// One resource limit of a handler's process (soft and hard alike).
-public enum ResourceLimit: Sendable, Equatable {
-    /// At most this many units of the resource: bytes, seconds, files or processes.
-    case limited(UInt64)
-    /// No limit (`infinity`).
-    case unlimited
+import ProcessSupervisor
 
+extension ResourceLimit {
     /// The limit `text` stands for: `infinity`, or a positive amount read by `amount`.
     static func parse(_ text: String, amount: (String) throws(ValueError) -> UInt64) throws(ValueError) -> ResourceLimit
     {

@@ -1,4 +1,5 @@
-import SpoolProtocol
+import ProcessSupervisor
+import SpoolPrimitives
 
 /// The `[Queue]` keys of one file as they are read, checked one by one, then
 /// together into a ``QueueConfiguration``.

@@ -1,4 +1,4 @@
-import SpoolWorkers
+import SpoolQueueFiles
 import XCTest
 
 /// Every problem a queue file can have, reported with its file and line.

@@ -1,3 +1,5 @@
+import ProcessSupervisor
+
 /// The worker pool of one tube, as its file in `/etc/spool/queues.d/` declares
 /// it: which program handles the tube's jobs, how many run at once, how failures
 /// are retried, and the user, environment and limits the handlers run with.

@@ -1,7 +1,7 @@
 import CSpawn
 import Glibc
 
-/// A started handler, seen from spoold: collects its output, enforces its
+/// A started handler, seen from the supervisor: collects its output, enforces its
 /// timeout and reaps it. Its standard input is a sealed file that holds the
 /// whole body before it starts. It blocks in poll(2), so it runs
 /// on a thread of its own (see ``DedicatedThread``).
@@ -40,7 +40,7 @@ final class RunningHandler {
 
     /// Starts `command` as `account` with `body` as its standard input (a
     /// sealed memfd, complete before the handler starts: a handler never sees
-    /// part of a body, even when spoold dies as it starts), each of its output
+    /// part of a body, even when the supervisor dies as it starts), each of its output
     /// streams kept up to `outputLimit` bytes.
     /// - Throws: why the handler could not start; then nothing is left running or open.
     static func start(

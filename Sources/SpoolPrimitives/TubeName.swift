@@ -1,6 +1,9 @@
 /// The rules for tube names: 1 to 200 bytes of `A-Z a-z 0-9 - + / ; . $ _ ( )`,
 /// not starting with a hyphen.
 public enum TubeName {
+    /// The longest tube name, in bytes.
+    public static let maximumLength = 200
+
     /// Whether `byte` may appear in a tube name.
     @inlinable
     public static func isNameByte(_ byte: UInt8) -> Bool {
@@ -20,7 +23,7 @@ public enum TubeName {
     /// Whether `bytes` form a valid tube name.
     public static func isValid<Bytes: Collection>(_ bytes: Bytes) -> Bool where Bytes.Element == UInt8 {
         guard let first = bytes.first, first != UInt8(ascii: "-"),
-            bytes.count <= ProtocolLimits.maxTubeNameLength
+            bytes.count <= maximumLength
         else { return false }
         return bytes.allSatisfy(isNameByte)
     }

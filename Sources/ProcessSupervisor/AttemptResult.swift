@@ -1,4 +1,4 @@
-/// One attempt at a job: how it ended, what the handler wrote, and how long it took.
+/// One attempt (one run of a handler): how it ended, what the handler wrote, and how long it took.
 public struct AttemptResult: Sendable {
     /// How the attempt ended.
     public let outcome: AttemptOutcome
