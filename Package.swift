@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "DBus", targets: ["DBus"]),
         .library(name: "SpoolControl", targets: ["SpoolControl"]),
         .library(name: "SpoolPrimitives", targets: ["SpoolPrimitives"]),
+        .library(name: "DurationConversions", targets: ["DurationConversions"]),
         .library(name: "ProcessSupervisor", targets: ["ProcessSupervisor"]),
         .library(name: "SpoolQueueFiles", targets: ["SpoolQueueFiles"]),
         .library(name: "SpoolPool", targets: ["SpoolPool"]),
@@ -46,6 +47,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "SpoolPrimitives"),
+        .target(name: "DurationConversions"),
         .target(
             name: "SpoolProtocol",
             dependencies: ["SpoolPrimitives", .product(name: "NIOCore", package: "swift-nio")]
@@ -104,6 +106,7 @@ let package = Package(
                 "SpoolControl",
                 "SpoolPool",
                 "SpoolQueueFiles",
+                "DurationConversions",
                 "DBus",
                 "Systemd",
                 .product(name: "Logging", package: "swift-log"),
@@ -132,7 +135,7 @@ let package = Package(
         ),
         .target(
             name: "DBus",
-            dependencies: ["CDBus"]
+            dependencies: ["CDBus", "DurationConversions"]
         ),
         .target(name: "SpoolControlAPI", dependencies: ["DBus"]),
         .target(
@@ -140,6 +143,7 @@ let package = Package(
             dependencies: [
                 "SpoolPrimitives",
                 "SpoolProtocol",
+                "DurationConversions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -157,15 +161,15 @@ let package = Package(
         ),
         .target(
             name: "SpoolControl",
-            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "SpoolPool", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "SpoolPool", "DurationConversions", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "CSpawn"),
-        .target(name: "ProcessSupervisor", dependencies: ["CSpawn"]),
-        .target(name: "SpoolQueueFiles", dependencies: ["ProcessSupervisor", "SpoolPrimitives"]),
+        .target(name: "ProcessSupervisor", dependencies: ["CSpawn", "DurationConversions"]),
+        .target(name: "SpoolQueueFiles", dependencies: ["ProcessSupervisor", "SpoolPrimitives", "DurationConversions"]),
         .target(
             name: "SpoolPool",
             dependencies: [
-                "SpoolQueueFiles", "ProcessSupervisor", "SpoolEngineHost", "SpoolCore",
+                "SpoolQueueFiles", "ProcessSupervisor", "DurationConversions", "SpoolEngineHost", "SpoolCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -188,6 +192,7 @@ let package = Package(
             dependencies: ["SpoolProtocol", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "SpoolPrimitivesTests", dependencies: ["SpoolPrimitives"]),
+        .testTarget(name: "DurationConversionsTests", dependencies: ["DurationConversions"]),
         .testTarget(
             name: "SpoolCoreTests",
             dependencies: ["SpoolCore", .product(name: "NIOCore", package: "swift-nio")]

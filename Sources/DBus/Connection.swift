@@ -1,4 +1,5 @@
 import CDBus
+import DurationConversions
 import Glibc
 import Synchronization
 
@@ -369,8 +370,7 @@ public final class Connection: Sendable {
             continuation.resume(throwing: DBusError("org.freedesktop.DBus.Error.NoReply", "no reply within the timeout"))
         }
         guard let next else { return -1 }
-        let wait = (next - now).components
-        return Int32(clamping: wait.seconds * 1000 + wait.attoseconds / 1_000_000_000_000_000 + 1)
+        return Int32(clamping: (next - now).milliseconds + 1)
     }
 
     private func shutDown() {

@@ -1,4 +1,5 @@
 import CSpawn
+import DurationConversions
 import Glibc
 
 /// A started handler, seen from the supervisor: collects its output, enforces its
@@ -191,10 +192,7 @@ final class RunningHandler {
     /// early; -1, no timeout, without an instant.
     private static func pollTimeout(until instant: ContinuousClock.Instant?, now: ContinuousClock.Instant) -> Int32 {
         guard let instant else { return -1 }
-        let (seconds, attoseconds) = (instant - now).components
-        guard seconds < Int64(Int32.max / 1_000) else { return Int32.max }
-        let milliseconds = seconds * 1_000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(max(0, milliseconds))
+        return Int32(clamping: max(0, (instant - now).millisecondsRoundedUp))
     }
 
     /// Forks and execs the handler through CSpawn, its standard streams on the given descriptors.

@@ -1,3 +1,4 @@
+import DurationConversions
 import SpoolPrimitives
 import SpoolProtocol
 
@@ -46,11 +47,10 @@ enum ProtocolArguments {
     }
 
     private static func wholeSeconds(_ duration: Duration, of what: String, limit: UInt64) throws -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, attoseconds >= 0 else {
+        guard duration >= .zero else {
             throw SpoolClientError.invalidArgument("\(what) \(duration) is negative")
         }
-        let whole = UInt64(seconds) + (attoseconds > 0 ? 1 : 0)
+        let whole = UInt64(duration.secondsRoundedUp)
         guard whole <= limit else {
             throw SpoolClientError.invalidArgument("\(what) \(duration) is longer than \(limit) seconds")
         }

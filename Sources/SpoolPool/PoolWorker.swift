@@ -1,3 +1,4 @@
+import DurationConversions
 import NIOCore
 import ProcessSupervisor
 import SpoolCore

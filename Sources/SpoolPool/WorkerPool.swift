@@ -1,3 +1,4 @@
+import DurationConversions
 import Logging
 import NIOCore
 import SpoolEngineHost

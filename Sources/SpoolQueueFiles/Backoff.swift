@@ -1,3 +1,5 @@
+import DurationConversions
+
 /// How long a failed job waits before its next attempt: exponential growth from
 /// `minimum`, doubling with each attempt, capped at `maximum`, with full jitter
 /// (a uniformly random delay up to the exponential bound) so that jobs that
@@ -28,9 +30,6 @@ public struct Backoff: Sendable, Equatable {
             bound = maximum - bound <= bound ? maximum : bound * 2
             doublings -= 1
         }
-        let (seconds, attoseconds) = (bound - minimum).components
-        let nanoseconds =
-            seconds < Int64.max / 1_000_000_000 ? seconds * 1_000_000_000 + attoseconds / 1_000_000_000 : Int64.max
-        return minimum + .nanoseconds(Int64.random(in: 0...nanoseconds, using: &random))
+        return minimum + .nanoseconds(Int64.random(in: 0...(bound - minimum).nanoseconds, using: &random))
     }
 }

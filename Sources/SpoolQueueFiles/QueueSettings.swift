@@ -1,3 +1,4 @@
+import DurationConversions
 import ProcessSupervisor
 import SpoolPrimitives
 
@@ -167,8 +168,7 @@ struct QueueSettings {
 
     /// A time span in seconds, rounded up, as systemd's `LimitCPU=`.
     private static func wholeSeconds(_ value: String) throws(ValueError) -> UInt64 {
-        let (seconds, attoseconds) = try TimeSpan.parse(value).components
-        return UInt64(seconds) + (attoseconds > 0 ? 1 : 0)
+        UInt64(try TimeSpan.parse(value).secondsRoundedUp)
     }
 
     private static func positiveSpan(_ value: String) throws(ValueError) -> Duration {
