@@ -32,7 +32,10 @@ let package = Package(
         .library(name: "Systemd", targets: ["Systemd"]),
         .library(name: "DBus", targets: ["DBus"]),
         .library(name: "SpoolControl", targets: ["SpoolControl"]),
-        .library(name: "SpoolWorkers", targets: ["SpoolWorkers"]),
+        .library(name: "SpoolPrimitives", targets: ["SpoolPrimitives"]),
+        .library(name: "DurationConversions", targets: ["DurationConversions"]),
+        .library(name: "ProcessSupervisor", targets: ["ProcessSupervisor"]),
+        .library(name: "SpoolQueueFiles", targets: ["SpoolQueueFiles"]),
         .library(name: "SpoolPool", targets: ["SpoolPool"]),
     ],
     dependencies: [
@@ -43,9 +46,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        .target(name: "SpoolPrimitives"),
+        .target(name: "DurationConversions"),
         .target(
             name: "SpoolProtocol",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SpoolPrimitives", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
             name: "SpoolCore",
@@ -100,7 +105,8 @@ let package = Package(
                 "SpoolStore",
                 "SpoolControl",
                 "SpoolPool",
-                "SpoolWorkers",
+                "SpoolQueueFiles",
+                "DurationConversions",
                 "DBus",
                 "Systemd",
                 .product(name: "Logging", package: "swift-log"),
@@ -129,13 +135,15 @@ let package = Package(
         ),
         .target(
             name: "DBus",
-            dependencies: ["CDBus"]
+            dependencies: ["CDBus", "DurationConversions"]
         ),
         .target(name: "SpoolControlAPI", dependencies: ["DBus"]),
         .target(
             name: "SpoolClient",
             dependencies: [
+                "SpoolPrimitives",
                 "SpoolProtocol",
+                "DurationConversions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -153,14 +161,15 @@ let package = Package(
         ),
         .target(
             name: "SpoolControl",
-            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "SpoolPool", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "SpoolPool", "DurationConversions", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "CSpawn"),
-        .target(name: "SpoolWorkers", dependencies: ["SpoolProtocol", "CSpawn"]),
+        .target(name: "ProcessSupervisor", dependencies: ["CSpawn", "DurationConversions"]),
+        .target(name: "SpoolQueueFiles", dependencies: ["ProcessSupervisor", "SpoolPrimitives", "DurationConversions"]),
         .target(
             name: "SpoolPool",
             dependencies: [
-                "SpoolWorkers", "SpoolEngineHost", "SpoolCore",
+                "SpoolQueueFiles", "ProcessSupervisor", "DurationConversions", "SpoolEngineHost", "SpoolCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -182,6 +191,8 @@ let package = Package(
             name: "SpoolProtocolTests",
             dependencies: ["SpoolProtocol", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        .testTarget(name: "SpoolPrimitivesTests", dependencies: ["SpoolPrimitives"]),
+        .testTarget(name: "DurationConversionsTests", dependencies: ["DurationConversions"]),
         .testTarget(
             name: "SpoolCoreTests",
             dependencies: ["SpoolCore", .product(name: "NIOCore", package: "swift-nio")]
@@ -214,15 +225,24 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SpoolClientTests",
+            dependencies: ["SpoolClient", "SpoolProtocol", "SpoolTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "SpooldTests",
             dependencies: ["spoold", "spoolctl", "SpoolClient", "SpoolTestSupport"],
             exclude: []
         ),
-        .testTarget(name: "SpoolWorkersTests", dependencies: ["SpoolWorkers", "SpoolTestSupport"]),
+        .testTarget(name: "SpoolQueueFilesTests", dependencies: ["SpoolQueueFiles", "ProcessSupervisor"]),
+        .testTarget(
+            name: "ProcessSupervisorTests",
+            // Handlers are described as queue files, the way the worker pool runs them.
+            dependencies: ["ProcessSupervisor", "SpoolQueueFiles", "SpoolTestSupport"]
+        ),
         .testTarget(
             name: "SpoolPoolTests",
             dependencies: [
-                "SpoolPool", "SpoolWorkers", "SpoolEngineHost", "SpoolCore", "SpoolTestSupport",
+                "SpoolPool", "SpoolQueueFiles", "ProcessSupervisor", "SpoolEngineHost", "SpoolCore", "SpoolTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

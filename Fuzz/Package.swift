@@ -26,7 +26,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzQueueFile",
-            dependencies: ["LibFuzzerDriver", .product(name: "SpoolWorkers", package: "Spool")]
+            dependencies: ["LibFuzzerDriver", .product(name: "SpoolQueueFiles", package: "Spool")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import CDBus
+import DurationConversions
 import Glibc
 import Synchronization
 
@@ -50,6 +51,10 @@ public final class Connection: Sendable {
         var pendingCalls: [UInt32: PendingCall] = [:]
         var subscriptions: [UInt64: Subscription] = [:]
         var nextSubscription: UInt64 = 0
+        /// The tasks answering incoming method calls, until each ends;
+        /// cancelled when the connection closes.
+        var callTasks: [UInt64: Task<Void, Never>] = [:]
+        var nextCallTask: UInt64 = 0
         var closed = false
     }
 
@@ -192,13 +197,23 @@ public final class Connection: Sendable {
     /// The messages (usually signals) that `matchRule` selects, e.g.
     /// `type='signal',interface='org.freedesktop.DBus.Properties'`: the rule
     /// is added to the bus (`AddMatch`) and messages are filtered by `matches`.
+    /// The subscription ends when the stream's consumer stops iterating it
+    /// (or its task is cancelled), or when the connection closes.
     public func subscribe(matchRule: String, matches: @escaping @Sendable (Message) -> Bool) async throws -> AsyncStream<Message> {
         try await addMatch(matchRule)
         let (stream, continuation) = AsyncStream.makeStream(of: Message.self)
-        state.withLock { state in
+        let id = state.withLock { state in
             state.nextSubscription += 1
-            state.subscriptions[state.nextSubscription] = Subscription(matches: matches, continuation: continuation)
+            return state.nextSubscription
         }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { _ = $0.subscriptions.removeValue(forKey: id) }
+        }
+        let open = state.withLock { state in
+            if !state.closed { state.subscriptions[id] = Subscription(matches: matches, continuation: continuation) }
+            return !state.closed
+        }
+        if !open { continuation.finish() }
         return stream
     }
 
@@ -369,24 +384,26 @@ public final class Connection: Sendable {
             continuation.resume(throwing: DBusError("org.freedesktop.DBus.Error.NoReply", "no reply within the timeout"))
         }
         guard let next else { return -1 }
-        let wait = (next - now).components
-        return Int32(clamping: wait.seconds * 1000 + wait.attoseconds / 1_000_000_000_000_000 + 1)
+        return Int32(clamping: (next - now).milliseconds + 1)
     }
 
     private func shutDown() {
-        let (calls, subscriptions) = state.withLock { state in
+        let (calls, subscriptions, callTasks) = state.withLock { state in
             state.closed = true
             let calls = state.pendingCalls.values.map(\.continuation) + state.outgoing.compactMap { $0.reply?.continuation }
             let subscriptions = state.subscriptions.values.map(\.continuation)
+            let callTasks = Array(state.callTasks.values)
             state.pendingCalls.removeAll()
             state.outgoing.removeAll()
             state.subscriptions.removeAll()
-            return (calls, subscriptions)
+            state.callTasks.removeAll()
+            return (calls, subscriptions, callTasks)
         }
         for continuation in calls {
             continuation.resume(throwing: DBusError("org.freedesktop.DBus.Error.Disconnected", "the connection is closed"))
         }
         subscriptions.forEach { $0.finish() }
+        callTasks.forEach { $0.cancel() }
         announcements.finish()
         dbus_connection_close(raw)
         dbus_connection_unref(raw)
@@ -418,11 +435,24 @@ public final class Connection: Sendable {
         case .methodCall:
             // Every call is answered here, with UnknownObject and the like
             // where nothing matches, rather than libdbus's generic reply.
-            let connection = self
-            Task { await connection.objects.dispatch(message, on: connection) }
+            answer(message)
             return true
         case nil:
             return false
+        }
+    }
+
+    /// Answers an incoming method call in a task of its own, tracked until it
+    /// ends so that closing the connection cancels it.
+    private func answer(_ call: Message) {
+        state.withLock { state in
+            guard !state.closed else { return }
+            state.nextCallTask += 1
+            let id = state.nextCallTask
+            state.callTasks[id] = Task { [self] in
+                await objects.dispatch(call, on: self)
+                _ = self.state.withLock { $0.callTasks.removeValue(forKey: id) }
+            }
         }
     }
 

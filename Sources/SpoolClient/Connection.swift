@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import DurationConversions
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -80,7 +81,7 @@ final class Connection: Sendable {
     /// One connection attempt.
     private static func open(_ endpoint: Endpoint, timeout: Duration) async throws -> Connection {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(Int64(min(max(timeout.nanoseconds, 0), Double(Int64.max / 2)))))
+            .connectTimeout(.nanoseconds(min(max(timeout.nanoseconds, 0), Int64.max / 2)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ReplyDecoder()))

@@ -1,3 +1,5 @@
+import DurationConversions
+import SpoolPrimitives
 import SpoolProtocol
 
 /// Checks and converts arguments to what the protocol carries, before anything is sent.
@@ -8,7 +10,7 @@ enum ProtocolArguments {
     static func tube(_ tube: String) throws -> String {
         guard TubeName.isValid(tube) else {
             throw SpoolClientError.invalidArgument(
-                "invalid tube name \"\(tube)\": 1 to \(ProtocolLimits.maxTubeNameLength) bytes of A-Z a-z 0-9 - + / ; . $ _ ( ), not starting with -")
+                "invalid tube name \"\(tube)\": 1 to \(TubeName.maximumLength) bytes of A-Z a-z 0-9 - + / ; . $ _ ( ), not starting with -")
         }
         return tube
     }
@@ -45,11 +47,10 @@ enum ProtocolArguments {
     }
 
     private static func wholeSeconds(_ duration: Duration, of what: String, limit: UInt64) throws -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, attoseconds >= 0 else {
+        guard duration >= .zero else {
             throw SpoolClientError.invalidArgument("\(what) \(duration) is negative")
         }
-        let whole = UInt64(seconds) + (attoseconds > 0 ? 1 : 0)
+        let whole = UInt64(duration.secondsRoundedUp)
         guard whole <= limit else {
             throw SpoolClientError.invalidArgument("\(what) \(duration) is longer than \(limit) seconds")
         }

@@ -1,3 +1,5 @@
+import DurationConversions
+
 /// How a client (re)connects: how many attempts it makes, and how long it
 /// waits between them.
 ///
@@ -36,7 +38,7 @@ public struct ReconnectPolicy: Sendable, Hashable {
     public static let standard = ReconnectPolicy()
 
     /// The longest wait in nanoseconds (about 292 years), so that any policy converts to a `Duration`.
-    private static let longestDelay = Double(Int64.max / 2)
+    private static let longestDelay = Int64.max / 2
 
     /// Whether attempt number `attempt` (counted from 1) may be made.
     func allows(attempt: Int) -> Bool {
@@ -57,8 +59,8 @@ public struct ReconnectPolicy: Sendable, Hashable {
     ///   base and the capped base.
     public func delay(beforeAttempt n: Int, jitter: Double) -> Duration {
         guard n > 1 else { return .zero }
-        let cap = min(max(0, maximumDelay.nanoseconds), Self.longestDelay)
-        let initial = max(0, initialDelay.nanoseconds)
+        let cap = Double(min(max(0, maximumDelay.nanoseconds), Self.longestDelay))
+        let initial = Double(max(0, initialDelay.nanoseconds))
         let growth = Double.pow(multiplier.isNaN ? 1 : max(multiplier, 0), n - 2)
         let base = initial == 0 ? 0 : min(initial * growth, cap)
         let fraction = jitter.isNaN ? 0 : min(max(jitter, 0), 1)
@@ -80,12 +82,5 @@ extension Double {
             if result.isInfinite { break }
         }
         return result
-    }
-}
-
-extension Duration {
-    /// The duration in nanoseconds, as a floating-point number.
-    var nanoseconds: Double {
-        Double(components.seconds) * 1e9 + Double(components.attoseconds) / 1e9
     }
 }

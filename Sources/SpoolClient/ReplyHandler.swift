@@ -1,5 +1,6 @@
 import DequeModule
 import NIOCore
+import SpoolProtocol
 
 /// Matches replies to commands in order: every command written leaves a
 /// promise at the back of a FIFO, and every reply completes the promise at

@@ -1,4 +1,5 @@
 import DBus
+import DurationConversions
 import SpoolControlAPI
 import SpoolCore
 import SpoolEngineHost
@@ -67,7 +68,6 @@ struct ControlSnapshot: Sendable, Equatable {
     /// A queue's properties that are announced when they change; its pool's
     /// are zero, and `PoolState` is `none`, when it has no pool.
     static func queueProperties(_ tube: TubeStats, pool: PoolStatus?) -> [String: DBusValue] {
-        let (seconds, attoseconds) = (pool?.averageRunTime ?? .zero).components
         return [
             QueueAPI.jobsUrgent.name.rawValue: .uint64(UInt64(tube.urgent)),
             QueueAPI.jobsReady.name.rawValue: .uint64(UInt64(tube.ready)),
@@ -87,7 +87,7 @@ struct ControlSnapshot: Sendable, Equatable {
             QueueAPI.workersIdle.name.rawValue: .uint32(UInt32(clamping: pool?.idle ?? 0)),
             QueueAPI.attempts.name.rawValue: .uint64(pool?.attempts ?? 0),
             QueueAPI.failures.name.rawValue: .uint64(pool?.failures ?? 0),
-            QueueAPI.averageRunTime.name.rawValue: .double(Double(seconds) + Double(attoseconds) / 1e18),
+            QueueAPI.averageRunTime.name.rawValue: .double((pool?.averageRunTime ?? .zero).inSeconds),
         ]
     }
 }

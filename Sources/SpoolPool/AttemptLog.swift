@@ -1,5 +1,6 @@
+import DurationConversions
 import Logging
-import SpoolWorkers
+import ProcessSupervisor
 
 /// Writes an attempt to the log: one line on how it ended, and what the
 /// handler wrote, line by line, with the job's id and tube as fields.

@@ -1,5 +1,7 @@
+import DurationConversions
 import Glibc
-import SpoolWorkers
+import ProcessSupervisor
+import SpoolQueueFiles
 
 /// What becomes of a job after one attempt, decided from how the attempt ended.
 enum AttemptVerdict: Equatable {
@@ -69,8 +71,7 @@ enum AttemptVerdict: Equatable {
     private static func seconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         guard attoseconds != 0 else { return "\(seconds)" }
-        let milliseconds = attoseconds / 1_000_000_000_000_000
-        var fraction = String(milliseconds)
+        var fraction = String(duration.milliseconds % 1_000)
         fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
         while fraction.hasSuffix("0") { fraction.removeLast() }
         return fraction.isEmpty ? "\(seconds)" : "\(seconds).\(fraction)"

@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
 import SpoolEngineHost
-import SpoolWorkers
+import SpoolQueueFiles
 
 /// Every tube's pool, on the engine's loop: what ``WorkerPool`` drives.
 final class PoolRegistry {

@@ -1,7 +1,9 @@
+import DurationConversions
 import NIOCore
+import ProcessSupervisor
 import SpoolCore
 import SpoolEngineHost
-import SpoolWorkers
+import SpoolQueueFiles
 
 /// One worker of a tube's pool: an engine session of spoold's own that
 /// watches the tube alone, takes one job at a time in the tube's order and

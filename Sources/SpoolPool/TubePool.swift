@@ -1,7 +1,9 @@
+import DurationConversions
 import Logging
+import ProcessSupervisor
 import SpoolCore
 import SpoolEngineHost
-import SpoolWorkers
+import SpoolQueueFiles
 
 /// The workers of one tube, their configuration and counters. Lives on the
 /// engine's loop.

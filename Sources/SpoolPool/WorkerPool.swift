@@ -1,7 +1,8 @@
+import DurationConversions
 import Logging
 import NIOCore
 import SpoolEngineHost
-import SpoolWorkers
+import SpoolQueueFiles
 
 /// spoold's worker pool: for each configured tube, workers that take its jobs
 /// in the tube's order and run the queue's handler for each as an isolated

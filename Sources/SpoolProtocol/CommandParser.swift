@@ -1,4 +1,5 @@
 import NIOCore
+import SpoolPrimitives
 
 #if canImport(Glibc)
 import Glibc

@@ -2,8 +2,6 @@
 public enum ProtocolLimits {
     /// The longest command line, including its CR LF.
     public static let maxLineLength = 224
-    /// The longest tube name.
-    public static let maxTubeNameLength = 200
     /// The default maximum job body size (`max-job-size`).
     public static let defaultMaxJobSize = 65_535
     /// The largest maximum job size `spoold -z` accepts (1 GiB, as beanstalkd).

@@ -1,6 +1,6 @@
 import Logging
 import SpoolPool
-import SpoolWorkers
+import SpoolQueueFiles
 import Synchronization
 import Systemd
 

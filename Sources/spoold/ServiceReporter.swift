@@ -1,3 +1,4 @@
+import DurationConversions
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -28,8 +29,7 @@ struct ServiceReporter: Sendable {
         send([.ready, .status(first)])
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
-            let nanoseconds = interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
-            let half = TimeAmount.nanoseconds(nanoseconds / 2)
+            let half = TimeAmount.nanoseconds(interval.nanoseconds / 2)
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
             tasks.append(host.every(half) { _ in send([.watchdog]) })
         }

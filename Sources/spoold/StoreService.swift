@@ -1,3 +1,4 @@
+import DurationConversions
 import Logging
 import ServiceLifecycle
 import SpoolCore
@@ -45,10 +46,9 @@ struct StoreService: Service {
         let started = ContinuousClock.now
         do {
             let (database, recovered) = try StoreDatabase.open(directory: directory, mode: mode)
-            let elapsed = (ContinuousClock.now - started).components
             logger.notice("store opened", metadata: [
                 "path": "\(database.path)", "durability": "\(mode)", "jobs": "\(recovered.jobs.count)",
-                "recovery_ms": "\(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)",
+                "recovery_ms": "\((ContinuousClock.now - started).milliseconds)",
             ])
             return Opened(database: database, recovered: recovered)
         } catch let error as StoreError {

@@ -1,9 +1,10 @@
 import Glibc
+import SpoolQueueFiles
 import SpoolTestSupport
 import XCTest
 
+@testable import ProcessSupervisor
 @testable import SpoolPool
-@testable import SpoolWorkers
 
 /// How an attempt's end decides its job's fate: delete, release, retry later
 /// or bury, with a reason quoting the handler's last words.

@@ -5,7 +5,7 @@ import NIOPosix
 import SpoolCore
 import SpoolPool
 @testable import SpoolEngineHost
-import SpoolWorkers
+import SpoolQueueFiles
 import XCTest
 
 /// The worker pool on a real server: handlers run for the jobs of their

@@ -33,14 +33,4 @@ final class ReplyTests: XCTestCase {
         XCTAssertEqual(bytes(.ok(document.buffer)), "OK 25\r\n---\nid: 5\nversion: \"1.0\"\n\r\n")
         XCTAssertEqual(String(buffer: YAMLDocument.list(["a", "b"]).buffer), "---\n- a\n- b\n")
     }
-
-    func testTubeNameRules() {
-        XCTAssertTrue(TubeName.isValid("ABCxyz019-+/;.$_()"))
-        XCTAssertFalse(TubeName.isValid("-a"))
-        XCTAssertFalse(TubeName.isValid(""))
-        XCTAssertFalse(TubeName.isValid("a b"))
-        XCTAssertFalse(TubeName.isValid("é"))
-        XCTAssertTrue(TubeName.isValid(String(repeating: "a", count: 200)))
-        XCTAssertFalse(TubeName.isValid(String(repeating: "a", count: 201)))
-    }
 }

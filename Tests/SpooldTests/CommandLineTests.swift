@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// spoold's command line, run as a real process.
@@ -42,8 +43,8 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(result.status, 64, "\(arguments)")
             XCTAssertTrue(result.output.hasPrefix("spoold: \(message)\n"), "\(arguments): \(result.output)")
         }
-        let directory = try TestEnvironment.temporaryDirectory()
-        let port = try TestEnvironment.freePort()
+        let directory = try TestScratch.temporaryDirectory()
+        let port = try TestScratch.freePort()
         let process = Process()
         process.executableURL = TestEnvironment.spoold
         process.arguments = ["-l127.0.0.1", "-p\(port)", "--listen=unix:\(directory.path)/s.sock", "--bus=none", "-VV"]
@@ -63,9 +64,9 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testBeanstalkdStyleAndUnixListeners() throws {
-        let directory = try TestEnvironment.temporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory()
         let path = directory.appendingPathComponent("spool.sock").path
-        let port = try TestEnvironment.freePort()
+        let port = try TestScratch.freePort()
         let process = Process()
         process.executableURL = TestEnvironment.spoold
         process.arguments = ["-l", "127.0.0.1", "-p", "\(port)", "--listen", "unix:\(path)"]

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 #if canImport(FoundationXML)
@@ -16,7 +17,7 @@ final class ControlPlaneTests: XCTestCase {
     /// Starts spoold on `bus`. Its queue directory is `queues`'s, else an
     /// empty one: a test never runs the handlers of the machine's /etc/spool/queues.d.
     private func startSpoold(on bus: SystemBus, queues: QueueFixture? = nil) throws -> ServerProcess {
-        let directory = try queues?.queues ?? TestEnvironment.temporaryDirectory()
+        let directory = try queues?.queues ?? TestScratch.temporaryDirectory()
         // Handlers still running when the test ends get SIGTERM at once.
         let server = try ServerProcess.spoold(["--bus", bus.address, "--queues-directory", directory.path, "--worker-stop-timeout", "0"])
         try waitUntil("spoold owns \(busName)") {

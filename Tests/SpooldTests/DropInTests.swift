@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// spoold in beanstalkd's place: started the way scripts, images and client
@@ -8,7 +9,7 @@ final class DropInTests: XCTestCase {
     /// each start is empty, says so in `stats`, and writes nothing, neither in
     /// its working directory nor in /var/lib/spool.
     func testStartedAsBeanstalkdEachStartIsEmptyAndWritesNothing() throws {
-        let workingDirectory = try TestEnvironment.temporaryDirectory()
+        let workingDirectory = try TestScratch.temporaryDirectory()
         let defaultState = URL(fileURLWithPath: "/var/lib/spool")
         let stateBefore = try? FileManager.default.contentsOfDirectory(atPath: defaultState.path).sorted()
         for run in 1...2 {
@@ -41,7 +42,7 @@ final class DropInTests: XCTestCase {
 
     /// With beanstalkd's -b, a job survives kill -9.
     func testWithStateDirectoryAJobSurvivesKill9() throws {
-        let directory = try TestEnvironment.temporaryDirectory().path
+        let directory = try TestScratch.temporaryDirectory().path
         let before = try ServerProcess.spooldAsBeanstalkd(["-b", directory])
         let id = try XCTUnwrap(try JobClient(port: before.port).putID("kept"))
         before.signal(SIGKILL)
@@ -62,7 +63,7 @@ final class DropInTests: XCTestCase {
             XCTAssertTrue(server.output.contains("\(flag[0]) has no effect without a state directory"), server.output)
         }
         for mode in ["always", "interval:50", "nosync"] {
-            let result = try runCommand(TestEnvironment.spoold.path, ["-l", "127.0.0.1", "-p", "\(try TestEnvironment.freePort())", "--durability", mode],
+            let result = try runCommand(TestEnvironment.spoold.path, ["-l", "127.0.0.1", "-p", "\(try TestScratch.freePort())", "--durability", mode],
                                         timeout: 15)
             XCTAssertNotEqual(result.status, 0, mode)
             XCTAssertTrue(result.output.contains("--durability \(mode) needs a state directory"), result.output)
@@ -75,7 +76,7 @@ final class DropInTests: XCTestCase {
     func testMaxJobSizeIsCappedAtWhatTheStoreKeeps() throws {
         let memory = try ServerProcess.spooldAsBeanstalkd(["-z", "1073741824"])
         XCTAssertEqual(try JobClient(port: memory.port).stats("stats")["max-job-size"], "1073741824")
-        let durable = try ServerProcess.spooldAsBeanstalkd(["-z", "1073741824", "-b", try TestEnvironment.temporaryDirectory().path])
+        let durable = try ServerProcess.spooldAsBeanstalkd(["-z", "1073741824", "-b", try TestScratch.temporaryDirectory().path])
         let client = try JobClient(port: durable.port)
         XCTAssertEqual(client.stats("stats")["max-job-size"], "999000000")
         XCTAssertEqual(durable.stop(), 0)

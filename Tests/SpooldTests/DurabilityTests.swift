@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// spoold's durable store through the real binary and real SQLite files
@@ -91,7 +92,7 @@ final class DurabilityTests: XCTestCase {
     /// and ids rising above the highest ever handed out; reserved jobs come
     /// back ready.
     func testQueueSurvivesACrashRestart() throws {
-        let arguments = ["--state-directory", try TestEnvironment.temporaryDirectory().path]
+        let arguments = ["--state-directory", try TestScratch.temporaryDirectory().path]
         let before = try ServerProcess.spoold(arguments)
         let fixture = try RestartFixture(populating: before.port)
         fixture.waitForPartOfTheDelay()
@@ -103,7 +104,7 @@ final class DurabilityTests: XCTestCase {
     /// The same after a graceful SIGTERM stop, started with beanstalkd's
     /// `-b DIR -f 0` flags (mode always).
     func testQueueSurvivesAGracefulRestartWithBeanstalkdFlags() throws {
-        let arguments = ["-b", try TestEnvironment.temporaryDirectory().path, "-f", "0"]
+        let arguments = ["-b", try TestScratch.temporaryDirectory().path, "-f", "0"]
         let before = try ServerProcess.spoold(arguments)
         XCTAssertEqual(try JobClient(port: before.port).stats("stats")["durability"], "always")
         let fixture = try RestartFixture(populating: before.port)
@@ -256,14 +257,14 @@ final class DurabilityTests: XCTestCase {
     // MARK: Damaged and foreign files
 
     func testGarbageFileStopsStartupAndIsLeftAlone() throws {
-        let directory = try TestEnvironment.temporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory()
         let garbage = (0..<65_536).map { _ in UInt8.random(in: 0...255) }
         try Data(garbage).write(to: directory.appendingPathComponent("spool.db"))
         try assertStartupRefused(in: directory, saying: "is not a Spool database")
     }
 
     func testAnotherApplicationsSQLiteFileStopsStartupAndIsLeftAlone() throws {
-        let directory = try TestEnvironment.temporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory()
         try makeSQLiteFile(directory.appendingPathComponent("spool.db"), """
             CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);
             INSERT INTO notes (text) VALUES ('not a job');
@@ -272,7 +273,7 @@ final class DurabilityTests: XCTestCase {
     }
 
     func testSpoolDatabaseOfANewerFormatStopsStartupAndIsLeftAlone() throws {
-        let directory = try TestEnvironment.temporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory()
         try makeSQLiteFile(directory.appendingPathComponent("spool.db"), """
             PRAGMA application_id = \(0x5350_4F4C);
             PRAGMA user_version = 99;
@@ -284,7 +285,7 @@ final class DurabilityTests: XCTestCase {
     /// A real store cut to half its size (after a clean stop, so that the WAL
     /// was folded in) is damaged: spoold will not start rather than drop jobs.
     func testTruncatedDatabaseStopsStartupAndIsLeftAlone() throws {
-        let directory = try TestEnvironment.temporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory()
         let server = try ServerProcess.spoold(["--state-directory", directory.path])
         let client = try JobClient(port: server.port)
         let body = String(repeating: "j", count: 20_000)
@@ -307,7 +308,7 @@ final class DurabilityTests: XCTestCase {
     /// A second spoold on a directory in use exits at once naming the owner;
     /// the first keeps serving, and its store is intact afterwards.
     func testSecondDaemonOnTheSameDirectoryIsRefused() throws {
-        let directory = try TestEnvironment.temporaryDirectory().path
+        let directory = try TestScratch.temporaryDirectory().path
         let first = try ServerProcess.spoold(["--state-directory", directory])
         let client = try JobClient(port: first.port)
         let before = try XCTUnwrap(client.putID("before"))
@@ -336,7 +337,7 @@ final class DurabilityTests: XCTestCase {
     /// Runs spoold on a free port with `arguments`, expecting it to exit at
     /// once; one that starts anyway is killed after 15 s (status -1).
     private func runSpooldExpectingRefusal(_ arguments: [String]) throws -> CommandResult {
-        let port = try TestEnvironment.freePort()
+        let port = try TestScratch.freePort()
         return try runCommand(TestEnvironment.spoold.path, ["--listen", "tcp:127.0.0.1:\(port)"] + arguments, timeout: 15)
     }
 

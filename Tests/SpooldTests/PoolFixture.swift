@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// The files of one worker pool test: a queue directory, handler scripts, a
@@ -19,7 +20,7 @@ final class PoolFixture {
     let marker: String
 
     init() throws {
-        root = try TestEnvironment.temporaryDirectory()
+        root = try TestScratch.temporaryDirectory()
         queues = root.appendingPathComponent("queues.d")
         output = root.appendingPathComponent("out")
         stateDirectory = root.appendingPathComponent("state")

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 
 /// A queue directory for spoold's `--queues-directory`, with one handler
 /// script that leaves marker files, so that a test sees which attempts
@@ -18,7 +19,7 @@ final class QueueFixture {
     private let markers: URL
 
     init() throws {
-        let root = try TestEnvironment.temporaryDirectory()
+        let root = try TestScratch.temporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)
         queues = root.appendingPathComponent("queues.d")
         markers = root.appendingPathComponent("markers")

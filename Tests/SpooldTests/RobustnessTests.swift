@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// Hostile and heavy clients against a real spoold: it must neither crash,
@@ -81,7 +82,7 @@ final class RobustnessTests: XCTestCase {
             ("nosync", ["--durability", "nosync"]),
         ]
         for (mode, durability) in modes {
-            let store = mode == "off" ? [] : ["--state-directory", try TestEnvironment.temporaryDirectory().path]
+            let store = mode == "off" ? [] : ["--state-directory", try TestScratch.temporaryDirectory().path]
             let server = try ServerProcess.spoold(store + durability + ["-z", "1000"])
             let client = try RawClient(port: server.port)
             client.send("put 0 0 5 1001\r\n" + String(repeating: "o", count: 1001) + "\r\nlist-tube-used\r\n")

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// A queue server (spoold or beanstalkd) running as a real child process.
@@ -34,9 +35,9 @@ final class ServerProcess {
     /// else on a free one. With `fileLimit`, prlimit(1) sets its open-file
     /// limit (soft and hard) to that.
     static func spoold(_ extra: [String] = [], port: Int? = nil, fileLimit: Int? = nil) throws -> ServerProcess {
-        let port = try port ?? TestEnvironment.freePort()
+        let port = try port ?? TestScratch.freePort()
         let choosesStore = extra.contains { ["-b", "--state-directory", "--durability"].contains($0) }
-        let store = choosesStore ? [] : ["--state-directory", try TestEnvironment.temporaryDirectory().path]
+        let store = choosesStore ? [] : ["--state-directory", try TestScratch.temporaryDirectory().path]
         let bus = extra.contains("--bus") ? [] : ["--bus", "none"]
         let arguments = ["--listen", "tcp:127.0.0.1:\(port)"] + store + bus + extra
         guard let fileLimit else { return try ServerProcess(executable: TestEnvironment.spoold, arguments: arguments, port: port) }
@@ -58,14 +59,14 @@ final class ServerProcess {
     /// start beanstalkd: `spoold -l 127.0.0.1 -p PORT`, plus `extra`, in
     /// `workingDirectory` when given; nothing else.
     static func spooldAsBeanstalkd(_ extra: [String] = [], workingDirectory: URL? = nil) throws -> ServerProcess {
-        let port = try TestEnvironment.freePort()
+        let port = try TestScratch.freePort()
         return try ServerProcess(executable: TestEnvironment.spoold, arguments: ["-l", "127.0.0.1", "-p", "\(port)"] + extra,
                                  port: port, workingDirectory: workingDirectory)
     }
 
     /// Starts Debian's beanstalkd on a free loopback port.
     static func beanstalkd(_ extra: [String] = []) throws -> ServerProcess {
-        let port = try TestEnvironment.freePort()
+        let port = try TestScratch.freePort()
         return try ServerProcess(executable: URL(fileURLWithPath: "/usr/bin/beanstalkd"),
                                  arguments: ["-l", "127.0.0.1", "-p", "\(port)"] + extra, port: port)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// spoold under `systemd-socket-activate`, with a NOTIFY_SOCKET owned by the
@@ -6,10 +7,10 @@ import XCTest
 /// and STOPPING arrive in order.
 final class SocketActivationTests: XCTestCase {
     func testActivatedSocketsAndServiceNotifications() throws {
-        let directory = try TestEnvironment.temporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory()
         let notify = try NotifySocket(directory: directory)
         let unixPath = directory.appendingPathComponent("spool.sock").path
-        let port = try TestEnvironment.freePort()
+        let port = try TestScratch.freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
         process.arguments = [
@@ -56,7 +57,7 @@ final class SocketActivationTests: XCTestCase {
     }
 
     func testIdleExit() throws {
-        let directory = try TestEnvironment.temporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory()
         let notify = try NotifySocket(directory: directory)
         let unixPath = directory.appendingPathComponent("spool.sock").path
         let process = Process()

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 @testable import SpoolClient
@@ -22,7 +23,7 @@ final class SpoolClientConsumerTests: SpoolClientTestCase {
                 ids[body] = try XCTUnwrap(checker.putID(body, priority: 20))
             }
             ids["throw"] = try XCTUnwrap(checker.putID("throw", priority: 55))
-            let seen = SpoolClientRecorder<String>()
+            let seen = Recorder<String>()
             let consumer = Consumer(server.endpoint, tubes: ["work"], configuration: .init(reconnect: .never),
                                     failureDelay: .seconds(100))
             let running = Task {
@@ -85,8 +86,8 @@ final class SpoolClientConsumerTests: SpoolClientTestCase {
             checker.use("mid")
             let first = try XCTUnwrap(checker.putID("first"))
             let second = try XCTUnwrap(checker.putID("second"))
-            let started = SpoolClientRecorder<UInt64>()
-            let sawCancellation = SpoolClientRecorder<Bool>()
+            let started = Recorder<UInt64>()
+            let sawCancellation = Recorder<Bool>()
             let consumer = Consumer(server.endpoint, tubes: ["mid"], configuration: .init(reconnect: .never))
             let running = Task {
                 try await consumer.run { job in
@@ -114,7 +115,7 @@ final class SpoolClientConsumerTests: SpoolClientTestCase {
             let checker = try server.jobClient()
             checker.use("interrupted")
             let id = try XCTUnwrap(checker.putID("interrupted", priority: 33))
-            let started = SpoolClientRecorder<UInt64>()
+            let started = Recorder<UInt64>()
             let consumer = Consumer(server.endpoint, tubes: ["interrupted"], configuration: .init(reconnect: .never),
                                     failureDelay: .seconds(100))
             let running = Task {
@@ -140,7 +141,7 @@ final class SpoolClientConsumerTests: SpoolClientTestCase {
     func testCancellationWhileIdleReturnsPromptlyAndLosesNothing() async throws {
         try await onEachServer { server in
             let checker = try server.jobClient()
-            let handled = SpoolClientRecorder<UInt64>()
+            let handled = Recorder<UInt64>()
             let consumer = Consumer(server.endpoint, tubes: ["idle"], configuration: .init(reconnect: .never))
             let running = Task {
                 try await consumer.run { job in
@@ -170,7 +171,7 @@ final class SpoolClientConsumerTests: SpoolClientTestCase {
             var checker = try server.jobClient()
             checker.use("lost")
             let first = try XCTUnwrap(checker.putID("first"))
-            let handled = SpoolClientRecorder<UInt64>()
+            let handled = Recorder<UInt64>()
             let gate = SpoolClientGate()
             let consumer = Consumer(server.endpoint, tubes: ["lost"], configuration: .init(reconnect: .standard))
             let running = Task {
@@ -197,24 +198,6 @@ final class SpoolClientConsumerTests: SpoolClientTestCase {
         }
     }
 
-    /// Arguments are checked before connecting; a server that is not there
-    /// ends `run` with the connect failure.
-    func testConsumerFailures() async throws {
-        let port = try TestEnvironment.freePort()
-        let endpoint = Endpoint.tcp(host: "127.0.0.1", port: port)
-        await assertThrows(.invalidArgument("a consumer needs at least one tube"), "no tubes") {
-            try await Consumer(endpoint, tubes: []).run { _ in .delete }
-        }
-        do {
-            try await Consumer(endpoint, tubes: ["ok", "not ok"]).run { _ in .delete }
-            XCTFail("an invalid tube name is refused")
-        } catch SpoolClientError.invalidArgument(let message) {
-            XCTAssertTrue(message.contains("\"not ok\""), message)
-        }
-        await assertThrows(.connectionFailed("cannot connect to tcp:127.0.0.1:\(port): Connection refused"), "no server") {
-            try await Consumer(endpoint, tubes: ["t"], configuration: .init(reconnect: .never)).run { _ in .delete }
-        }
-    }
 }
 
 /// Holds back whoever waits on it until it is opened.

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 @testable import SpoolClient
@@ -6,8 +7,8 @@ import XCTest
 /// `SpoolClient` against real servers: every protocol scenario runs on a
 /// real spoold (on its durable store) and on Debian's beanstalkd, and the
 /// replies are checked through the library and, independently, through
-/// ``JobClient``. Then pipelining, the Unix socket, connect failures and
-/// reconnects after SIGKILL.
+/// ``JobClient``. Then pipelining, the Unix socket, connecting to a server
+/// that comes up late and reconnects after SIGKILL.
 final class SpoolClientTests: SpoolClientTestCase {
     // MARK: Commands
 
@@ -37,7 +38,7 @@ final class SpoolClientTests: SpoolClientTestCase {
 
             try await client.delete(id)
             try await client.delete(binaryID)
-            await assertThrows(.notFound, server) { try await client.delete(id) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.delete(id) }
             XCTAssertNil(try server.jobClient().peek(id), "\(server)")
         }
     }
@@ -51,7 +52,7 @@ final class SpoolClientTests: SpoolClientTestCase {
             XCTAssertNil(immediate, "\(server)")
             let waited = try await client.reserve(timeout: .milliseconds(200))
             XCTAssertNil(waited, "\(server)")
-            await assertThrows(.invalidArgument("reserve timeout -1.0 seconds is negative"), server) {
+            await assertThrows(SpoolClientError.invalidArgument("reserve timeout -1.0 seconds is negative"), server) {
                 _ = try await client.reserve(timeout: .seconds(-1))
             }
         }
@@ -96,7 +97,7 @@ final class SpoolClientTests: SpoolClientTestCase {
             stats = try await client.statsJob(id)
             XCTAssertEqual(stats["state"], "ready", "\(server)")
             XCTAssertEqual(stats["pri"], "7", "\(server)")
-            await assertThrows(.notFound, server) { try await client.release(id) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.release(id) }
         }
     }
 
@@ -111,7 +112,7 @@ final class SpoolClientTests: SpoolClientTestCase {
             _ = try await client.reserve(timeout: .zero)
             try await client.bury(first, priority: 3)
             try await client.bury(second)
-            await assertThrows(.notFound, server) { try await client.bury(first) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.bury(first) }
             let buried = try await client.peekBuried()
             XCTAssertEqual(buried?.id, first, "\(server)")
             let stats = try await client.statsJob(first)
@@ -123,7 +124,7 @@ final class SpoolClientTests: SpoolClientTestCase {
             let stillBuried = try await client.peekBuried()
             XCTAssertEqual(stillBuried?.id, second, "\(server)")
             try await client.kickJob(second)
-            await assertThrows(.notFound, server) { try await client.kickJob(second) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.kickJob(second) }
             let noneBuried = try await client.peekBuried()
             XCTAssertNil(noneBuried, "\(server)")
             let nothing = try await client.kick(10)
@@ -147,8 +148,8 @@ final class SpoolClientTests: SpoolClientTestCase {
             XCTAssertNotNil(timeLeft, "\(server)")
             XCTAssertLessThanOrEqual(timeLeft ?? 1000, 100, "\(server)")
             try await client.release(id)
-            await assertThrows(.notFound, server) { try await client.touch(id) }
-            await assertThrows(.notFound, server) { try await client.touch(999_999) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.touch(id) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.touch(999_999) }
         }
     }
 
@@ -204,8 +205,8 @@ final class SpoolClientTests: SpoolClientTestCase {
             XCTAssertEqual(job["pri"], "9", "\(server)")
             XCTAssertEqual(job["ttr"], "60", "the default TTR (\(server))")
 
-            await assertThrows(.notFound, server) { _ = try await client.statsTube("no-such-tube") }
-            await assertThrows(.notFound, server) { _ = try await client.statsJob(999_999) }
+            await assertThrows(SpoolClientError.notFound, server) { _ = try await client.statsTube("no-such-tube") }
+            await assertThrows(SpoolClientError.notFound, server) { _ = try await client.statsJob(999_999) }
         }
     }
 
@@ -241,7 +242,7 @@ final class SpoolClientTests: SpoolClientTestCase {
             try await client.pauseTube("paused", for: .zero)
             let job = try await client.reserve(timeout: .zero)
             XCTAssertEqual(job?.id, id, "\(server)")
-            await assertThrows(.notFound, server) { try await client.pauseTube("no-such-tube", for: .seconds(1)) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.pauseTube("no-such-tube", for: .seconds(1)) }
         }
     }
 
@@ -252,11 +253,11 @@ final class SpoolClientTests: SpoolClientTestCase {
     func testErrorReplies() async throws {
         try await onEachServer { server in
             let client = server.client()
-            await assertThrows(.notIgnored, server) { try await client.ignore("default") }
-            await assertThrows(.notFound, server) { try await client.delete(999_999) }
-            await assertThrows(.notFound, server) { try await client.release(999_999) }
-            await assertThrows(.notFound, server) { try await client.bury(999_999) }
-            await assertThrows(.notFound, server) { try await client.kickJob(999_999) }
+            await assertThrows(SpoolClientError.notIgnored, server) { try await client.ignore("default") }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.delete(999_999) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.release(999_999) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.bury(999_999) }
+            await assertThrows(SpoolClientError.notFound, server) { try await client.kickJob(999_999) }
 
             let invalid: [(String, @Sendable () async throws -> Void)] = [
                 ("use", { try await client.use("-bad") }),
@@ -287,7 +288,7 @@ final class SpoolClientTests: SpoolClientTestCase {
     func testJobTooBig() async throws {
         try await onEachServer(["-z", "10"]) { server in
             let client = server.client()
-            await assertThrows(.jobTooBig, server) { _ = try await client.put("eleven byte") }
+            await assertThrows(SpoolClientError.jobTooBig, server) { _ = try await client.put("eleven byte") }
             let id = try await client.put("ten bytes!")
             let job = try await client.peek(id)
             XCTAssertEqual(job?.text, "ten bytes!", "the connection stays usable (\(server))")
@@ -302,7 +303,7 @@ final class SpoolClientTests: SpoolClientTestCase {
             let job = try await client.reserve(timeout: .zero)
             let ttr = try await client.statsJob(try XCTUnwrap(job?.id))["ttr"]
             XCTAssertEqual(ttr, "1", "a TTR is rounded up to at least one second (\(server))")
-            await assertThrows(.deadlineSoon, server) { _ = try await client.reserve(timeout: .seconds(5)) }
+            await assertThrows(SpoolClientError.deadlineSoon, server) { _ = try await client.reserve(timeout: .seconds(5)) }
         }
     }
 
@@ -376,7 +377,7 @@ final class SpoolClientTests: SpoolClientTestCase {
     // MARK: Connections
 
     func testUnixSocketEndpoint() async throws {
-        let path = try TestEnvironment.temporaryDirectory().appendingPathComponent("spool.sock").path
+        let path = try TestScratch.temporaryDirectory().appendingPathComponent("spool.sock").path
         let server = try SpoolClientServer.start(.spoold, ["--listen", "unix:\(path)"])
         try await eventually("spoold listens on \(path)") { (try? RawClient(unixPath: path)) != nil }
         let client = SpoolClient(try Endpoint(parsing: "unix:\(path)"), configuration: .init(reconnect: .never))
@@ -388,42 +389,10 @@ final class SpoolClientTests: SpoolClientTestCase {
         await client.close()
     }
 
-    /// `.never` makes one attempt: a closed port or a missing socket fails
-    /// the command at once, with the endpoint and the system's reason.
-    func testNeverPolicyFailsAtOnceWithAClearMessage() async throws {
-        let port = try TestEnvironment.freePort()
-        let started = ContinuousClock.now
-        let tcp = SpoolClient(.tcp(host: "127.0.0.1", port: port), configuration: .init(reconnect: .never))
-        await assertThrows(.connectionFailed("cannot connect to tcp:127.0.0.1:\(port): Connection refused"), "tcp") {
-            _ = try await tcp.put("x")
-        }
-        let path = try TestEnvironment.temporaryDirectory().appendingPathComponent("missing.sock").path
-        let unix = SpoolClient(.unix(path: path), configuration: .init(reconnect: .never))
-        await assertThrows(.connectionFailed("cannot connect to unix:\(path): No such file or directory"), "unix") {
-            try await unix.connect()
-        }
-        XCTAssertLessThan(ContinuousClock.now - started, .seconds(2), "no retries, no waiting")
-    }
-
-    /// The standard policy makes ten attempts with the backoff's waits
-    /// between them (recorded, not slept), then reports how many it made.
-    func testStandardPolicyRetriesWithBackoffThenFails() async throws {
-        let port = try TestEnvironment.freePort()
-        let sleeps = SpoolClientRecorder<Duration>()
-        var configuration = ClientConfiguration(reconnect: .standard)
-        configuration.sleep = { sleeps.append($0) }
-        configuration.jitter = { 0.5 }
-        let client = SpoolClient(.tcp(host: "127.0.0.1", port: port), configuration: configuration)
-        await assertThrows(.connectionFailed("cannot connect to tcp:127.0.0.1:\(port): Connection refused (10 attempts)"), "tcp") {
-            _ = try await client.stats()
-        }
-        XCTAssertEqual(sleeps.values, (2...10).map { ReconnectPolicy.standard.delay(beforeAttempt: $0, jitter: 0.5) })
-    }
-
     /// A server that comes up while the client retries is reached by the next attempt.
     func testConnectSucceedsOnceTheServerComesUp() async throws {
-        let port = try TestEnvironment.freePort()
-        let started = SpoolClientRecorder<SpoolClientServer>()
+        let port = try TestScratch.freePort()
+        let started = Recorder<SpoolClientServer>()
         var configuration = ClientConfiguration(reconnect: .standard)
         configuration.sleep = { _ in
             if started.values.isEmpty { started.append(try SpoolClientServer.start(.beanstalkd, onPort: port)) }
@@ -451,7 +420,7 @@ final class SpoolClientTests: SpoolClientTestCase {
             let inFlight = Task { try await client.reserve(timeout: .seconds(60)) }
             try await eventually("the reserve waits (\(server))") { checker.stats("stats")["current-waiting"] == "1" }
             server.crash()
-            await assertThrows(.connectionClosed, server) { _ = try await self.value(of: inFlight) }
+            await assertThrows(SpoolClientError.connectionClosed, server) { _ = try await self.value(of: inFlight) }
 
             try server.restart()
             let newChecker = try server.jobClient()
@@ -484,7 +453,7 @@ final class SpoolClientTests: SpoolClientTestCase {
             let inFlight = Task { try await client.reserve() }
             try await eventually("the reserve waits (\(server))") { checker.stats("stats")["current-waiting"] == "1" }
             await client.close()
-            await assertThrows(.connectionClosed, server) { _ = try await self.value(of: inFlight) }
+            await assertThrows(SpoolClientError.connectionClosed, server) { _ = try await self.value(of: inFlight) }
             let watched = try await client.listTubesWatched()
             XCTAssertEqual(watched, ["after-close"], "\(server)")
         }
@@ -514,21 +483,12 @@ final class SpoolClientTests: SpoolClientTestCase {
         }
     }
 
-    /// A server that sends an endless line: the client gives up after the
-    /// line limit, fails the command and closes the connection.
-    func testAnEndlessReplyLineFailsTheCommand() async throws {
-        let hostile = try SpoolClientHostileServer(sending: Array(repeating: UInt8(ascii: "x"), count: 100_000))
-        let client = SpoolClient(.tcp(host: "127.0.0.1", port: hostile.port), configuration: .init(reconnect: .never))
-        await assertThrows(.unexpectedReply("a reply line longer than 224 bytes"), "hostile") { _ = try await client.stats() }
-        let awaited = try await client.awaitedReplies()
-        XCTAssertEqual(awaited, 0)
-    }
 }
 
 // MARK: - Fixtures
 
 /// What the client tests share: a scenario run on each server, polling with
-/// a deadline, waiting for a task with a deadline, and typed error checks.
+/// a deadline, and waiting for a task with a deadline.
 class SpoolClientTestCase: XCTestCase {
     /// Runs `scenario` on a fresh spoold, then on a fresh beanstalkd, both
     /// started with `extra`; an error thrown on one is a failure naming it,
@@ -562,7 +522,7 @@ class SpoolClientTestCase: XCTestCase {
     /// The outcome of `task`, or nil (and a failure) when it has not ended within `seconds`.
     func outcome<Value: Sendable>(of task: Task<Value, Error>, within seconds: Int64, file: StaticString = #filePath,
                                   line: UInt = #line) async -> Result<Value, Error>? {
-        let first = SpoolClientRecorder<Result<Value, Error>?>()
+        let first = Recorder<Result<Value, Error>?>()
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, Error>?, Never>) in
             let resumeOnce: @Sendable (Result<Value, Error>?) -> Void = { result in
                 if first.appendIfEmpty(result) { continuation.resume(returning: result) }
@@ -586,19 +546,6 @@ class SpoolClientTestCase: XCTestCase {
 
     /// A task that did not end in time.
     struct Timeout: Error {}
-
-    /// Asserts that `body` throws exactly `expected`.
-    func assertThrows(_ expected: SpoolClientError, _ context: CustomStringConvertible, file: StaticString = #filePath,
-                      line: UInt = #line, _ body: () async throws -> Void) async {
-        do {
-            try await body()
-            XCTFail("expected \(expected) (\(context))", file: file, line: line)
-        } catch let error as SpoolClientError {
-            XCTAssertEqual(error, expected, "\(context)", file: file, line: line)
-        } catch {
-            XCTFail("expected \(expected), got \(error) (\(context))", file: file, line: line)
-        }
-    }
 }
 
 /// spoold (on a durable store of its own) or Debian's beanstalkd, on a
@@ -621,7 +568,7 @@ final class SpoolClientServer: CustomStringConvertible {
     private init(kind: Kind, port: Int?, extra: [String]) throws {
         self.kind = kind
         self.extra = extra
-        let stateDirectory = try TestEnvironment.temporaryDirectory().path
+        let stateDirectory = try TestScratch.temporaryDirectory().path
         self.stateDirectory = stateDirectory
         switch (kind, port) {
         case (.spoold, nil):
@@ -703,7 +650,7 @@ final class SpoolClientServer: CustomStringConvertible {
     /// run on block signals, which would make SIGUSR1 (drain mode) a no-op
     /// for the server.
     private static func withSignalsUnblocked<Value>(_ start: @escaping () throws -> Value) throws -> Value {
-        let outcome = SpoolClientRecorder<Result<Value, Error>>()
+        let outcome = Recorder<Result<Value, Error>>()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread { [start = UncheckedStart(start)] in
             var nothing = sigset_t()
@@ -728,67 +675,5 @@ final class SpoolClientServer: CustomStringConvertible {
 
     deinit {
         crash()
-    }
-}
-
-/// Values appended from any task, read from any other.
-final class SpoolClientRecorder<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var recorded: [Value] = []
-
-    func append(_ value: Value) {
-        lock.withLock { recorded.append(value) }
-    }
-
-    /// Appends `value` only if nothing was recorded yet; returns whether it did.
-    func appendIfEmpty(_ value: Value) -> Bool {
-        lock.withLock {
-            guard recorded.isEmpty else { return false }
-            recorded.append(value)
-            return true
-        }
-    }
-
-    var values: [Value] { lock.withLock { recorded } }
-}
-
-/// A TCP server that answers the first bytes it receives with `reply`, then
-/// keeps the connection open until the client closes it.
-final class SpoolClientHostileServer {
-    let port: Int
-    private let listener: Int32
-
-    init(sending reply: [UInt8]) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(listener, pointer, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, pointer, &length) == 0
-            }
-        }
-        guard listening else {
-            close(listener)
-            throw POSIXError(.EADDRNOTAVAIL)
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        Thread.detachNewThread { [listener] in
-            let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { return }
-            var scratch = [UInt8](repeating: 0, count: 4096)
-            if recv(connection, &scratch, scratch.count, 0) > 0 {
-                _ = reply.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                while recv(connection, &scratch, scratch.count, 0) > 0 {}
-            }
-            close(connection)
-        }
-    }
-
-    deinit {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// A real spoold on a private system-type bus with the project's policy, and
@@ -49,7 +50,7 @@ final class SpoolctlFixture {
     /// Starts spoold on a new bus, its queue directory `queues` (else an empty one).
     init(queues: URL? = nil) throws {
         bus = try SystemBus()
-        let directory = try queues ?? TestEnvironment.temporaryDirectory()
+        let directory = try queues ?? TestScratch.temporaryDirectory()
         server = try ServerProcess.spoold(["--bus", bus.address, "--queues-directory", directory.path, "--worker-stop-timeout", "0"])
         let owned = Deadline.poll(for: 10) {
             (try? runCommand("/usr/bin/busctl", ["--address=\(bus.address)", "status", "org.spool.Spool1"], timeout: 10).status) == 0

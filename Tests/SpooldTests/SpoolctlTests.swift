@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// The real spoolctl binary against a real spoold on a private system-type
@@ -117,7 +118,7 @@ final class SpoolctlTests: XCTestCase {
         XCTAssertEqual([stats["tube"], stats["pri"], stats["delay"], stats["ttr"], stats["state"]], ["uploads", "5", "30", "90", "delayed"])
         XCTAssertEqual(client.peek(id)?.body, "from stdin")
 
-        let file = try TestEnvironment.temporaryDirectory().appendingPathComponent("body")
+        let file = try TestScratch.temporaryDirectory().appendingPathComponent("body")
         try Data([0, 1, 2, 255, 13, 10]).write(to: file)
         let fromFile = try spool.run(["put", "uploads", file.path, "--json"])
         XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
@@ -305,10 +306,10 @@ final class SpoolctlTests: XCTestCase {
                       "spoold is not running and cannot be started")
         assertFailure(try SpoolctlFixture.run(["list", "--address", "unix:path=/nonexistent/bus"]), 69, "cannot connect to unix:path=/nonexistent/bus")
         assertFailure(try SpoolctlFixture.run(["stats", "--socket", "/nonexistent/spool.sock"]), 69, "/nonexistent/spool.sock")
-        assertFailure(try SpoolctlFixture.run(["stats", "--socket", "tcp:127.0.0.1:\(try TestEnvironment.freePort())"]), 69, "127.0.0.1")
+        assertFailure(try SpoolctlFixture.run(["stats", "--socket", "tcp:127.0.0.1:\(try TestScratch.freePort())"]), 69, "127.0.0.1")
         assertFailure(try SpoolctlFixture.run(["stats", "--socket", "tcp:nowhere"]), 64, "bad --socket")
         _ = try SystemBus.user(reader, groups: ["spool"])
-        let closed = try TestEnvironment.temporaryDirectory()
+        let closed = try TestScratch.temporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: closed.path)
         assertFailure(try SpoolctlFixture.run(["stats", "--socket", closed.appendingPathComponent("spool.sock").path], as: reader), 77,
                       "permission denied: cannot connect to unix:\(closed.path)/spool.sock: Permission denied")

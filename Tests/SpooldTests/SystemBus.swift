@@ -11,7 +11,7 @@ final class SystemBus {
     private let pid: Int32
 
     init(permissive: Bool = false) throws {
-        let directory = try TestEnvironment.temporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory()
         let config = directory.appendingPathComponent("bus.conf")
         try (permissive ? Self.permissive : Self.system)
             .replacingOccurrences(of: "@SOCKET@", with: directory.appendingPathComponent("bus").path)

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import XCTest
 
 /// A small tmpfs mounted on a fresh directory, to give spoold a state
@@ -16,7 +17,7 @@ final class TmpfsMount {
     ///   the mount: the test then fails, since it could not check anything.
     init(megabytes: Int) throws {
         guard getuid() == 0 else { throw TestRequirement("mounting a tmpfs needs root: run the tests as root, as CI does") }
-        directory = try TestEnvironment.temporaryDirectory()
+        directory = try TestScratch.temporaryDirectory()
         let options = "size=\(megabytes)m,mode=0700"
         let result = try runCommand("/bin/mount", ["-t", "tmpfs", "-o", options, "tmpfs", directory.path], timeout: 30)
         guard result.status == 0 else {

@@ -1,5 +1,5 @@
 import LibFuzzerDriver
-import SpoolWorkers
+import SpoolQueueFiles
 
 /// Parses arbitrary text as a queue file (NAME.conf): it must be accepted or
 /// refused with an error, never crash, and an accepted file must describe a

@@ -1,0 +1,31 @@
+/// What one run starts: the program and its arguments, its whole
+/// environment, and the account, directory and limits it runs with.
+public struct HandlerCommand: Sendable, Equatable {
+    /// The argv; the first is the program's absolute path.
+    public var arguments: [String]
+    /// The complete environment: nothing of the supervisor's own is passed on.
+    public var environment: [String: String]
+    /// The user to run as, by name; looked up when the handler starts.
+    public var user: String
+    /// The group to run as, by name; `nil`: the user's primary group.
+    public var group: String?
+    /// The directory the program starts in, an absolute path.
+    public var workingDirectory: String
+    /// The limits set on the program's process.
+    public var limits: ResourceLimits
+
+    /// A command from its parts.
+    /// - Precondition: `arguments` names a program.
+    public init(
+        arguments: [String], environment: [String: String], user: String, group: String?,
+        workingDirectory: String, limits: ResourceLimits
+    ) {
+        precondition(!arguments.isEmpty, "a command needs a program")
+        self.arguments = arguments
+        self.environment = environment
+        self.user = user
+        self.group = group
+        self.workingDirectory = workingDirectory
+        self.limits = limits
+    }
+}

@@ -1,0 +1,217 @@
+import DurationConversions
+import ProcessSupervisor
+import SpoolPrimitives
+
+/// The `[Queue]` keys of one file as they are read, checked one by one, then
+/// together into a ``QueueConfiguration``.
+struct QueueSettings {
+    /// The keys of the `[Queue]` section.
+    enum Key: String, CaseIterable {
+        case tube = "Tube"
+        case execStart = "ExecStart"
+        case workers = "Workers"
+        case timeout = "Timeout"
+        case maxAttempts = "MaxAttempts"
+        case backoffMin = "BackoffMin"
+        case backoffMax = "BackoffMax"
+        case agingAfter = "AgingAfter"
+        case user = "User"
+        case group = "Group"
+        case environment = "Environment"
+        case workingDirectory = "WorkingDirectory"
+        case limitAS = "LimitAS"
+        case limitNOFILE = "LimitNOFILE"
+        case limitCPU = "LimitCPU"
+        case limitNPROC = "LimitNPROC"
+
+        /// Whether the key may be given more than once, each time adding to its
+        /// value, an empty assignment clearing it.
+        var isRepeatable: Bool { self == .environment }
+    }
+
+    private let path: String
+    /// The line and raw value of each key's latest assignment.
+    private var assigned: [Key: (line: Int, value: String)] = [:]
+    private var tube: String?
+    private var arguments: [String]?
+    private var workers = 1
+    private var timeout: Duration?
+    private var maxAttempts = 5
+    private var backoffMin = Duration.seconds(1)
+    private var backoffMax = Duration.seconds(300)
+    private var agingAfter: Duration?
+    private var user = "nobody"
+    private var group: String?
+    private var environment: [String: String] = [:]
+    private var workingDirectory = "/"
+    private var addressSpace: ResourceLimit?
+    private var openFiles: ResourceLimit?
+    private var cpuSeconds: ResourceLimit?
+    private var processes: ResourceLimit?
+
+    private init(path: String) {
+        self.path = path
+    }
+
+    /// The queue `text` configures, and the line of its `Tube=`.
+    /// - Throws: the first problem, in line order; then a missing required key
+    ///   or contradictory keys.
+    static func parse(_ text: String, path: String) throws(QueueConfigurationError) -> (
+        configuration: QueueConfiguration, tubeLine: Int
+    ) {
+        var settings = QueueSettings(path: path)
+        for assignment in try QueueFile.assignments(in: text, path: path) {
+            try settings.apply(assignment)
+        }
+        return try settings.configuration()
+    }
+
+    private mutating func apply(_ assignment: QueueFile.Assignment) throws(QueueConfigurationError) {
+        func fail(_ problem: String) -> QueueConfigurationError {
+            QueueConfigurationError(
+                path: path, line: assignment.line, problem: "\(assignment.key)=\(assignment.value): \(problem)")
+        }
+        guard let key = Key(rawValue: assignment.key) else {
+            let hint = EditDistance.closest(to: assignment.key, among: Key.allCases.map(\.rawValue)).map {
+                " (did you mean \($0)=?)"
+            }
+            throw fail("unknown key\(hint ?? "")")
+        }
+        if !key.isRepeatable {
+            if let earlier = assigned[key] { throw fail("\(key.rawValue)= is already set on line \(earlier.line)") }
+            if assignment.value.isEmpty { throw fail("needs a value") }
+        }
+        assigned[key] = (assignment.line, assignment.value)
+        do {
+            try set(key, to: assignment.value)
+        } catch {
+            throw fail(error.message)
+        }
+    }
+
+    private mutating func set(_ key: Key, to value: String) throws(ValueError) {
+        switch key {
+        case .tube: tube = try Self.tubeName(value)
+        case .execStart: arguments = try Self.command(value)
+        case .workers: workers = try Self.integer(value, in: 1...256)
+        case .timeout: timeout = try Self.positiveSpan(value)
+        case .maxAttempts: maxAttempts = try Self.integer(value, in: 1...Int.max)
+        case .backoffMin: backoffMin = try Self.positiveSpan(value)
+        case .backoffMax: backoffMax = try Self.positiveSpan(value)
+        case .agingAfter: agingAfter = try Self.positiveSpan(value)
+        case .user: user = try Self.accountName(value, of: "user")
+        case .group: group = try Self.accountName(value, of: "group")
+        case .environment: try Self.addEnvironment(value, to: &environment)
+        case .workingDirectory: workingDirectory = try Self.absolutePath(value)
+        case .limitAS: addressSpace = try ResourceLimit.parse(value, amount: ByteSize.parse)
+        case .limitNOFILE: openFiles = try ResourceLimit.parse(value, amount: Self.count)
+        case .limitCPU: cpuSeconds = try ResourceLimit.parse(value, amount: Self.wholeSeconds)
+        case .limitNPROC: processes = try ResourceLimit.parse(value, amount: Self.count)
+        }
+    }
+
+    private func configuration() throws(QueueConfigurationError) -> (configuration: QueueConfiguration, tubeLine: Int) {
+        guard let tube, let tubeLine = assigned[.tube]?.line else { throw missing(.tube) }
+        guard let arguments else { throw missing(.execStart) }
+        guard backoffMin <= backoffMax else {
+            let (min, max) = (assigned[.backoffMin], assigned[.backoffMax])
+            throw QueueConfigurationError(
+                path: path, line: Swift.max(min?.line ?? 0, max?.line ?? 0),
+                problem: "BackoffMin=\(min?.value ?? "1s") is more than BackoffMax=\(max?.value ?? "5min")")
+        }
+        let configuration = QueueConfiguration(
+            file: path, tube: tube, arguments: arguments, workers: workers, timeout: timeout, maxAttempts: maxAttempts,
+            backoff: Backoff(minimum: backoffMin, maximum: backoffMax), agingAfter: agingAfter, user: user,
+            group: group, environment: environment, workingDirectory: workingDirectory,
+            limits: ResourceLimits(
+                addressSpace: addressSpace, openFiles: openFiles, cpuSeconds: cpuSeconds, processes: processes))
+        return (configuration, tubeLine)
+    }
+
+    private func missing(_ key: Key) -> QueueConfigurationError {
+        QueueConfigurationError(path: path, line: nil, problem: "\(key.rawValue)= is missing from the [Queue] section")
+    }
+
+    /// beanstalkd's rule, as the protocol applies it.
+    private static func tubeName(_ value: String) throws(ValueError) -> String {
+        let valid = TubeName.isValid(value)
+        guard valid else {
+            throw ValueError("not a tube name (1 to 200 bytes of letters, digits and -+/;.$_(), not starting with -)")
+        }
+        return value
+    }
+
+    private static func command(_ value: String) throws(ValueError) -> [String] {
+        let words = try QuotedWords.split(value)
+        guard let program = words.first else { throw ValueError("names no program") }
+        guard program.hasPrefix("/") else { throw ValueError("the program \(program) is not an absolute path") }
+        return words
+    }
+
+    private static func integer(_ value: String, in range: ClosedRange<Int>) throws(ValueError) -> Int {
+        guard value.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            throw ValueError("not a whole number")
+        }
+        guard let number = Int(value) else { throw ValueError("too large") }
+        guard range.contains(number) else {
+            throw ValueError(
+                range.upperBound == .max
+                    ? "must be at least \(range.lowerBound)"
+                    : "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return number
+    }
+
+    private static func count(_ value: String) throws(ValueError) -> UInt64 {
+        UInt64(try integer(value, in: 0...Int.max))
+    }
+
+    /// A time span in seconds, rounded up, as systemd's `LimitCPU=`.
+    private static func wholeSeconds(_ value: String) throws(ValueError) -> UInt64 {
+        UInt64(try TimeSpan.parse(value).secondsRoundedUp)
+    }
+
+    private static func positiveSpan(_ value: String) throws(ValueError) -> Duration {
+        let span = try TimeSpan.parse(value)
+        guard span > .zero else { throw ValueError("must be more than 0") }
+        return span
+    }
+
+    /// A user or group name: a letter or `_`, then letters, digits, `_`, `.` or `-`; at most 32 bytes.
+    private static func accountName(_ value: String, of kind: String) throws(ValueError) -> String {
+        let valid =
+            value.utf8.count <= 32 && value.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+            && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
+        guard valid else {
+            throw ValueError("not a \(kind) name (a letter or _, then letters, digits, _ . or -; at most 32 bytes)")
+        }
+        return value
+    }
+
+    /// Adds the `NAME=value` words of `value` to `environment`, or clears it when `value` is empty.
+    private static func addEnvironment(_ value: String, to environment: inout [String: String]) throws(ValueError) {
+        guard !value.isEmpty else {
+            environment = [:]
+            return
+        }
+        for word in try QuotedWords.split(value) {
+            guard let equals = word.firstIndex(of: "=") else { throw ValueError("\(word) is not NAME=value") }
+            let name = word[..<equals]
+            let valid =
+                name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+                && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+            guard valid else {
+                throw ValueError("\(name) is not a variable name (letters, digits and _, not starting with a digit)")
+            }
+            guard !name.hasPrefix("SPOOL_") else {
+                throw ValueError("\(name): spoold sets the SPOOL_ variables for each job")
+            }
+            environment[String(name)] = String(word[word.index(after: equals)...])
+        }
+    }
+
+    private static func absolutePath(_ value: String) throws(ValueError) -> String {
+        guard value.hasPrefix("/") else { throw ValueError("not an absolute path") }
+        return value
+    }
+}
