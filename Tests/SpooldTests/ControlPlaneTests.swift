@@ -278,11 +278,11 @@ final class ControlPlaneTests: XCTestCase {
         try waitUntil("the flooder sent its calls", timeout: 30) { printed.soFar == "50000\n" }
         try waitUntil("spoold reached the flood's last call", timeout: 60) { client.stats("stats-tube flood")["current-jobs-buried"] == "0" }
         XCTAssertEqual(try managerProperty(bus, "Version"), "s \"0.1.0\"", "others are served")
+        try input.fileHandleForWriting.close()
+        flooder.waitUntilExit()
         let grown = try XCTUnwrap(server.peakResidentKiB) - before
         print("a D-Bus caller owed 50,000 replies: spoold's peak RSS grew by \(grown) KiB")
         XCTAssertLessThan(grown, 8 * 1024, "replies owed to a caller that does not read must cost bounded memory")
-        try input.fileHandleForWriting.close()
-        flooder.waitUntilExit()
         let counts = printed.text.split(whereSeparator: \.isNewline).last?.split(separator: " ").compactMap { Int($0) } ?? []
         print("replies read by the flooder: \(counts)")
         XCTAssertEqual(counts.count, 2, printed.text)
