@@ -17,7 +17,7 @@ struct ControlPlaneService: Service {
     let started = Started<Void>()
 
     func run() async throws {
-        guard let host = try? await host.started.value, let pool = try? await pool.started.value else { return started.fail() }
+        guard let host = try? await host.started.value, let pool = try? await pool.started.value else { return await started.failAndAwaitShutdown() }
         let control: ControlPlane?
         do {
             control = try await start(PoolControl(pool: pool.pool, reload: { await pool.queues.reload() }), host: host)

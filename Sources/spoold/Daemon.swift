@@ -52,10 +52,15 @@ struct Daemon {
                 "listeners": "\((server.inheritedSockets.map(\.name) + server.listeners.map(\.description)).joined(separator: " "))",
             ],
             logger: logger)
-        let services: [any Service] = [store, engine, listeners, pool, control, signals, reporter]
+        let services: [(any Service, String)] = [
+            (store, "store"), (engine, "engine host"), (listeners, "listeners"), (pool, "worker pool"),
+            (control, "control plane"), (signals, "signals"), (reporter, "reporter"),
+        ]
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services.map {
-                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+            services: services.map { service, name in
+                .init(
+                    service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: name)
             },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

@@ -15,7 +15,7 @@ struct EngineHostService: Service {
     let started = Started<EngineHost>()
 
     func run() async throws {
-        guard let opened = try? await store.opened.value else { return started.fail() }
+        guard let opened = try? await store.opened.value else { return await started.failAndAwaitShutdown() }
         let host: EngineHost
         do {
             let database = opened.database

@@ -12,7 +12,7 @@ struct ListenerService: Service {
     let started = Started<Void>()
 
     func run() async throws {
-        guard let host = try? await host.started.value else { return started.fail() }
+        guard let host = try? await host.started.value else { return await started.failAndAwaitShutdown() }
         let server = SpoolServer(host: host, configuration: configuration, logger: logger)
         do {
             try await server.start()

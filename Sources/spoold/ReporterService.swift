@@ -18,7 +18,10 @@ struct ReporterService: Service {
     func run() async throws {
         guard let host = try? await host.started.value, let pool = try? await pool.started.value,
               (try? await control.started.value) != nil, (try? await signals.trapping.value) != nil
-        else { return }
+        else {
+            try? await gracefulShutdown()
+            return
+        }
         let reporter = ServiceReporter(notifier: ServiceNotifier(), logger: logger)
         let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
         let tasks = try await reporter.start(host: host, pool: pool.pool, idleLimit: idleLimit) { idleContinuation.yield() }

@@ -16,7 +16,10 @@ struct SignalService: Service {
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sigusr1, .sighup)
         trapping.succeed(())
-        guard let host = try? await host.started.value, let pool = try? await pool.started.value else { return }
+        guard let host = try? await host.started.value, let pool = try? await pool.started.value else {
+            try? await gracefulShutdown()
+            return
+        }
         for await signal in signals.cancelOnGracefulShutdown() {
             switch signal {
             case .sigusr1:

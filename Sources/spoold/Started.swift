@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Synchronization
 
 /// What a service hands to the services started after it, once it has
@@ -42,6 +43,15 @@ final class Started<Value: Sendable>: Sendable {
     /// The service did not start.
     func fail() {
         finish(.failure(NotStarted()))
+    }
+
+    /// The service did not start because one it needs did not: fails, then
+    /// waits for the group to stop it in its turn, as a running service would
+    /// (a service that ends before its turn would end the group with an
+    /// error of its own, hiding the first one).
+    func failAndAwaitShutdown() async {
+        fail()
+        try? await gracefulShutdown()
     }
 
     private func finish(_ result: Result<Value, any Error>) {

@@ -20,7 +20,7 @@ struct WorkerPoolService: Service {
     let started = Started<Pool>()
 
     func run() async throws {
-        guard let host = try? await host.started.value, (try? await listeners.started.value) != nil else { return started.fail() }
+        guard let host = try? await host.started.value, (try? await listeners.started.value) != nil else { return await started.failAndAwaitShutdown() }
         let pool: WorkerPool
         do {
             pool = try await WorkerPool(host: host, logger: logger)

@@ -96,4 +96,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "the socket file is removed at exit")
     }
+
+    /// A part that cannot start stops those already started and ends spoold
+    /// with one line naming it and status 1: the listeners when the control
+    /// plane's bus is not there (the port is free again at once, the store's
+    /// lock too), the store when the port is taken.
+    func testAPartThatCannotStartStopsTheOthersWithAClearMessage() throws {
+        let directory = try TestScratch.temporaryDirectory().path
+        let port = try TestScratch.freePort()
+        let noBus = try spoold(["-l", "127.0.0.1", "-p", "\(port)", "-b", directory, "--bus", "unix:path=\(directory)/no-bus"])
+        XCTAssertEqual(noBus.status, 1, noBus.output)
+        XCTAssertTrue(noBus.output.contains("spoold: cannot start the D-Bus control plane on unix:path=\(directory)/no-bus: "), noBus.output)
+        XCTAssertTrue(noBus.output.contains("store opened"), "the store had started: \(noBus.output)")
+
+        let holder = try ServerProcess.spoold(["-b", directory], port: port)
+        let taken = try spoold(["-l", "127.0.0.1", "-p", "\(port)", "--bus", "none"])
+        XCTAssertEqual(taken.status, 1, taken.output)
+        XCTAssertTrue(taken.output.contains("spoold: cannot listen: "), taken.output)
+        XCTAssertEqual(holder.stop(), 0, "the first spoold took the port and the store after the failed start")
+    }
 }
