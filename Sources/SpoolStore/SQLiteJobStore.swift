@@ -149,7 +149,8 @@ public final class SQLiteJobStore: JobStore {
         commitInFlight = false
         switch result {
         case .success(let commit):
-            let batch = pending.prefix(count)
+            // The refused records, read before they leave `pending` (rare: no copy otherwise).
+            let refused = commit.rejected.map { (index: $0.index, record: pending[$0.index], error: $0.error) }
             pending.removeFirst(count)
             recordsWritten += UInt64(count - commit.rejected.count)
             commits += 1
@@ -162,13 +163,12 @@ public final class SQLiteJobStore: JobStore {
             watchSpaceWhileFull()
             let first = sequence - CommitSequence(count) + 1
             var rejected = RejectedSequences()
-            for (index, error) in commit.rejected {
-                let record = batch[batch.startIndex + index]
+            for refusal in refused {
                 logger.error("a change cannot be stored and is refused; the others are kept", metadata: [
-                    "path": "\(database.path)", "record": "\(record.summary)", "error": "\(error)",
+                    "path": "\(database.path)", "record": "\(refusal.record.summary)", "error": "\(refusal.error)",
                 ])
-                rejected.insert(first + CommitSequence(index))
-                rejectionHandler?(record)
+                rejected.insert(first + CommitSequence(refusal.index))
+                rejectionHandler?(refusal.record)
             }
             runDueWaiters(rejected: rejected)
             if !pending.isEmpty { scheduleFlush() }
