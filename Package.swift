@@ -161,7 +161,7 @@ let package = Package(
         ),
         .target(
             name: "SpoolControl",
-            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "SpoolPool", "DurationConversions", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "DurationConversions", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "CSpawn"),
         .target(name: "ProcessSupervisor", dependencies: ["CSpawn", "DurationConversions"]),

@@ -2,7 +2,6 @@ import DBus
 import Logging
 import SpoolControlAPI
 import SpoolCore
-import SpoolPool
 import SpoolEngineHost
 import Synchronization
 
@@ -21,7 +20,7 @@ public final class ControlPlane: Sendable {
 
     private let connection: Connection
     private let host: EngineHost
-    private let pool: WorkerPool
+    private let pool: any PoolControl
     private let logger: Logger
     private let published = Mutex(Published())
     private let publisher = Mutex<Task<Void, Never>?>(nil)
@@ -46,12 +45,12 @@ public final class ControlPlane: Sendable {
     /// during D-Bus activation find them), then starts publishing changes.
     /// - Parameter pool: the worker pool, and how to reload its configuration.
     public init(
-        connection: Connection, host: EngineHost, pool: PoolControl, version: String, durability: String, logger: Logger
+        connection: Connection, host: EngineHost, pool: any PoolControl, version: String, durability: String, logger: Logger
     ) async throws {
         self.connection = connection
         self.host = host
         self.logger = logger
-        self.pool = pool.pool
+        self.pool = pool
         let context = ControlContext(host: host, pool: pool, authorizer: Authorizer(), version: version, durability: durability)
         connection.addObjectManager(at: ControlNames.managerPath)
         connection.export(ManagerInterface.make(context), at: ControlNames.managerPath)
@@ -102,7 +101,7 @@ public final class ControlPlane: Sendable {
 
     /// Publishes what changed since the last time.
     private func publish(_ context: ControlContext) async throws {
-        let snapshot = ControlSnapshot(try await host.snapshot(), pools: try await pool.status())
+        let snapshot = ControlSnapshot(try await host.snapshot(), pools: try await pool.figures())
         let (burials, dropped) = buried.withLock { buried in
             defer { buried = BuriedJobs() }
             return (buried.pending, buried.dropped)
@@ -149,20 +148,20 @@ public final class ControlPlane: Sendable {
 /// What the interfaces' handlers share.
 struct ControlContext: Sendable {
     let host: EngineHost
-    let pool: PoolControl
+    let pool: any PoolControl
     let authorizer: Authorizer
     let version: String
     let durability: String
     let startedAt = ContinuousClock.now
 
     /// A read of the queue's summary (no tube's statistics) and the pools' status, as a D-Bus value.
-    func read(_ body: (QueueSnapshot, [PoolStatus]) throws -> DBusValue) async throws -> DBusValue {
-        try body(try await host.summary(), try await pool.pool.status())
+    func read(_ body: (QueueSnapshot, [PoolFigures]) throws -> DBusValue) async throws -> DBusValue {
+        try body(try await host.summary(), try await pool.figures())
     }
 
     /// A read of one tube's statistics and its pool's; `NoSuchQueue` when the tube is gone.
-    func readTube(_ tube: String, _ body: (TubeStats, PoolStatus?) -> DBusValue?) async throws -> DBusValue {
-        let status = try await pool.pool.status().first { $0.tube == tube }
+    func readTube(_ tube: String, _ body: (TubeStats, PoolFigures?) -> DBusValue?) async throws -> DBusValue {
+        let status = try await pool.figures().first { $0.tube == tube }
         guard let stats = try await host.tubeStats(tube), let value = body(stats, status) else {
             throw ControlNames.Errors.noSuchQueue(tube)
         }
@@ -170,14 +169,14 @@ struct ControlContext: Sendable {
     }
 
     /// A change to the worker pool, after checking that the caller may make it.
-    func changePool(_ call: MethodCall, _ action: String, _ body: @escaping @Sendable (WorkerPool) async throws -> Void) async throws {
+    func changePool(_ call: MethodCall, _ action: String, _ body: (any PoolControl) async throws -> Void) async throws {
         try await authorizer.requireAdmin(call, to: action)
         do {
-            try await body(pool.pool)
-        } catch let error as PoolError {
+            try await body(pool)
+        } catch let error as PoolControlError {
             switch error {
-            case .noSuchPool: throw ControlNames.Errors.noWorkerPool(error.description)
-            case .badWorkerCount: throw DBusError.invalidArgs(error.description)
+            case .noSuchPool(let reason): throw ControlNames.Errors.noWorkerPool(reason)
+            case .badWorkerCount(let reason): throw DBusError.invalidArgs(reason)
             }
         }
     }
@@ -190,20 +189,5 @@ struct ControlContext: Sendable {
         } catch let error as StoreUnavailableError {
             throw ControlNames.Errors.storeUnavailable(error.description)
         }
-    }
-}
-
-/// What the control plane drives of the worker pool.
-public struct PoolControl: Sendable {
-    /// The pool.
-    public let pool: WorkerPool
-    /// Reloads the queue directory into the pool; returns the problems found,
-    /// one line each (`file:line: problem`).
-    public let reload: @Sendable () async -> [String]
-
-    /// Pairs the pool with its reload.
-    public init(pool: WorkerPool, reload: @escaping @Sendable () async -> [String]) {
-        self.pool = pool
-        self.reload = reload
     }
 }

@@ -3,7 +3,6 @@ import DurationConversions
 import SpoolControlAPI
 import SpoolCore
 import SpoolEngineHost
-import SpoolPool
 
 /// The queue's state as the control plane publishes it: the engine's and the pools'.
 struct ControlSnapshot: Sendable, Equatable {
@@ -11,10 +10,10 @@ struct ControlSnapshot: Sendable, Equatable {
     var isDraining: Bool
     var stats: EngineStats
     var tubes: [String: TubeStats]
-    var pools: [String: PoolStatus]
+    var pools: [String: PoolFigures]
 
     /// Pairs the queue's snapshot with the pools' status.
-    init(_ queue: QueueSnapshot, pools: [PoolStatus]) {
+    init(_ queue: QueueSnapshot, pools: [PoolFigures]) {
         isProcessing = queue.isProcessing
         isDraining = queue.isDraining
         stats = queue.stats
@@ -30,7 +29,7 @@ struct ControlSnapshot: Sendable, Equatable {
     }
 
     /// A queue's every property, for `InterfacesAdded`.
-    static func allQueueProperties(_ tube: TubeStats, pool: PoolStatus?) -> [String: DBusValue] {
+    static func allQueueProperties(_ tube: TubeStats, pool: PoolFigures?) -> [String: DBusValue] {
         var properties = queueProperties(tube, pool: pool)
         properties[QueueAPI.name.name.rawValue] = .string(tube.name)
         properties[QueueAPI.pauseTimeLeft.name.rawValue] = .uint64(UInt64(max(0, tube.pauseTimeLeft)))
@@ -44,12 +43,12 @@ struct ControlSnapshot: Sendable, Equatable {
 
     /// The manager's properties that change, from a summary of the queue
     /// (cheap: no tube is visited) and the pools' status.
-    static func managerProperties(_ queue: QueueSnapshot, pools: [PoolStatus]) -> [String: DBusValue] {
+    static func managerProperties(_ queue: QueueSnapshot, pools: [PoolFigures]) -> [String: DBusValue] {
         managerProperties(
             stats: queue.stats, state: state(isProcessing: queue.isProcessing, isDraining: queue.isDraining), pools: pools)
     }
 
-    private static func managerProperties(stats: EngineStats, state: String, pools: some Collection<PoolStatus>) -> [String: DBusValue] {
+    private static func managerProperties(stats: EngineStats, state: String, pools: some Collection<PoolFigures>) -> [String: DBusValue] {
         [
             ManagerAPI.state.name.rawValue: .string(state),
             ManagerAPI.jobsUrgent.name.rawValue: .uint64(UInt64(stats.urgent)),
@@ -67,7 +66,7 @@ struct ControlSnapshot: Sendable, Equatable {
 
     /// A queue's properties that are announced when they change; its pool's
     /// are zero, and `PoolState` is `none`, when it has no pool.
-    static func queueProperties(_ tube: TubeStats, pool: PoolStatus?) -> [String: DBusValue] {
+    static func queueProperties(_ tube: TubeStats, pool: PoolFigures?) -> [String: DBusValue] {
         return [
             QueueAPI.jobsUrgent.name.rawValue: .uint64(UInt64(tube.urgent)),
             QueueAPI.jobsReady.name.rawValue: .uint64(UInt64(tube.ready)),

@@ -2,7 +2,6 @@ import DBus
 import SpoolControlAPI
 import SpoolCore
 import SpoolEngineHost
-import SpoolPool
 
 /// `org.spool.Spool1.Queue` at `/org/spool/Spool1/queue/<escaped tube name>`:
 /// one tube's statistics and controls.

@@ -20,7 +20,7 @@ struct ControlPlaneService: Service {
         guard let host = try? await host.started.value, let pool = try? await pool.started.value else { return await started.failAndAwaitShutdown() }
         let control: ControlPlane?
         do {
-            control = try await start(PoolControl(pool: pool.pool, reload: { await pool.queues.reload() }), host: host)
+            control = try await start(WorkerPoolControl(pool: pool.pool, queues: pool.queues), host: host)
         } catch {
             started.fail()
             throw StartupError(message: "cannot start the D-Bus control plane on \(bus ?? "the system bus"): \(error)")
@@ -30,7 +30,7 @@ struct ControlPlaneService: Service {
         control?.stop()
     }
 
-    private func start(_ pool: PoolControl, host: EngineHost) async throws -> ControlPlane? {
+    private func start(_ pool: some PoolControl, host: EngineHost) async throws -> ControlPlane? {
         let choice: Connection.Bus
         switch bus {
         case "none": return nil
