@@ -32,6 +32,51 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(other.read(matching: "INSERTED 2\r\nRESERVED 2 2\r\nok\r\n"), "INSERTED 2\r\nRESERVED 2 2\r\nok\r\n")
     }
 
+    /// Connection churn: 20,000 connections that come and go, some with half
+    /// a command or a put's body unfinished, some waiting in a reserve, leave
+    /// nothing behind: no connection, waiter or descriptor more than before,
+    /// and memory back near where it was.
+    func testConnectionChurnLeavesNothingBehind() throws {
+        let server = try ServerProcess.spoold()
+        let observer = try JobClient(port: server.port)
+        let connectionsBefore = try XCTUnwrap(Int(observer.stats("stats")["total-connections"] ?? ""))
+        let descriptors = try XCTUnwrap(server.openDescriptors)
+        let before = try XCTUnwrap(server.residentKiB)
+        let openings = ["", "reserve\r\n", "put 0 0 5 10\r\nhalf", "stats-tu", "use churn\r\nwatch churn\r\nreserve-with-timeout 60\r\n"]
+        for index in 0..<20_000 {
+            let client = try RawClient(port: server.port)
+            if !openings[index % openings.count].isEmpty { client.send(openings[index % openings.count]) }
+            client.close()
+        }
+        XCTAssertTrue(Deadline.poll(for: 10) {
+            let stats = observer.stats("stats")
+            return stats["current-connections"] == "1" && stats["current-waiting"] == "0"
+        }, "every connection and waiter is gone: \(observer.stats("stats"))")
+        XCTAssertEqual(observer.stats("stats")["total-connections"], "\(connectionsBefore + 20_000)")
+        XCTAssertEqual(server.openDescriptors, descriptors, "no descriptor left behind")
+        let grown = try XCTUnwrap(server.residentKiB) - before
+        print("20,000 connections came and went: spoold's RSS grew by \(grown) KiB")
+        XCTAssertLessThan(grown, 8 * 1024)
+    }
+
+    /// 1,000 clients waiting in `reserve` vanish at once: none of them is
+    /// given the next job (it stays ready for a live client), and the
+    /// waiting and connection counts fall back to zero.
+    func testWaitersVanishingAtOnceTakeNoJob() throws {
+        let server = try ServerProcess.spoold()
+        let observer = try JobClient(port: server.port)
+        let waiters = try (0..<1_000).map { _ in try RawClient(port: server.port) }
+        waiters.forEach { $0.send("reserve\r\n") }
+        XCTAssertTrue(Deadline.poll(for: 10) { observer.stats("stats")["current-waiting"] == "1000" }, "1,000 waiting")
+        waiters.forEach { $0.close() }
+        XCTAssertTrue(Deadline.poll(for: 10) { observer.stats("stats")["current-waiting"] == "0" }, "nobody waits any more")
+        let id = try XCTUnwrap(observer.putID("for the living"))
+        XCTAssertEqual(observer.stats("stats-job \(id)")["state"], "ready", "no vanished waiter took it")
+        let worker = try JobClient(port: server.port)
+        XCTAssertEqual(worker.reserve(timeout: 0)?.id, id)
+        XCTAssertEqual(observer.stats("stats")["current-connections"], "2")
+    }
+
     /// Reply amplification: eight clients pipeline `peek` of a 60 KB job and
     /// never read. Each 8-byte command would make a 60 KB reply; spoold stops
     /// running a connection's commands while about one maximum-size job of

@@ -108,6 +108,11 @@ final class ServerProcess {
     /// The process's resident memory in KiB, from /proc.
     var residentKiB: Int? { statusKiB("VmRSS:") }
 
+    /// How many file descriptors it has open.
+    var openDescriptors: Int? {
+        try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd").count
+    }
+
     /// Its peak resident set (VmHWM) since it started, in KiB.
     var peakResidentKiB: Int? { statusKiB("VmHWM:") }
 
