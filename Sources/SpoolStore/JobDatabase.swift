@@ -28,6 +28,9 @@ final class JobDatabase: @unchecked Sendable {
     private let deleteJob: SQLiteStatement
     private let upsertPause: SQLiteStatement
     private let raiseNextID: SQLiteStatement
+    // Prepared once: `execute` would parse them again for every commit.
+    private let begin: SQLiteStatement
+    private let commitTransaction: SQLiteStatement
     private var commitsSinceVacuumCheck = 0
 
     /// Opens or creates the database in `directory` for `mode`.
@@ -72,6 +75,8 @@ final class JobDatabase: @unchecked Sendable {
                 ON CONFLICT (tube) DO UPDATE SET until_wall = excluded.until_wall, duration = excluded.duration
                 """)
             raiseNextID = try connection.prepare("UPDATE meta SET next_job_id = max(next_job_id, ?1)")
+            begin = try connection.prepare("BEGIN IMMEDIATE")
+            commitTransaction = try connection.prepare("COMMIT")
         } catch let error as SQLiteError {
             throw Self.storeError(error, directory: directory)
         }
@@ -139,7 +144,7 @@ final class JobDatabase: @unchecked Sendable {
             }
         }
         var rejected: [(index: Int, error: SQLiteError)] = []
-        try connection.execute("BEGIN IMMEDIATE")
+        try begin.run()
         do {
             for (index, record) in batch.enumerated() {
                 do {
@@ -152,7 +157,7 @@ final class JobDatabase: @unchecked Sendable {
                 try raiseNextID.bind(Int64(highestID + 1))
                 try raiseNextID.run()
             }
-            try connection.execute("COMMIT")
+            try commitTransaction.run()
         } catch {
             try? connection.execute("ROLLBACK")
             throw error

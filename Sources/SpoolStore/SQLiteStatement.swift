@@ -37,8 +37,10 @@ final class SQLiteStatement {
         try connection.check(result)
     }
 
-    /// Runs the statement to completion (for statements that return no rows).
+    /// Runs the statement to completion (for statements that return no
+    /// rows), from its start: a reset keeps the values bound.
     func run() throws {
+        sqlite3_reset(statement)
         while try step() {}
     }
 
