@@ -230,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpooldTests",
-            dependencies: ["spoold", "spoolctl", "SpoolClient", "SpoolTestSupport"],
+            dependencies: ["spoold", "spoolctl", "SpoolClient", "SpoolControlAPI", "DBus", "SpoolTestSupport"],
             exclude: []
         ),
         .testTarget(name: "SpoolQueueFilesTests", dependencies: ["SpoolQueueFiles", "ProcessSupervisor"]),
