@@ -25,7 +25,7 @@ struct ControlSnapshot: Sendable, Equatable {
     var state: String { Self.state(isProcessing: isProcessing, isDraining: isDraining) }
 
     private static func state(isProcessing: Bool, isDraining: Bool) -> String {
-        !isProcessing ? "stopped" : isDraining ? "draining" : "running"
+        (!isProcessing ? ManagerState.stopped : isDraining ? .draining : .running).rawValue
     }
 
     /// A queue's every property, for `InterfacesAdded`.
@@ -80,7 +80,7 @@ struct ControlSnapshot: Sendable, Equatable {
             QueueAPI.waiting.name.rawValue: .uint32(UInt32(tube.waiting)),
             QueueAPI.paused.name.rawValue: .boolean(tube.pauseSeconds > 0),
             QueueAPI.pauseSeconds.name.rawValue: .uint64(UInt64(max(0, tube.pauseSeconds))),
-            QueueAPI.poolState.name.rawValue: .string(pool.map { $0.isRunning ? "running" : "stopped" } ?? "none"),
+            QueueAPI.poolState.name.rawValue: .string((pool.map { $0.isRunning ? PoolState.running : .stopped } ?? .none).rawValue),
             QueueAPI.workers.name.rawValue: .uint32(UInt32(clamping: pool?.workers ?? 0)),
             QueueAPI.workersBusy.name.rawValue: .uint32(UInt32(clamping: pool?.busy ?? 0)),
             QueueAPI.workersIdle.name.rawValue: .uint32(UInt32(clamping: pool?.idle ?? 0)),

@@ -24,7 +24,7 @@ public enum ManagerAPI {
     public static let version = PropertyDeclaration("Version", "s", emitsChange: .const)
     /// `Durability` (s): when a change is durable: `always`, `interval:MS`, `nosync` or `off`.
     public static let durability = PropertyDeclaration("Durability", "s", emitsChange: .const)
-    /// `State` (s): `running`, `stopped` (Stop was called) or `draining` (SIGUSR1).
+    /// `State` (s): a ``ManagerState``: `running`, `stopped` (Stop was called) or `draining` (SIGUSR1).
     public static let state = PropertyDeclaration("State", "s")
     /// `JobsUrgent` (t): ready jobs of urgent priority, in every tube.
     public static let jobsUrgent = PropertyDeclaration("JobsUrgent", "t")

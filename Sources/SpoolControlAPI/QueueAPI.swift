@@ -64,7 +64,7 @@ public enum QueueAPI {
     public static let paused = PropertyDeclaration("Paused", "b")
     /// `PauseSeconds` (t): the length of the current pause, 0 when not paused.
     public static let pauseSeconds = PropertyDeclaration("PauseSeconds", "t")
-    /// `PoolState` (s): the worker pool's state, `running` or `stopped`; `none` without a pool.
+    /// `PoolState` (s): a ``PoolState``: `running` or `stopped`; `none` without a pool.
     public static let poolState = PropertyDeclaration("PoolState", "s")
     /// `Workers` (u): the pool's worker processes.
     public static let workers = PropertyDeclaration("Workers", "u")

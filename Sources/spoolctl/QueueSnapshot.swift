@@ -23,6 +23,7 @@ struct QueueSnapshot {
         for queue in queues {
             let buried = queue.properties.counter(QueueAPI.jobsBuried)
             let pool = queue.properties.text(QueueAPI.poolState)
+            let poolState = PoolState(rawValue: pool)
             let paused = queue.properties[QueueAPI.paused] == .boolean(true)
             table.append([
                 Table.Cell(queue.name),
@@ -32,8 +33,8 @@ struct QueueSnapshot {
                 Table.Cell("\(queue.properties.counter(QueueAPI.jobsDelayed))"),
                 Table.Cell("\(buried)", style: buried > 0 ? .red : nil),
                 paused ? Table.Cell("yes", style: .yellow) : "-",
-                Table.Cell(pool, style: pool == "running" ? .green : pool == "stopped" ? .yellow : .dim),
-                pool == "none" ? "-" : Table.Cell("\(queue.properties.counter(QueueAPI.workersBusy))/\(queue.properties.counter(QueueAPI.workers)) busy"),
+                Table.Cell(pool, style: poolState == .running ? .green : poolState == .stopped ? .yellow : .dim),
+                poolState == PoolState.none ? "-" : Table.Cell("\(queue.properties.counter(QueueAPI.workersBusy))/\(queue.properties.counter(QueueAPI.workers)) busy"),
             ])
         }
         return table

@@ -28,7 +28,7 @@ struct StatusCommand: SpoolCommand {
     /// The daemon's state in a few aligned lines, as `systemctl status` does.
     static func summary(_ status: [String: DBusValue]) -> String {
         let state = status.text(ManagerAPI.state)
-        let stateStyle: Style = state == "running" ? .green : .yellow
+        let stateStyle: Style = state == ManagerState.running.rawValue ? .green : .yellow
         let lines: [(String, String)] = [
             ("State", stateStyle.apply(state)),
             ("Version", status.text(ManagerAPI.version)),
