@@ -32,6 +32,14 @@ final class JobDatabase: @unchecked Sendable {
     private let begin: SQLiteStatement
     private let commitTransaction: SQLiteStatement
     private var commitsSinceVacuumCheck = 0
+    /// `meta.next_job_id` as committed. Ids are never handed out twice: at
+    /// recovery the next id is above both it and the highest id in `jobs`,
+    /// so it only has to be raised when a commit deletes an id at or above
+    /// it (the row that held the highest id goes); a put alone writes no
+    /// `meta` page.
+    private var persistedNextID: JobID = 1
+    /// The highest id of every job ever inserted, committed or cancelled out.
+    private var highestInsertedID: JobID = 0
 
     /// Opens or creates the database in `directory` for `mode`.
     /// - Throws: ``StoreError`` naming the file when it is foreign, damaged or
@@ -77,6 +85,8 @@ final class JobDatabase: @unchecked Sendable {
             raiseNextID = try connection.prepare("UPDATE meta SET next_job_id = max(next_job_id, ?1)")
             begin = try connection.prepare("BEGIN IMMEDIATE")
             commitTransaction = try connection.prepare("COMMIT")
+            persistedNextID = JobID(try connection.integer("SELECT next_job_id FROM meta"))
+            highestInsertedID = JobID(try connection.integer("SELECT coalesce(max(id), 0) FROM jobs"))
         } catch let error as SQLiteError {
             throw Self.storeError(error, directory: directory)
         }
@@ -116,7 +126,7 @@ final class JobDatabase: @unchecked Sendable {
             while try pauses.step() {
                 queue.pauses.append(.init(tube: pauses.text(0), untilWall: pauses.int64(1), duration: pauses.int64(2)))
             }
-            queue.nextJobID = JobID(try connection.integer("SELECT next_job_id FROM meta"))
+            queue.nextJobID = max(persistedNextID, highestInsertedID + 1)
             return queue
         } catch let error as SQLiteError {
             throw Self.storeError(error, directory: directory)
@@ -133,16 +143,16 @@ final class JobDatabase: @unchecked Sendable {
     func commit(_ batch: [StoreRecord]) throws -> [(index: Int, error: SQLiteError)] {
         var inserted = Set<JobID>()
         var deleted = Set<JobID>()
-        var highestID: JobID = 0
         for record in batch {
             switch record {
             case .insert(let job):
                 inserted.insert(job.id)
-                highestID = max(highestID, job.id)
+                highestInsertedID = max(highestInsertedID, job.id)
             case .delete(let id): deleted.insert(id)
             case .update, .pause: break
             }
         }
+        let raisedNextID = deleted.contains { $0 >= persistedNextID } ? highestInsertedID + 1 : nil
         var rejected: [(index: Int, error: SQLiteError)] = []
         try begin.run()
         do {
@@ -153,8 +163,8 @@ final class JobDatabase: @unchecked Sendable {
                     rejected.append((index, error))
                 }
             }
-            if highestID > 0 {
-                try raiseNextID.bind(Int64(highestID + 1))
+            if let raisedNextID {
+                try raiseNextID.bind(Int64(raisedNextID))
                 try raiseNextID.run()
             }
             try commitTransaction.run()
@@ -162,6 +172,7 @@ final class JobDatabase: @unchecked Sendable {
             try? connection.execute("ROLLBACK")
             throw error
         }
+        if let raisedNextID { persistedNextID = max(persistedNextID, raisedNextID) }
         reclaimSpaceIfWorthwhile()
         return rejected
     }

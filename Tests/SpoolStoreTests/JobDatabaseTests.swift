@@ -47,6 +47,27 @@ final class JobDatabaseTests: XCTestCase {
         XCTAssertEqual(recovered.nextJobID, 8, "a deleted highest id is never handed out again")
     }
 
+    /// A put alone leaves `meta` alone (one page less per commit); the next
+    /// id still comes out above every id ever handed out, across reopenings,
+    /// once the highest job is deleted too.
+    func testIDsNeverRepeatThoughOnlyDeletesRaiseTheStoredNextID() throws {
+        let directory = try makeTemporaryDirectory()
+        // Each opening in a scope of its own: the database holds its lock until it goes.
+        func commit(_ batches: [[StoreRecord]]) throws {
+            let database = try JobDatabase(directory: directory, mode: .always)
+            for batch in batches { try database.commit(batch) }
+        }
+        func nextID() throws -> JobID {
+            try JobDatabase(directory: directory, mode: .always).recover().nextJobID
+        }
+        try commit([[.insert(job(5))]])
+        XCTAssertEqual(try nextID(), 6)
+        try commit([[.delete(5)]])
+        XCTAssertEqual(try nextID(), 6, "job 5 is gone, its id is not")
+        try commit([[.insert(job(6))], [.insert(job(7))], [.delete(7), .delete(6)]])
+        XCTAssertEqual(try nextID(), 8)
+    }
+
     func testEmptyBodiesStayEmpty() throws {
         let directory = try makeTemporaryDirectory()
         let database = try JobDatabase(directory: directory, mode: .nosync)
