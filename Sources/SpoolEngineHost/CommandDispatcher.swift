@@ -42,7 +42,8 @@ final class CommandDispatcher {
     func execute(_ command: Command, session: Session) -> Outcome {
         if let kind = CommandCounters.Kind(command) { counters.count(kind) }
         let condition = engine.store.condition
-        if condition != .healthy, StorePolicy.refusal(of: StorePolicy.change(of: command, in: engine), under: condition) != nil {
+        // Healthy refuses nothing: the change a command makes is worked out only when it matters.
+        if condition != .healthy, StorePolicy.refuses(StorePolicy.change(of: command, in: engine), under: condition) {
             return .reply(.word(StorePolicy.reply(for: command)))
         }
         switch command {

@@ -192,7 +192,7 @@ public final class LoopEngine {
     /// Runs an admin change unless the store refuses it, re-arms the timer,
     /// and returns its result with the point after which it is durable.
     func change<T>(_ body: (Engine) -> T) throws(StoreUnavailableError) -> (T, CommitSequence) {
-        guard StorePolicy.refusal(of: .other, under: engine.store.condition) == nil else { throw StoreUnavailableError() }
+        guard !StorePolicy.refuses(.other, under: engine.store.condition) else { throw StoreUnavailableError() }
         let result = body(engine)
         timer.engineDidChange()
         return (result, engine.stagedSequence)

@@ -18,20 +18,11 @@ enum StorePolicy {
         case none
     }
 
-    /// Why a change is refused.
-    enum Refusal {
-        /// Too little space is left for new jobs.
-        case noSpace
-        /// The store's commits fail.
-        case storeFailing
-    }
-
-    /// The refusal for `change` under `condition`; nil when it may go ahead.
-    static func refusal(of change: Change, under condition: StoreCondition) -> Refusal? {
+    /// Whether `condition` refuses `change`.
+    static func refuses(_ change: Change, under condition: StoreCondition) -> Bool {
         switch (condition, change) {
-        case (.healthy, _), (_, .none), (.full, .other): nil
-        case (.full, .newJob): .noSpace
-        case (.failing, _): .storeFailing
+        case (.healthy, _), (_, .none), (.full, .other): false
+        case (.full, .newJob), (.failing, _): true
         }
     }
 
