@@ -69,6 +69,7 @@ public final class Engine {
         defaultTube = Tube(name: "default")
         register(defaultTube)
         store.rejectionHandler = { [unowned self] record in self.forgetRejected(record) }
+        store.relocationHandler = { [unowned self] segment in self.relocateBodies(in: segment) }
     }
 
     // MARK: Sessions
@@ -153,7 +154,8 @@ public final class Engine {
             let tube = findOrMakeTube(record.tube)
             let job = Job(
                 id: record.id, tube: tube, priority: record.priority, delay: record.delay, ttr: record.ttr,
-                body: record.body ?? ByteBuffer(), now: now - max(0, wall - record.createdWall), wall: record.createdWall)
+                body: record.storedBody.map(JobBody.stored) ?? .inMemory(record.body ?? ByteBuffer()),
+                now: now - max(0, wall - record.createdWall), wall: record.createdWall)
             jobs[job.id] = job
             tube.jobCount += 1
             tube.totalJobs += 1
@@ -216,13 +218,14 @@ public final class Engine {
             id: id, tube: tube, priority: priority,
             delay: Int64(delay) * nanosecondsPerSecond,
             ttr: Int64(max(ttr, 1)) * nanosecondsPerSecond,
-            body: body, now: clock.now, wall: clock.wallNanoseconds)
+            body: .inMemory(body), now: clock.now, wall: clock.wallNanoseconds)
         jobs[job.id] = job
         tube.jobCount += 1
         tube.totalJobs += 1
         counts.totalJobs += 1
         enqueue(job, delay: job.delay)
-        stage(.insert(record(of: job, withBody: true)))
+        stage(.insert(record(of: job, body: body)))
+        if let stored = store.latestStoredBody { job.body = .stored(stored) }
         return .inserted(job.id)
     }
 
@@ -249,9 +252,11 @@ public final class Engine {
         if isDeadlineSoon(session, now: now), !session.watched.contains(where: { !$0.ready.isEmpty }) {
             return .deadlineSoon
         }
-        if let job = bestReadyJob(for: session, now: now) {
+        while let job = bestReadyJob(for: session, now: now) {
+            // A job whose body cannot be read is buried, and the next one tried.
+            guard let body = readBody(of: job) else { continue }
             leaveState(job)
-            return .reserved(reserve(job, for: session))
+            return .reserved(reserve(job, body: body, for: session))
         }
         var wakeAt = Int64.max
         if let timeout { wakeAt = now &+ timeout }
@@ -263,11 +268,11 @@ public final class Engine {
 
     /// Reserves the job with this id if it is ready, delayed or buried.
     public func reserveJob(_ session: Session, id: JobID) -> ReservedJob? {
-        guard let job = jobs[id], job.state != .reserved else { return nil }
+        guard let job = jobs[id], job.state != .reserved, let body = readBody(of: job) else { return nil }
         markWorker(session)
         let wasBuried = job.state == .buried || job.state == .delayed
         leaveState(job)
-        let reserved = reserve(job, for: session)
+        let reserved = reserve(job, body: body, for: session)
         if wasBuried { stage(.update(record(of: job))) }
         return reserved
     }
@@ -286,6 +291,7 @@ public final class Engine {
         remove(job)
         job.tube.deleteCount += 1
         stage(.delete(id))
+        job.body.stored.map(store.release)
         forgetIfUnreferenced(job.tube)
         return true
     }
@@ -398,7 +404,7 @@ public final class Engine {
 
     /// A copy of a job for `peek`: its id and body.
     public func peek(id: JobID) -> ReservedJob? {
-        jobs[id].map { ReservedJob(id: $0.id, body: $0.body) }
+        jobs[id].flatMap(peekCopy)
     }
 
     /// Which of a tube's queues to peek at.
@@ -425,7 +431,12 @@ public final class Engine {
         case .delayed: job = tube.delayed.first
         case .buried: job = tube.buried.first
         }
-        return job.map { ReservedJob(id: $0.id, body: $0.body) }
+        return job.flatMap(peekCopy)
+    }
+
+    /// The job's id and body, or nil when its body cannot be read (it is buried then).
+    private func peekCopy(_ job: Job) -> ReservedJob? {
+        readBody(of: job).map { ReservedJob(id: job.id, body: $0) }
     }
 
     /// Kicks up to `bound` jobs of the session's used tube: buried jobs if it
@@ -565,6 +576,7 @@ public final class Engine {
             remove(job)
             tube.deleteCount += 1
             stage(.delete(job.id))
+            job.body.stored.map(store.release)
         }
         forgetIfUnreferenced(tube)
         return doomed.count
@@ -577,7 +589,41 @@ public final class Engine {
     private func forgetRejected(_ record: StoreRecord) {
         guard case .insert(let image) = record, let job = jobs[image.id] else { return }
         remove(job)
+        job.body.stored.map(store.release)
         forgetIfUnreferenced(job.tube)
+    }
+
+    /// Moves the jobs whose bodies are in `segment` (see ``JobStore/relocationHandler``):
+    /// each is staged again as an insert of its present state, and its old body released.
+    private func relocateBodies(in segment: UInt32) {
+        let movers = jobs.values.filter { $0.body.stored?.segment == segment }
+        for job in movers.sorted(by: { $0.id < $1.id }) {
+            guard let old = job.body.stored, let body = readBody(of: job) else { continue }
+            stage(.insert(record(of: job, body: body)))
+            if let stored = store.latestStoredBody { job.body = .stored(stored) }
+            store.release(old)
+        }
+    }
+
+    /// The job's body, read back from the store when it keeps it. A body
+    /// that cannot be read (a damaged file) buries its job, with the reason
+    /// in `stats-job`, so that it is not handed out again and again; nil then.
+    private func readBody(of job: Job) -> ByteBuffer? {
+        switch job.body {
+        case .inMemory(let body):
+            return body
+        case .stored(let stored):
+            do {
+                return try store.body(stored)
+            } catch {
+                guard job.state != .buried else { return nil }
+                leaveState(job)
+                job.lastFailure = "its body cannot be read from the store: \(error)"
+                bury(job)
+                stage(.update(record(of: job)))
+                return nil
+            }
+        }
     }
 
     // MARK: Internals
@@ -615,7 +661,7 @@ public final class Engine {
         return best
     }
 
-    private func reserve(_ job: Job, for session: Session) -> ReservedJob {
+    private func reserve(_ job: Job, body: ByteBuffer, for session: Session) -> ReservedJob {
         job.state = .reserved
         job.reserver = session
         job.deadline = clock.now + job.ttr
@@ -624,7 +670,7 @@ public final class Engine {
         job.tube.reservedCount += 1
         counts.reserved += 1
         timers.insert(job)
-        return ReservedJob(id: job.id, body: job.body)
+        return ReservedJob(id: job.id, body: body)
     }
 
     private func startWaiting(_ session: Session, wakeAt: Int64) {
@@ -655,10 +701,12 @@ public final class Engine {
     /// Hands the tube's ready jobs to its waiting sessions, best job to the
     /// longest-waiting session, while both last and the tube is not paused.
     private func serveWaiters(_ tube: Tube) {
-        while isProcessing, !tube.isPaused(at: clock.now), let job = tube.nextReady(now: clock.now), tube.waitingCount > 0, let session = tube.takeWaiter() {
+        while isProcessing, !tube.isPaused(at: clock.now), tube.waitingCount > 0, let job = tube.nextReady(now: clock.now) {
+            guard let body = readBody(of: job) else { continue }
+            guard let session = tube.takeWaiter() else { break }
             stopWaiting(session)
             leaveState(job)
-            let reserved = reserve(job, for: session)
+            let reserved = reserve(job, body: body, for: session)
             session.delegate?.session(session, didFinishWaiting: .reserved(reserved))
         }
     }
@@ -737,7 +785,7 @@ public final class Engine {
         stagedSequence = store.stage(record)
     }
 
-    private func record(of job: Job, withBody: Bool = false) -> JobRecord {
+    private func record(of job: Job, body: ByteBuffer? = nil) -> JobRecord {
         let state: JobRecord.DurableState
         var readyAtWall: Int64 = 0
         switch job.state {
@@ -753,7 +801,7 @@ public final class Engine {
             id: job.id, tube: job.tube.name, priority: job.priority, delay: job.delay, ttr: job.ttr,
             state: state, readyAtWall: readyAtWall, createdWall: job.createdWall,
             counters: job.counters, attempts: job.attempts, lastFailure: job.lastFailure,
-            body: withBody ? job.body : nil)
+            body: body)
     }
 
     private func findOrMakeTube(_ name: String) -> Tube {

@@ -20,7 +20,8 @@ final class Job {
     var delay: Int64
     /// The time to run, in nanoseconds (at least one second).
     let ttr: Int64
-    let body: ByteBuffer
+    /// The body, or where the store keeps it.
+    var body: JobBody
     let createdAt: Int64
     /// Wall-clock creation time, for store records.
     let createdWall: Int64
@@ -48,7 +49,7 @@ final class Job {
     /// Position in the tube's heap of ready jobs by age (tubes with an aging rule only).
     var ageHeapIndex = -1
 
-    init(id: JobID, tube: Tube, priority: UInt32, delay: Int64, ttr: Int64, body: ByteBuffer, now: Int64, wall: Int64) {
+    init(id: JobID, tube: Tube, priority: UInt32, delay: Int64, ttr: Int64, body: JobBody, now: Int64, wall: Int64) {
         self.id = id
         self.tube = tube
         self.priority = priority
@@ -60,6 +61,17 @@ final class Job {
     }
 
     var isUrgent: Bool { priority < Engine.urgentThreshold }
+}
+
+/// A job's body: in memory, or left in the store that holds it durably.
+enum JobBody {
+    case inMemory(ByteBuffer)
+    case stored(StoredBody)
+
+    /// Where the store keeps it, when it does.
+    var stored: StoredBody? {
+        if case .stored(let stored) = self { stored } else { nil }
+    }
 }
 
 /// How often a job went through each transition.

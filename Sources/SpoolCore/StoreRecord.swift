@@ -50,12 +50,15 @@ public struct JobRecord: Sendable, Equatable {
     public var lastFailure: String?
     /// The body, present in inserts only.
     public var body: ByteBuffer?
+    /// Where the store keeps the body, for recovered jobs whose body was
+    /// left on disk (``body`` is nil then).
+    public var storedBody: StoredBody?
 
     /// Describes a job's durable image.
     public init(
         id: JobID, tube: String, priority: UInt32, delay: Int64, ttr: Int64, state: DurableState,
         readyAtWall: Int64, createdWall: Int64, counters: JobCounters, attempts: UInt32 = 0,
-        lastFailure: String? = nil, body: ByteBuffer?
+        lastFailure: String? = nil, body: ByteBuffer?, storedBody: StoredBody? = nil
     ) {
         self.id = id
         self.tube = tube
@@ -69,6 +72,7 @@ public struct JobRecord: Sendable, Equatable {
         self.attempts = attempts
         self.lastFailure = lastFailure
         self.body = body
+        self.storedBody = storedBody
     }
 }
 
@@ -106,6 +110,38 @@ public protocol JobStore: AnyObject {
     var rejectionHandler: ((StoreRecord) -> Void)? { get set }
     /// Whether the store takes more changes now.
     var condition: StoreCondition { get }
+
+    /// Where the store keeps the body of the job that the latest staged
+    /// ``StoreRecord/insert(_:)`` put: the engine then drops its own copy and
+    /// reads the body back with ``body(_:)``. Nil when bodies stay in memory.
+    var latestStoredBody: StoredBody? { get }
+    /// Reads back a body the store keeps (also one not yet committed).
+    /// - Throws: when it cannot be read or does not match its checksum.
+    func body(_ stored: StoredBody) throws -> ByteBuffer
+    /// A job whose body the store keeps left the queue or moved: its space
+    /// may be reclaimed once what is staged now is durable.
+    func release(_ stored: StoredBody)
+    /// Asked, on the engine's thread, to move the jobs whose bodies are in
+    /// this segment (a file mostly of deleted jobs that the few left keep
+    /// alive): the engine stages each one again as an insert and releases
+    /// its old body.
+    var relocationHandler: ((UInt32) -> Void)? { get set }
+}
+
+extension JobStore {
+    /// Bodies stay in memory.
+    public var latestStoredBody: StoredBody? { nil }
+    /// Never called: the store keeps no bodies.
+    public func body(_ stored: StoredBody) throws -> ByteBuffer {
+        preconditionFailure("this store keeps no bodies")
+    }
+    /// Nothing to reclaim.
+    public func release(_ stored: StoredBody) {}
+    /// Nothing ever moves.
+    public var relocationHandler: ((UInt32) -> Void)? {
+        get { nil }
+        set {}
+    }
 }
 
 /// The store of durability mode `off`: records are durable as soon as they are

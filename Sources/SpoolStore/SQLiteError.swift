@@ -18,13 +18,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Equatable {
     /// The file is not a database, or its content is damaged.
     public var isCorrupt: Bool { primaryCode == SQLITE_CORRUPT || primaryCode == SQLITE_NOTADB }
 
-    /// The failure lies in one statement's values (too big, against a
-    /// constraint, of the wrong type): SQLite undid that statement only, the
-    /// transaction goes on, and the same values would fail again.
-    public var isRecordSpecific: Bool {
-        [SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH, SQLITE_RANGE].contains(primaryCode)
-    }
-
     /// `path: message (code N)`.
     public var description: String { "\(path): \(message) (SQLite code \(code))" }
 }

@@ -11,6 +11,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case unsupportedVersion(path: String, version: Int64)
     /// The file is damaged (truncated, overwritten); nothing was dropped.
     case corrupt(path: String, reason: String)
+    /// Writing or fsyncing a file of the store failed (a full disk, an I/O error).
+    case writeFailed(path: String, reason: String)
     /// A SQLite call failed.
     case sqlite(SQLiteError)
 
@@ -22,11 +24,13 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .locked(let path, let owner):
             "the state directory is in use by another spoold\(owner.map { " (pid \($0))" } ?? ""): \(path) is locked"
         case .foreign(let path, let reason):
-            "\(path) is not a Spool database (\(reason)); move it away or choose another state directory"
+            "\(path) is not a Spool store (\(reason)); move it away or choose another state directory"
         case .unsupportedVersion(let path, let version):
             "\(path) has format version \(version), which this spoold does not know; run a newer spoold"
         case .corrupt(let path, let reason):
             "\(path) is damaged (\(reason)); spoold will not start rather than drop jobs. Restore it from a backup, or move it away to start empty"
+        case .writeFailed(let path, let reason):
+            "cannot write \(path): \(reason)"
         case .sqlite(let error):
             error.description
         }

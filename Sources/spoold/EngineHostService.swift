@@ -18,15 +18,15 @@ struct EngineHostService: Service {
         guard let opened = try? await store.opened.value else { return await started.failAndAwaitShutdown() }
         let host: EngineHost
         do {
-            let database = opened.database
+            let directory = opened.directory
             let eventLoop = self.eventLoop
             let logger = self.logger
             let reservedBytes = Int64(2 * configuration.maxJobSize + (8 << 20))
             host = try await EngineHost(
                 configuration: configuration, eventLoop: eventLoop, logger: logger,
                 makeStore: {
-                    guard let database else { return MemoryStore() }
-                    return SQLiteJobStore(database: database, reservedBytes: reservedBytes, eventLoop: eventLoop, logger: logger)
+                    guard let directory else { return MemoryStore() }
+                    return JournalStore(directory: directory, reservedBytes: reservedBytes, eventLoop: eventLoop, logger: logger)
                 },
                 recovered: opened.recovered)
         } catch {

@@ -15,7 +15,7 @@ extension Spoold {
           -p PORT                 beanstalkd: listen on this TCP port (default 11300).
           -z BYTES                Maximum job size in bytes (default \(ProtocolLimits.defaultMaxJobSize), at most
                                   \(ProtocolLimits.maxJobSizeCeiling); with a state directory at most
-                                  \(StoreDatabase.maxBodySize), what the store keeps in one job).
+                                  \(StateDirectory.maxBodySize), what the store keeps in one job).
           -b, --state-directory DIR
                                   Keep jobs durably in this directory (beanstalkd's -b).
                                   Default: $STATE_DIRECTORY, as systemd's StateDirectory=

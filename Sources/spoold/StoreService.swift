@@ -11,8 +11,8 @@ import Systemd
 struct StoreService: Service {
     /// What the engine host starts from.
     struct Opened: Sendable {
-        /// The durable store's database; nil in memory.
-        let database: StoreDatabase?
+        /// The durable store's state directory; nil in memory.
+        let directory: StateDirectory?
         /// The jobs read back.
         let recovered: RecoveredQueue
     }
@@ -31,7 +31,7 @@ struct StoreService: Service {
         }
         opened.succeed(store)
         try? await gracefulShutdown()
-        try await store.database?.close()
+        try await store.directory?.close()
     }
 
     private func open() throws -> Opened {
@@ -40,17 +40,17 @@ struct StoreService: Service {
                 if let ignoredFlag { logger.warning("\(ignoredFlag) has no effect without a state directory (-b DIR)") }
                 logger.notice("\(reason)")
             }
-            return Opened(database: nil, recovered: RecoveredQueue())
+            return Opened(directory: nil, recovered: RecoveredQueue())
         }
         _ = try? ServiceNotifier().notify(.status("recovering jobs from \(directory)"))
         let started = ContinuousClock.now
         do {
-            let (database, recovered) = try StoreDatabase.open(directory: directory, mode: mode)
+            let (opened, recovered) = try StateDirectory.open(directory, mode: mode, logger: logger)
             logger.notice("store opened", metadata: [
-                "path": "\(database.path)", "durability": "\(mode)", "jobs": "\(recovered.jobs.count)",
+                "path": "\(opened.journalPath)", "durability": "\(mode)", "jobs": "\(recovered.jobs.count)",
                 "recovery_ms": "\((ContinuousClock.now - started).milliseconds)",
             ])
-            return Opened(database: database, recovered: recovered)
+            return Opened(directory: opened, recovered: recovered)
         } catch let error as StoreError {
             logger.critical("cannot open the store", metadata: ["error": "\(error)", "state_directory": "\(directory)"])
             throw StartupError(message: error.description)

@@ -1,14 +1,15 @@
 import Foundation
+import Logging
 import SpoolCore
 import XCTest
 
 @testable import SpoolStore
 
-final class StoreDatabaseTests: XCTestCase {
+final class StateDirectoryTests: XCTestCase {
     func testASecondOpenOfTheSameDirectoryIsRefused() throws {
         let directory = try makeTemporaryDirectory()
-        let (first, _) = try StoreDatabase.open(directory: directory, mode: .always)
-        XCTAssertThrowsError(try StoreDatabase.open(directory: directory, mode: .always)) { error in
+        let (first, _) = try StateDirectory.open(directory, mode: .always, logger: Logger(label: "test"))
+        XCTAssertThrowsError(try StateDirectory.open(directory, mode: .always, logger: Logger(label: "test"))) { error in
             XCTAssertEqual(error as? StoreError, .locked(path: directory + "/spoold.lock", owner: getpid()))
             XCTAssertTrue("\(error)".contains("in use by another spoold"))
         }
@@ -17,17 +18,17 @@ final class StoreDatabaseTests: XCTestCase {
 
     func testMissingDirectoriesAreCreatedPrivate() throws {
         let directory = try makeTemporaryDirectory() + "/a/b"
-        let (database, recovered) = try StoreDatabase.open(directory: directory, mode: .always)
+        let (opened, recovered) = try StateDirectory.open(directory, mode: .always, logger: Logger(label: "test"))
         XCTAssertEqual(recovered, RecoveredQueue())
         let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int)
         XCTAssertEqual(mode, 0o700)
-        XCTAssertEqual(database.path, directory + "/spool.db")
+        XCTAssertEqual(opened.journalPath, directory + "/journal")
     }
 
     func testAFileWhereTheDirectoryShouldBeIsRefused() throws {
         let path = try makeTemporaryDirectory() + "/file"
         _ = FileManager.default.createFile(atPath: path, contents: Data())
-        XCTAssertThrowsError(try StoreDatabase.open(directory: path, mode: .always)) { error in
+        XCTAssertThrowsError(try StateDirectory.open(path, mode: .always, logger: Logger(label: "test"))) { error in
             guard case .unusableDirectory(let named, _) = error as? StoreError else { return XCTFail("\(error)") }
             XCTAssertEqual(named, path)
         }

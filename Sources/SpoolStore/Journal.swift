@@ -1,0 +1,249 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import SpoolCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The journal's files, `journal/NNNNNNNN.log` in the state directory, and
+/// the bytes staged for them but not yet durable.
+///
+/// The engine's loop lays records out (``append(at:capacity:sequence:_:)``:
+/// it decides every record's segment and offset, so a body's place is known
+/// the moment it is staged); the store's writer thread takes what was
+/// staged (``takeChunks()``), writes it and fsyncs (``write(_:sync:)``).
+/// Bodies are read back on the loop, from the staged bytes while they are
+/// not yet written and from the files after (``body(_:)``). One lock guards
+/// the staged bytes and the table of open files.
+final class Journal: @unchecked Sendable {
+    /// Staged bytes for one stretch of one segment.
+    struct Chunk {
+        /// The segment they go to.
+        var segment: UInt32
+        /// Where in the segment they start.
+        var offset: UInt32
+        /// The bytes.
+        var bytes: ByteBuffer
+        /// The sequence number of the last record they hold.
+        var lastSequence: CommitSequence
+        /// Set when the chunk starts its segment: the file is created with
+        /// this many bytes allocated.
+        var capacity: Int?
+    }
+
+    /// The directory of the segment files.
+    let directory: String
+    private let lock = NIOLock()
+    private var files: [UInt32: CInt] = [:]
+    private var sealed: [Chunk] = []
+    private var open: Chunk?
+
+    init(directory: String) {
+        self.directory = directory
+    }
+
+    deinit {
+        for descriptor in files.values { close(descriptor) }
+    }
+
+    /// The path of a segment's file.
+    func path(of segment: UInt32) -> String {
+        let digits = String(segment)
+        return directory + "/" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits + ".log"
+    }
+
+    // MARK: Recovery
+
+    /// Numbers of the segment files present, in order.
+    func segmentsOnDisk() throws -> [UInt32] {
+        guard let stream = opendir(directory) else {
+            throw StoreError.unusableDirectory(path: directory, reason: String(cString: strerror(errno)))
+        }
+        defer { closedir(stream) }
+        var segments: [UInt32] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard name.hasSuffix(".log"), let number = UInt32(name.dropLast(4)), path(of: number).hasSuffix("/" + name) else { continue }
+            segments.append(number)
+        }
+        return segments.sorted()
+    }
+
+    /// Opens a recovered segment for reading and maps it; `read` sees its bytes.
+    func withMappedSegment<T>(_ segment: UInt32, _ read: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        let path = path(of: segment)
+        var descriptor = lock.withLock { files[segment] } ?? -1
+        if descriptor < 0 {
+            descriptor = Glibc.open(path, O_RDWR | O_CLOEXEC)
+            guard descriptor >= 0 else { throw StoreError.unusableDirectory(path: path, reason: String(cString: strerror(errno))) }
+            lock.withLock { files[segment] = descriptor }
+        }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw StoreError.unusableDirectory(path: path, reason: String(cString: strerror(errno))) }
+        let size = Int(status.st_size)
+        guard size > 0 else { return try read(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+            throw StoreError.unusableDirectory(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { munmap(base, size) }
+        _ = madvise(base, size, MADV_SEQUENTIAL)
+        return try read(UnsafeRawBufferPointer(start: base, count: size))
+    }
+
+    // MARK: The loop's side
+
+    /// Appends to what is staged at `offset` of `segment` the bytes `encode`
+    /// writes, as the record with sequence number `sequence`; `capacity` is
+    /// set when these bytes start the segment.
+    func append<T>(at segment: UInt32, offset: UInt32, capacity: Int?, sequence: CommitSequence, _ encode: (inout ByteBuffer) -> T) -> T {
+        lock.withLock {
+            if var chunk = open, chunk.segment == segment, chunk.offset + UInt32(chunk.bytes.readableBytes) == offset, capacity == nil {
+                open = nil
+                let result = encode(&chunk.bytes)
+                chunk.lastSequence = sequence
+                open = chunk
+                return result
+            }
+            if let chunk = open { sealed.append(chunk) }
+            var bytes = ByteBuffer()
+            bytes.reserveCapacity(4096)
+            let result = encode(&bytes)
+            open = Chunk(segment: segment, offset: offset, bytes: bytes, lastSequence: sequence, capacity: capacity)
+            return result
+        }
+    }
+
+    /// A body, from the staged bytes while it is not yet written, else from its file.
+    /// - Throws: ``StoreError`` when it cannot be read or its checksum does not match.
+    func body(_ stored: StoredBody) throws -> ByteBuffer {
+        let (staged, descriptor): (ByteBuffer?, CInt?) = lock.withLock {
+            if let open, let slice = Self.slice(stored, of: open) { return (slice, nil) }
+            for chunk in sealed.reversed() {
+                if let slice = Self.slice(stored, of: chunk) { return (slice, nil) }
+            }
+            return (nil, files[stored.segment])
+        }
+        if let staged { return staged }
+        guard let descriptor else {
+            throw StoreError.corrupt(path: path(of: stored.segment), reason: "the segment holding a body is missing")
+        }
+        var body = ByteBuffer()
+        let length = Int(stored.length)
+        var read = 0
+        body.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { target in
+            while read < length {
+                let count = pread(descriptor, target.baseAddress! + read, length - read, off_t(stored.offset) + off_t(read))
+                if count > 0 { read += count } else if count < 0, errno == EINTR { continue } else { break }
+            }
+            return read
+        }
+        guard read == length else {
+            throw StoreError.corrupt(path: path(of: stored.segment), reason: "a body at offset \(stored.offset) cannot be read: \(read < 0 ? String(cString: strerror(errno)) : "the file ends first")")
+        }
+        guard body.withUnsafeReadableBytes(CRC32C.checksum) == stored.checksum else {
+            throw StoreError.corrupt(path: path(of: stored.segment), reason: "the body at offset \(stored.offset) does not match its checksum")
+        }
+        return body
+    }
+
+    /// The body's bytes when `chunk` holds them.
+    private static func slice(_ stored: StoredBody, of chunk: Chunk) -> ByteBuffer? {
+        guard chunk.segment == stored.segment, chunk.offset <= stored.offset,
+              Int(stored.offset - chunk.offset) + Int(stored.length) <= chunk.bytes.readableBytes
+        else { return nil }
+        return chunk.bytes.getSlice(at: chunk.bytes.readerIndex + Int(stored.offset - chunk.offset), length: Int(stored.length))
+    }
+
+    /// Forgets the first `count` chunks, written and durable now.
+    func dropChunks(_ count: Int) {
+        lock.withLock { sealed.removeFirst(count) }
+    }
+
+    // MARK: The writer's side
+
+    /// Everything staged and not yet known durable, the open chunk sealed.
+    func takeChunks() -> [Chunk] {
+        lock.withLock {
+            if let chunk = open {
+                sealed.append(chunk)
+                open = nil
+            }
+            return sealed
+        }
+    }
+
+    /// Writes `chunks` (creating the segments they start) and, with `sync`,
+    /// fsyncs every file they touched.
+    /// - Throws: ``StoreError`` naming the file; nothing is durable then, and
+    ///   the same chunks are written again by the next attempt.
+    func write(_ chunks: [Chunk], sync: Bool) throws {
+        var touched: [UInt32: CInt] = [:]
+        for chunk in chunks {
+            let descriptor = try touched[chunk.segment] ?? descriptor(for: chunk)
+            touched[chunk.segment] = descriptor
+            try chunk.bytes.withUnsafeReadableBytes { bytes in
+                var written = 0
+                while written < bytes.count {
+                    let count = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(chunk.offset) + off_t(written))
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { throw failure(path(of: chunk.segment)) }
+                    written += count
+                }
+            }
+        }
+        guard sync else { return }
+        for (segment, descriptor) in touched where fdatasync(descriptor) != 0 {
+            throw failure(path(of: segment))
+        }
+    }
+
+    /// fsyncs every segment (mode `interval:MS`).
+    func syncAll() throws {
+        for (segment, descriptor) in lock.withLock({ files }) where fdatasync(descriptor) != 0 {
+            throw failure(path(of: segment))
+        }
+    }
+
+    /// Deletes segments that hold nothing needed any more.
+    func remove(_ segments: [UInt32]) throws {
+        for segment in segments {
+            if let descriptor = lock.withLock({ files.removeValue(forKey: segment) }) { close(descriptor) }
+            guard unlink(path(of: segment)) == 0 || errno == ENOENT else { throw failure(path(of: segment)) }
+        }
+        // Before a later segment goes: a deleted segment must never come back without those after it.
+        try syncDirectory()
+    }
+
+    /// The segment's file, created (space allocated, directory entry fsynced)
+    /// when the chunk starts it.
+    private func descriptor(for chunk: Chunk) throws -> CInt {
+        if let descriptor = lock.withLock({ files[chunk.segment] }) { return descriptor }
+        let path = path(of: chunk.segment)
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw failure(path) }
+        // Written into allocated space, an fdatasync has no file size to
+        // journal: a commit costs one device flush. Without the space (a
+        // nearly full disk) the file simply grows as it is written.
+        if let capacity = chunk.capacity { _ = posix_fallocate(descriptor, 0, off_t(capacity)) }
+        do {
+            try syncDirectory()
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        lock.withLock { files[chunk.segment] = descriptor }
+        return descriptor
+    }
+
+    private func syncDirectory() throws {
+        let descriptor = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(directory) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw failure(directory) }
+    }
+
+    private func failure(_ path: String) -> StoreError {
+        .writeFailed(path: path, reason: String(cString: strerror(errno)))
+    }
+}

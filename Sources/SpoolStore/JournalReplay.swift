@@ -1,0 +1,143 @@
+import SpoolCore
+
+/// Reads the journal back at start-up: the queue it describes, and how much
+/// of each segment still holds jobs.
+///
+/// Segments are read in order; each one's first record names the segment
+/// and where the one before it ended, so a segment that stops short (a
+/// damaged or missing stretch) is refused as damaged rather than read as
+/// shorter. Only the last segment may end in a torn write (spoold died
+/// during a commit, which no reply acknowledged): it ends there. Bodies are
+/// not read, only located.
+struct JournalReplay {
+    /// What each segment holds.
+    struct Usage: Equatable {
+        /// Jobs whose latest insert (and body) is in the segment.
+        var liveJobs = 0
+        /// Their bytes.
+        var liveBytes = 0
+        /// Where the segment's records end.
+        var end: UInt32 = 0
+    }
+
+    /// The queue to restore.
+    private(set) var queue = RecoveredQueue()
+    /// Every segment that is kept, by number.
+    private(set) var usage: [UInt32: Usage] = [:]
+    /// The last segment's number (0 when there is none).
+    private(set) var lastSegment: UInt32 = 0
+    /// Bytes of a torn write ignored at the end of the last segment.
+    private(set) var tornBytes = 0
+    /// Empty files left by a start that ended before its first commit.
+    private(set) var emptySegments: [UInt32] = []
+
+    /// Reads every segment of `journal`.
+    /// - Throws: ``StoreError/corrupt(path:reason:)`` naming the segment.
+    init(journal: Journal) throws {
+        var jobs: [JobID: JobRecord] = [:]
+        var pauses: [String: RecoveredQueue.Pause] = [:]
+        var nextJobID: JobID = 1
+        let segments = try journal.segmentsOnDisk()
+        var expectedEnd: (segment: UInt32, end: UInt32)?
+        var ends: [UInt32: UInt32] = [:]
+        for (index, segment) in segments.enumerated() {
+            let isLast = index == segments.count - 1
+            let path = journal.path(of: segment)
+            let end = try journal.withMappedSegment(segment) { bytes throws -> UInt32? in
+                let first: (decoded: JournalRecord.Decoded, next: Int)
+                do throws(JournalRecord.Failure) {
+                    first = try JournalRecord.decode(bytes, at: 0, segment: segment)
+                } catch .end where isLast {
+                    return nil
+                } catch .end {
+                    throw StoreError.corrupt(path: path, reason: "it is empty, but later segments exist")
+                } catch .damaged(let reason) {
+                    throw StoreError.corrupt(path: path, reason: reason)
+                }
+                guard case .segment(let header) = first.decoded else {
+                    throw StoreError.corrupt(path: path, reason: "it does not start with a segment header")
+                }
+                var offset = first.next
+                guard header.segment == segment else {
+                    throw StoreError.corrupt(path: path, reason: "it calls itself segment \(header.segment)")
+                }
+                if let expectedEnd {
+                    guard expectedEnd.segment + 1 == segment else {
+                        throw StoreError.corrupt(path: journal.path(of: expectedEnd.segment + 1), reason: "the segment is missing")
+                    }
+                    guard expectedEnd.end == header.previousEnd else {
+                        throw StoreError.corrupt(
+                            path: journal.path(of: expectedEnd.segment),
+                            reason: "its records end at \(expectedEnd.end), but the next segment says \(header.previousEnd)")
+                    }
+                }
+                nextJobID = max(nextJobID, header.nextJobID)
+                // A segment followed by another one ends where that one's header says.
+                let limit = index + 1 < segments.count ? Self.previousEnd(journal, segments[index + 1]) : nil
+                while limit.map({ offset < Int($0) }) ?? true {
+                    let read: (decoded: JournalRecord.Decoded, next: Int)
+                    do throws(JournalRecord.Failure) {
+                        read = try JournalRecord.decode(bytes, at: offset, segment: segment)
+                    } catch .end where limit == nil {
+                        break
+                    } catch .damaged where limit == nil {
+                        tornBytes = bytes.count - offset
+                        break
+                    } catch {
+                        throw StoreError.corrupt(
+                            path: path, reason: "the record at offset \(offset) cannot be read (\(error)), but the next segment says the records go on to \(limit ?? 0)")
+                    }
+                    guard case .record(let record) = read.decoded else {
+                        throw StoreError.corrupt(path: path, reason: "a second segment header at offset \(offset)")
+                    }
+                    Self.apply(record, to: &jobs, pauses: &pauses, nextJobID: &nextJobID)
+                    offset = read.next
+                }
+                return UInt32(offset)
+            }
+            guard let end else {
+                emptySegments.append(segment)
+                continue
+            }
+            ends[segment] = end
+            expectedEnd = (segment, end)
+        }
+        for segment in ends.keys { usage[segment] = Usage(end: ends[segment]!) }
+        for job in jobs.values {
+            guard let stored = job.storedBody else { continue }
+            usage[stored.segment, default: Usage()].liveJobs += 1
+            usage[stored.segment, default: Usage()].liveBytes += Int(stored.length)
+        }
+        lastSegment = max(segments.last ?? 0, ends.keys.max() ?? 0)
+        queue = RecoveredQueue(
+            jobs: jobs.values.sorted { $0.id < $1.id }, pauses: pauses.values.sorted { $0.tube < $1.tube }, nextJobID: nextJobID)
+    }
+
+    /// The end of the previous segment as `segment`'s header gives it; nil when it has no header (an empty last file).
+    private static func previousEnd(_ journal: Journal, _ segment: UInt32) -> UInt32? {
+        try? journal.withMappedSegment(segment) { bytes in
+            guard case (.segment(let header), _)? = try? JournalRecord.decode(bytes, at: 0, segment: segment) else { return nil }
+            return header.previousEnd
+        }
+    }
+
+    private static func apply(
+        _ record: StoreRecord, to jobs: inout [JobID: JobRecord], pauses: inout [String: RecoveredQueue.Pause],
+        nextJobID: inout JobID
+    ) {
+        switch record {
+        case .insert(let job):
+            jobs[job.id] = job
+            nextJobID = max(nextJobID, job.id + 1)
+        case .update(var job):
+            // A job whose insert was in a deleted segment was deleted too.
+            guard let stored = jobs[job.id]?.storedBody else { return }
+            job.storedBody = stored
+            jobs[job.id] = job
+        case .delete(let id):
+            jobs[id] = nil
+        case .pause(let tube, let untilWall, let duration):
+            pauses[tube] = .init(tube: tube, untilWall: untilWall, duration: duration)
+        }
+    }
+}

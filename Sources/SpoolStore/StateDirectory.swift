@@ -1,0 +1,124 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SpoolCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The durable store of a state directory, opened at start-up: the
+/// directory's lock, the journal read back, and the writer thread that
+/// commits to it.
+///
+/// ```swift
+/// let (directory, recovered) = try StateDirectory.open("/var/lib/spool", mode: .always, logger: logger)
+/// // on the engine's loop:
+/// let store = JournalStore(directory: directory, reservedBytes: 8 << 20, eventLoop: loop, logger: logger)
+/// engine.restore(recovered)
+/// // at exit, after the server stopped:
+/// try await directory.close()
+/// ```
+public final class StateDirectory: Sendable {
+    /// The durability mode the store was opened for.
+    public let mode: DurabilityMode
+    /// The state directory.
+    public let path: String
+    let journal: Journal
+    let replay: JournalReplay
+    let writer: NIOThreadPool
+    private let lock: StateDirectoryLock
+
+    /// The largest job body the store keeps: a body's offset and length
+    /// are 32-bit numbers in the journal.
+    public static let maxBodySize = 1 << 30
+
+    /// The journal's directory.
+    public var journalPath: String { journal.directory }
+
+    private init(mode: DurabilityMode, path: String, journal: Journal, replay: JournalReplay, lock: StateDirectoryLock) {
+        self.mode = mode
+        self.path = path
+        self.journal = journal
+        self.replay = replay
+        self.lock = lock
+        writer = NIOThreadPool(numberOfThreads: 1)
+        writer.start()
+    }
+
+    /// Creates the directory if needed, locks it, converts a `spool.db` left
+    /// by an earlier spoold, and reads back every job the journal holds.
+    /// - Throws: ``StoreError`` naming the directory or file at fault.
+    public static func open(_ path: String, mode: DurabilityMode, logger: Logger) throws -> (StateDirectory, RecoveredQueue) {
+        try createDirectory(path)
+        let lock = try StateDirectoryLock(directory: path)
+        try createDirectory(path + "/journal")
+        let journal = Journal(directory: path + "/journal")
+        if LegacyDatabase.exists(in: path) { try convertLegacyDatabase(in: path, to: journal, logger: logger) }
+        let replay = try JournalReplay(journal: journal)
+        if replay.tornBytes > 0 {
+            logger.notice("the journal ends in a write that was cut short; no reply acknowledged it", metadata: [
+                "path": "\(journal.path(of: replay.lastSegment))", "ignored_bytes": "\(replay.tornBytes)",
+            ])
+        }
+        try? journal.remove(replay.emptySegments)
+        return (StateDirectory(mode: mode, path: path, journal: journal, replay: replay, lock: lock), replay.queue)
+    }
+
+    /// Lets the commit in progress finish and stops the writer thread. Call
+    /// once the server has stopped; the lock is released when the process exits.
+    public func close() async throws {
+        try await writer.shutdownGracefully()
+    }
+
+    /// Writes what `spool.db` holds into a fresh journal, fsyncs it, then
+    /// deletes the database. Until the database is gone it is the truth: a
+    /// conversion cut short is done again from the start.
+    private static func convertLegacyDatabase(in path: String, to journal: Journal, logger: Logger) throws {
+        let queue = try LegacyDatabase(directory: path).recover()
+        try journal.remove(try journal.segmentsOnDisk())
+        var chunks: [Journal.Chunk] = []
+        var bytes = ByteBuffer()
+        func startSegment(previousEnd: Int) {
+            let segment = UInt32(chunks.count + 1)
+            JournalRecord.append(.init(segment: segment, previousEnd: UInt32(previousEnd), nextJobID: queue.nextJobID), to: &bytes)
+            for pause in queue.pauses {
+                JournalRecord.append(.pause(tube: pause.tube, untilWall: pause.untilWall, duration: pause.duration), to: &bytes, segment: segment, position: 0)
+            }
+        }
+        startSegment(previousEnd: 0)
+        for job in queue.jobs {
+            if bytes.readableBytes + JournalRecord.size(of: .insert(job)) > JournalStore.defaultSegmentSize {
+                chunks.append(.init(segment: UInt32(chunks.count + 1), offset: 0, bytes: bytes, lastSequence: 0, capacity: bytes.readableBytes))
+                let previousEnd = bytes.readableBytes
+                bytes.clear()
+                startSegment(previousEnd: previousEnd)
+            }
+            JournalRecord.append(.insert(job), to: &bytes, segment: UInt32(chunks.count + 1), position: UInt32(bytes.readableBytes))
+        }
+        chunks.append(.init(segment: UInt32(chunks.count + 1), offset: 0, bytes: bytes, lastSequence: 0, capacity: bytes.readableBytes))
+        try journal.write(chunks, sync: true)
+        try LegacyDatabase.remove(from: path)
+        logger.notice("converted the queue from spool.db to the journal", metadata: [
+            "path": "\(path)", "jobs": "\(queue.jobs.count)",
+        ])
+    }
+
+    /// `mkdir -p` with mode 0700: the queue's contents are private.
+    private static func createDirectory(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o700) != 0, errno != EEXIST {
+                throw StoreError.unusableDirectory(path: path, reason: String(cString: strerror(errno)))
+            }
+        }
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw StoreError.unusableDirectory(path: path, reason: "not a directory")
+        }
+        guard access(path, W_OK) == 0 else {
+            throw StoreError.unusableDirectory(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+}

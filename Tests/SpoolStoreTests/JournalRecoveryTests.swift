@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import NIOCore
+import SpoolCore
+import XCTest
+
+@testable import SpoolStore
+
+/// Damage to the journal's files: a torn last write is cut off and
+/// reported; damage anywhere else refuses to start, naming the file and
+/// leaving it as it was; a damaged body is caught when it is read.
+final class JournalRecoveryTests: XCTestCase {
+    private func segmentPath(_ harness: StoreHarness, _ segment: UInt32) -> String {
+        harness.path + "/journal/" + String(format: "%08u.log", segment)
+    }
+
+    /// Writes `bytes` at `offset` of `path`.
+    private func overwrite(_ path: String, at offset: Int, with bytes: [UInt8]) throws {
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: bytes)
+        try handle.close()
+    }
+
+    func testATornLastWriteIsCutOffAndTheRestComesBack() throws {
+        let harness = try StoreHarness()
+        let bodies = try harness.commit([.insert(storeJob(1)), .insert(storeJob(2))])
+        let end = Int(bodies[1]!.offset + bodies[1]!.length)
+        try harness.commit([.insert(storeJob(3, body: String(repeating: "t", count: 5000)))])
+        try harness.close()
+        // The third record's header made it to the disk, half of it did not.
+        try overwrite(segmentPath(harness, 1), at: end + 20, with: [UInt8](repeating: 0xFF, count: 8))
+        let (_, recovered) = try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))
+        XCTAssertEqual(recovered.jobs.map(\.id), [1, 2])
+        XCTAssertEqual(recovered.nextJobID, 3, "the torn put was never acknowledged")
+    }
+
+    func testDamageBeforeTheLastSegmentRefusesToStartAndLeavesTheFile() throws {
+        let harness = try StoreHarness(segmentSize: 4096)
+        try harness.commit((1...20).map { .insert(storeJob(JobID($0), body: String(repeating: "d", count: 500))) })
+        try harness.close()
+        let first = segmentPath(harness, 1)
+        // In the first job's header (its priority), past the segment's own.
+        try overwrite(first, at: JournalRecord.segmentHeaderSize + 20, with: [0xFF, 0xFE, 0xFD])
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: first))
+        XCTAssertThrowsError(try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))) { error in
+            guard case .corrupt(let path, _) = error as? StoreError else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, first)
+            XCTAssertTrue("\(error)".contains("will not start rather than drop jobs"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: first)), damaged, "left as it was")
+    }
+
+    func testAMissingSegmentRefusesToStart() throws {
+        let harness = try StoreHarness(segmentSize: 4096)
+        try harness.commit((1...30).map { .insert(storeJob(JobID($0), body: String(repeating: "m", count: 500))) })
+        try harness.close()
+        XCTAssertEqual(unlink(segmentPath(harness, 2)), 0)
+        XCTAssertThrowsError(try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))) { error in
+            XCTAssertEqual(error as? StoreError, .corrupt(path: self.segmentPath(harness, 2), reason: "the segment is missing"))
+        }
+    }
+
+    func testADamagedBodyIsCaughtWhenItIsRead() throws {
+        let harness = try StoreHarness()
+        let bodies = try harness.commit([.insert(storeJob(1, body: "pristine"))])
+        try harness.close()
+        try overwrite(segmentPath(harness, 1), at: Int(bodies[0]!.offset) + 2, with: Array("X".utf8))
+        let reopened = try StoreHarness(path: harness.path)
+        XCTAssertEqual(reopened.recovered.jobs.map(\.id), [1], "bodies are not read at start")
+        let failure = try reopened.onLoop { store -> String? in
+            do {
+                _ = try store.body(bodies[0]!)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        XCTAssertTrue(failure?.contains("does not match its checksum") == true, failure ?? "read without error")
+        try reopened.close()
+    }
+
+    /// The engine buries a job whose body cannot be read, with the reason,
+    /// instead of handing it out; the next job is served.
+    func testTheEngineBuriesAJobWhoseBodyIsDamaged() throws {
+        let harness = try StoreHarness()
+        let bodies = try harness.commit([.insert(storeJob(1, body: "broken")), .insert(storeJob(2, body: "fine"))])
+        try harness.close()
+        try overwrite(segmentPath(harness, 1), at: Int(bodies[0]!.offset), with: Array("X".utf8))
+        let reopened = try StoreHarness(path: harness.path)
+        let recovered = reopened.recovered
+        let (reserved, stats) = try reopened.onLoop { store -> (String?, JobStats?) in
+            let engine = Engine(clock: ManualClock(), store: store)
+            engine.restore(recovered)
+            let session = engine.openSession()
+            guard case .reserved(let job)? = engine.reserve(session, timeout: 0) else { return (nil, nil) }
+            return (String(buffer: job.body), engine.jobStats(1))
+        }
+        XCTAssertEqual(reserved, "fine")
+        XCTAssertEqual(stats?.state, .buried)
+        XCTAssertTrue(stats?.lastFailure?.contains("its body cannot be read from the store") == true, "\(String(describing: stats))")
+        try reopened.close()
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SpoolCore
+import XCTest
+
+@testable import SpoolStore
+
+/// The journal store on a real event loop, writer thread and state
+/// directory: group commit, what comes back after a restart, bodies read
+/// back, and space given back as jobs go.
+final class JournalStoreTests: XCTestCase {
+    func testRecordsStagedInOnePassShareOneCommitAndCallbacksRunInOrder() throws {
+        let harness = try StoreHarness()
+        let done = harness.loop.makePromise(of: [CommitSequence].self)
+        try harness.onLoop { store in
+            var fired: [CommitSequence] = []
+            let sequences = (1...100).map { store.stage(.insert(storeJob(JobID($0)))) }
+            XCTAssertEqual(sequences, Array(1...100))
+            XCTAssertEqual(store.durableSequence, 0, "nothing is durable before the commit")
+            for sequence in [50, 100, 1] as [CommitSequence] {
+                store.whenDurable(sequence) { _ in
+                    fired.append(sequence)
+                    if fired.count == 3 { done.succeed(fired) }
+                }
+            }
+        }
+        XCTAssertEqual(try done.futureResult.wait(), [50, 100, 1], "all due at once, in registration order")
+        XCTAssertEqual(try harness.onLoop { $0.commits }, 1, "one write, one fsync")
+        XCTAssertEqual(try StoreHarness.reopen(harness).jobs.count, 100)
+    }
+
+    func testRecordsStagedOnceACommitIsDoneFormTheNextOne() throws {
+        let harness = try StoreHarness()
+        let done = harness.loop.makePromise(of: [CommitSequence].self)
+        try harness.onLoop { store in
+            let first = store.stage(.insert(storeJob(1)))
+            store.whenDurable(first) { _ in
+                _ = store.stage(.insert(storeJob(2)))
+                let last = store.stage(.insert(storeJob(3)))
+                XCTAssertEqual(store.durableSequence, first)
+                store.whenDurable(last) { _ in done.succeed([first, last, store.durableSequence]) }
+            }
+        }
+        XCTAssertEqual(try done.futureResult.wait(), [1, 3, 3])
+        XCTAssertEqual(try harness.onLoop { $0.commits }, 2)
+        try harness.close()
+    }
+
+    func testEveryKindOfRecordComesBack() throws {
+        let harness = try StoreHarness()
+        let reason = "exit status 1: can't open \"/srv/in\\box\"\n\tsecond line; attempt 2 of 2 ✓"
+        let bodies = try harness.commit([
+            .insert(storeJob(1)), .insert(storeJob(2, tube: "mail", body: "")), .insert(storeJob(3, state: .delayed)),
+            .insert(storeJob(4, body: String(repeating: "z", count: 100_000))), .insert(storeJob(5)),
+        ])
+        try harness.commit([
+            updateRecord(storeJob(1, state: .buried, attempts: 2, lastFailure: reason)),
+            .delete(5),
+            .pause(tube: "mail", untilWall: 1_900_000_000_000_000_000, duration: 60_000_000_000),
+        ])
+        try harness.commit([updateRecord(storeJob(3, state: .delayed, attempts: 4, lastFailure: "latest"))])
+        let recovered = try StoreHarness.reopen(harness)
+        XCTAssertEqual(recovered.jobs, [
+            recoveredJob(storeJob(1, state: .buried, attempts: 2, lastFailure: reason), bodies[0]),
+            recoveredJob(storeJob(2, tube: "mail", body: ""), bodies[1]),
+            recoveredJob(storeJob(3, state: .delayed, attempts: 4, lastFailure: "latest"), bodies[2]),
+            recoveredJob(storeJob(4), bodies[3]),
+        ])
+        XCTAssertEqual(recovered.pauses, [.init(tube: "mail", untilWall: 1_900_000_000_000_000_000, duration: 60_000_000_000)])
+        XCTAssertEqual(recovered.nextJobID, 6)
+    }
+
+    func testBodiesAreReadBackBeforeAndAfterTheyAreWritten() throws {
+        let harness = try StoreHarness()
+        let big = String(repeating: "0123456789", count: 10_000)
+        let staged = try harness.onLoop { store -> [String] in
+            _ = store.stage(.insert(storeJob(1, body: "first")))
+            let first = store.latestStoredBody!
+            _ = store.stage(.insert(storeJob(2, body: big)))
+            let second = store.latestStoredBody!
+            XCTAssertEqual(store.durableSequence, 0)
+            return [first, second].map { String(buffer: try! store.body($0)) }
+        }
+        XCTAssertEqual(staged, ["first", big], "read from the staged bytes")
+        let bodies = try harness.commit([.insert(storeJob(3, body: "third"))])
+        let written = try harness.onLoop { store in String(buffer: try! store.body(bodies[0]!)) }
+        XCTAssertEqual(written, "third", "read from the file")
+        try harness.close()
+    }
+
+    func testSegmentsEmptiedByDurableDeletesGoAndIDsNeverRepeat() throws {
+        let harness = try StoreHarness(segmentSize: 4096)
+        let bodies = try harness.commit((1...40).map { .insert(storeJob(JobID($0), body: String(repeating: "x", count: 200))) })
+        XCTAssertGreaterThan(Set(bodies.map { $0!.segment }).count, 2, "the jobs fill several segments")
+        try harness.commit((1...40).map { .delete(JobID($0)) })
+        try harness.onLoop { store in bodies.forEach { store.release($0!) } }
+        // Once the deletes are durable, the segments they emptied go.
+        try harness.commit([.insert(storeJob(41, body: String(repeating: "x", count: 4000)))])
+        XCTAssertFalse(try harness.onLoop { $0.segments }.contains(1))
+        let recovered = try StoreHarness.reopen(harness)
+        XCTAssertEqual(recovered.jobs.map(\.id), [41])
+        XCTAssertEqual(recovered.nextJobID, 42)
+    }
+
+    /// A put/delete soak with one job that stays: the journal rolls over many
+    /// segments, and deletes the old ones, moving the job that stays so that
+    /// its segment can go too. The disk holds a few segments, not the soak.
+    func testSpaceIsGivenBackAndALongLivedJobIsMovedOutOfTheWay() throws {
+        let harness = try StoreHarness(segmentSize: 8192)
+        let loop = harness.loop
+        let engine = try harness.onLoop { store in NIOLoopBound(Engine(clock: ManualClock(), store: store), eventLoop: loop) }
+        let keeper = try harness.onLoop { _ in
+            let session = engine.value.openSession()
+            guard case .inserted(let id) = engine.value.put(session, priority: 1, delay: 0, ttr: 60, body: ByteBuffer(string: "I stay")) else { return JobID(0) }
+            return id
+        }
+        for round in 0..<50 {
+            let done = harness.loop.makePromise(of: Void.self)
+            try harness.onLoop { store in
+                let session = engine.value.openSession()
+                for _ in 0..<20 {
+                    guard case .inserted(let id) = engine.value.put(session, priority: 1, delay: 0, ttr: 60, body: ByteBuffer(repeating: UInt8(round), count: 300)) else { return }
+                    _ = engine.value.delete(session, id: id)
+                }
+                store.whenDurable(engine.value.stagedSequence) { _ in done.succeed() }
+                engine.value.closeSession(session)
+            }
+            try done.futureResult.wait()
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: harness.path + "/journal")
+        XCTAssertLessThanOrEqual(files.count, 4, "\(files.sorted())")
+        XCTAssertFalse(files.contains("00000001.log"), "the kept job moved out of the first segment")
+        let body = try harness.onLoop { _ in engine.value.peek(id: keeper).map { String(buffer: $0.body) } }
+        XCTAssertEqual(body, "I stay")
+        let recovered = try StoreHarness.reopen(harness)
+        XCTAssertEqual(recovered.jobs.map(\.id), [keeper])
+    }
+
+    func testLittleSpaceMakesTheStoreFull() throws {
+        let full = try StoreHarness(reservedBytes: .max)
+        let healthy = try StoreHarness(reservedBytes: 0)
+        try waitUntil { try full.onLoop { $0.condition } == .full }
+        XCTAssertEqual(try healthy.onLoop { $0.condition }, .healthy)
+        try full.close()
+        try healthy.close()
+    }
+
+    /// Polls `condition` every 10 ms; fails after 10 seconds.
+    private func waitUntil(_ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while try !condition() {
+            guard Date() < deadline else { return XCTFail("condition not met in 10 s") }
+            usleep(10_000)
+        }
+    }
+}
