@@ -30,6 +30,12 @@ public final class Engine {
     public private(set) var isProcessing = true
     /// The sequence number of the latest record staged.
     public private(set) var stagedSequence: CommitSequence = 0
+    /// What the reply to the commands run since the caller last set it to
+    /// 0 must wait for: the records they staged, and the puts of jobs they
+    /// handed out before those were durable. A job is never seen by a
+    /// client before its put is durable, as in beanstalkd, where a put is
+    /// written before anyone can reserve it.
+    public var replyBarrier: CommitSequence = 0
     /// Told of what the engine does on its own, outside any command's reply.
     public var onEvent: ((EngineEvent) -> Void)?
 
@@ -223,9 +229,12 @@ public final class Engine {
         tube.jobCount += 1
         tube.totalJobs += 1
         counts.totalJobs += 1
-        enqueue(job, delay: job.delay)
-        stage(.insert(record(of: job, body: body)))
+        // Staged before the job is ready, so that a session waiting for it
+        // is handed a job whose put it can wait for.
+        stage(.insert(insertRecord(of: job, body: body)))
+        job.insertSequence = stagedSequence
         if let stored = store.latestStoredBody { job.body = .stored(stored) }
+        enqueue(job, delay: job.delay)
         return .inserted(job.id)
     }
 
@@ -436,7 +445,14 @@ public final class Engine {
 
     /// The job's id and body, or nil when its body cannot be read (it is buried then).
     private func peekCopy(_ job: Job) -> ReservedJob? {
-        readBody(of: job).map { ReservedJob(id: job.id, body: $0) }
+        readBody(of: job).map { ReservedJob(id: job.id, body: $0, durableAfter: handOut(job)) }
+    }
+
+    /// What a reply handing `job` out waits for: its put, until that is durable.
+    private func handOut(_ job: Job) -> CommitSequence {
+        guard job.insertSequence > store.durableSequence else { return 0 }
+        replyBarrier = max(replyBarrier, job.insertSequence)
+        return job.insertSequence
     }
 
     /// Kicks up to `bound` jobs of the session's used tube: buried jobs if it
@@ -670,7 +686,7 @@ public final class Engine {
         job.tube.reservedCount += 1
         counts.reserved += 1
         timers.insert(job)
-        return ReservedJob(id: job.id, body: body)
+        return ReservedJob(id: job.id, body: body, durableAfter: handOut(job))
     }
 
     private func startWaiting(_ session: Session, wakeAt: Int64) {
@@ -783,6 +799,17 @@ public final class Engine {
 
     private func stage(_ record: StoreRecord) {
         stagedSequence = store.stage(record)
+        replyBarrier = stagedSequence
+    }
+
+    /// The record of a put, before the job is queued: ready, or delayed by its delay.
+    private func insertRecord(of job: Job, body: ByteBuffer) -> JobRecord {
+        var record = record(of: job, body: body)
+        if job.delay > 0 {
+            record.state = .delayed
+            record.readyAtWall = clock.wallNanoseconds + job.delay
+        }
+        return record
     }
 
     private func record(of job: Job, body: ByteBuffer? = nil) -> JobRecord {

@@ -37,6 +37,9 @@ final class Job {
     var attempts: UInt32 = 0
     /// Why the latest attempt failed, for `stats-job` and the control plane.
     var lastFailure: String?
+    /// The sequence number of the record that put the job: until it is
+    /// durable, the job is handed out only by replies that wait for it.
+    var insertSequence: CommitSequence = 0
     /// When the job last became ready (monotonic), for tubes with an aging rule.
     var readySince: Int64 = 0
 

@@ -96,4 +96,7 @@ public struct ReservedJob: Sendable, Equatable {
     public let id: JobID
     /// The job's body.
     public let body: ByteBuffer
+    /// The sequence number of the job's put when it is not durable yet: a
+    /// reply that hands the job out waits for it (0 when there is nothing to wait for).
+    public let durableAfter: CommitSequence
 }

@@ -65,11 +65,10 @@ public final class LoopEngine {
     /// Executes one protocol command for `session`, refused as the store's
     /// condition says (``StorePolicy``).
     public func execute(_ command: Command, session: Session) -> Execution {
-        let before = engine.stagedSequence
+        engine.replyBarrier = 0
         let outcome = dispatcher.execute(command, session: session)
-        let staged = engine.stagedSequence
         timer.engineDidChange()
-        return Execution(outcome: outcome, durableAfter: staged != before ? staged : 0)
+        return Execution(outcome: outcome, durableAfter: engine.replyBarrier)
     }
 
     /// A put's command line arrived (see ``CommandDispatcher/startPut(session:bodyFits:)``).

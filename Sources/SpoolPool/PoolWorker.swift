@@ -70,7 +70,10 @@ final class PoolWorker: SessionDelegate {
     private func handle(_ outcome: ReserveOutcome) {
         guard !isClosed else { return }
         switch outcome {
-        case .reserved(let job): run(job)
+        case .reserved(let job):
+            // A job's handler starts once its put is durable.
+            let bound = NIOLoopBound(self, eventLoop: pool.engine.eventLoop)
+            pool.engine.whenDurable(job.durableAfter) { _ in bound.value.run(job) }
         case .deadlineSoon, .timedOut: takeNextJob()
         }
     }

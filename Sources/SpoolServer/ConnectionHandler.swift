@@ -256,7 +256,11 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome) {
         guard mode == .waitingForJob else { return }
         mode = .running
-        emit(LoopEngine.reply(for: outcome), after: 0)
+        if case .reserved(let job) = outcome {
+            emit(LoopEngine.reply(for: outcome), after: job.durableAfter)
+        } else {
+            emit(LoopEngine.reply(for: outcome), after: 0)
+        }
         flush()
         scheduleResume()
     }

@@ -28,7 +28,7 @@ private final class ManualCommitStore: JobStore {
     }
 
     /// Makes everything staged so far durable, except the records numbered
-    /// in `rejected`, and runs the callbacks due, as SQLiteJobStore does.
+    /// in `rejected`, and runs the callbacks due, as a real store does.
     func commit(rejecting rejected: RejectedSequences = []) {
         durableSequence = staged
         for sequence in rejected.sorted() { records[sequence].map { rejectionHandler?($0) } }
@@ -109,10 +109,24 @@ final class ConnectionHandlerTests: XCTestCase {
         try send(worker, "reserve\r\nlist-tube-used\r\n")
         XCTAssertEqual(try received(worker), "")
         try send(producer, "put 0 0 5 3\r\nabc\r\n")
-        XCTAssertEqual(try received(worker), "RESERVED 1 3\r\nabc\r\nUSING default\r\n",
-                       "the reply comes at once and the buffered command runs after it")
+        XCTAssertEqual(try received(worker), "", "the job is handed out once its put is durable")
         store.commit()
+        XCTAssertEqual(try received(worker), "RESERVED 1 3\r\nabc\r\nUSING default\r\n",
+                       "the buffered command runs after the reply")
         XCTAssertEqual(try received(producer), "INSERTED 1\r\n")
+    }
+
+    func testAJobWhosePutIsNotDurableIsReservedAndPeekedOnceItIs() throws {
+        let worker = try connect()
+        let producer = try connect()
+        try send(producer, "put 0 0 5 3\r\nabc\r\n")
+        try send(worker, "peek-ready\r\nreserve\r\n")
+        XCTAssertEqual(try received(worker), "")
+        store.commit()
+        XCTAssertEqual(try received(worker), "FOUND 1 3\r\nabc\r\nRESERVED 1 3\r\nabc\r\n")
+        try send(worker, "delete 1\r\npeek 1\r\n")
+        store.commit()
+        XCTAssertEqual(try received(worker), "DELETED\r\nNOT_FOUND\r\n")
     }
 
     func testHalfCloseAnswersAWaitingReserveAndCloses() throws {
