@@ -52,6 +52,20 @@ public final class Engine {
     private var counts = Counts()
     /// Aging rules by tube name, kept while their tubes come and go.
     private var agingRules: [String: Int64] = [:]
+    /// Limits by tube name (queue files), kept while their tubes come and go.
+    private var limitRules: [String: TubeLimits] = [:]
+    /// The limits of every tube that has none of its own.
+    public var defaultLimits = TubeLimits() {
+        didSet { for tube in tubes { tube.limits = limits(of: tube.name) } }
+    }
+    /// Memory that the engine may account to jobs before it refuses new
+    /// ones (`OUT_OF_MEMORY`), so that the kernel never has to kill it.
+    public var memoryLimit = Int.max
+    /// The engine's estimate of the memory jobs take: each job's bookkeeping
+    /// and the bodies held in memory.
+    public private(set) var accountedMemory = 0
+    /// What one job's bookkeeping takes, without its body, for ``accountedMemory``.
+    public static let memoryPerJob = 256
 
     private struct Counts {
         var urgent = 0
@@ -102,6 +116,10 @@ public final class Engine {
         guard !session.isClosed else { return }
         session.isClosed = true
         if session.isWaiting { stopWaiting(session) }
+        if let tube = session.blockedIn {
+            tube.blockedPuts.removeAll { $0.session === session }
+            session.blockedIn = nil
+        }
         while let job = session.reserved.last {
             leaveState(job)
             enqueue(job, delay: 0)
@@ -163,6 +181,8 @@ public final class Engine {
                 body: record.storedBody.map(JobBody.stored) ?? .inMemory(record.body ?? ByteBuffer()),
                 now: now - max(0, wall - record.createdWall), wall: record.createdWall)
             jobs[job.id] = job
+            account(job, sign: 1)
+            tube.bodyBytes += job.body.length
             tube.jobCount += 1
             tube.totalJobs += 1
             counts.totalJobs += 1
@@ -194,6 +214,11 @@ public final class Engine {
         case inserted(JobID)
         /// The engine is draining and took no job.
         case draining
+        /// The tube is full (or the engine at its memory limit) and took no job.
+        case full
+        /// The tube is full and the put waits for room (`WhenFull=wait`);
+        /// the session's delegate is told when it is taken.
+        case waiting
     }
 
     /// A put's command line arrived and its body follows: the session becomes
@@ -220,6 +245,20 @@ public final class Engine {
         nextJobID = max(nextJobID, id + 1)
         guard !isDraining else { return .draining }
         let tube = session.used
+        let size = body.readableBytes
+        guard accountedMemory + Self.memoryPerJob + size <= memoryLimit else { return .full }
+        guard tube.hasRoom(for: size), tube.blockedPuts.isEmpty else {
+            guard tube.limits.whenFull == .wait, tube.couldHold(size) else { return .full }
+            tube.blockedPuts.append(BlockedPut(session: session, id: id, priority: priority, delay: delay, ttr: ttr, body: body))
+            session.blockedIn = tube
+            return .waiting
+        }
+        insert(id: id, into: tube, priority: priority, delay: delay, ttr: ttr, body: body)
+        return .inserted(id)
+    }
+
+    /// Creates and queues a job, staging its insert.
+    private func insert(id: JobID, into tube: Tube, priority: UInt32, delay: UInt32, ttr: UInt32, body: ByteBuffer) {
         let job = Job(
             id: id, tube: tube, priority: priority,
             delay: Int64(delay) * nanosecondsPerSecond,
@@ -228,14 +267,45 @@ public final class Engine {
         jobs[job.id] = job
         tube.jobCount += 1
         tube.totalJobs += 1
+        tube.bodyBytes += body.readableBytes
         counts.totalJobs += 1
         // Staged before the job is ready, so that a session waiting for it
         // is handed a job whose put it can wait for.
         stage(.insert(insertRecord(of: job, body: body)))
         job.insertSequence = stagedSequence
         if let stored = store.latestStoredBody { job.body = .stored(stored) }
+        account(job, sign: 1)
         enqueue(job, delay: job.delay)
-        return .inserted(job.id)
+    }
+
+    /// Adds a job to (or takes it from) ``accountedMemory``.
+    private func account(_ job: Job, sign: Int) {
+        if case .inMemory(let body) = job.body { accountedMemory += sign * body.readableBytes }
+        accountedMemory += sign * Self.memoryPerJob
+    }
+
+    /// Takes the held puts that fit now, in order.
+    private func admitBlockedPuts(_ tube: Tube) {
+        while let put = tube.blockedPuts.first, tube.hasRoom(for: put.body.readableBytes),
+              accountedMemory + Self.memoryPerJob + put.body.readableBytes <= memoryLimit {
+            tube.blockedPuts.removeFirst()
+            put.session.blockedIn = nil
+            insert(id: put.id, into: tube, priority: put.priority, delay: put.delay, ttr: put.ttr, body: put.body)
+            put.session.delegate?.session(put.session, didFinishPut: put.id, durableAfter: stagedSequence)
+        }
+    }
+
+    /// Sets the limits of the tube named `name` (nil: the defaults), for as
+    /// long as spoold runs; held puts that fit now are taken.
+    public func setLimits(tubeNamed name: String, _ limits: TubeLimits?) {
+        limitRules[name] = limits
+        guard let tube = tubesByName[name] else { return }
+        tube.limits = self.limits(of: name)
+        admitBlockedPuts(tube)
+    }
+
+    private func limits(of name: String) -> TubeLimits {
+        limitRules[name]?.over(defaultLimits) ?? defaultLimits
     }
 
     /// Makes the session put into `tube` (created on demand); returns its name.
@@ -649,6 +719,9 @@ public final class Engine {
         leaveState(job)
         jobs[job.id] = nil
         job.tube.jobCount -= 1
+        job.tube.bodyBytes -= job.body.length
+        account(job, sign: -1)
+        if !job.tube.blockedPuts.isEmpty { admitBlockedPuts(job.tube) }
     }
 
     private func reservedJob(_ id: JobID, by session: Session) -> Job? {
@@ -835,6 +908,7 @@ public final class Engine {
         if let tube = tubesByName[name] { return tube }
         let tube = Tube(name: name)
         if let rule = agingRules[name] { tube.setAging(after: rule) }
+        tube.limits = limits(of: name)
         register(tube)
         return tube
     }

@@ -71,6 +71,14 @@ enum JobBody {
     case inMemory(ByteBuffer)
     case stored(StoredBody)
 
+    /// Its length in bytes.
+    var length: Int {
+        switch self {
+        case .inMemory(let body): body.readableBytes
+        case .stored(let stored): Int(stored.length)
+        }
+    }
+
     /// Where the store keeps it, when it does.
     var stored: StoredBody? {
         if case .stored(let stored) = self { stored } else { nil }

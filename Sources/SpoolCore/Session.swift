@@ -19,6 +19,14 @@ public enum ReserveOutcome: Sendable, Equatable {
 public protocol SessionDelegate: AnyObject {
     /// A waiting reserve has finished.
     func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome)
+    /// A put held for room in its tube (`WhenFull=wait`) has been taken: its
+    /// reply waits for `durableAfter`.
+    func session(_ session: Session, didFinishPut id: JobID, durableAfter: CommitSequence)
+}
+
+extension SessionDelegate {
+    /// Sessions that never put (the pool's workers) are never held.
+    public func session(_ session: Session, didFinishPut id: JobID, durableAfter: CommitSequence) {}
 }
 
 /// One client of the engine: a protocol connection, and later a pool worker or
@@ -36,6 +44,8 @@ public final class Session {
     var isProducer = false
     /// The id taken for the job of a put whose body is still arriving.
     var startedPutID: JobID?
+    /// The tube whose room a held put of this session waits for.
+    var blockedIn: Tube?
     var isWorker = false
     var isClosed = false
     /// Opened by spoold itself (a pool worker): not counted as a connection.

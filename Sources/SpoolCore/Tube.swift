@@ -1,4 +1,5 @@
 import DequeModule
+import NIOCore
 
 /// A named queue: its ready, delayed and buried jobs and the sessions waiting on it.
 /// Owned by the ``Engine``; it exists while jobs or sessions refer to it.
@@ -12,6 +13,12 @@ final class Tube {
     var agingAfter: Int64?
     /// The ready jobs by how long they have waited, kept only with an aging rule.
     var readyByAge = IndexedHeap<AgeOrder>()
+    /// How much the tube may hold.
+    var limits = TubeLimits()
+    /// The bytes of its jobs' bodies.
+    var bodyBytes = 0
+    /// Puts waiting for room (`WhenFull=wait`), in arrival order.
+    var blockedPuts = Deque<BlockedPut>()
 
     /// Sessions blocked in reserve on this tube, in arrival order. An entry is
     /// live while its generation matches the session's wait generation.
@@ -38,6 +45,16 @@ final class Tube {
 
     init(name: String) {
         self.name = name
+    }
+
+    /// Whether a job of `size` body bytes fits now.
+    func hasRoom(for size: Int) -> Bool {
+        (limits.maxJobs.map { jobCount < $0 } ?? true) && (limits.maxBytes.map { bodyBytes + size <= $0 } ?? true)
+    }
+
+    /// Whether a job of `size` body bytes could ever fit, in an empty tube.
+    func couldHold(_ size: Int) -> Bool {
+        limits.maxJobs != 0 && (limits.maxBytes.map { size <= $0 } ?? true)
     }
 
     /// Whether the tube is paused at `now`. As in beanstalkd, an expired pause
@@ -76,6 +93,16 @@ final class Tube {
         guard waiters.count > 2 * waitingCount + 32 else { return }
         waiters = Deque(waiters.filter { $0.session.waitGeneration == $0.generation })
     }
+}
+
+/// A put held until its tube has room.
+struct BlockedPut {
+    let session: Session
+    let id: JobID
+    let priority: UInt32
+    let delay: UInt32
+    let ttr: UInt32
+    let body: ByteBuffer
 }
 
 /// Paused tubes, soonest unpause first.

@@ -51,6 +51,8 @@ final class CommandDispatcher {
             switch engine.put(session, priority: priority, delay: delay, ttr: ttr, body: body) {
             case .inserted(let id): return .reply(.inserted(id))
             case .draining: return .reply(.word(.draining))
+            case .full: return .reply(.word(.outOfMemory))
+            case .waiting: return .wait
             }
         case .use(let tube):
             engine.use(session, tube: tube)

@@ -26,7 +26,8 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
 
     private enum Mode {
         case running
-        case waitingForJob
+        /// In a reserve that waits for a job, or a put that waits for room.
+        case waiting
         case closing
     }
 
@@ -165,7 +166,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
                 case .reply(let reply):
                     emit(reply, after: execution.durableAfter)
                 case .wait:
-                    mode = .waitingForJob
+                    mode = .waiting
                 case .close:
                     closeAfterReplies()
                 }
@@ -180,7 +181,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
             input.discardReadBytes()
         }
         if inputClosed {
-            if mode == .waitingForJob, let reply = engine.cancelWait(session) {
+            if mode == .waiting, let reply = engine.cancelWait(session) {
                 mode = .running
                 emit(reply, after: 0)
                 scheduleResume()
@@ -254,13 +255,21 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     // MARK: SessionDelegate
 
     func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome) {
-        guard mode == .waitingForJob else { return }
+        guard mode == .waiting else { return }
         mode = .running
         if case .reserved(let job) = outcome {
             emit(LoopEngine.reply(for: outcome), after: job.durableAfter)
         } else {
             emit(LoopEngine.reply(for: outcome), after: 0)
         }
+        flush()
+        scheduleResume()
+    }
+
+    func session(_ session: Session, didFinishPut id: JobID, durableAfter: CommitSequence) {
+        guard mode == .waiting else { return }
+        mode = .running
+        emit(.inserted(id), after: durableAfter)
         flush()
         scheduleResume()
     }

@@ -36,6 +36,8 @@ final class Journal: @unchecked Sendable {
     let directory: String
     private let lock = NIOLock()
     private var files: [UInt32: CInt] = [:]
+    /// The newest segment's space allocated and not yet written (writer only).
+    private var allocatedAhead = (segment: UInt32(0), allocated: 0, written: 0)
     private var sealed: [Chunk] = []
     private var open: Chunk?
 
@@ -182,6 +184,9 @@ final class Journal: @unchecked Sendable {
         for chunk in chunks {
             let descriptor = try touched[chunk.segment] ?? descriptor(for: chunk)
             touched[chunk.segment] = descriptor
+            if chunk.segment == allocatedAhead.segment {
+                allocatedAhead.written = max(allocatedAhead.written, Int(chunk.offset) + chunk.bytes.readableBytes)
+            }
             try chunk.bytes.withUnsafeReadableBytes { bytes in
                 var written = 0
                 while written < bytes.count {
@@ -196,6 +201,14 @@ final class Journal: @unchecked Sendable {
         for (segment, descriptor) in touched where fdatasync(descriptor) != 0 {
             throw failure(path(of: segment))
         }
+    }
+
+    /// Free space on the journal's file system, plus what the newest segment
+    /// has allocated and not yet used (writer only).
+    func availableBytes() -> Int64 {
+        var fileSystem = statvfs()
+        guard statvfs(directory, &fileSystem) == 0 else { return 0 }
+        return Int64(fileSystem.f_bavail) * Int64(fileSystem.f_frsize) + Int64(max(0, allocatedAhead.allocated - allocatedAhead.written))
     }
 
     /// fsyncs every segment (mode `interval:MS`).
@@ -225,7 +238,10 @@ final class Journal: @unchecked Sendable {
         // Written into allocated space, an fdatasync has no file size to
         // journal: a commit costs one device flush. Without the space (a
         // nearly full disk) the file simply grows as it is written.
-        if let capacity = chunk.capacity { _ = posix_fallocate(descriptor, 0, off_t(capacity)) }
+        if let capacity = chunk.capacity {
+            let allocated = posix_fallocate(descriptor, 0, off_t(capacity)) == 0 ? capacity : 0
+            allocatedAhead = (chunk.segment, allocated, 0)
+        }
         do {
             try syncDirectory()
         } catch {

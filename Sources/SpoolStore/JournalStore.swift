@@ -142,6 +142,7 @@ public final class JournalStore: JobStore {
             JournalRecord.append(record, to: &$0, segment: segment, position: position)
         }
         self.position += UInt32(size)
+        bytesSinceMeasurement += size
         usage[segment, default: .init()].end = self.position
         latestStoredBody = stored
         if let stored {
@@ -210,13 +211,15 @@ public final class JournalStore: JobStore {
         guard !commitInFlight, stagedSequence > durableSequence else { return }
         // statvfs costs as much as a small commit: measure once a megabyte
         // or once a second, well inside the reserve.
-        bytesSinceMeasurement += Int(position)  // a rough count of the bytes written since
-        let measure = condition != .healthy || ContinuousClock.now - lastMeasurement >= Self.timeBetweenMeasurements
-        if measure { lastMeasurement = .now }
+        let measure = condition != .healthy || bytesSinceMeasurement >= Self.bytesBetweenMeasurements
+            || ContinuousClock.now - lastMeasurement >= Self.timeBetweenMeasurements
+        if measure {
+            bytesSinceMeasurement = 0
+            lastMeasurement = .now
+        }
         commitInFlight = true
         let journal = self.journal
         let sync = mode == .always
-        let unused = Int64(capacity) - Int64(position)
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         writer.runIfActive(eventLoop: eventLoop) { () -> CommitResult in
             // Taken now, not when the loop asked: what was staged meanwhile joins.
@@ -224,7 +227,7 @@ public final class JournalStore: JobStore {
             try journal.write(chunks, sync: sync)
             return CommitResult(
                 chunks: chunks.count, lastSequence: chunks.last?.lastSequence ?? 0,
-                available: measure ? Self.availableBytes(journal.directory) + max(0, unused) : nil)
+                available: measure ? journal.availableBytes() : nil)
         }.whenComplete { result in
             bound.value.finishCommit(result)
         }
@@ -315,19 +318,11 @@ public final class JournalStore: JobStore {
         handler(oldest)
     }
 
-    /// Free space on the journal's file system.
-    private static func availableBytes(_ directory: String) -> Int64 {
-        var fileSystem = statvfs()
-        guard statvfs(directory, &fileSystem) == 0 else { return 0 }
-        return Int64(fileSystem.f_bavail) * Int64(fileSystem.f_frsize)
-    }
-
     /// Measures the space left and updates ``condition``.
     private func measureSpace() {
-        let directory = journal.directory
-        let unused = Int64(capacity) - Int64(position)
+        let journal = self.journal
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        writer.runIfActive(eventLoop: eventLoop) { Self.availableBytes(directory) + max(0, unused) }.whenSuccess { available in
+        writer.runIfActive(eventLoop: eventLoop) { journal.availableBytes() }.whenSuccess { available in
             let store = bound.value
             guard store.condition != .failing else { return }
             store.update(available >= store.reservedBytes ? .healthy : .full, available: available, error: nil)

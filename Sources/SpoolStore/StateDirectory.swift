@@ -29,12 +29,18 @@ public final class StateDirectory: Sendable {
     let writer: NIOThreadPool
     private let lock: StateDirectoryLock
 
-    /// The largest job body the store keeps: a body's offset and length
-    /// are 32-bit numbers in the journal.
-    public static let maxBodySize = 1 << 30
-
     /// The journal's directory.
     public var journalPath: String { journal.directory }
+
+    /// The space to allocate for each journal segment: 16 MiB, less on a
+    /// small file system (a 64th of it, at least 1 MiB), where a whole
+    /// segment must empty before its space comes back.
+    public var segmentSize: Int {
+        var fileSystem = statvfs()
+        guard statvfs(path, &fileSystem) == 0 else { return JournalStore.defaultSegmentSize }
+        let total = Int(fileSystem.f_blocks) * Int(fileSystem.f_frsize)
+        return min(JournalStore.defaultSegmentSize, max(1 << 20, total / 64))
+    }
 
     private init(mode: DurabilityMode, path: String, journal: Journal, replay: JournalReplay, lock: StateDirectoryLock) {
         self.mode = mode

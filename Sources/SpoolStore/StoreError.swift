@@ -24,7 +24,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .locked(let path, let owner):
             "the state directory is in use by another spoold\(owner.map { " (pid \($0))" } ?? ""): \(path) is locked"
         case .foreign(let path, let reason):
-            "\(path) is not a Spool store (\(reason)); move it away or choose another state directory"
+            "\(path) is not a Spool database (\(reason)); move it away or choose another state directory"
         case .unsupportedVersion(let path, let version):
             "\(path) has format version \(version), which this spoold does not know; run a newer spoold"
         case .corrupt(let path, let reason):

@@ -26,7 +26,9 @@ struct EngineHostService: Service {
                 configuration: configuration, eventLoop: eventLoop, logger: logger,
                 makeStore: {
                     guard let directory else { return MemoryStore() }
-                    return JournalStore(directory: directory, reservedBytes: reservedBytes, eventLoop: eventLoop, logger: logger)
+                    return JournalStore(
+                        directory: directory, reservedBytes: reservedBytes, segmentSize: directory.segmentSize,
+                        eventLoop: eventLoop, logger: logger)
                 },
                 recovered: opened.recovered)
         } catch {

@@ -14,8 +14,7 @@ extension Spoold {
           -l ADDR                 beanstalkd: listen on this address (a host, or unix:PATH).
           -p PORT                 beanstalkd: listen on this TCP port (default 11300).
           -z BYTES                Maximum job size in bytes (default \(ProtocolLimits.defaultMaxJobSize), at most
-                                  \(ProtocolLimits.maxJobSizeCeiling); with a state directory at most
-                                  \(StateDirectory.maxBodySize), what the store keeps in one job).
+                                  \(ProtocolLimits.maxJobSizeCeiling)).
           -b, --state-directory DIR
                                   Keep jobs durably in this directory (beanstalkd's -b).
                                   Default: $STATE_DIRECTORY, as systemd's StateDirectory=

@@ -174,10 +174,6 @@ struct Spoold {
         var logger = Logger(label: "spoold")
         logger.logLevel = verbosity >= 2 ? .debug : verbosity == 1 ? .info : .notice
         let storage = try storage()
-        let maxJobSize = storage.mode == .off ? maxJobSize : min(maxJobSize, StateDirectory.maxBodySize)
-        if maxJobSize < self.maxJobSize {
-            logger.warning("-z \(self.maxJobSize) is more than the store keeps in one job: max-job-size is \(maxJobSize)")
-        }
         var host = HostConfiguration(maxJobSize: maxJobSize)
         host.durability = storage.mode.description
         let server = ServerConfiguration(

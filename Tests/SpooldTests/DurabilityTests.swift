@@ -183,7 +183,7 @@ final class DurabilityTests: XCTestCase {
     func testFailingCommitsRefuseChangesUntilSpaceIsBack() throws {
         let mount = try TmpfsMount(megabytes: 16)
         addTeardownBlock { mount.unmount() }
-        let arguments = ["--state-directory", mount.path]
+        let arguments = ["--state-directory", mount.path, "-z", "2500000"]  // keeps 13 MiB free
         let server = try ServerProcess.spoold(arguments)
         let client = try JobClient(port: server.port)
         let ids = try (1...3).map { try XCTUnwrap(client.putID("before \($0)")) }
@@ -192,7 +192,8 @@ final class DurabilityTests: XCTestCase {
 
         let filler = try mount.fill()
         let heldProducer = try JobClient(port: server.port)
-        let heldBody = String(repeating: "h", count: 32_768)  // needs new pages in the WAL
+        // More than the journal allocated ahead (a 1 MiB segment on this small disk).
+        let heldBody = String(repeating: "h", count: 2 << 20)
         heldProducer.sendWithoutWaiting("put 0 0 60 \(heldBody.utf8.count)", body: heldBody)
         // A probe that changes nothing: NOT_FOUND while healthy, INTERNAL_ERROR once failing.
         XCTAssertTrue(Deadline.poll(for: 5) { client.send("delete 999999") == "INTERNAL_ERROR" }, "the store turns failing")
@@ -222,7 +223,7 @@ final class DurabilityTests: XCTestCase {
 
         crash(server)
         XCTAssertTrue(server.output.contains("cannot commit to the store"), server.output)
-        XCTAssertTrue(server.output.contains(mount.path + "/spool.db"), server.output)
+        XCTAssertTrue(server.output.contains(mount.path + "/journal/"), server.output)
         let restarted = try ServerProcess.spoold(arguments)
         let after = try JobClient(port: restarted.port)
         XCTAssertEqual(after.peek(ids[0])?.body, "before 1")
@@ -282,25 +283,22 @@ final class DurabilityTests: XCTestCase {
         try assertStartupRefused(in: directory, saying: "format version 99")
     }
 
-    /// A real store cut to half its size (after a clean stop, so that the WAL
-    /// was folded in) is damaged: spoold will not start rather than drop jobs.
-    func testTruncatedDatabaseStopsStartupAndIsLeftAlone() throws {
+    /// A real journal whose first segment is cut to half its length is
+    /// damaged (the next segment says where the first one ends): spoold will
+    /// not start rather than drop jobs, and leaves the files as they are.
+    func testTruncatedJournalStopsStartupAndIsLeftAlone() throws {
         let directory = try TestScratch.temporaryDirectory()
         let server = try ServerProcess.spoold(["--state-directory", directory.path])
         let client = try JobClient(port: server.port)
         let body = String(repeating: "j", count: 20_000)
-        for _ in 0..<200 {
+        for _ in 0..<1000 {  // 20 MB: more than one 16 MiB segment
             XCTAssertNotNil(client.putID(body))
         }
         XCTAssertEqual(server.stop(), 0)
-        let database = directory.appendingPathComponent("spool.db")
-        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: database.path)[.size] as? Int)
-        XCTAssertGreaterThan(size, 3_000_000)
-        XCTAssertEqual(truncate(database.path, off_t(size / 2)), 0)
-        for suffix in ["-wal", "-shm"] {
-            try? FileManager.default.removeItem(atPath: database.path + suffix)
-        }
-        try assertStartupRefused(in: directory, saying: "is damaged")
+        let segment = directory.appendingPathComponent("journal/00000001.log")
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: segment.path)[.size] as? Int)
+        XCTAssertEqual(truncate(segment.path, off_t(size / 2)), 0)
+        try assertStartupRefused(in: directory, file: "journal/00000001.log", saying: "is damaged")
     }
 
     // MARK: Two daemons
@@ -352,10 +350,11 @@ final class DurabilityTests: XCTestCase {
     }
 
     /// Asserts that spoold refuses to start on `directory`, naming its
-    /// spool.db and saying `phrase`, and leaves the file's bytes as they were.
-    private func assertStartupRefused(in directory: URL, saying phrase: String,
+    /// file `name` (by default the spool.db of an earlier spoold) and saying
+    /// `phrase`, and leaves the file's bytes as they were.
+    private func assertStartupRefused(in directory: URL, file name: String = "spool.db", saying phrase: String,
                                       file: StaticString = #filePath, line: UInt = #line) throws {
-        let database = directory.appendingPathComponent("spool.db")
+        let database = directory.appendingPathComponent(name)
         let original = try Data(contentsOf: database)
         let result = try runSpooldExpectingRefusal(["--state-directory", directory.path])
         assertRefusal(result, naming: database.path, saying: phrase, file: file, line: line)
