@@ -631,7 +631,8 @@ public final class Engine {
             totalJobs: tube.totalJobs, using: tube.usingCount, watching: tube.watchingCount,
             waiting: tube.waitingCount, deletes: tube.deleteCount, pauses: tube.pauseCount,
             pauseSeconds: tube.isPaused(at: now) ? tube.pauseDuration / nanosecondsPerSecond : 0,
-            pauseTimeLeft: tube.isPaused(at: now) ? (tube.unpauseAt - now) / nanosecondsPerSecond : 0)
+            pauseTimeLeft: tube.isPaused(at: now) ? (tube.unpauseAt - now) / nanosecondsPerSecond : 0,
+            limits: tube.limits, bytes: tube.bodyBytes, waitingPuts: tube.blockedPuts.count)
     }
 
     /// Statistics of a job, or nil when it does not exist.

@@ -60,6 +60,12 @@ public struct TubeStats: Sendable, Equatable {
     public var pauseSeconds: Int64
     /// Seconds until the pause ends.
     public var pauseTimeLeft: Int64
+    /// The tube's limits.
+    public var limits = TubeLimits()
+    /// The bytes of its jobs' bodies.
+    public var bytes = 0
+    /// Puts waiting for room in it (`WhenFull=wait`).
+    public var waitingPuts = 0
 }
 
 /// A job's details, as `stats-job` reports them.

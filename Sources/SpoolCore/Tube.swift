@@ -52,9 +52,10 @@ final class Tube {
         (limits.maxJobs.map { jobCount < $0 } ?? true) && (limits.maxBytes.map { bodyBytes + size <= $0 } ?? true)
     }
 
-    /// Whether a job of `size` body bytes could ever fit, in an empty tube.
+    /// Whether a job of `size` body bytes fits in an empty tube: a larger
+    /// one is refused even when puts wait, since no room would ever do.
     func couldHold(_ size: Int) -> Bool {
-        limits.maxJobs != 0 && (limits.maxBytes.map { size <= $0 } ?? true)
+        limits.maxBytes.map { size <= $0 } ?? true
     }
 
     /// Whether the tube is paused at `now`. As in beanstalkd, an expired pause

@@ -185,6 +185,14 @@ final class CommandDispatcher {
         document.add("cmd-pause-tube", stats.pauses)
         document.add("pause", stats.pauseSeconds)
         document.add("pause-time-left", stats.pauseTimeLeft)
+        // Spool's own keys, only for a tube with limits: others read as beanstalkd's.
+        if stats.limits.isLimited {
+            document.add("max-jobs", stats.limits.maxJobs.map(String.init) ?? "none")
+            document.add("max-bytes", stats.limits.maxBytes.map(String.init) ?? "none")
+            document.add("when-full", stats.limits.whenFull.rawValue)
+            document.add("current-bytes", stats.bytes)
+            document.add("current-puts-waiting", stats.waitingPuts)
+        }
         return document
     }
 

@@ -33,6 +33,8 @@ public final class EngineHost: Sendable {
         self.eventLoop = eventLoop
         loopEngine = try await eventLoop.submit {
             let engine = Engine(clock: clock(), store: makeStore())
+            engine.defaultLimits = configuration.defaultLimits
+            engine.memoryLimit = configuration.memoryLimit
             engine.restore(recovered)
             return NIOLoopBound(
                 LoopEngine(engine: engine, configuration: configuration, eventLoop: eventLoop, logger: logger), eventLoop: eventLoop)

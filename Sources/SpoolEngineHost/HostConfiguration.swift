@@ -1,3 +1,4 @@
+import SpoolCore
 import SpoolProtocol
 
 /// What an ``EngineHost`` reports of itself and what it accepts.
@@ -11,6 +12,11 @@ public struct HostConfiguration: Sendable {
     public var version: String
     /// The store's durability mode, as `stats` and the service status show it.
     public var durability = "off"
+    /// The limits of every tube without a queue file that sets its own
+    /// (`--max-jobs`, `--max-bytes`, `--when-full`).
+    public var defaultLimits = TubeLimits()
+    /// The memory jobs may take before puts are refused (`--memory-limit`).
+    public var memoryLimit = Int.max
 
     /// Creates a configuration.
     public init(maxJobSize: Int = ProtocolLimits.defaultMaxJobSize, version: String = SpoolVersion.current) {

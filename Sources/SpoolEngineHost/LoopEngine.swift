@@ -173,6 +173,16 @@ public final class LoopEngine {
         timer.engineDidChange()
     }
 
+    /// Sets the limits of the tube named `name`; each one not given
+    /// (nil) is spoold's default (``Engine/defaultLimits``).
+    public func setLimits(tubeNamed name: String, maxJobs: Int?, maxBytes: Int?, waitWhenFull: Bool?) {
+        let defaults = engine.defaultLimits
+        engine.setLimits(tubeNamed: name, TubeLimits(
+            maxJobs: maxJobs ?? defaults.maxJobs, maxBytes: maxBytes ?? defaults.maxBytes,
+            whenFull: waitWhenFull.map { $0 ? .wait : .refuse } ?? defaults.whenFull))
+        timer.engineDidChange()
+    }
+
     // MARK: Host internals
 
     /// Calls `observer` for every engine event.

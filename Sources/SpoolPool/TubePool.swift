@@ -30,7 +30,7 @@ final class TubePool {
         self.engine = engine
         self.killGracePeriod = killGracePeriod
         self.logger = logger
-        applyAging()
+        applyTubeRules()
         resize(to: configuration.workers)
     }
 
@@ -38,13 +38,16 @@ final class TubePool {
     /// as they started, the next ones use it.
     func reconfigure(_ configuration: QueueConfiguration) {
         self.configuration = configuration
-        applyAging()
+        applyTubeRules()
         resize(to: configuration.workers)
     }
 
-    private func applyAging() {
+    private func applyTubeRules() {
         let after = configuration.agingAfter?.nanoseconds
         engine.setAging(tubeNamed: tube, after: after)
+        engine.setLimits(
+            tubeNamed: tube, maxJobs: configuration.maxJobs, maxBytes: configuration.maxBytes,
+            waitWhenFull: configuration.waitWhenFull)
     }
 
     /// Adds or retires workers to have `count`; idle ones retire first.

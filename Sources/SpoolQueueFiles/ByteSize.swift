@@ -1,5 +1,10 @@
 /// Sizes in bytes, with an optional suffix in powers of 1024: `4096`, `512K`, `64M`, `1.5G`, `1T`.
-enum ByteSize {
+public enum ByteSize {
+    /// The number of bytes `text` stands for, or nil when it is not a size.
+    public static func bytes(in text: String) -> UInt64? {
+        try? parse(text)
+    }
+
     private static let suffixes: [Substring: UInt64] = ["": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
 
     /// The number of bytes `text` stands for.

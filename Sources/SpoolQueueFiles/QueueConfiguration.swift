@@ -36,6 +36,13 @@ public struct QueueConfiguration: Sendable, Equatable {
     public let workingDirectory: String
     /// The handler's resource limits (`LimitAS=`, `LimitNOFILE=`, `LimitCPU=`, `LimitNPROC=`).
     public let limits: ResourceLimits
+    /// `MaxJobs=`: the most jobs the tube holds; nil: spoold's default.
+    public let maxJobs: Int?
+    /// `MaxBytes=`: the most body bytes the tube holds; nil: spoold's default.
+    public let maxBytes: Int?
+    /// `WhenFull=wait`: a put into the full tube waits for room instead of
+    /// being refused; nil: spoold's default.
+    public let waitWhenFull: Bool?
 }
 
 extension QueueConfiguration {

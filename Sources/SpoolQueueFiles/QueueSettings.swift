@@ -23,6 +23,9 @@ struct QueueSettings {
         case limitNOFILE = "LimitNOFILE"
         case limitCPU = "LimitCPU"
         case limitNPROC = "LimitNPROC"
+        case maxJobs = "MaxJobs"
+        case maxBytes = "MaxBytes"
+        case whenFull = "WhenFull"
 
         /// Whether the key may be given more than once, each time adding to its
         /// value, an empty assignment clearing it.
@@ -48,6 +51,9 @@ struct QueueSettings {
     private var openFiles: ResourceLimit?
     private var cpuSeconds: ResourceLimit?
     private var processes: ResourceLimit?
+    private var maxJobs: Int?
+    private var maxBytes: Int?
+    private var waitWhenFull: Bool?
 
     private init(path: String) {
         self.path = path
@@ -107,6 +113,9 @@ struct QueueSettings {
         case .limitNOFILE: openFiles = try ResourceLimit.parse(value, amount: Self.count)
         case .limitCPU: cpuSeconds = try ResourceLimit.parse(value, amount: Self.wholeSeconds)
         case .limitNPROC: processes = try ResourceLimit.parse(value, amount: Self.count)
+        case .maxJobs: maxJobs = try Self.integer(value, in: 0...Int.max)
+        case .maxBytes: maxBytes = Int(clamping: try ByteSize.parse(value))
+        case .whenFull: waitWhenFull = try Self.fullTubeAction(value)
         }
     }
 
@@ -124,12 +133,22 @@ struct QueueSettings {
             backoff: Backoff(minimum: backoffMin, maximum: backoffMax), agingAfter: agingAfter, user: user,
             group: group, environment: environment, workingDirectory: workingDirectory,
             limits: ResourceLimits(
-                addressSpace: addressSpace, openFiles: openFiles, cpuSeconds: cpuSeconds, processes: processes))
+                addressSpace: addressSpace, openFiles: openFiles, cpuSeconds: cpuSeconds, processes: processes),
+            maxJobs: maxJobs, maxBytes: maxBytes, waitWhenFull: waitWhenFull)
         return (configuration, tubeLine)
     }
 
     private func missing(_ key: Key) -> QueueConfigurationError {
         QueueConfigurationError(path: path, line: nil, problem: "\(key.rawValue)= is missing from the [Queue] section")
+    }
+
+    /// `refuse` or `wait`: whether a put into a full tube waits.
+    private static func fullTubeAction(_ value: String) throws(ValueError) -> Bool {
+        switch value {
+        case "refuse": return false
+        case "wait": return true
+        default: throw ValueError("use refuse or wait")
+        }
     }
 
     /// beanstalkd's rule, as the protocol applies it.

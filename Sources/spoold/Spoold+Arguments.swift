@@ -1,3 +1,6 @@
+import SpoolCore
+import SpoolQueueFiles
+
 extension Spoold {
     /// Parses spoold's arguments (without the program name) as getopt_long
     /// does: `--name VALUE` or `--name=VALUE`; short options alone or in a
@@ -61,6 +64,15 @@ extension Spoold {
         "queues-directory": .value { spoold, value, _ in spoold.queuesDirectory = value },
         "worker-stop-timeout": .value { spoold, value, option in spoold.workerStopTimeout = try number(value, option) },
         "exit-when-idle": .value { spoold, value, option in spoold.exitWhenIdle = try number(value, option) },
+        "max-jobs": .value { spoold, value, option in spoold.maxJobsPerTube = try number(value, option) },
+        "max-bytes": .value { spoold, value, option in spoold.maxBytesPerTube = try size(value, option) },
+        "memory-limit": .value { spoold, value, option in spoold.memoryLimit = try size(value, option) },
+        "when-full": .value { spoold, value, option in
+            guard let action = TubeLimits.WhenFull(rawValue: value) else {
+                throw UsageError("bad \(option) '\(value)': use refuse or wait")
+            }
+            spoold.whenFull = action
+        },
         "version": .flag { $0.showVersion = true },
         "help": .flag { $0.showHelp = true },
     ]
@@ -81,5 +93,13 @@ extension Spoold {
     private static func number<Number: FixedWidthInteger>(_ text: String, _ option: String) throws -> Number {
         guard let value = Number(text) else { throw UsageError("\(option) needs a number, not '\(text)'") }
         return value
+    }
+
+    /// A size in bytes for `option` (`4096`, `512K`, `64M`, `2G`), or an error naming it.
+    private static func size(_ text: String, _ option: String) throws -> Int {
+        guard let bytes = ByteSize.bytes(in: text) else {
+            throw UsageError("\(option) needs a size such as 4096, 512K, 64M or 2G, not '\(text)'")
+        }
+        return Int(clamping: bytes)
     }
 }

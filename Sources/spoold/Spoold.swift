@@ -1,4 +1,5 @@
 import Logging
+import SpoolCore
 import SpoolEngineHost
 import SpoolProtocol
 import SpoolServer
@@ -73,6 +74,14 @@ struct Spoold {
     var fsyncInterval: UInt32?
     /// -F: beanstalkd's never-fsync flag.
     var neverFsync = false
+    /// --max-jobs: the most jobs a tube holds (0 or more; nil: no limit).
+    var maxJobsPerTube: Int?
+    /// --max-bytes: the most body bytes a tube holds.
+    var maxBytesPerTube: Int?
+    /// --when-full: refuse or wait.
+    var whenFull = TubeLimits.WhenFull.refuse
+    /// --memory-limit: the memory jobs may take before puts are refused.
+    var memoryLimit: Int?
     /// --bus: the D-Bus bus for the control plane.
     var bus: String?
     /// --queues-directory: the worker pool's queue files.
@@ -176,6 +185,8 @@ struct Spoold {
         let storage = try storage()
         var host = HostConfiguration(maxJobSize: maxJobSize)
         host.durability = storage.mode.description
+        host.defaultLimits = TubeLimits(maxJobs: maxJobsPerTube, maxBytes: maxBytesPerTube, whenFull: whenFull)
+        host.memoryLimit = memoryLimit ?? MemoryLimit.default
         let server = ServerConfiguration(
             listeners: try listeners(inheritedAny: !inherited.isEmpty),
             inheritedSockets: inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) })
