@@ -74,6 +74,16 @@ public struct Queue: Sendable {
     public var jobsReserved: UInt64 { get async throws { try await proxy.get(QueueAPI.jobsReserved) } }
     /// ``QueueAPI/jobsDelayed``.
     public var jobsDelayed: UInt64 { get async throws { try await proxy.get(QueueAPI.jobsDelayed) } }
+    /// ``QueueAPI/bytes``.
+    public var bytes: UInt64 { get async throws { try await proxy.get(QueueAPI.bytes) } }
+    /// ``QueueAPI/maxJobs``.
+    public var maxJobs: UInt64 { get async throws { try await proxy.get(QueueAPI.maxJobs) } }
+    /// ``QueueAPI/maxBytes``.
+    public var maxBytes: UInt64 { get async throws { try await proxy.get(QueueAPI.maxBytes) } }
+    /// ``QueueAPI/whenFull``.
+    public var whenFull: String { get async throws { try await proxy.get(QueueAPI.whenFull) } }
+    /// ``QueueAPI/putsWaiting``.
+    public var putsWaiting: UInt32 { get async throws { try await proxy.get(QueueAPI.putsWaiting) } }
     /// ``QueueAPI/jobsBuried``.
     public var jobsBuried: UInt64 { get async throws { try await proxy.get(QueueAPI.jobsBuried) } }
     /// ``QueueAPI/totalJobs``.

@@ -64,6 +64,16 @@ public enum QueueAPI {
     public static let paused = PropertyDeclaration("Paused", "b")
     /// `PauseSeconds` (t): the length of the current pause, 0 when not paused.
     public static let pauseSeconds = PropertyDeclaration("PauseSeconds", "t")
+    /// `Bytes` (t): the bytes of the tube's job bodies.
+    public static let bytes = PropertyDeclaration("Bytes", "t")
+    /// `MaxJobs` (t): the most jobs the tube holds (`MaxJobs=`); 2^64-1 without a limit.
+    public static let maxJobs = PropertyDeclaration("MaxJobs", "t")
+    /// `MaxBytes` (t): the most body bytes the tube holds (`MaxBytes=`); 2^64-1 without a limit.
+    public static let maxBytes = PropertyDeclaration("MaxBytes", "t")
+    /// `WhenFull` (s): `refuse` or `wait`, what a put into the full tube does (`WhenFull=`).
+    public static let whenFull = PropertyDeclaration("WhenFull", "s")
+    /// `PutsWaiting` (u): the puts waiting for room in the tube.
+    public static let putsWaiting = PropertyDeclaration("PutsWaiting", "u")
     /// `PoolState` (s): a ``PoolState``: `running` or `stopped`; `none` without a pool.
     public static let poolState = PropertyDeclaration("PoolState", "s")
     /// `Workers` (u): the pool's worker processes.
@@ -83,6 +93,6 @@ public enum QueueAPI {
     /// ``name``, which never changes, and ``pauseTimeLeft``, which always does.
     public static let announcedProperties = [
         jobsUrgent, jobsReady, jobsReserved, jobsDelayed, jobsBuried, totalJobs, deletes, using, watching, waiting, paused, pauseSeconds,
-        poolState, workers, workersBusy, workersIdle, attempts, failures, averageRunTime,
+        bytes, maxJobs, maxBytes, whenFull, putsWaiting, poolState, workers, workersBusy, workersIdle, attempts, failures, averageRunTime,
     ]
 }

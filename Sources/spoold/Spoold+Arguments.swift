@@ -64,7 +64,7 @@ extension Spoold {
         "queues-directory": .value { spoold, value, _ in spoold.queuesDirectory = value },
         "worker-stop-timeout": .value { spoold, value, option in spoold.workerStopTimeout = try number(value, option) },
         "exit-when-idle": .value { spoold, value, option in spoold.exitWhenIdle = try number(value, option) },
-        "max-jobs": .value { spoold, value, option in spoold.maxJobsPerTube = try number(value, option) },
+        "max-jobs": .value { spoold, value, option in spoold.maxJobsPerTube = Int(clamping: try number(value, option) as UInt) },
         "max-bytes": .value { spoold, value, option in spoold.maxBytesPerTube = try size(value, option) },
         "memory-limit": .value { spoold, value, option in spoold.memoryLimit = try size(value, option) },
         "when-full": .value { spoold, value, option in

@@ -38,7 +38,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try spoold(["-VVv"]).output, try spoold(["--version"]).output)
         for (arguments, message) in [(["--bogus"], "unknown option '--bogus'"), (["-x"], "unknown option '-x'"),
                                      (["-p"], "-p needs a value"), (["-p", "eleven"], "-p needs a number, not 'eleven'"),
-                                     (["--version=1"], "--version takes no value"), (["stray"], "unexpected argument 'stray'")] {
+                                     (["--version=1"], "--version takes no value"), (["stray"], "unexpected argument 'stray'"),
+                                     (["--when-full", "block"], "bad --when-full 'block': use refuse or wait"),
+                                     (["--max-bytes", "lots"], "--max-bytes needs a size such as 4096, 512K, 64M or 2G, not 'lots'"),
+                                     (["--max-jobs", "-1"], "--max-jobs needs a number, not '-1'")] {
             let result = try spoold(arguments)
             XCTAssertEqual(result.status, 64, "\(arguments)")
             XCTAssertTrue(result.output.hasPrefix("spoold: \(message)\n"), "\(arguments): \(result.output)")

@@ -196,7 +196,8 @@ final class ControlPlaneTests: XCTestCase {
                                          "WorkersBusy", "WorkersIdle", "JobBuried"]),
             (queuePath, queueInterface, ["Pause", "Resume", "Kick", "Purge", "Start", "Stop", "SetWorkers", "Name", "PauseTimeLeft",
                                          "JobsUrgent", "JobsReady", "JobsReserved", "JobsDelayed", "JobsBuried", "TotalJobs", "Deletes",
-                                         "Using", "Watching", "Waiting", "Paused", "PauseSeconds", "PoolState", "Workers", "WorkersBusy",
+                                         "Using", "Watching", "Waiting", "Paused", "PauseSeconds", "Bytes", "MaxJobs", "MaxBytes",
+                                         "WhenFull", "PutsWaiting", "PoolState", "Workers", "WorkersBusy",
                                          "WorkersIdle", "Attempts", "Failures", "AverageRunTime"]),
         ] {
             let xml = try call(bus, path, "org.freedesktop.DBus.Introspectable", "Introspect").output

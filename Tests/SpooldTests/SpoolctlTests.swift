@@ -58,7 +58,7 @@ final class SpoolctlTests: XCTestCase {
         let header = try XCTUnwrap(lines.first { $0.hasPrefix("TUBE") })
         let row = try XCTUnwrap(lines.first { $0.hasPrefix("emails ") })
         XCTAssertEqual(header.split(separator: " ").prefix(3), ["TUBE", "READY", "URGENT"])
-        XCTAssertEqual(row.split(separator: " "), ["emails", "2", "2", "0", "0", "0", "-", "none", "-"])
+        XCTAssertEqual(row.split(separator: " "), ["emails", "2", "2", "0", "0", "0", "-", "-", "none", "-"])
         XCTAssertEqual(Self.wordEnds(header)[1...5], Self.wordEnds(row)[1...5], "counts are right-aligned under their headers")
 
         let json = try spool.run(["status", "--json"])
