@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "SpoolCore",
                 "CSQLite",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import DequeModule
 import NIOConcurrencyHelpers
 import NIOCore
 import SpoolCore
@@ -40,6 +41,12 @@ final class Journal: @unchecked Sendable {
     private var allocatedAhead = (segment: UInt32(0), allocated: 0, written: 0)
     private var sealed: [Chunk] = []
     private var open: Chunk?
+    /// Chunks written lately, kept (up to ``recentBytesLimit``) so that a job
+    /// reserved soon after its put is served without a read from the file.
+    private var recent = Deque<Chunk>()
+    private var recentBytes = 0
+    /// The most bytes of written chunks kept in ``recent``.
+    static let recentBytesLimit = 4 << 20
 
     init(directory: String) {
         self.directory = directory
@@ -124,6 +131,9 @@ final class Journal: @unchecked Sendable {
             for chunk in sealed.reversed() {
                 if let slice = Self.slice(stored, of: chunk) { return (slice, nil) }
             }
+            if let chunk = Self.lastChunk(startingAtOrBefore: stored, in: recent), let slice = Self.slice(stored, of: chunk) {
+                return (slice, nil)
+            }
             return (nil, files[stored.segment])
         }
         if let staged { return staged }
@@ -149,6 +159,19 @@ final class Journal: @unchecked Sendable {
         return body
     }
 
+    /// The last of `chunks` (in journal order) that starts at or before
+    /// `stored`: the only one that may hold it.
+    private static func lastChunk(startingAtOrBefore stored: StoredBody, in chunks: Deque<Chunk>) -> Chunk? {
+        var low = 0
+        var high = chunks.count
+        while low < high {
+            let middle = (low + high) / 2
+            let chunk = chunks[middle]
+            if (chunk.segment, chunk.offset) <= (stored.segment, stored.offset) { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 ? chunks[low - 1] : nil
+    }
+
     /// The body's bytes when `chunk` holds them.
     private static func slice(_ stored: StoredBody, of chunk: Chunk) -> ByteBuffer? {
         guard chunk.segment == stored.segment, chunk.offset <= stored.offset,
@@ -157,9 +180,19 @@ final class Journal: @unchecked Sendable {
         return chunk.bytes.getSlice(at: chunk.bytes.readerIndex + Int(stored.offset - chunk.offset), length: Int(stored.length))
     }
 
-    /// Forgets the first `count` chunks, written and durable now.
+    /// Moves the first `count` chunks, written and durable now, to the
+    /// recent ones, forgetting the oldest of those beyond the limit.
     func dropChunks(_ count: Int) {
-        lock.withLock { sealed.removeFirst(count) }
+        lock.withLock {
+            for chunk in sealed.prefix(count) {
+                recent.append(chunk)
+                recentBytes += chunk.bytes.readableBytes
+            }
+            sealed.removeFirst(count)
+            while recentBytes > Self.recentBytesLimit, let oldest = recent.popFirst() {
+                recentBytes -= oldest.bytes.readableBytes
+            }
+        }
     }
 
     // MARK: The writer's side
