@@ -174,6 +174,7 @@ public final class Engine {
     public func restore(_ queue: RecoveredQueue) {
         let now = clock.now
         let wall = clock.wallNanoseconds
+        jobs.reserveCapacity(jobs.count + queue.jobs.count)
         for record in queue.jobs {
             let tube = findOrMakeTube(record.tube)
             let job = Job(

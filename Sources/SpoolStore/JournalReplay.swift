@@ -34,10 +34,11 @@ struct JournalReplay {
     /// Reads every segment of `journal`.
     /// - Throws: ``StoreError/corrupt(path:reason:)`` naming the segment.
     init(journal: Journal) throws {
-        var jobs: [JobID: JobRecord] = [:]
         var pauses: [String: RecoveredQueue.Pause] = [:]
         var nextJobID: JobID = 1
         let segments = try journal.segmentsOnDisk()
+        // A job takes at least some 100 bytes of the journal.
+        var jobs = RecordTable(expecting: segments.count * (JournalStore.defaultSegmentSize / 100))
         var expectedEnd: (segment: UInt32, end: UInt32)?
         var ends: [UInt32: UInt32] = [:]
         for (index, segment) in segments.enumerated() {
@@ -103,14 +104,14 @@ struct JournalReplay {
             expectedEnd = (segment, end)
         }
         for segment in ends.keys { usage[segment] = Usage(end: ends[segment]!) }
-        for job in jobs.values {
+        let live = jobs.live()
+        for job in live {
             guard let stored = job.storedBody else { continue }
             usage[stored.segment, default: Usage()].liveJobs += 1
             usage[stored.segment, default: Usage()].liveBytes += Int(stored.length)
         }
         lastSegment = max(segments.last ?? 0, ends.keys.max() ?? 0)
-        queue = RecoveredQueue(
-            jobs: jobs.values.sorted { $0.id < $1.id }, pauses: pauses.values.sorted { $0.tube < $1.tube }, nextJobID: nextJobID)
+        queue = RecoveredQueue(jobs: live, pauses: pauses.values.sorted { $0.tube < $1.tube }, nextJobID: nextJobID)
     }
 
     /// The end of the previous segment as `segment`'s header gives it; nil when it has no header (an empty last file).
@@ -121,21 +122,85 @@ struct JournalReplay {
         }
     }
 
+    /// The jobs read so far, found by id. Puts are journaled in id order,
+    /// so records go to an array kept sorted by id and are found by binary
+    /// search: no hashing, and a million jobs are not copied as a table
+    /// grows. A job moved out of an old segment (put again with its old,
+    /// lower id) goes to a small table of its own.
+    private struct RecordTable {
+        private var records: [JobRecord] = []
+        private var deleted: [Bool] = []
+        private var moved: [JobID: JobRecord] = [:]
+
+        /// A table with room for `count` jobs (memory is only touched as it fills).
+        init(expecting count: Int) {
+            records.reserveCapacity(count)
+            deleted.reserveCapacity(count)
+        }
+
+        /// The place of the live job `id` in `records`.
+        private func place(of id: JobID) -> Int? {
+            var low = 0
+            var high = records.count
+            while low < high {
+                let middle = (low + high) / 2
+                if records[middle].id < id { low = middle + 1 } else { high = middle }
+            }
+            return low < records.count && records[low].id == id && !deleted[low] ? low : nil
+        }
+
+        subscript(id: JobID) -> JobRecord? {
+            if !moved.isEmpty, let job = moved[id] { return job }
+            return place(of: id).map { records[$0] }
+        }
+
+        mutating func put(_ job: JobRecord) {
+            if job.id > (records.last?.id ?? 0) {
+                records.append(job)
+                deleted.append(false)
+            } else if !moved.isEmpty, moved[job.id] != nil {
+                moved[job.id] = job
+            } else if let place = place(of: job.id) {
+                records[place] = job
+            } else {
+                moved[job.id] = job
+            }
+        }
+
+        mutating func remove(_ id: JobID) {
+            if !moved.isEmpty, moved.removeValue(forKey: id) != nil { return }
+            if let place = place(of: id) { deleted[place] = true }
+        }
+
+        /// The jobs left, by id.
+        func live() -> [JobRecord] {
+            var live: [JobRecord] = []
+            live.reserveCapacity(records.count + moved.count)
+            for (index, job) in records.enumerated() where !deleted[index] && (moved.isEmpty || moved[job.id] == nil) {
+                live.append(job)
+            }
+            guard !moved.isEmpty else { return live }
+            live += moved.values
+            live.sort { $0.id < $1.id }
+            return live
+        }
+    }
+
     private static func apply(
-        _ record: StoreRecord, to jobs: inout [JobID: JobRecord], pauses: inout [String: RecoveredQueue.Pause],
+        _ record: StoreRecord, to jobs: inout RecordTable, pauses: inout [String: RecoveredQueue.Pause],
         nextJobID: inout JobID
     ) {
         switch record {
         case .insert(let job):
-            jobs[job.id] = job
+            jobs.put(job)
             nextJobID = max(nextJobID, job.id + 1)
         case .update(var job):
             // A job whose insert was in a deleted segment was deleted too.
             guard let stored = jobs[job.id]?.storedBody else { return }
             job.storedBody = stored
-            jobs[job.id] = job
+            jobs.put(job)
         case .delete(let id):
-            jobs[id] = nil
+            jobs.remove(id)
         case .pause(let tube, let untilWall, let duration):
             pauses[tube] = .init(tube: tube, untilWall: untilWall, duration: duration)
         }
