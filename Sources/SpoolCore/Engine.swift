@@ -50,6 +50,9 @@ public final class Engine {
     private var nextSessionID: UInt64 = 1
     private var burySequence: UInt64 = 0
     private var counts = Counts()
+    /// Why each job's latest attempt failed, for the few jobs that failed
+    /// (kept beside the jobs, which stay small).
+    private var failures: [JobID: String] = [:]
     /// Aging rules by tube name, kept while their tubes come and go.
     private var agingRules: [String: Int64] = [:]
     /// Limits by tube name (queue files), kept while their tubes come and go.
@@ -194,7 +197,7 @@ public final class Engine {
             }
             job.counters = record.counters
             job.attempts = record.attempts
-            job.lastFailure = record.lastFailure
+            failures[job.id] = record.lastFailure
             nextJobID = max(nextJobID, job.id + 1)
         }
         nextJobID = max(nextJobID, queue.nextJobID)
@@ -277,6 +280,11 @@ public final class Engine {
         if let stored = store.latestStoredBody { job.body = .stored(stored) }
         account(job, sign: 1)
         enqueue(job, delay: job.delay)
+    }
+
+    /// Why the job's latest attempt failed, if one did.
+    private func lastFailure(of job: Job) -> String? {
+        failures.isEmpty ? nil : failures[job.id]
     }
 
     /// Adds a job to (or takes it from) ``accountedMemory``.
@@ -415,7 +423,7 @@ public final class Engine {
         guard let job = reservedJob(id, by: session) else { return false }
         leaveState(job)
         job.attempts &+= 1
-        job.lastFailure = reason
+        failures[job.id] = reason
         if let retryAfter {
             job.delay = max(0, retryAfter)
             job.counters.releases += 1
@@ -646,7 +654,7 @@ public final class Engine {
             age: (now - job.createdAt) / nanosecondsPerSecond,
             delay: job.delay / nanosecondsPerSecond, ttr: job.ttr / nanosecondsPerSecond,
             timeLeft: hasDeadline ? (job.deadline - now) / nanosecondsPerSecond : 0,
-            counters: job.counters, attempts: job.attempts, lastFailure: job.lastFailure)
+            counters: job.counters, attempts: job.attempts, lastFailure: lastFailure(of: job))
     }
 
     /// The names of all tubes, in beanstalkd's order.
@@ -706,7 +714,7 @@ public final class Engine {
             } catch {
                 guard job.state != .buried else { return nil }
                 leaveState(job)
-                job.lastFailure = "its body cannot be read from the store: \(error)"
+                failures[job.id] = "its body cannot be read from the store: \(error)"
                 bury(job)
                 stage(.update(record(of: job)))
                 return nil
@@ -720,6 +728,7 @@ public final class Engine {
     private func remove(_ job: Job) {
         leaveState(job)
         jobs[job.id] = nil
+        if !failures.isEmpty { failures[job.id] = nil }
         job.tube.jobCount -= 1
         job.tube.bodyBytes -= job.body.length
         account(job, sign: -1)
@@ -902,7 +911,7 @@ public final class Engine {
         return JobRecord(
             id: job.id, tube: job.tube.name, priority: job.priority, delay: job.delay, ttr: job.ttr,
             state: state, readyAtWall: readyAtWall, createdWall: job.createdWall,
-            counters: job.counters, attempts: job.attempts, lastFailure: job.lastFailure,
+            counters: job.counters, attempts: job.attempts, lastFailure: lastFailure(of: job),
             body: body)
     }
 

@@ -26,31 +26,42 @@ final class Job {
     /// Wall-clock creation time, for store records.
     let createdWall: Int64
     var state: JobState = .ready
+    /// One time for each state, which no other state needs: see ``deadline``,
+    /// ``readySince`` and ``burySequence`` (a job's bookkeeping is kept small:
+    /// a backlog of millions is held in memory).
+    private var stamp: Int64 = 0
     /// When a delayed job becomes ready, or a reserved job times out.
-    var deadline: Int64 = 0
-    /// Order of burial, so that the buried heap is FIFO.
-    var burySequence: UInt64 = 0
+    var deadline: Int64 {
+        get { stamp }
+        set { stamp = newValue }
+    }
+    /// When a ready job became ready (monotonic), for tubes with an aging rule.
+    var readySince: Int64 {
+        get { stamp }
+        set { stamp = newValue }
+    }
+    /// A buried job's order of burial, so that the buried heap is FIFO.
+    var burySequence: UInt64 {
+        get { UInt64(bitPattern: stamp) }
+        set { stamp = Int64(bitPattern: newValue) }
+    }
     var counters = JobCounters()
     /// The session holding the reservation.
     var reserver: Session?
     /// Failed attempts by a worker pool since the job was put or last kicked.
     var attempts: UInt32 = 0
-    /// Why the latest attempt failed, for `stats-job` and the control plane.
-    var lastFailure: String?
     /// The sequence number of the record that put the job: until it is
     /// durable, the job is handed out only by replies that wait for it.
     var insertSequence: CommitSequence = 0
-    /// When the job last became ready (monotonic), for tubes with an aging rule.
-    var readySince: Int64 = 0
 
     /// Position in the tube's ready, delayed or buried heap (whichever matches `state`).
-    var tubeHeapIndex = -1
+    var tubeHeapIndex: Int32 = -1
     /// Position in the engine's timer heap (delayed and reserved jobs).
-    var timerHeapIndex = -1
+    var timerHeapIndex: Int32 = -1
     /// Position in the reserver's list of reserved jobs.
-    var sessionSlot = -1
+    var sessionSlot: Int32 = -1
     /// Position in the tube's heap of ready jobs by age (tubes with an aging rule only).
-    var ageHeapIndex = -1
+    var ageHeapIndex: Int32 = -1
 
     init(id: JobID, tube: Tube, priority: UInt32, delay: Int64, ttr: Int64, body: JobBody, now: Int64, wall: Int64) {
         self.id = id
@@ -107,8 +118,8 @@ enum ReadyOrder: HeapPolicy {
     static func precedes(_ a: Job, _ b: Job) -> Bool {
         a.priority != b.priority ? a.priority < b.priority : a.id < b.id
     }
-    static func index(of job: Job) -> Int { job.tubeHeapIndex }
-    static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = index }
+    static func index(of job: Job) -> Int { Int(job.tubeHeapIndex) }
+    static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = Int32(truncatingIfNeeded: index) }
 }
 
 /// Ready jobs of a tube with an aging rule: longest-waiting first, then lowest id.
@@ -116,8 +127,8 @@ enum AgeOrder: HeapPolicy {
     static func precedes(_ a: Job, _ b: Job) -> Bool {
         a.readySince != b.readySince ? a.readySince < b.readySince : a.id < b.id
     }
-    static func index(of job: Job) -> Int { job.ageHeapIndex }
-    static func setIndex(_ index: Int, of job: Job) { job.ageHeapIndex = index }
+    static func index(of job: Job) -> Int { Int(job.ageHeapIndex) }
+    static func setIndex(_ index: Int, of job: Job) { job.ageHeapIndex = Int32(truncatingIfNeeded: index) }
 }
 
 /// Delayed jobs: soonest deadline first, then lowest id.
@@ -125,15 +136,15 @@ enum DelayedOrder: HeapPolicy {
     static func precedes(_ a: Job, _ b: Job) -> Bool {
         a.deadline != b.deadline ? a.deadline < b.deadline : a.id < b.id
     }
-    static func index(of job: Job) -> Int { job.tubeHeapIndex }
-    static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = index }
+    static func index(of job: Job) -> Int { Int(job.tubeHeapIndex) }
+    static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = Int32(truncatingIfNeeded: index) }
 }
 
 /// Buried jobs: in the order they were buried.
 enum BuriedOrder: HeapPolicy {
     static func precedes(_ a: Job, _ b: Job) -> Bool { a.burySequence < b.burySequence }
-    static func index(of job: Job) -> Int { job.tubeHeapIndex }
-    static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = index }
+    static func index(of job: Job) -> Int { Int(job.tubeHeapIndex) }
+    static func setIndex(_ index: Int, of job: Job) { job.tubeHeapIndex = Int32(truncatingIfNeeded: index) }
 }
 
 /// Every job with a deadline (delayed or reserved), soonest first.
@@ -141,6 +152,6 @@ enum TimerOrder: HeapPolicy {
     static func precedes(_ a: Job, _ b: Job) -> Bool {
         a.deadline != b.deadline ? a.deadline < b.deadline : a.id < b.id
     }
-    static func index(of job: Job) -> Int { job.timerHeapIndex }
-    static func setIndex(_ index: Int, of job: Job) { job.timerHeapIndex = index }
+    static func index(of job: Job) -> Int { Int(job.timerHeapIndex) }
+    static func setIndex(_ index: Int, of job: Job) { job.timerHeapIndex = Int32(truncatingIfNeeded: index) }
 }

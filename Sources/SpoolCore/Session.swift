@@ -78,16 +78,16 @@ public final class Session {
     var soonestDeadline: Int64? { reserved.lazy.map(\.deadline).min() }
 
     func addReserved(_ job: Job) {
-        job.sessionSlot = reserved.count
+        job.sessionSlot = Int32(truncatingIfNeeded: reserved.count)
         reserved.append(job)
     }
 
     func removeReserved(_ job: Job) {
-        let slot = job.sessionSlot
+        let slot = Int(job.sessionSlot)
         let last = reserved.removeLast()
         if slot < reserved.count {
             reserved[slot] = last
-            last.sessionSlot = slot
+            last.sessionSlot = Int32(truncatingIfNeeded: slot)
         }
         job.sessionSlot = -1
     }

@@ -29,6 +29,15 @@ extension Spoold {
                                   directory it has no effect, as in beanstalkd.
           -F                      beanstalkd: never fsync; the same as --durability nosync.
                                   Without a state directory it has no effect.
+          --max-jobs N            Every tube holds at most N jobs, unless its queue file sets
+                                  MaxJobs= (default: no limit).
+          --max-bytes SIZE        Every tube holds at most SIZE bytes of bodies (4096, 512K,
+                                  64M, 2G), unless its queue file sets MaxBytes=.
+          --when-full refuse|wait A put into a full tube is answered OUT_OF_MEMORY (refuse,
+                                  the default) or waits for room (wait; WhenFull=).
+          --memory-limit SIZE     The memory jobs may take before puts are answered
+                                  OUT_OF_MEMORY (default: 3/4 of the cgroup's memory.max
+                                  or of the machine's memory).
           --bus BUS               The D-Bus bus for the control plane: system (the
                                   default), session, none, or an address such as
                                   unix:path=/run/test/bus. spoold runs without the control
