@@ -86,7 +86,7 @@ public typealias CommitSequence = UInt64
 public typealias RejectedSequences = Set<CommitSequence>
 
 /// Where the engine sends its records. The engine defines this interface and
-/// never imports an implementation; the embedded SQLite store (and later
+/// never imports an implementation; the embedded journal store (and later
 /// PostgreSQL) implement it at the edge.
 ///
 /// All calls happen on the engine's thread. An implementation batches the
