@@ -13,9 +13,10 @@ public enum JobState: String, Sendable {
 
 /// A job and its bookkeeping. Owned by the ``Engine`` and touched only on its thread.
 final class Job {
+    // Stored properties go from the widest to the narrowest, so that the
+    // object has no padding: a backlog of millions of jobs is held in memory.
     let id: JobID
     unowned let tube: Tube
-    var priority: UInt32
     /// The delay of the latest put or release, in nanoseconds.
     var delay: Int64
     /// The time to run, in nanoseconds (at least one second).
@@ -25,11 +26,28 @@ final class Job {
     let createdAt: Int64
     /// Wall-clock creation time, for store records.
     let createdWall: Int64
-    var state: JobState = .ready
     /// One time for each state, which no other state needs: see ``deadline``,
-    /// ``readySince`` and ``burySequence`` (a job's bookkeeping is kept small:
-    /// a backlog of millions is held in memory).
+    /// ``readySince`` and ``burySequence``.
     private var stamp: Int64 = 0
+    /// The session holding the reservation.
+    var reserver: Session?
+    /// The sequence number of the record that put the job: until it is
+    /// durable, the job is handed out only by replies that wait for it.
+    var insertSequence: CommitSequence = 0
+    var counters = JobCounters()
+    var priority: UInt32
+    /// Failed attempts by a worker pool since the job was put or last kicked.
+    var attempts: UInt32 = 0
+    /// Position in the tube's ready, delayed or buried heap (whichever matches `state`).
+    var tubeHeapIndex: Int32 = -1
+    /// Position in the engine's timer heap (delayed and reserved jobs).
+    var timerHeapIndex: Int32 = -1
+    /// Position in the reserver's list of reserved jobs.
+    var sessionSlot: Int32 = -1
+    /// Position in the tube's heap of ready jobs by age (tubes with an aging rule only).
+    var ageHeapIndex: Int32 = -1
+    var state: JobState = .ready
+
     /// When a delayed job becomes ready, or a reserved job times out.
     var deadline: Int64 {
         get { stamp }
@@ -45,23 +63,6 @@ final class Job {
         get { UInt64(bitPattern: stamp) }
         set { stamp = Int64(bitPattern: newValue) }
     }
-    var counters = JobCounters()
-    /// The session holding the reservation.
-    var reserver: Session?
-    /// Failed attempts by a worker pool since the job was put or last kicked.
-    var attempts: UInt32 = 0
-    /// The sequence number of the record that put the job: until it is
-    /// durable, the job is handed out only by replies that wait for it.
-    var insertSequence: CommitSequence = 0
-
-    /// Position in the tube's ready, delayed or buried heap (whichever matches `state`).
-    var tubeHeapIndex: Int32 = -1
-    /// Position in the engine's timer heap (delayed and reserved jobs).
-    var timerHeapIndex: Int32 = -1
-    /// Position in the reserver's list of reserved jobs.
-    var sessionSlot: Int32 = -1
-    /// Position in the tube's heap of ready jobs by age (tubes with an aging rule only).
-    var ageHeapIndex: Int32 = -1
 
     init(id: JobID, tube: Tube, priority: UInt32, delay: Int64, ttr: Int64, body: JobBody, now: Int64, wall: Int64) {
         self.id = id

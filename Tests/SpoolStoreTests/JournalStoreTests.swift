@@ -138,6 +138,18 @@ final class JournalStoreTests: XCTestCase {
         XCTAssertEqual(recovered.jobs.map(\.id), [keeper])
     }
 
+    /// A body larger than a segment gets a segment of its own, as large as it needs.
+    func testABodyLargerThanASegmentGetsASegmentOfItsOwn() throws {
+        let harness = try StoreHarness(segmentSize: 4096)
+        let big = String(repeating: "B", count: 50_000)
+        let bodies = try harness.commit([.insert(storeJob(1, body: "small")), .insert(storeJob(2, body: big)), .insert(storeJob(3, body: "after"))])
+        XCTAssertEqual(bodies.map { $0!.segment }, [1, 2, 3])
+        let read = try harness.onLoop { store in String(buffer: try! store.body(bodies[1]!)) }
+        XCTAssertEqual(read, big)
+        let recovered = try StoreHarness.reopen(harness)
+        XCTAssertEqual(recovered.jobs.map(\.id), [1, 2, 3])
+    }
+
     func testLittleSpaceMakesTheStoreFull() throws {
         let full = try StoreHarness(reservedBytes: .max)
         let healthy = try StoreHarness(reservedBytes: 0)
