@@ -143,12 +143,14 @@ public final class JournalStore: JobStore {
         }
         self.position += UInt32(size)
         bytesSinceMeasurement += size
-        usage[segment, default: .init()].end = self.position
-        latestStoredBody = stored
+        var segmentUsage = usage[segment] ?? .init()
+        segmentUsage.end = self.position
         if let stored {
-            usage[segment, default: .init()].liveJobs += 1
-            usage[segment, default: .init()].liveBytes += Int(stored.length)
+            segmentUsage.liveJobs += 1
+            segmentUsage.liveBytes += Int(stored.length)
         }
+        usage[segment] = segmentUsage
+        latestStoredBody = stored
         scheduleFlush()
         return stagedSequence
     }
