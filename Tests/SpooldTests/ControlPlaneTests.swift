@@ -16,10 +16,11 @@ final class ControlPlaneTests: XCTestCase {
 
     /// Starts spoold on `bus`. Its queue directory is `queues`'s, else an
     /// empty one: a test never runs the handlers of the machine's /etc/spool/queues.d.
-    private func startSpoold(on bus: SystemBus, queues: QueueFixture? = nil) throws -> ServerProcess {
+    private func startSpoold(on bus: SystemBus, queues: QueueFixture? = nil, arguments: [String] = []) throws -> ServerProcess {
         let directory = try queues?.queues ?? TestScratch.temporaryDirectory()
         // Handlers still running when the test ends get SIGTERM at once.
-        let server = try ServerProcess.spoold(["--bus", bus.address, "--queues-directory", directory.path, "--worker-stop-timeout", "0"])
+        let server = try ServerProcess.spoold(
+            ["--bus", bus.address, "--queues-directory", directory.path, "--worker-stop-timeout", "0"] + arguments)
         try waitUntil("spoold owns \(busName)") {
             try self.busctl(bus, ["call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner", "s", self.busName]).output == "b true\n"
         }
@@ -222,6 +223,24 @@ final class ControlPlaneTests: XCTestCase {
             XCTAssertEqual(signatures["org.spool.Spool1.\(member)"], signature, member)
         }
         XCTAssertEqual(try busctl(bus, ["get-property", busName, queuePath, queueInterface, "Name"]).output, "s \"my.tube\"\n")
+    }
+
+    /// A tube's limits and how full it is are on its queue object: `MaxJobs`,
+    /// `MaxBytes` (2^64-1: no limit), `WhenFull`, `Bytes`, `PutsWaiting`.
+    func testAQueueShowsItsLimitsAndTheHeldPuts() throws {
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus, arguments: ["--max-jobs", "2", "--when-full", "wait"])
+        let client = try JobClient(port: server.port)
+        XCTAssertNotNil(client.putID("12345"))
+        XCTAssertNotNil(client.putID("678"))
+        let held = try JobClient(port: server.port)
+        held.sendWithoutWaiting("put 0 0 60 1", body: "x")
+        try waitForQueueObject(bus, "default")
+        try waitUntil("the held put shows") { try self.counter(bus, "default", "PutsWaiting") == 1 }
+        XCTAssertEqual(try queueProperty(bus, "default", "MaxJobs"), "t 2")
+        XCTAssertEqual(try queueProperty(bus, "default", "MaxBytes"), "t 18446744073709551615")
+        XCTAssertEqual(try queueProperty(bus, "default", "WhenFull"), "s \"wait\"")
+        XCTAssertEqual(try queueProperty(bus, "default", "Bytes"), "t 8")
     }
 
     /// The introspection XML of the manager and of a queue is, byte for

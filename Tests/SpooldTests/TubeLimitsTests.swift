@@ -33,4 +33,23 @@ final class TubeLimitsTests: XCTestCase {
         XCTAssertEqual(client.send("use other"), "USING other")
         XCTAssertNotNil(client.putID("1234"))
     }
+
+    /// The memory ceiling refuses new jobs before the kernel would have to
+    /// kill spoold; a delete makes room again.
+    func testTheMemoryCeilingRefusesPutsUntilJobsLeave() throws {
+        let server = try ServerProcess.spoold(["--memory-limit", "8K"])
+        let client = try JobClient(port: server.port)
+        var ids: [UInt64] = []
+        var refusal = ""
+        for _ in 0..<100 where refusal.isEmpty {
+            let reply = client.put(String(repeating: "m", count: 1000))
+            if let id = JobClient.insertedID(in: reply) { ids.append(id) } else { refusal = reply }
+        }
+        XCTAssertEqual(refusal, "OUT_OF_MEMORY")
+        // Bodies are on disk: a job accounts 256 bytes, and a put needs room
+        // for its body too: (8192 - 256 - 1000) / 256 = 27 jobs before, so 28.
+        XCTAssertEqual(ids.count, 28)
+        XCTAssertEqual(client.send("delete \(ids[0])"), "DELETED")
+        XCTAssertNotNil(client.putID(String(repeating: "m", count: 1000)))
+    }
 }
