@@ -177,6 +177,8 @@ enum JournalRecord {
         case end
         /// The bytes are not a whole, intact record (a torn write, or damage).
         case damaged(String)
+        /// A segment of a journal format this spoold does not know (a newer one).
+        case unknownFormat(UInt32)
     }
 
     /// Reads the record at `offset` of `segment`'s bytes; returns it and
@@ -199,7 +201,7 @@ enum JournalRecord {
         case .segment:
             guard try reader.integer(UInt64.self) == magic else { throw .damaged("no segment header") }
             let version = try reader.integer(UInt32.self)
-            guard version == formatVersion else { throw .damaged("format version \(version) is unknown to this spoold") }
+            guard version == formatVersion else { throw .unknownFormat(version) }
             let number = try reader.integer(UInt32.self)
             _ = try reader.integer(UInt32.self)
             let previousEnd = UInt32(truncatingIfNeeded: try reader.integer(UInt64.self))

@@ -54,6 +54,8 @@ struct JournalReplay {
                     throw StoreError.corrupt(path: path, reason: "it is empty, but later segments exist")
                 } catch .damaged(let reason) {
                     throw StoreError.corrupt(path: path, reason: reason)
+                } catch .unknownFormat(let version) {
+                    throw StoreError.unsupportedVersion(path: path, version: Int64(version))
                 }
                 guard case .segment(let header) = first.decoded else {
                     throw StoreError.corrupt(path: path, reason: "it does not start with a segment header")

@@ -7,7 +7,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case locked(path: String, owner: Int32?)
     /// The file is not a Spool database (another program's SQLite file, or not SQLite at all).
     case foreign(path: String, reason: String)
-    /// The file is a Spool database from a newer, unknown format.
+    /// The file (a journal segment, or an earlier spoold's database) is of a newer, unknown format.
     case unsupportedVersion(path: String, version: Int64)
     /// The file is damaged (truncated, overwritten); nothing was dropped.
     case corrupt(path: String, reason: String)

@@ -51,6 +51,24 @@ final class JournalRecoveryTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: first)), damaged, "left as it was")
     }
 
+    func testASegmentOfANewerFormatIsRefusedAsSuch() throws {
+        let harness = try StoreHarness()
+        try harness.commit([.insert(storeJob(1))])
+        try harness.close()
+        // A header naming format 2, its checksum made right, as a newer spoold would write it.
+        let path = segmentPath(harness, 1)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes.replaceSubrange(17..<21, with: [2, 0, 0, 0])
+        let length = Int(bytes[4]) | Int(bytes[5]) << 8
+        let checksum = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[8..<(8 + length)])) }
+        bytes.replaceSubrange(0..<4, with: withUnsafeBytes(of: checksum.littleEndian) { Array($0) })
+        try bytes.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))) { error in
+            XCTAssertEqual(error as? StoreError, .unsupportedVersion(path: path, version: 2))
+            XCTAssertTrue("\(error)".contains("run a newer spoold"), "\(error)")
+        }
+    }
+
     func testAMissingSegmentRefusesToStart() throws {
         let harness = try StoreHarness(segmentSize: 4096)
         try harness.commit((1...30).map { .insert(storeJob(JobID($0), body: String(repeating: "m", count: 500))) })
