@@ -143,15 +143,24 @@ final class Journal: @unchecked Sendable {
         var body = ByteBuffer()
         let length = Int(stored.length)
         var read = 0
+        var failure: Int32 = 0
         body.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { target in
             while read < length {
                 let count = pread(descriptor, target.baseAddress! + read, length - read, off_t(stored.offset) + off_t(read))
-                if count > 0 { read += count } else if count < 0, errno == EINTR { continue } else { break }
+                if count > 0 {
+                    read += count
+                } else if count < 0, errno == EINTR {
+                    continue
+                } else {
+                    failure = count < 0 ? errno : 0
+                    break
+                }
             }
             return read
         }
         guard read == length else {
-            throw StoreError.corrupt(path: path(of: stored.segment), reason: "a body at offset \(stored.offset) cannot be read: \(read < 0 ? String(cString: strerror(errno)) : "the file ends first")")
+            let why = failure != 0 ? String(cString: strerror(failure)) : "the file ends first"
+            throw StoreError.corrupt(path: path(of: stored.segment), reason: "a body at offset \(stored.offset) cannot be read: \(why)")
         }
         guard body.withUnsafeReadableBytes(CRC32C.checksum) == stored.checksum else {
             throw StoreError.corrupt(path: path(of: stored.segment), reason: "the body at offset \(stored.offset) does not match its checksum")
