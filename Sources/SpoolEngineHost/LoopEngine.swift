@@ -176,10 +176,10 @@ public final class LoopEngine {
     /// Sets the limits of the tube named `name`; each one not given
     /// (nil) is spoold's default (``Engine/defaultLimits``).
     public func setLimits(tubeNamed name: String, maxJobs: Int?, maxBytes: Int?, waitWhenFull: Bool?) {
-        let defaults = engine.defaultLimits
+        // The engine fills in the counts not given (``TubeLimits/over(_:)``).
         engine.setLimits(tubeNamed: name, TubeLimits(
-            maxJobs: maxJobs ?? defaults.maxJobs, maxBytes: maxBytes ?? defaults.maxBytes,
-            whenFull: waitWhenFull.map { $0 ? .wait : .refuse } ?? defaults.whenFull))
+            maxJobs: maxJobs, maxBytes: maxBytes,
+            whenFull: waitWhenFull.map { $0 ? .wait : .refuse } ?? engine.defaultLimits.whenFull))
         timer.engineDidChange()
     }
 
