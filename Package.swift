@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "SpoolEngineHost", targets: ["SpoolEngineHost"]),
         .library(name: "SpoolServer", targets: ["SpoolServer"]),
         .library(name: "SpoolStore", targets: ["SpoolStore"]),
+        .library(name: "SpoolCluster", targets: ["SpoolCluster"]),
         .library(name: "Systemd", targets: ["Systemd"]),
         .library(name: "DBus", targets: ["DBus"]),
         .library(name: "SpoolControl", targets: ["SpoolControl"]),
@@ -74,6 +75,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("dl")]),
+        .target(
+            name: "SpoolCluster",
+            dependencies: [
+                "CLibPQ",
+                "SpoolEngineHost",
+                "SpoolProtocol",
+                "SpoolCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SpoolServer",
             dependencies: [
@@ -107,6 +121,7 @@ let package = Package(
         .executableTarget(
             name: "spoold",
             dependencies: [
+                "SpoolCluster",
                 "SpoolEngineHost",
                 "SpoolServer",
                 "SpoolCore",

@@ -1,9 +1,9 @@
 import SpoolProtocol
 
 /// Cumulative counts of the commands received, for `stats`.
-struct CommandCounters {
+public struct CommandCounters: Sendable {
     /// The counted commands, in the order `stats` lists them (beanstalkd's, then ours).
-    enum Kind: Int, CaseIterable {
+    public enum Kind: Int, CaseIterable, Sendable {
         case put
         case peek
         case peekReady
@@ -30,7 +30,7 @@ struct CommandCounters {
         case kickJob
 
         /// The key `stats` prints for this counter.
-        var key: String { Self.keys[rawValue] }
+        public var key: String { Self.keys[rawValue] }
 
         private static let keys = [
             "cmd-put",
@@ -59,7 +59,7 @@ struct CommandCounters {
             "cmd-kick-job",
         ]
 
-        init?(_ command: Command) {
+        public init?(_ command: Command) {
             switch command {
             case .put: return nil  // counted when its command line arrives (ParsedFrame.putStarted)
             case .peek: self = .peek
@@ -92,11 +92,14 @@ struct CommandCounters {
 
     private var values = [UInt64](repeating: 0, count: Kind.allCases.count)
 
-    mutating func count(_ kind: Kind) {
+    /// Counters that all start at zero.
+    public init() {}
+
+    public mutating func count(_ kind: Kind) {
         values[kind.rawValue] += 1
     }
 
-    subscript(kind: Kind) -> UInt64 {
+    public subscript(kind: Kind) -> UInt64 {
         values[kind.rawValue]
     }
 }

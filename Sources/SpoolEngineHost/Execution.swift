@@ -19,4 +19,10 @@ public struct Execution {
     /// may leave once ``LoopEngine/isDurable(_:)`` says so; 0 for a command
     /// that changed nothing durable.
     public var durableAfter: CommitSequence
+
+    /// An execution with `outcome`, durable after `durableAfter`.
+    public init(outcome: Outcome, durableAfter: CommitSequence) {
+        self.outcome = outcome
+        self.durableAfter = durableAfter
+    }
 }

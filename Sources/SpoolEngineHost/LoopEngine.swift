@@ -9,7 +9,7 @@ import SpoolProtocol
 /// on it is durable.
 ///
 /// Not `Sendable`: reach it through ``EngineHost/onLoop`` on the host's loop.
-public final class LoopEngine {
+public final class LoopEngine: ConnectionEngine {
     /// The loop that owns the engine.
     public let eventLoop: EventLoop
     /// What the host reports and accepts.
@@ -42,6 +42,14 @@ public final class LoopEngine {
     }
 
     // MARK: Sessions
+
+    /// The largest job body accepted (`-z`).
+    public var maxJobSize: Int { configuration.maxJobSize }
+
+    /// Opens a protocol connection's session.
+    public func connect(_ delegate: EngineConnectionDelegate) -> EngineConnection {
+        LocalConnection(engine: self, delegate: delegate)
+    }
 
     /// Opens a session that uses and watches `default`, told of its waits'
     /// outcomes through `delegate`.

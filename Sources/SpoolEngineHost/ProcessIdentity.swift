@@ -3,15 +3,15 @@ import Glibc
 #endif
 
 /// Facts about this server process that `stats` reports.
-struct ProcessIdentity {
-    let pid: Int32
+public struct ProcessIdentity: Sendable {
+    public let pid: Int32
     /// A random id for this process, as 16 hex digits.
-    let instanceID: String
-    let hostname: String
-    let os: String
-    let platform: String
+    public let instanceID: String
+    public let hostname: String
+    public let os: String
+    public let platform: String
 
-    init() {
+    public init() {
         pid = getpid()
         instanceID = (0..<8).map { _ in
             let byte = UInt8.random(in: 0...255)
@@ -31,7 +31,7 @@ struct ProcessIdentity {
     }
 
     /// User and system CPU time, formatted as `seconds.micros`.
-    static func cpuTimes() -> (user: String, system: String) {
+    public static func cpuTimes() -> (user: String, system: String) {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         func format(_ time: timeval) -> String {

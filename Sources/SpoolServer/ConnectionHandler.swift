@@ -19,7 +19,7 @@ import SpoolProtocol
 ///   a commit or not yet written) reach about one maximum-size job, as
 ///   beanstalkd stops at one pending reply. So pipelining `peek` of a large
 ///   job never turns a small input into a large output in memory.
-final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
+final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -31,7 +31,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         case closing
     }
 
-    private let engine: LoopEngine
+    private let engine: ConnectionEngine
     private var parser: CommandParser
     private let inputLimit: Int
     private var input = ByteBuffer()
@@ -41,7 +41,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     private var heldBytes = 0
     /// Commands stop being run while the replies owed reach this.
     private let outputLimit: Int
-    private var session: Session?
+    private var connection: EngineConnection?
     private var context: ChannelHandlerContext?
     private var mode = Mode.running
     private var inputClosed = false
@@ -49,9 +49,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     private var resumeScheduled = false
     private var processing = false
 
-    init(engine: LoopEngine) {
+    init(engine: ConnectionEngine) {
         self.engine = engine
-        let maxJobSize = engine.configuration.maxJobSize
+        let maxJobSize = engine.maxJobSize
         self.parser = CommandParser(maxJobSize: maxJobSize)
         self.inputLimit = max(1 << 20, maxJobSize + ProtocolLimits.maxLineLength + 2)
         self.outputLimit = maxJobSize + Self.flushThreshold
@@ -70,7 +70,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        session = engine.openSession(delegate: self)
+        connection = engine.connect(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -84,11 +84,11 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     }
 
     private func closeSession() {
-        guard let session else { return }
-        self.session = nil
+        guard let connection else { return }
+        self.connection = nil
         mode = .closing
         held.removeAll()
-        engine.closeSession(session)
+        connection.close()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -147,21 +147,21 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     // MARK: Commands
 
     private func processInput() {
-        guard !processing, let session, let context else { return }
+        guard !processing, let connection, let context else { return }
         processing = true
         defer { processing = false }
         while mode == .running, context.channel.isWritable, owedBytes < outputLimit, let frame = parser.next(&input) {
             switch frame {
             case .putStarted(let bodyFits):
-                engine.startPut(session: session, bodyFits: bodyFits)
+                connection.startPut(bodyFits: bodyFits)
             case .badPauseTube:
-                engine.countMalformedPauseTube()
+                connection.countMalformedPauseTube()
                 emit(Reply(.badFormat), after: 0)
             case .error(let error):
-                if error == .expectedCRLF { engine.abandonPut(session: session) }
+                if error == .expectedCRLF { connection.abandonPut() }
                 emit(Reply(error), after: 0)
             case .command(let command):
-                let execution = engine.execute(command, session: session)
+                let execution = connection.execute(command)
                 switch execution.outcome {
                 case .reply(let reply):
                     emit(reply, after: execution.durableAfter)
@@ -181,7 +181,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
             input.discardReadBytes()
         }
         if inputClosed {
-            if mode == .waiting, let reply = engine.cancelWait(session) {
+            if mode == .waiting, let reply = connection.cancelWait() {
                 mode = .running
                 emit(reply, after: 0)
                 scheduleResume()
@@ -194,7 +194,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
 
     /// Queues a reply; it leaves once `sequence` is durable and every earlier reply has left.
     private func emit(_ reply: Reply, after sequence: CommitSequence) {
-        if held.isEmpty, engine.isDurable(sequence) {
+        if held.isEmpty, connection?.isDurable(sequence) ?? true {
             reply.write(to: &output)
             return
         }
@@ -206,7 +206,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     }
 
     private func awaitDurable(_ sequence: CommitSequence) {
-        engine.whenDurable(sequence) { [weak self] rejected in
+        connection?.whenDurable(sequence) { [weak self] rejected in
             self?.releaseHeld(rejected: rejected)
         }
     }
@@ -214,7 +214,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
     /// Sends the held replies that are durable now; a reply whose change the
     /// store rejected becomes `INTERNAL_ERROR`.
     private func releaseHeld(rejected: RejectedSequences) {
-        while let first = held.first, engine.isDurable(first.sequence) {
+        while let first = held.first, connection?.isDurable(first.sequence) ?? false {
             var bytes = held.removeFirst().bytes
             heldBytes -= bytes.readableBytes
             if rejected.contains(first.sequence) {
@@ -252,24 +252,12 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionDelegate {
         }
     }
 
-    // MARK: SessionDelegate
+    // MARK: EngineConnectionDelegate
 
-    func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome) {
+    func connectionDidFinishWaiting(with reply: Reply, durableAfter: CommitSequence) {
         guard mode == .waiting else { return }
         mode = .running
-        if case .reserved(let job) = outcome {
-            emit(LoopEngine.reply(for: outcome), after: job.durableAfter)
-        } else {
-            emit(LoopEngine.reply(for: outcome), after: 0)
-        }
-        flush()
-        scheduleResume()
-    }
-
-    func session(_ session: Session, didFinishPut id: JobID, durableAfter: CommitSequence) {
-        guard mode == .waiting else { return }
-        mode = .running
-        emit(.inserted(id), after: durableAfter)
+        emit(reply, after: durableAfter)
         flush()
         scheduleResume()
     }

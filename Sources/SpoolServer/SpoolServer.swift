@@ -9,19 +9,30 @@ import Glibc
 #endif
 
 /// spoold's network server: the beanstalkd protocol on every configured
-/// socket, served by an ``EngineHost``'s engine.
+/// socket, served by an engine: an ``EngineHost``'s, or a cluster node's.
 ///
-/// Connections are served on the host's event loop, the one that owns the
-/// engine, so a command never crosses a thread.
+/// Connections are served on the event loop that owns the engine, so a
+/// command never crosses a thread.
 public final class SpoolServer: Sendable {
-    private let host: EngineHost
+    private let eventLoop: EventLoop
+    private let engine: @Sendable () -> ConnectionEngine
     private let configuration: ServerConfiguration
     private let logger: Logger
     private let channels: NIOLockedValueBox<[Channel]> = .init([])
 
     /// Creates a server for `host`'s engine; it listens once started.
-    public init(host: EngineHost, configuration: ServerConfiguration, logger: Logger) {
-        self.host = host
+    public convenience init(host: EngineHost, configuration: ServerConfiguration, logger: Logger) {
+        self.init(eventLoop: host.eventLoop, engine: { host.onLoop }, configuration: configuration, logger: logger)
+    }
+
+    /// Creates a server whose connections are served on `eventLoop` by the
+    /// engine `engine` returns there; it listens once started.
+    public init(
+        eventLoop: EventLoop, engine: @escaping @Sendable () -> ConnectionEngine,
+        configuration: ServerConfiguration, logger: Logger
+    ) {
+        self.eventLoop = eventLoop
+        self.engine = engine
         self.configuration = configuration
         self.logger = logger
     }
@@ -44,9 +55,9 @@ public final class SpoolServer: Sendable {
     /// without Nagle's delay. When accept(2) fails (no file descriptor left),
     /// the listener backs off for a second instead of spinning.
     private func bootstrap(tcp: Bool) -> ServerBootstrap {
-        let host = self.host
+        let engine = self.engine
         let logger = self.logger
-        let bootstrap = ServerBootstrap(group: host.eventLoop)
+        let bootstrap = ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -61,7 +72,7 @@ public final class SpoolServer: Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 256, maximum: 65_536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(engine: host.onLoop))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(engine: engine()))
                 }
             }
         return tcp ? bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1) : bootstrap

@@ -37,6 +37,11 @@ struct Daemon {
     /// - Throws: ``StartupError`` when a part cannot start.
     func run() async throws {
         raiseOpenFileLimit()
+        if case .cluster(let conninfo) = storage {
+            return try await ClusterDaemon(
+                conninfo: conninfo, host: host, server: server, exitWhenIdle: exitWhenIdle, logger: logger
+            ).run()
+        }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let store = StoreService(storage: storage, logger: logger)
         let engine = EngineHostService(store: store, configuration: host, eventLoop: loops.next(), logger: logger)
@@ -75,7 +80,7 @@ struct Daemon {
 
     /// Raises the soft limit on open files to the hard limit, so that thousands
     /// of clients can connect at once.
-    private func raiseOpenFileLimit() {
+    func raiseOpenFileLimit() {
         var limit = rlimit()
         guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
         limit.rlim_cur = limit.rlim_max

@@ -59,6 +59,7 @@ extension Spoold {
     private static let longOptions: [String: Option] = [
         "listen": .value { spoold, value, _ in spoold.listen.append(value) },
         "state-directory": .value { spoold, value, _ in spoold.stateDirectory = value },
+        "postgresql": .value { spoold, value, _ in spoold.postgresql = value },
         "durability": .value { spoold, value, _ in spoold.durability = value },
         "bus": .value { spoold, value, _ in spoold.bus = value },
         "queues-directory": .value { spoold, value, _ in spoold.queuesDirectory = value },

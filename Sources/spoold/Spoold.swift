@@ -68,6 +68,8 @@ struct Spoold {
     var maxJobSize: Int = ProtocolLimits.defaultMaxJobSize
     /// -b, --state-directory: where jobs are kept durably.
     var stateDirectory: String?
+    /// --postgresql: the database of a cluster of nodes (a libpq URI).
+    var postgresql: String?
     /// --durability: always, interval:MS, nosync or off.
     var durability: String?
     /// -f: beanstalkd's fsync interval in milliseconds.
@@ -114,6 +116,12 @@ struct Spoold {
     /// ignored with a warning, as beanstalkd ignores them without -b.
     func storage() throws(UsageError) -> Storage {
         let given = [durability != nil, fsyncInterval != nil, neverFsync].filter { $0 }.count
+        if let postgresql {
+            guard stateDirectory == nil, given == 0 else {
+                throw UsageError("--postgresql keeps jobs in PostgreSQL: it takes no -b, --state-directory, --durability, -f or -F")
+            }
+            return .cluster(conninfo: postgresql)
+        }
         guard given <= 1 else { throw UsageError("choose one of --durability, -f and -F") }
         var mode = DurabilityMode.always
         if let durability {
@@ -184,7 +192,7 @@ struct Spoold {
         logger.logLevel = verbosity >= 2 ? .debug : verbosity == 1 ? .info : .notice
         let storage = try storage()
         var host = HostConfiguration(maxJobSize: maxJobSize)
-        host.durability = storage.mode.description
+        host.durability = if case .cluster = storage { "postgresql" } else { storage.mode.description }
         host.defaultLimits = TubeLimits(maxJobs: maxJobsPerTube, maxBytes: maxBytesPerTube, whenFull: whenFull)
         host.memoryLimit = memoryLimit ?? MemoryLimit.default
         let server = ServerConfiguration(

@@ -8,6 +8,9 @@ enum Storage {
     case memory(reason: String, ignoredFlag: String?)
     /// Jobs kept durably in `directory`, committed as `mode` says.
     case durable(directory: String, mode: DurabilityMode)
+    /// Jobs kept in the PostgreSQL database `conninfo` names, shared with
+    /// the other nodes of a cluster.
+    case cluster(conninfo: String)
 
     /// The durability mode; `off` in memory.
     var mode: DurabilityMode {

@@ -1,0 +1,530 @@
+import Logging
+import NIOCore
+import SpoolEngineHost
+import SpoolProtocol
+
+/// A cluster node's engine: serves the protocol over the jobs in PostgreSQL,
+/// on the node's event loop. Puts, deletes and reserves of all connections
+/// that arrive while a statement of their kind is in flight go to the
+/// database together as one statement (group commit, as the local store
+/// does with its journal); everything else is one statement per command.
+public final class ClusterEngine: ConnectionEngine {
+    public let maxJobSize: Int
+    let configuration: HostConfiguration
+    let eventLoop: EventLoop
+    let pool: PostgresPool
+    let logger: Logger
+    /// This node's id; nil while it is not registered (then commands that
+    /// need the database answer INTERNAL_ERROR).
+    var nodeID: Int32?
+    var isDraining = false
+    private var nextSessionID: Int64 = 0
+    private var connections: [Int64: ClusterConnection] = [:]
+    private var counters = CommandCounters()
+    private var totalConnections = 0
+    private var jobTimeouts = 0
+    private let identity = ProcessIdentity()
+    private let startedAt = NIODeadline.now()
+
+    private struct PendingPut {
+        let connection: ClusterConnection
+        let tube: String
+        let priority: UInt32
+        let delay: UInt32
+        let ttr: UInt32
+        let body: ByteBuffer
+    }
+
+    private var puts: [PendingPut] = []
+    private var putInFlight = false
+    private var deletes: [(connection: ClusterConnection, id: Int64)] = []
+    private var deleteInFlight = false
+    /// Connections waiting in a reserve, first come first served.
+    private var waiters: [ClusterConnection] = []
+    private var reserveInFlight = false
+    private var reserveAgain = false
+    /// What `spool_nodes.waiting_tubes` says for this node.
+    private var advertised: [String] = []
+
+    init(pool: PostgresPool, configuration: HostConfiguration, eventLoop: EventLoop, logger: Logger) {
+        self.pool = pool
+        self.configuration = configuration
+        self.maxJobSize = configuration.maxJobSize
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
+
+    public func connect(_ delegate: EngineConnectionDelegate) -> EngineConnection {
+        nextSessionID += 1
+        totalConnections += 1
+        let connection = ClusterConnection(sessionID: nextSessionID, engine: self, delegate: delegate)
+        connections[connection.sessionID] = connection
+        return connection
+    }
+
+    // MARK: Counts
+
+    func countPut() { counters.count(.put) }
+    func countMalformedPauseTube() { counters.count(.pauseTube) }
+
+    // MARK: Commands
+
+    func execute(_ command: Command, for connection: ClusterConnection) -> Execution.Outcome {
+        if let kind = CommandCounters.Kind(command) { counters.count(kind) }
+        switch command {
+        case .use(let tube):
+            connection.used = tube
+            return .reply(.using(tube))
+        case .watch(let tube):
+            if !connection.watched.contains(tube) { connection.watched.append(tube) }
+            return .reply(.watching(connection.watched.count))
+        case .ignore(let tube):
+            guard connection.watched != [tube] else { return .reply(.word(.notIgnored)) }
+            connection.watched.removeAll { $0 == tube }
+            return .reply(.watching(connection.watched.count))
+        case .listTubeUsed:
+            return .reply(.using(connection.used))
+        case .listTubesWatched:
+            return .reply(.ok(YAMLDocument.list(connection.watched).buffer))
+        case .quit:
+            return .close
+        case .reserve:
+            return reserve(connection, timeout: nil)
+        case .reserveWithTimeout(let seconds):
+            return reserve(connection, timeout: seconds < 0 ? nil : .seconds(Int64(seconds)))
+        default:
+            break
+        }
+        guard let node = nodeID else { return .reply(.word(.internalError)) }
+        connection.isPending = true
+        switch command {
+        case .put(let priority, let delay, let ttr, let body):
+            guard !isDraining else {
+                connection.isPending = false
+                return .reply(.word(.draining))
+            }
+            connection.isProducer = true
+            puts.append(PendingPut(
+                connection: connection, tube: connection.used, priority: priority, delay: delay, ttr: max(ttr, 1), body: body))
+            flushPuts()
+        case .delete(let id):
+            deletes.append((connection, Int64(id)))
+            flushDeletes()
+        default:
+            single(command, for: connection, node: node)
+        }
+        return .wait
+    }
+
+    /// A reserve: DEADLINE_SOON at once when a held job's TTR ends within a
+    /// second, else the connection waits for the next reserve pass.
+    private func reserve(_ connection: ClusterConnection, timeout: TimeAmount?) -> Execution.Outcome {
+        connection.isWorker = true
+        if deadlineSoon(connection) { return .reply(.word(.deadlineSoon)) }
+        guard nodeID != nil else { return .reply(.word(.internalError)) }
+        connection.isPending = true
+        connection.isWaitingInReserve = true
+        connection.reserveDeadline = timeout.map { .now() + $0 }
+        waiters.append(connection)
+        armWaitTimer(connection)
+        scheduleReservePass()
+        return .wait
+    }
+
+    private func deadlineSoon(_ connection: ClusterConnection) -> Bool {
+        guard let earliest = connection.earliestDeadline else { return false }
+        return earliest - .now() <= .seconds(1)
+    }
+
+    /// Wakes a waiting reserve when it times out or a held job's TTR nears its end.
+    private func armWaitTimer(_ connection: ClusterConnection) {
+        connection.waitTimer?.cancel()
+        let soon = connection.earliestDeadline.map { $0 - .seconds(1) }
+        let when = [connection.reserveDeadline, soon].compactMap { $0 }.min()
+        guard let when else { return }
+        connection.waitTimer = eventLoop.assumeIsolated().scheduleTask(deadline: when) { [weak self, weak connection] in
+            guard let self, let connection else { return }
+            self.waitTimerFired(connection)
+        }
+    }
+
+    private func waitTimerFired(_ connection: ClusterConnection) {
+        guard connection.isWaitingInReserve else { return }
+        if deadlineSoon(connection) {
+            endWait(connection, with: .word(.deadlineSoon))
+        } else if let deadline = connection.reserveDeadline, deadline <= .now() {
+            // A pass in flight may still bring it a job; it times out after.
+            if reserveInFlight { return } else { endWait(connection, with: .word(.timedOut)) }
+        } else {
+            armWaitTimer(connection)
+        }
+    }
+
+    private func endWait(_ connection: ClusterConnection, with reply: Reply) {
+        connection.isWaitingInReserve = false
+        connection.waitTimer?.cancel()
+        connection.waitTimer = nil
+        waiters.removeAll { $0 === connection }
+        connection.finish(reply)
+    }
+
+    func cancelWait(_ connection: ClusterConnection) -> Reply? {
+        guard connection.isWaitingInReserve else { return nil }
+        connection.isWaitingInReserve = false
+        connection.waitTimer?.cancel()
+        waiters.removeAll { $0 === connection }
+        connection.isPending = false
+        return .word(.timedOut)
+    }
+
+    func close(_ connection: ClusterConnection) {
+        connection.isClosed = true
+        connection.isWaitingInReserve = false
+        connection.waitTimer?.cancel()
+        waiters.removeAll { $0 === connection }
+        connections[connection.sessionID] = nil
+        releaseOwned(Array(connection.reserved.keys))
+        connection.reserved.removeAll()
+    }
+
+    /// Gives reservations of this node back (a closed connection's, or jobs
+    /// a pass reserved for a wait that had ended).
+    private func releaseOwned(_ ids: [Int64]) {
+        guard !ids.isEmpty, let node = nodeID else { return }
+        pool.run(on: eventLoop) { connection in
+            try connection.execute(ClusterStatements.releaseOwned, [.int64Array(ids), .int32(node)])
+        }.assumeIsolated().whenComplete { [self] result in
+            if case .failure(let error) = result {
+                logger.warning("cannot release reservations; they return when their TTR ends", metadata: ["error": "\(error)"])
+            }
+            scheduleReservePass()
+        }
+    }
+
+    // MARK: Batches
+
+    private func flushPuts() {
+        guard !putInFlight, !puts.isEmpty else { return }
+        putInFlight = true
+        let batch = puts
+        puts = []
+        let parameters: [PostgresValue] = [
+            .textArray(batch.map(\.tube)), .int64Array(batch.map { Int64($0.priority) }),
+            .int64Array(batch.map { Int64($0.delay) }), .int64Array(batch.map { Int64($0.ttr) }),
+            .byteaArray(batch.map(\.body)),
+        ]
+        pool.run(on: eventLoop) { connection in
+            try connection.execute(ClusterStatements.put, parameters)
+        }.assumeIsolated().whenComplete { [self] result in
+            putInFlight = false
+            switch result {
+            case .success(let rows) where rows.count == batch.count:
+                for (index, put) in batch.enumerated() { put.connection.finish(.inserted(UInt64(rows.int64(index, 0)))) }
+                scheduleReservePass()
+            case .success(let rows):
+                fail(batch.map(\.connection), "a put batch returned \(rows.count) ids for \(batch.count) jobs")
+            case .failure(let error):
+                fail(batch.map(\.connection), error)
+            }
+            flushPuts()
+        }
+    }
+
+    private func flushDeletes() {
+        guard !deleteInFlight, !deletes.isEmpty, let node = nodeID else { return }
+        deleteInFlight = true
+        let batch = deletes
+        deletes = []
+        let parameters: [PostgresValue] = [
+            .int64Array(batch.map(\.id)), .int64Array(batch.map(\.connection.sessionID)), .int32(node),
+        ]
+        pool.run(on: eventLoop) { connection in
+            try connection.execute(ClusterStatements.delete, parameters)
+        }.assumeIsolated().whenComplete { [self] result in
+            deleteInFlight = false
+            switch result {
+            case .success(let rows):
+                let deleted = Set((0..<rows.count).map { rows.int64($0, 0) })
+                for (connection, id) in batch {
+                    connection.reserved[id] = nil
+                    connection.finish(.word(deleted.contains(id) ? .deleted : .notFound))
+                }
+            case .failure(let error):
+                fail(batch.map(\.connection), error)
+            }
+            flushDeletes()
+        }
+    }
+
+    /// Runs a reserve pass now, or right after the one in flight.
+    func scheduleReservePass() {
+        guard !waiters.isEmpty || !advertised.isEmpty else { return }
+        guard !reserveInFlight else {
+            reserveAgain = true
+            return
+        }
+        reserveInFlight = true
+        eventLoop.assumeIsolated().execute { [self] in runReservePass() }
+    }
+
+    /// One pass: for every set of watched tubes among the waiters, one
+    /// statement reserves up to as many jobs as there are waiters, best job
+    /// to the longest waiter.
+    private func runReservePass() {
+        guard let node = nodeID else {
+            reserveInFlight = false
+            return
+        }
+        var groups: [[String]: [ClusterConnection]] = [:]
+        for waiter in waiters { groups[waiter.watched.sorted(), default: []].append(waiter) }
+        let requests = groups.map { tubes, members in (tubes, members.map(\.sessionID)) }
+        let wanted = Array(Set(waiters.flatMap(\.watched))).sorted()
+        let advertise = wanted != advertised ? wanted : nil
+        pool.run(on: eventLoop) { connection in
+            if let advertise {
+                try connection.execute(ClusterStatements.advertiseWaiting, [.int32(node), .textArray(advertise)])
+            }
+            return try requests.map { tubes, sessions in
+                try connection.execute(ClusterStatements.reserve, [
+                    .textArray(tubes), .int64(Int64(sessions.count)), .int64Array(sessions), .int32(node),
+                ])
+            }
+        }.assumeIsolated().whenComplete { [self] result in
+            reserveInFlight = false
+            switch result {
+            case .success(let results):
+                if let advertise {
+                    advertised = advertise
+                    // Jobs put while the wait was not yet advertised: look again.
+                    reserveAgain = true
+                }
+                var unwanted: [Int64] = []
+                for rows in results {
+                    for row in 0..<rows.count {
+                        let id = rows.int64(row, 0)
+                        guard let waiter = connections[rows.int64(row, 1)], waiter.isWaitingInReserve else {
+                            unwanted.append(id)
+                            continue
+                        }
+                        waiter.reserved[id] = .now() + .seconds(rows.int64(row, 2))
+                        endWait(waiter, with: .reserved(id: UInt64(id), body: rows.buffer(row, 3)))
+                    }
+                }
+                releaseOwned(unwanted)
+            case .failure(let error):
+                logger.warning("reserve pass failed", metadata: ["error": "\(error)"])
+                for waiter in waiters { endWait(waiter, with: .word(.internalError)) }
+            }
+            for waiter in waiters {
+                if let deadline = waiter.reserveDeadline, deadline <= .now() { endWait(waiter, with: .word(.timedOut)) }
+            }
+            if reserveAgain {
+                reserveAgain = false
+                scheduleReservePass()
+            }
+        }
+    }
+
+    // MARK: Single statements
+
+    private func single(_ command: Command, for connection: ClusterConnection, node: Int32) {
+        let session = connection.sessionID
+        let used = connection.used
+        let local = knownTubes
+        let statement: @Sendable (PostgresConnection) throws -> Reply
+        switch command {
+        case .release(let id, let priority, let delay):
+            statement = { db in
+                let rows = try db.execute(ClusterStatements.release, [
+                    .int64(Int64(id)), .int64(session), .int32(node), .int64(Int64(priority)), .int64(Int64(delay)),
+                ])
+                return rows.affected == 1 ? .word(.released) : .word(.notFound)
+            }
+        case .bury(let id, let priority):
+            statement = { db in
+                let rows = try db.execute(ClusterStatements.bury, [
+                    .int64(Int64(id)), .int64(session), .int32(node), .int64(Int64(priority)),
+                ])
+                return rows.affected == 1 ? .word(.buried) : .word(.notFound)
+            }
+        case .touch(let id):
+            statement = { db in
+                let rows = try db.execute(ClusterStatements.touch, [.int64(Int64(id)), .int64(session), .int32(node)])
+                return rows.count == 1 ? .word(.touched) : .word(.notFound)
+            }
+        case .reserveJob(let id):
+            statement = { db in
+                let rows = try db.execute(ClusterStatements.reserveJob, [.int64(Int64(id)), .int64(session), .int32(node)])
+                return rows.count == 1 ? .reserved(id: id, body: rows.buffer(0, 2)) : .word(.notFound)
+            }
+        case .peek(let id):
+            statement = { db in Self.found(try db.execute(ClusterStatements.peek, [.int64(Int64(id))])) }
+        case .peekReady:
+            statement = { db in Self.found(try db.execute(ClusterStatements.peekReady, [.text(used)])) }
+        case .peekDelayed:
+            statement = { db in Self.found(try db.execute(ClusterStatements.peekDelayed, [.text(used)])) }
+        case .peekBuried:
+            statement = { db in Self.found(try db.execute(ClusterStatements.peekBuried, [.text(used)])) }
+        case .kick(let bound):
+            statement = { db in
+                let bound = Int64(bound)
+                var kicked = try db.execute(ClusterStatements.kickBuried, [.text(used), .int64(bound)]).affected
+                if kicked == 0 {
+                    kicked = try db.execute(ClusterStatements.kickDelayed, [.text(used), .int64(bound)]).affected
+                }
+                return .kicked(UInt32(kicked))
+            }
+        case .kickJob(let id):
+            statement = { db in
+                try db.execute(ClusterStatements.kickJob, [.int64(Int64(id))]).affected == 1 ? .word(.kicked) : .word(.notFound)
+            }
+        case .pauseTube(let tube, let delay):
+            statement = { db in
+                let rows = try db.execute(ClusterStatements.pause, [
+                    .text(tube), .int64(Int64(delay)), .int32(local.contains(tube) ? 1 : 0),
+                ])
+                return rows.count == 1 ? .word(.paused) : .word(.notFound)
+            }
+        case .statsJob(let id):
+            statement = { db in
+                let rows = try db.execute(ClusterStatements.jobStats, [.int64(Int64(id))])
+                return rows.count == 1 ? .ok(ClusterDocuments.job(id: id, rows).buffer) : .word(.notFound)
+            }
+        case .statsTube(let tube):
+            let local = localTubeCounts(tube)
+            statement = { db in
+                let row = try db.execute(ClusterStatements.tube, [.text(tube)])
+                guard row.count == 1 || local.known else { return .word(.notFound) }
+                let counts = try db.execute(ClusterStatements.counts, [.text(tube)])
+                return .ok(ClusterDocuments.tube(tube, counts: counts, row: row, local: local).buffer)
+            }
+        case .stats:
+            let server = serverSnapshot()
+            statement = { db in
+                let all = try db.execute(ClusterStatements.countsAll)
+                let totals = try db.execute(ClusterStatements.totals)
+                return .ok(ClusterDocuments.server(server, counts: all, totals: totals).buffer)
+            }
+        case .listTubes:
+            statement = { db in
+                let rows = try db.execute(ClusterStatements.tubeNames)
+                var names = local.sorted()
+                for row in 0..<rows.count where !local.contains(rows.text(row, 0)) { names.append(rows.text(row, 0)) }
+                return .ok(YAMLDocument.list(names).buffer)
+            }
+        default:
+            connection.finish(.word(.internalError))
+            return
+        }
+        pool.run(on: eventLoop, statement).assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let reply):
+                applyLocally(command, reply: reply, to: connection)
+                connection.finish(reply)
+            case .failure(let error):
+                fail([connection], error)
+            }
+        }
+    }
+
+    private static func found(_ rows: PostgresRows) -> Reply {
+        rows.count == 1 ? .found(id: UInt64(rows.int64(0, 0)), body: rows.buffer(0, 1)) : .word(.notFound)
+    }
+
+    /// Keeps the connection's reservations in step with what the database did.
+    private func applyLocally(_ command: Command, reply: Reply, to connection: ClusterConnection) {
+        switch (command, reply) {
+        case (.release(let id, _, _), .word(.released)), (.bury(let id, _), .word(.buried)):
+            connection.reserved[Int64(id)] = nil
+            scheduleReservePass()
+        case (.touch, .word(.touched)), (.reserveJob, .reserved):
+            // The TTR is the job's; the reply does not carry it, so ask the next stats-job.
+            break
+        case (.kick, _), (.kickJob, _), (.pauseTube, _):
+            scheduleReservePass()
+        default:
+            break
+        }
+    }
+
+    private func fail(_ connections: [ClusterConnection], _ error: any Error) {
+        logger.warning("statement failed", metadata: ["error": "\(error)"])
+        for connection in connections { connection.finish(.word(.internalError)) }
+    }
+
+    private func fail(_ connections: [ClusterConnection], _ message: String) {
+        logger.error("\(message)")
+        for connection in connections { connection.finish(.word(.internalError)) }
+    }
+
+    // MARK: Local state for statistics
+
+    /// The tubes this node's connections use or watch, and `default`.
+    private var knownTubes: Set<String> {
+        var tubes: Set<String> = ["default"]
+        for connection in connections.values {
+            tubes.insert(connection.used)
+            tubes.formUnion(connection.watched)
+        }
+        return tubes
+    }
+
+    private func localTubeCounts(_ tube: String) -> ClusterDocuments.LocalTube {
+        var local = ClusterDocuments.LocalTube(known: tube == "default")
+        for connection in connections.values {
+            if connection.used == tube { local.using += 1; local.known = true }
+            if connection.watched.contains(tube) { local.watching += 1; local.known = true }
+            if connection.isWaitingInReserve, connection.watched.contains(tube) { local.waiting += 1 }
+        }
+        return local
+    }
+
+    private func serverSnapshot() -> ClusterDocuments.Server {
+        ClusterDocuments.Server(
+            counters: counters, configuration: configuration, identity: identity,
+            connections: connections.count, producers: connections.values.filter(\.isProducer).count,
+            workers: connections.values.filter(\.isWorker).count, waiting: waiters.count,
+            totalConnections: totalConnections, jobTimeouts: jobTimeouts,
+            uptime: (NIODeadline.now() - startedAt).nanoseconds / 1_000_000_000,
+            tubes: knownTubes.count, draining: isDraining, node: nodeID ?? 0)
+    }
+
+    // MARK: Node life
+
+    /// The node registered (again): serve.
+    func registered(_ id: Int32) {
+        nodeID = id
+        advertised = []
+        logger.notice("registered as a cluster node", metadata: ["node": "\(id)"])
+        scheduleReservePass()
+    }
+
+    /// The registration is gone: the reservations this node held are no
+    /// longer its (other nodes release them); commands fail until it is back.
+    func lost(_ error: ClusterError) {
+        if nodeID != nil {
+            logger.error("lost the database; reconnecting", metadata: ["error": "\(error)"])
+        }
+        nodeID = nil
+        for connection in connections.values { connection.reserved.removeAll() }
+        for waiter in waiters { endWait(waiter, with: .word(.internalError)) }
+    }
+
+    /// The periodic rescue: TTRs that ran out and dead nodes' reservations go
+    /// back to ready (on every node, guarded so that each job moves once),
+    /// and waiting reserves look again — the fall-back for a lost wake-up.
+    func rescue() {
+        guard let node = nodeID else { return }
+        pool.run(on: eventLoop) { connection in
+            try connection.execute(ClusterStatements.rescue, [.int32(node), .int32(ClusterSchema.lockClass)])
+        }.assumeIsolated().whenComplete { [self] result in
+            guard case .success(let rows) = result else { return }
+            for row in 0..<rows.count where rows.int64(row, 0) != 0 {
+                let id = rows.int64(row, 0)
+                jobTimeouts += 1
+                for connection in connections.values where connection.reserved.removeValue(forKey: id) != nil {}
+            }
+            scheduleReservePass()
+        }
+    }
+}

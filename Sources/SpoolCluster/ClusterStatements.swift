@@ -1,0 +1,221 @@
+/// The SQL a node runs. Every transition names the state it leaves (and, for
+/// a reservation, its owner: node and session) in its WHERE clause, so that
+/// a node acting late never overwrites another's transition.
+enum ClusterStatements {
+    /// Whether any node waits for one of the tubes in $1: every node row is
+    /// locked FOR SHARE, so that a node that is about to advertise a wait
+    /// either waits for this commit (and then finds the jobs) or is seen.
+    private static let notifyIfWaiting = """
+        waiting AS (SELECT coalesce(bool_or(waiting_tubes && $1::text[]), false) AS anyone
+                    FROM (SELECT waiting_tubes FROM spool_nodes FOR SHARE) AS nodes),
+        notified AS (SELECT pg_notify('spool_jobs', '') FROM waiting WHERE anyone)
+        """
+
+    /// A batch of puts: $1 tubes, $2 priorities, $3 delays, $4 TTRs, $5
+    /// bodies; returns the ids in the order given. NOTIFY only when some
+    /// node waits on one of the tubes, once per batch.
+    static let put = """
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::bytea[])
+                WITH ORDINALITY AS i(tube, priority, delay, ttr, body, n)),
+        inserted AS (
+            INSERT INTO spool_jobs (tube, priority, delay, ttr, body, ready_at)
+            SELECT tube, priority, delay, ttr, body, now() + make_interval(secs => delay) FROM input ORDER BY n
+            RETURNING id),
+        tubes AS (
+            INSERT INTO spool_tubes AS t (name, total_jobs) SELECT tube, count(*) FROM input GROUP BY tube
+            ON CONFLICT (name) DO UPDATE SET total_jobs = t.total_jobs + excluded.total_jobs),
+        \(notifyIfWaiting)
+        SELECT id FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY id
+        """
+
+    /// A batch of deletes: $1 ids, $2 the deleting sessions, $3 this node.
+    /// A reserved job goes only for the session that holds it.
+    static let delete = """
+        WITH input AS (SELECT * FROM unnest($1::int8[], $2::int8[]) AS d(id, session)),
+        deleted AS (
+            DELETE FROM spool_jobs j USING input d
+            WHERE j.id = d.id AND (j.state <> 1 OR (j.owner_node = $3 AND j.owner_session = d.session))
+            RETURNING j.id, j.tube),
+        counted AS (
+            UPDATE spool_tubes t SET cmd_delete = t.cmd_delete + c.n
+            FROM (SELECT tube, count(*) AS n FROM deleted GROUP BY tube) AS c WHERE t.name = c.tube)
+        SELECT id FROM deleted
+        """
+
+    /// Reserves up to $2 jobs of the tubes $1 for the sessions $3 (in their
+    /// order, best job first) of node $4: ready, due, in an unpaused tube,
+    /// by priority then id, skipping rows other nodes are taking.
+    static let reserve = """
+        WITH picked AS (
+            SELECT j.id, j.priority FROM spool_jobs j
+            WHERE j.tube = ANY($1::text[]) AND j.state = 0 AND j.ready_at <= now()
+              AND NOT EXISTS (SELECT 1 FROM spool_tubes t WHERE t.name = j.tube AND t.pause_until > now())
+            ORDER BY j.priority, j.id LIMIT $2
+            FOR UPDATE SKIP LOCKED),
+        assigned AS (
+            SELECT p.id, s.session FROM
+                (SELECT id, row_number() OVER (ORDER BY priority, id) AS n FROM picked) AS p
+                JOIN unnest($3::int8[]) WITH ORDINALITY AS s(session, n) USING (n))
+        UPDATE spool_jobs j SET state = 1, owner_node = $4, owner_session = a.session,
+            lease_until = now() + make_interval(secs => j.ttr), reserves = j.reserves + 1
+        FROM assigned a WHERE j.id = a.id
+        RETURNING j.id, a.session, j.ttr, j.body
+        """
+
+    /// Advertises the tubes $2 this node's reserves wait on (node $1).
+    static let advertiseWaiting = "UPDATE spool_nodes SET waiting_tubes = $2 WHERE id = $1"
+
+    /// Releases the reservations $1 of node $2 (a closed connection's, or
+    /// jobs reserved for a reserve that had already ended).
+    static let releaseOwned = """
+        UPDATE spool_jobs SET state = 0, owner_node = NULL, owner_session = NULL, lease_until = NULL, ready_at = now()
+        WHERE id = ANY($1::int8[]) AND state = 1 AND owner_node = $2
+        """
+
+    /// Returns jobs whose TTR ran out, and the reservations of dead nodes
+    /// (their liveness lock is gone), to ready; removes dead nodes. $1 this
+    /// node. Returns the ids whose reservations this node held and lost.
+    static let rescue = """
+        WITH dead AS (
+            SELECT n.id FROM spool_nodes n
+            WHERE n.id <> $1 AND NOT EXISTS (
+                SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = $2
+                  AND l.objid = n.id AND l.objsubid = 2 AND l.granted)),
+        expired AS (
+            UPDATE spool_jobs SET state = 0, owner_node = NULL, owner_session = NULL, lease_until = NULL,
+                ready_at = now(), timeouts = timeouts + 1
+            WHERE state = 1 AND lease_until <= now()
+            RETURNING id, owner_node),
+        orphaned AS (
+            UPDATE spool_jobs SET state = 0, owner_node = NULL, owner_session = NULL, lease_until = NULL, ready_at = now()
+            WHERE state = 1 AND owner_node IN (SELECT id FROM dead) AND lease_until > now()
+            RETURNING id),
+        gone AS (DELETE FROM spool_nodes WHERE id IN (SELECT id FROM dead) RETURNING id)
+        SELECT id, (SELECT count(*) FROM orphaned) + (SELECT count(*) FROM expired) + (SELECT count(*) FROM gone)
+        FROM expired WHERE owner_node = $1
+        UNION ALL SELECT 0, (SELECT count(*) FROM orphaned) + (SELECT count(*) FROM expired) + (SELECT count(*) FROM gone)
+        """
+
+    /// Release of job $1 by session $2 of node $3, priority $4, delay $5.
+    static let release = """
+        UPDATE spool_jobs SET state = 0, priority = $4, delay = $5, ready_at = now() + make_interval(secs => $5),
+            releases = releases + 1, owner_node = NULL, owner_session = NULL, lease_until = NULL
+        WHERE id = $1 AND state = 1 AND owner_node = $3 AND owner_session = $2
+        """
+
+    /// Bury of job $1 by session $2 of node $3, priority $4.
+    static let bury = """
+        UPDATE spool_jobs SET state = 2, priority = $4, ready_at = clock_timestamp(), buries = buries + 1,
+            owner_node = NULL, owner_session = NULL, lease_until = NULL
+        WHERE id = $1 AND state = 1 AND owner_node = $3 AND owner_session = $2
+        """
+
+    /// Touch of job $1 by session $2 of node $3; returns the TTR.
+    static let touch = """
+        UPDATE spool_jobs SET lease_until = now() + make_interval(secs => ttr)
+        WHERE id = $1 AND state = 1 AND owner_node = $3 AND owner_session = $2
+        RETURNING ttr
+        """
+
+    /// Reservation of job $1 (any state but reserved) for session $2 of node $3.
+    static let reserveJob = """
+        UPDATE spool_jobs SET state = 1, owner_node = $3, owner_session = $2,
+            lease_until = now() + make_interval(secs => ttr), reserves = reserves + 1,
+            kicks = kicks + CASE WHEN state = 2 THEN 1 ELSE 0 END
+        WHERE id = $1 AND state <> 1
+        RETURNING id, ttr, body
+        """
+
+    static let peek = "SELECT id, body FROM spool_jobs WHERE id = $1"
+    static let peekReady = """
+        SELECT id, body FROM spool_jobs WHERE tube = $1 AND state = 0 AND ready_at <= now()
+        ORDER BY priority, id LIMIT 1
+        """
+    static let peekDelayed = """
+        SELECT id, body FROM spool_jobs WHERE tube = $1 AND state = 0 AND ready_at > now()
+        ORDER BY ready_at, id LIMIT 1
+        """
+    static let peekBuried = "SELECT id, body FROM spool_jobs WHERE tube = $1 AND state = 2 ORDER BY ready_at, id LIMIT 1"
+
+    /// Kicks up to $2 buried jobs of tube $1.
+    static let kickBuried = """
+        UPDATE spool_jobs SET state = 0, ready_at = now(), kicks = kicks + 1
+        WHERE id IN (SELECT id FROM spool_jobs WHERE tube = $1 AND state = 2 ORDER BY ready_at, id LIMIT $2
+                     FOR UPDATE SKIP LOCKED) AND state = 2
+        """
+
+    /// Kicks up to $2 delayed jobs of tube $1.
+    static let kickDelayed = """
+        UPDATE spool_jobs SET ready_at = now(), kicks = kicks + 1
+        WHERE id IN (SELECT id FROM spool_jobs WHERE tube = $1 AND state = 0 AND ready_at > now()
+                     ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) AND state = 0
+        """
+
+    /// Kicks job $1 when buried or delayed.
+    static let kickJob = """
+        UPDATE spool_jobs SET state = 0, ready_at = now(), kicks = kicks + 1
+        WHERE id = $1 AND (state = 2 OR (state = 0 AND ready_at > now()))
+        """
+
+    /// A job's statistics.
+    static let jobStats = """
+        SELECT tube,
+            CASE WHEN state = 1 THEN 'reserved' WHEN state = 2 THEN 'buried'
+                 WHEN ready_at > now() THEN 'delayed' ELSE 'ready' END,
+            priority, extract(epoch FROM now() - created)::int8, delay, ttr,
+            CASE WHEN state = 1 THEN greatest(0, extract(epoch FROM lease_until - now()))::int8
+                 WHEN state = 0 AND ready_at > now() THEN extract(epoch FROM ready_at - now())::int8 ELSE 0 END,
+            reserves::int8, timeouts::int8, releases::int8, buries::int8, kicks::int8
+        FROM spool_jobs WHERE id = $1
+        """
+
+    /// The job counts of tube $1: urgent, ready, reserved, delayed, buried.
+    static let counts = countsSelect + " WHERE tube = $1"
+
+    /// The job counts over every tube.
+    static let countsAll = countsSelect
+
+    private static let countsSelect = """
+        SELECT count(*) FILTER (WHERE state = 0 AND ready_at <= now() AND priority < 1024),
+               count(*) FILTER (WHERE state = 0 AND ready_at <= now()),
+               count(*) FILTER (WHERE state = 1),
+               count(*) FILTER (WHERE state = 0 AND ready_at > now()),
+               count(*) FILTER (WHERE state = 2)
+        FROM spool_jobs
+        """
+
+    /// A tube's row: total jobs, deletes, pauses, pause, pause time left.
+    static let tube = """
+        SELECT total_jobs, cmd_delete, cmd_pause, pause_seconds,
+            CASE WHEN pause_until > now() THEN ceil(extract(epoch FROM pause_until - now()))::int8 ELSE 0 END
+        FROM spool_tubes WHERE name = $1
+        """
+
+    /// The totals over every tube: jobs ever put, and how many tubes have jobs.
+    static let totals = """
+        SELECT coalesce(sum(total_jobs), 0)::int8, (SELECT count(DISTINCT tube) FROM spool_jobs)::int8 FROM spool_tubes
+        """
+
+    /// The tubes that hold jobs or are paused.
+    static let tubeNames = """
+        SELECT name FROM spool_tubes t
+        WHERE pause_until > now() OR EXISTS (SELECT 1 FROM spool_jobs j WHERE j.tube = t.name)
+        ORDER BY name
+        """
+
+    /// Pauses tube $1 for $2 seconds; the row is created when $3 is 1 (a
+    /// tube this node's connections use or watch).
+    static let pause = """
+        WITH updated AS (
+            UPDATE spool_tubes SET pause_seconds = $2, pause_until = now() + make_interval(secs => $2),
+                cmd_pause = cmd_pause + 1
+            WHERE name = $1 RETURNING name),
+        created AS (
+            INSERT INTO spool_tubes (name, pause_seconds, pause_until, cmd_pause)
+            SELECT $1, $2, now() + make_interval(secs => $2), 1
+            WHERE $3 = 1 AND NOT EXISTS (SELECT 1 FROM updated)
+            ON CONFLICT (name) DO NOTHING RETURNING name)
+        SELECT name FROM updated UNION ALL SELECT name FROM created
+        """
+}
