@@ -18,6 +18,8 @@ public final class ClusterEngine: ConnectionEngine {
     /// need the database answer INTERNAL_ERROR).
     var nodeID: Int32?
     var isDraining = false
+    /// Completed when the node first registers.
+    var firstRegistration: EventLoopPromise<Void>?
     private var nextSessionID: Int64 = 0
     private var connections: [Int64: ClusterConnection] = [:]
     private var counters = CommandCounters()
@@ -108,7 +110,7 @@ public final class ClusterEngine: ConnectionEngine {
                 connection: connection, tube: connection.used, priority: priority, delay: delay, ttr: max(ttr, 1), body: body))
             flushPuts()
         case .delete(let id):
-            deletes.append((connection, Int64(id)))
+            deletes.append((connection, Self.key(id)))
             flushDeletes()
         default:
             single(command, for: connection, node: node)
@@ -277,6 +279,8 @@ public final class ClusterEngine: ConnectionEngine {
         }
         var groups: [[String]: [ClusterConnection]] = [:]
         for waiter in waiters { groups[waiter.watched.sorted(), default: []].append(waiter) }
+        // Only the waiters this pass looked for can time out after it.
+        let included = Set(waiters.map(\.sessionID))
         let requests = groups.map { tubes, members in (tubes, members.map(\.sessionID)) }
         let wanted = Array(Set(waiters.flatMap(\.watched))).sorted()
         let advertise = wanted != advertised ? wanted : nil
@@ -315,7 +319,7 @@ public final class ClusterEngine: ConnectionEngine {
                 logger.warning("reserve pass failed", metadata: ["error": "\(error)"])
                 for waiter in waiters { endWait(waiter, with: .word(.internalError)) }
             }
-            for waiter in waiters {
+            for waiter in waiters where included.contains(waiter.sessionID) {
                 if let deadline = waiter.reserveDeadline, deadline <= .now() { endWait(waiter, with: .word(.timedOut)) }
             }
             if reserveAgain {
@@ -336,29 +340,29 @@ public final class ClusterEngine: ConnectionEngine {
         case .release(let id, let priority, let delay):
             statement = { db in
                 let rows = try db.execute(ClusterStatements.release, [
-                    .int64(Int64(id)), .int64(session), .int32(node), .int64(Int64(priority)), .int64(Int64(delay)),
+                    .int64(Self.key(id)), .int64(session), .int32(node), .int64(Int64(priority)), .int64(Int64(delay)),
                 ])
                 return rows.affected == 1 ? .word(.released) : .word(.notFound)
             }
         case .bury(let id, let priority):
             statement = { db in
                 let rows = try db.execute(ClusterStatements.bury, [
-                    .int64(Int64(id)), .int64(session), .int32(node), .int64(Int64(priority)),
+                    .int64(Self.key(id)), .int64(session), .int32(node), .int64(Int64(priority)),
                 ])
                 return rows.affected == 1 ? .word(.buried) : .word(.notFound)
             }
         case .touch(let id):
             statement = { db in
-                let rows = try db.execute(ClusterStatements.touch, [.int64(Int64(id)), .int64(session), .int32(node)])
+                let rows = try db.execute(ClusterStatements.touch, [.int64(Self.key(id)), .int64(session), .int32(node)])
                 return rows.count == 1 ? .word(.touched) : .word(.notFound)
             }
         case .reserveJob(let id):
             statement = { db in
-                let rows = try db.execute(ClusterStatements.reserveJob, [.int64(Int64(id)), .int64(session), .int32(node)])
+                let rows = try db.execute(ClusterStatements.reserveJob, [.int64(Self.key(id)), .int64(session), .int32(node)])
                 return rows.count == 1 ? .reserved(id: id, body: rows.buffer(0, 2)) : .word(.notFound)
             }
         case .peek(let id):
-            statement = { db in Self.found(try db.execute(ClusterStatements.peek, [.int64(Int64(id))])) }
+            statement = { db in Self.found(try db.execute(ClusterStatements.peek, [.int64(Self.key(id))])) }
         case .peekReady:
             statement = { db in Self.found(try db.execute(ClusterStatements.peekReady, [.text(used)])) }
         case .peekDelayed:
@@ -376,7 +380,7 @@ public final class ClusterEngine: ConnectionEngine {
             }
         case .kickJob(let id):
             statement = { db in
-                try db.execute(ClusterStatements.kickJob, [.int64(Int64(id))]).affected == 1 ? .word(.kicked) : .word(.notFound)
+                try db.execute(ClusterStatements.kickJob, [.int64(Self.key(id))]).affected == 1 ? .word(.kicked) : .word(.notFound)
             }
         case .pauseTube(let tube, let delay):
             statement = { db in
@@ -387,7 +391,7 @@ public final class ClusterEngine: ConnectionEngine {
             }
         case .statsJob(let id):
             statement = { db in
-                let rows = try db.execute(ClusterStatements.jobStats, [.int64(Int64(id))])
+                let rows = try db.execute(ClusterStatements.jobStats, [.int64(Self.key(id))])
                 return rows.count == 1 ? .ok(ClusterDocuments.job(id: id, rows).buffer) : .word(.notFound)
             }
         case .statsTube(let tube):
@@ -427,6 +431,12 @@ public final class ClusterEngine: ConnectionEngine {
         }
     }
 
+    /// A job id as the database's bigint: an id above Int64.max, which no
+    /// job has, becomes a negative one, which no job has either (NOT_FOUND).
+    private static func key(_ id: UInt64) -> Int64 {
+        Int64(truncatingIfNeeded: id)
+    }
+
     private static func found(_ rows: PostgresRows) -> Reply {
         rows.count == 1 ? .found(id: UInt64(rows.int64(0, 0)), body: rows.buffer(0, 1)) : .word(.notFound)
     }
@@ -435,7 +445,7 @@ public final class ClusterEngine: ConnectionEngine {
     private func applyLocally(_ command: Command, reply: Reply, to connection: ClusterConnection) {
         switch (command, reply) {
         case (.release(let id, _, _), .word(.released)), (.bury(let id, _), .word(.buried)):
-            connection.reserved[Int64(id)] = nil
+            connection.reserved[Self.key(id)] = nil
             scheduleReservePass()
         case (.touch, .word(.touched)), (.reserveJob, .reserved):
             // The TTR is the job's; the reply does not carry it, so ask the next stats-job.
@@ -496,6 +506,8 @@ public final class ClusterEngine: ConnectionEngine {
         nodeID = id
         advertised = []
         logger.notice("registered as a cluster node", metadata: ["node": "\(id)"])
+        firstRegistration?.succeed()
+        firstRegistration = nil
         scheduleReservePass()
     }
 

@@ -30,9 +30,8 @@ public final class ClusterHost: Sendable {
     }
 
     /// Connects to the database `conninfo` names (a libpq URI or connection
-    /// string), prepares the schema and starts the node on `eventLoop`. The
-    /// node serves once it has registered; until then commands that need the
-    /// database answer INTERNAL_ERROR.
+    /// string), prepares the schema and starts the node on `eventLoop`;
+    /// returns once the node has registered.
     /// - Throws: ``ClusterError`` when libpq is missing, the database cannot
     ///   be reached, or its schema is newer or not Spool's.
     public static func start(
@@ -59,7 +58,13 @@ public final class ClusterHost: Sendable {
                 registered: { engine.value.registered($0) },
                 lost: { engine.value.lost($0) },
                 notified: { engine.value.scheduleReservePass() }))
+        let registered = try await eventLoop.submit {
+            let promise = eventLoop.makePromise(of: Void.self)
+            engine.value.firstRegistration = promise
+            return promise.futureResult
+        }.get()
         node.start()
+        try await registered.get()
         return ClusterHost(eventLoop: eventLoop, engine: engine, pool: pool, node: node, rescuer: rescuer)
     }
 

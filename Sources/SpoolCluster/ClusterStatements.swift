@@ -158,14 +158,14 @@ enum ClusterStatements {
         WHERE id = $1 AND (state = 2 OR (state = 0 AND ready_at > now()))
         """
 
-    /// A job's statistics.
+    /// A job's statistics; times in whole seconds, rounded down as beanstalkd does.
     static let jobStats = """
         SELECT tube,
             CASE WHEN state = 1 THEN 'reserved' WHEN state = 2 THEN 'buried'
                  WHEN ready_at > now() THEN 'delayed' ELSE 'ready' END,
-            priority, extract(epoch FROM now() - created)::int8, delay, ttr,
-            CASE WHEN state = 1 THEN greatest(0, extract(epoch FROM lease_until - now()))::int8
-                 WHEN state = 0 AND ready_at > now() THEN extract(epoch FROM ready_at - now())::int8 ELSE 0 END,
+            priority, floor(extract(epoch FROM now() - created))::int8, delay, ttr,
+            CASE WHEN state = 1 THEN greatest(0, floor(extract(epoch FROM lease_until - now())))::int8
+                 WHEN state = 0 AND ready_at > now() THEN floor(extract(epoch FROM ready_at - now()))::int8 ELSE 0 END,
             reserves::int8, timeouts::int8, releases::int8, buries::int8, kicks::int8
         FROM spool_jobs WHERE id = $1
         """
@@ -188,7 +188,7 @@ enum ClusterStatements {
     /// A tube's row: total jobs, deletes, pauses, pause, pause time left.
     static let tube = """
         SELECT total_jobs, cmd_delete, cmd_pause, pause_seconds,
-            CASE WHEN pause_until > now() THEN ceil(extract(epoch FROM pause_until - now()))::int8 ELSE 0 END
+            CASE WHEN pause_until > now() THEN floor(extract(epoch FROM pause_until - now()))::int8 ELSE 0 END
         FROM spool_tubes WHERE name = $1
         """
 

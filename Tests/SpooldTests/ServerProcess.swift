@@ -36,7 +36,7 @@ final class ServerProcess {
     /// limit (soft and hard) to that.
     static func spoold(_ extra: [String] = [], port: Int? = nil, fileLimit: Int? = nil) throws -> ServerProcess {
         let port = try port ?? TestScratch.freePort()
-        let choosesStore = extra.contains { ["-b", "--state-directory", "--durability"].contains($0) }
+        let choosesStore = extra.contains { ["-b", "--state-directory", "--durability", "--postgresql"].contains($0) }
         let store = choosesStore ? [] : ["--state-directory", try TestScratch.temporaryDirectory().path]
         let bus = extra.contains("--bus") ? [] : ["--bus", "none"]
         let arguments = ["--listen", "tcp:127.0.0.1:\(port)"] + store + bus + extra

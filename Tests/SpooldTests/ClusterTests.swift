@@ -1,0 +1,183 @@
+import Foundation
+import SpoolTestSupport
+import XCTest
+
+/// Several spoold nodes on one real PostgreSQL (a throw-away cluster of
+/// Debian's server), each a real process: jobs, ids, wake-ups and leases
+/// across nodes, a node killed with SIGKILL, the database going away.
+final class ClusterTests: XCTestCase {
+    nonisolated(unsafe) private static var postgres: PostgresFixture?
+
+    override class func tearDown() {
+        postgres?.stop()
+        postgres = nil
+    }
+
+    private func database() throws -> (fixture: PostgresFixture, url: String) {
+        if Self.postgres == nil { Self.postgres = try PostgresFixture() }
+        let fixture = try XCTUnwrap(Self.postgres)
+        return (fixture, try fixture.newDatabase())
+    }
+
+    private func node(_ url: String) throws -> (ServerProcess, RawClient) {
+        let server = try ServerProcess.spoold(["--postgresql", url])
+        return (server, try RawClient(port: server.port))
+    }
+
+    private func ask(_ client: RawClient, _ line: String, body: String? = nil, timeout: TimeInterval = 10) -> String {
+        client.send(line + "\r\n" + (body.map { $0 + "\r\n" } ?? ""))
+        return client.readLine(timeout: timeout)
+    }
+
+    /// A reply with a body: its line and the body.
+    private func askWithBody(_ client: RawClient, _ line: String, timeout: TimeInterval = 10) -> (String, String) {
+        let header = ask(client, line, timeout: timeout)
+        guard let size = header.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+              header.hasPrefix("RESERVED") || header.hasPrefix("FOUND")
+        else { return (header, "") }
+        let bytes = client.read(count: size + 2, timeout: timeout).utf8.prefix(size)
+        return (header, String(decoding: bytes, as: UTF8.self))
+    }
+
+    func testJobsMoveAcrossNodesWithIdsUniqueAndIncreasing() throws {
+        let (_, url) = try database()
+        let (first, a) = try node(url)
+        let (second, b) = try node(url)
+        defer { _ = first.stop(); _ = second.stop() }
+
+        var ids: [UInt64] = []
+        for index in 0..<10 {
+            let reply = ask(index.isMultiple(of: 2) ? a : b, "put \(100 - index) 0 60 5", body: "job-\(index)")
+            XCTAssertTrue(reply.hasPrefix("INSERTED "), reply)
+            ids.append(UInt64(reply.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+        }
+        XCTAssertEqual(ids, ids.sorted(), "one sequence: ids grow in allocation order")
+        XCTAssertEqual(Set(ids).count, ids.count, "no id twice")
+
+        // The best job (lowest priority number: the last put) is reserved on the other node.
+        let (reserved, body) = askWithBody(a, "reserve-with-timeout 5")
+        XCTAssertEqual(reserved, "RESERVED \(ids[9]) 5\r\n")
+        XCTAssertEqual(body, "job-9")
+        XCTAssertEqual(ask(b, "delete \(ids[9])"), "NOT_FOUND\r\n", "a job reserved on A is not B's to delete")
+        XCTAssertEqual(ask(b, "release \(ids[9]) 0 0"), "NOT_FOUND\r\n")
+        XCTAssertEqual(ask(a, "bury \(ids[9]) 0"), "BURIED\r\n")
+        XCTAssertEqual(askWithBody(b, "peek-buried").0, "FOUND \(ids[9]) 5\r\n")
+        XCTAssertEqual(ask(b, "kick 10"), "KICKED 1\r\n")
+        XCTAssertEqual(askWithBody(b, "reserve-with-timeout 5").0, "RESERVED \(ids[9]) 5\r\n")
+        XCTAssertEqual(ask(b, "delete \(ids[9])"), "DELETED\r\n")
+        XCTAssertEqual(ask(a, "delete \(ids[0])"), "DELETED\r\n", "a ready job is any node's to delete")
+
+        // Both nodes count the cluster's jobs.
+        a.send("stats-tube default\r\n")
+        let fromA = a.readDocument()
+        b.send("stats-tube default\r\n")
+        let fromB = b.readDocument()
+        XCTAssertTrue(fromA.contains("current-jobs-ready: 8\n"), fromA)
+        XCTAssertTrue(fromB.contains("current-jobs-ready: 8\n"), fromB)
+        XCTAssertTrue(fromB.contains("total-jobs: 10\n"), fromB)
+        XCTAssertTrue(fromB.contains("cmd-delete: 2\n"), fromB)
+    }
+
+    func testAPutOnOneNodeWakesAReserveWaitingOnAnother() throws {
+        let (_, url) = try database()
+        let (first, a) = try node(url)
+        let (second, b) = try node(url)
+        defer { _ = first.stop(); _ = second.stop() }
+        XCTAssertEqual(ask(b, "watch wake"), "WATCHING 2\r\n")
+        b.send("reserve-with-timeout 60\r\n")
+        // B advertises its wait before A puts; the put's NOTIFY wakes it.
+        XCTAssertEqual(ask(a, "use wake"), "USING wake\r\n")
+        a.send("stats-tube wake\r\n")
+        _ = a.readDocument()
+        let put = ask(a, "put 0 0 60 4", body: "ping")
+        XCTAssertTrue(put.hasPrefix("INSERTED"), put)
+        XCTAssertEqual(b.readLine(timeout: 30), "RESERVED \(put.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)) 4\r\n")
+        XCTAssertEqual(b.read(count: 6), "ping\r\n")
+    }
+
+    func testAKilledNodesReservationsReturnLongBeforeTheirTTR() throws {
+        let (_, url) = try database()
+        let (first, a) = try node(url)
+        let (second, b) = try node(url)
+        defer { _ = first.stop(); _ = second.stop() }
+        let put = ask(a, "put 0 0 3600 4", body: "held")
+        XCTAssertTrue(put.hasPrefix("INSERTED"), put)
+        XCTAssertTrue(askWithBody(b, "reserve-with-timeout 5").0.hasPrefix("RESERVED"))
+        XCTAssertEqual(ask(a, "reserve-with-timeout 0"), "TIMED_OUT\r\n", "held by B")
+        second.signal(SIGKILL)
+        // B's liveness lock went with its connection: A's rescue returns the job
+        // within a second or two, where its TTR would have taken an hour.
+        let (reply, body) = askWithBody(a, "reserve-with-timeout 60", timeout: 70)
+        XCTAssertTrue(reply.hasPrefix("RESERVED"), reply)
+        XCTAssertEqual(body, "held")
+        a.send("stats-job \(put.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines))\r\n")
+        XCTAssertTrue(a.readDocument().contains("reserves: 2\n"))
+    }
+
+    func testTTRRunsOutClusterWide() throws {
+        let (_, url) = try database()
+        let (first, a) = try node(url)
+        let (second, b) = try node(url)
+        defer { _ = first.stop(); _ = second.stop() }
+        let put = ask(a, "put 0 0 1 2", body: "hi")
+        XCTAssertTrue(askWithBody(a, "reserve-with-timeout 5").0.hasPrefix("RESERVED"))
+        let (reply, _) = askWithBody(b, "reserve-with-timeout 30", timeout: 40)
+        XCTAssertTrue(reply.hasPrefix("RESERVED \(put.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)) "), reply)
+        b.send("stats-job \(put.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines))\r\n")
+        XCTAssertTrue(b.readDocument().contains("timeouts: 1\n"))
+        XCTAssertEqual(ask(a, "delete \(put.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines))"), "NOT_FOUND\r\n",
+                       "A's lease ended: the job is B's now")
+    }
+
+    func testPauseIsShared() throws {
+        let (_, url) = try database()
+        let (first, a) = try node(url)
+        let (second, b) = try node(url)
+        defer { _ = first.stop(); _ = second.stop() }
+        XCTAssertTrue(ask(a, "put 0 0 60 1", body: "x").hasPrefix("INSERTED"))
+        XCTAssertEqual(ask(a, "pause-tube default 60"), "PAUSED\r\n")
+        XCTAssertEqual(ask(b, "reserve-with-timeout 0"), "TIMED_OUT\r\n", "paused on every node")
+        b.send("stats-tube default\r\n")
+        XCTAssertTrue(b.readDocument().contains("pause: 60\n"))
+        XCTAssertEqual(ask(b, "pause-tube default 0"), "PAUSED\r\n")
+        XCTAssertTrue(askWithBody(a, "reserve-with-timeout 5").0.hasPrefix("RESERVED"))
+    }
+
+    func testANewerSchemaIsRefused() throws {
+        let (fixture, url) = try database()
+        let (first, _) = try node(url)
+        XCTAssertEqual(first.stop(), 0)
+        let name = try XCTUnwrap(url.split(separator: "@/").last?.split(separator: "?").first.map(String.init))
+        try fixture.psql(name, "UPDATE spool_schema SET version = 99")
+        let result = try runCommand(TestEnvironment.spoold.path, ["--postgresql", url, "--listen", "tcp:127.0.0.1:\(try TestScratch.freePort())"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("schema version 99, newer than this spoold's 1"), result.output)
+    }
+
+    func testNoDatabaseAtStartIsAClearError() throws {
+        let result = try runCommand(TestEnvironment.spoold.path, [
+            "--postgresql", "postgresql://nobody@/none?host=/nonexistent&port=1", "--listen", "tcp:127.0.0.1:\(try TestScratch.freePort())",
+        ])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("cannot start the cluster node: cannot connect to PostgreSQL"), result.output)
+    }
+
+    /// The third-party suites the local store passes (greenstalk, pystalk,
+    /// beaneater), unchanged, each against a node on a fresh database.
+    func testThirdPartyClientSuitesAgainstANode() throws {
+        let python = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        let suites: [(String, [String])] = [
+            (TestEnvironment.python, python + [TestEnvironment.clients.appendingPathComponent("python/test_greenstalk.py").path]),
+            (TestEnvironment.python, python + [TestEnvironment.clients.appendingPathComponent("python/test_pystalk.py").path]),
+            ("/usr/bin/ruby", [TestEnvironment.clients.appendingPathComponent("ruby/beaneater_test.rb").path]),
+        ]
+        for (executable, arguments) in suites {
+            let (_, url) = try database()
+            let server = try ServerProcess.spoold(["--postgresql", url])
+            defer { _ = server.stop() }
+            let result = try runCommand(executable, arguments, environment: ["SPOOL_TEST_ADDR": server.address], timeout: 600)
+            XCTAssertEqual(result.status, 0, "\(arguments.last ?? ""):\n\(result.output)")
+            XCTAssertTrue(server.process.isRunning, server.output)
+        }
+    }
+}
