@@ -27,6 +27,8 @@ static void load(void) {
     RESOLVE(error_message, "PQerrorMessage");
     RESOLVE(finish, "PQfinish");
     RESOLVE(exec_params, "PQexecParams");
+    RESOLVE(prepare, "PQprepare");
+    RESOLVE(exec_prepared, "PQexecPrepared");
     RESOLVE(result_status, "PQresultStatus");
     RESOLVE(result_error_message, "PQresultErrorMessage");
     RESOLVE(result_error_field, "PQresultErrorField");

@@ -47,6 +47,8 @@ public final class ClusterEngine: ConnectionEngine {
     private var reserveAgain = false
     /// What `spool_nodes.waiting_tubes` says for this node.
     private var advertised: [String] = []
+    /// The next pass sets the advertisement to the tubes waited on now.
+    private var shrinkDue = false
 
     init(pool: PostgresPool, configuration: HostConfiguration, eventLoop: EventLoop, logger: Logger) {
         self.pool = pool
@@ -206,14 +208,14 @@ public final class ClusterEngine: ConnectionEngine {
     // MARK: Batches
 
     private func flushPuts() {
-        guard !putInFlight, !puts.isEmpty else { return }
+        guard !putInFlight, !puts.isEmpty, let node = nodeID else { return }
         putInFlight = true
         let batch = puts
         puts = []
         let parameters: [PostgresValue] = [
             .textArray(batch.map(\.tube)), .int64Array(batch.map { Int64($0.priority) }),
             .int64Array(batch.map { Int64($0.delay) }), .int64Array(batch.map { Int64($0.ttr) }),
-            .byteaArray(batch.map(\.body)),
+            .byteaArray(batch.map(\.body)), .int32(node),
         ]
         pool.run(on: eventLoop) { connection in
             try connection.execute(ClusterStatements.put, parameters)
@@ -260,7 +262,7 @@ public final class ClusterEngine: ConnectionEngine {
 
     /// Runs a reserve pass now, or right after the one in flight.
     func scheduleReservePass() {
-        guard !waiters.isEmpty || !advertised.isEmpty else { return }
+        guard !waiters.isEmpty || shrinkDue else { return }
         guard !reserveInFlight else {
             reserveAgain = true
             return
@@ -282,7 +284,12 @@ public final class ClusterEngine: ConnectionEngine {
         // Only the waiters this pass looked for can time out after it.
         let included = Set(waiters.map(\.sessionID))
         let requests = groups.map { tubes, members in (tubes, members.map(\.sessionID)) }
-        let wanted = Array(Set(waiters.flatMap(\.watched))).sorted()
+        // The advertisement grows with the waits and shrinks only when the
+        // rescue tick asks (shrinkDue), so that waits coming and going do not
+        // rewrite the node's row each time.
+        let waitedOn = Set(waiters.flatMap(\.watched))
+        let wanted = Array(shrinkDue ? waitedOn : waitedOn.union(advertised)).sorted()
+        shrinkDue = false
         let advertise = wanted != advertised ? wanted : nil
         pool.run(on: eventLoop) { connection in
             if let advertise {
@@ -300,7 +307,7 @@ public final class ClusterEngine: ConnectionEngine {
                 if let advertise {
                     advertised = advertise
                     // Jobs put while the wait was not yet advertised: look again.
-                    reserveAgain = true
+                    if !waiters.isEmpty { reserveAgain = true }
                 }
                 var unwanted: [Int64] = []
                 for rows in results {
@@ -527,6 +534,11 @@ public final class ClusterEngine: ConnectionEngine {
     /// and waiting reserves look again — the fall-back for a lost wake-up.
     func rescue() {
         guard let node = nodeID else { return }
+        // Once a second the advertisement shrinks to the tubes waited on now.
+        if Set(waiters.flatMap(\.watched)) != Set(advertised) {
+            shrinkDue = true
+            scheduleReservePass()
+        }
         pool.run(on: eventLoop) { connection in
             try connection.execute(ClusterStatements.rescue, [.int32(node), .int32(ClusterSchema.lockClass)])
         }.assumeIsolated().whenComplete { [self] result in

@@ -2,17 +2,18 @@
 /// a reservation, its owner: node and session) in its WHERE clause, so that
 /// a node acting late never overwrites another's transition.
 enum ClusterStatements {
-    /// Whether any node waits for one of the tubes in $1: every node row is
-    /// locked FOR SHARE, so that a node that is about to advertise a wait
-    /// either waits for this commit (and then finds the jobs) or is seen.
+    /// Whether another node than $6 waits for one of the tubes in $1 (this
+    /// node wakes its own waiters itself): every node row is locked FOR
+    /// SHARE, so that a node that is about to advertise a wait either waits
+    /// for this commit (and then finds the jobs) or is seen.
     private static let notifyIfWaiting = """
-        waiting AS (SELECT coalesce(bool_or(waiting_tubes && $1::text[]), false) AS anyone
-                    FROM (SELECT waiting_tubes FROM spool_nodes FOR SHARE) AS nodes),
+        waiting AS (SELECT coalesce(bool_or(id <> $6 AND waiting_tubes && $1::text[]), false) AS anyone
+                    FROM (SELECT id, waiting_tubes FROM spool_nodes FOR SHARE) AS nodes),
         notified AS (SELECT pg_notify('spool_jobs', '') FROM waiting WHERE anyone)
         """
 
-    /// A batch of puts: $1 tubes, $2 priorities, $3 delays, $4 TTRs, $5
-    /// bodies; returns the ids in the order given. NOTIFY only when some
+    /// A batch of puts of node $6: $1 tubes, $2 priorities, $3 delays, $4
+    /// TTRs, $5 bodies; returns the ids in the order given. NOTIFY only when some
     /// node waits on one of the tubes, once per batch.
     static let put = """
         WITH input AS (
@@ -45,14 +46,19 @@ enum ClusterStatements {
 
     /// Reserves up to $2 jobs of the tubes $1 for the sessions $3 (in their
     /// order, best job first) of node $4: ready, due, in an unpaused tube,
-    /// by priority then id, skipping rows other nodes are taking.
+    /// by priority then id, skipping rows other nodes are taking. Each tube
+    /// is read on its own (a scalar `tube =` walks the index in order and
+    /// stops at $2 rows; `tube = ANY(...)` would sort the whole backlog),
+    /// then the best $2 of them are taken.
     static let reserve = """
         WITH picked AS (
-            SELECT j.id, j.priority FROM spool_jobs j
-            WHERE j.tube = ANY($1::text[]) AND j.state = 0 AND j.ready_at <= now()
-              AND NOT EXISTS (SELECT 1 FROM spool_tubes t WHERE t.name = j.tube AND t.pause_until > now())
-            ORDER BY j.priority, j.id LIMIT $2
-            FOR UPDATE SKIP LOCKED),
+            SELECT c.id, c.priority FROM unnest($1::text[]) AS w(tube)
+            CROSS JOIN LATERAL (
+                SELECT j.id, j.priority FROM spool_jobs j
+                WHERE j.tube = w.tube AND j.state = 0 AND j.ready_at <= now()
+                ORDER BY j.priority, j.id LIMIT $2
+                FOR UPDATE SKIP LOCKED) AS c
+            WHERE NOT EXISTS (SELECT 1 FROM spool_tubes t WHERE t.name = w.tube AND t.pause_until > now())),
         assigned AS (
             SELECT p.id, s.session FROM
                 (SELECT id, row_number() OVER (ORDER BY priority, id) AS n FROM picked) AS p

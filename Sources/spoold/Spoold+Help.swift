@@ -28,6 +28,11 @@ extension Spoold {
                                   as --durability interval:MS (0: always). Without a state
                                   directory it has no effect, as in beanstalkd.
           -F                      beanstalkd: never fsync; the same as --durability nosync.
+          --postgresql URL        Be a node of a cluster: keep jobs in this PostgreSQL
+                                  database, shared with every node started with it
+                                  (postgresql://USER@HOST:PORT/DB, ?host=/socket/dir;
+                                  password from the URL, $PGPASSWORD or the systemd
+                                  credential postgresql-password). Needs libpq5.
                                   Without a state directory it has no effect.
           --max-jobs N            Every tube holds at most N jobs, unless its queue file sets
                                   MaxJobs= (default: no limit).
@@ -67,7 +72,8 @@ extension Spoold {
 
         Storage, as in beanstalkd: with a state directory (-b DIR, --state-directory
         DIR or $STATE_DIRECTORY) jobs are kept durably there; with none, in memory
-        only, and nothing is written.
+        only, and nothing is written. With --postgresql they are in that database,
+        and every node on it serves the same queue.
 
         Under systemd (Type=notify) spoold reports READY=1 once it serves, a live
         STATUS= line, WATCHDOG=1 at half of WatchdogSec= from its serving loop, and

@@ -37,6 +37,9 @@ typedef struct cpq_api {
     PGresult *(*exec_params)(PGconn *conn, const char *command, int n_params, const Oid *param_types,
                              const char *const *param_values, const int *param_lengths,
                              const int *param_formats, int result_format);
+    PGresult *(*prepare)(PGconn *conn, const char *name, const char *command, int n_params, const Oid *param_types);
+    PGresult *(*exec_prepared)(PGconn *conn, const char *name, int n_params, const char *const *param_values,
+                               const int *param_lengths, const int *param_formats, int result_format);
     int (*result_status)(const PGresult *result);
     char *(*result_error_message)(const PGresult *result);
     char *(*result_error_field)(const PGresult *result, int field);
