@@ -180,4 +180,97 @@ final class ClusterTests: XCTestCase {
             XCTAssertTrue(server.process.isRunning, server.output)
         }
     }
+
+    /// PostgreSQL stopped (as a crash: `-m immediate`) and started again
+    /// while a producer puts without pause: every put acknowledged before,
+    /// during and after is in the database, once; while the database is away
+    /// puts answer INTERNAL_ERROR, never INSERTED; the node serves again.
+    func testPostgresRestartedUnderLoadLosesNothingAcknowledged() throws {
+        let (fixture, url) = try database()
+        let (server, _) = try node(url)
+        defer { _ = server.stop() }
+        let port = server.port
+        let acknowledged = Recorder<UInt64>()
+        let refused = Recorder<String>()
+        let stop = Recorder<Bool>()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            guard let producer = try? RawClient(port: port) else {
+                refused.append("cannot connect")
+                done.signal()
+                return
+            }
+            while stop.values.isEmpty {
+                producer.send("put 0 0 60 4\r\nload\r\n")
+                let reply = producer.readLine(timeout: 30)
+                if reply.hasPrefix("INSERTED "), let id = UInt64(reply.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    acknowledged.append(id)
+                } else {
+                    refused.append(reply)
+                }
+            }
+            done.signal()
+        }
+        func waitFor(_ count: Int) throws {
+            let deadline = Date().addingTimeInterval(60)
+            while acknowledged.values.count < count, Date() < deadline { usleep(10_000) }
+            XCTAssertGreaterThanOrEqual(acknowledged.values.count, count, "the node serves puts (refused: \(refused.values.suffix(3)))")
+        }
+        try waitFor(200)
+        fixture.stop()
+        let beforeRestart = acknowledged.values.count
+        usleep(500_000)
+        try fixture.start()
+        try waitFor(beforeRestart + 200)
+        stop.append(true)
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+
+        let ids = acknowledged.values
+        XCTAssertEqual(Set(ids).count, ids.count, "no id acknowledged twice")
+        XCTAssertFalse(refused.values.isEmpty, "puts were refused while the database was away")
+        XCTAssertTrue(refused.values.allSatisfy { $0 == "INTERNAL_ERROR\r\n" }, "\(Set(refused.values))")
+        let name = try XCTUnwrap(url.split(separator: "@/").last?.split(separator: "?").first.map(String.init))
+        let list = ids.map(String.init).joined(separator: ",")
+        let present = try fixture.psql(name, "SELECT count(*) FROM spool_jobs WHERE id IN (\(list))")
+        XCTAssertEqual(present.output.trimmingCharacters(in: .whitespacesAndNewlines), "\(ids.count)", "every acknowledged job is stored")
+    }
+
+    /// Nodes killed with SIGKILL under load, again and again, two at a time
+    /// on one database (producers and consumers on the first, the second
+    /// just alive): every acknowledged put is there exactly once, no deleted
+    /// job comes back, and the jobs a dead node's workers held return.
+    func testNodesKilledUnderLoadLoseNothingAndResurrectNothing() throws {
+        let (_, url) = try database()
+        let load = CrashLoad(producers: 3, consumers: 2)
+        defer { _ = load.stop() }
+        for round in 1...10 {
+            let first = try ServerProcess.spoold(["--postgresql", url])
+            let second = try ServerProcess.spoold(["--postgresql", url])
+            load.serve(port: first.port, generation: round)
+            Thread.sleep(forTimeInterval: .random(in: 0.1...0.4))
+            load.serverGone()
+            for node in [first, second] {
+                node.signal(SIGKILL)
+                node.process.waitUntilExit()
+            }
+        }
+        XCTAssertTrue(load.stop(), "the load threads stop once the nodes are gone")
+
+        let last = try ServerProcess.spoold(["--postgresql", url])
+        defer { _ = last.stop() }
+        let client = try JobClient(port: last.port)
+        var drained: [JobClient.Job] = []
+        // The dead nodes' reservations come back with the rescue (1-2 s).
+        while let job = client.reserve(timeout: 5) {
+            drained.append(job)
+            XCTAssertEqual(client.send("delete \(job.id)"), "DELETED")
+        }
+        XCTAssertEqual(client.lastReply, "TIMED_OUT", "the drain ends with an empty queue")
+        let summary = load.ledger.summary
+        let problems = load.ledger.problems(afterDraining: drained)
+        XCTAssertTrue(problems.isEmpty, "\(problems.count) problems:\n" + problems.prefix(30).joined(separator: "\n"))
+        XCTAssertGreaterThan(summary.inserted, 100, "the load was too light to test anything: \(summary)")
+        XCTAssertGreaterThan(summary.reservedNotDeleted, 0, "no reserved job had to come back: \(summary)")
+        print("cluster: 10 rounds of two killed nodes: \(summary); \(drained.count) jobs drained")
+    }
 }
