@@ -14,9 +14,10 @@ public final class ClusterHost: Sendable {
     private let node: ClusterNode
     private let rescuer: NIOLoopBound<RepeatedTask>
 
-    /// How many statements run at once: puts, deletes, reserves and one
-    /// more for everything else and the rescue.
-    static let poolSize = 4
+    /// How many statements run at once: one each of puts, deletes and
+    /// reserve passes (``ClusterEngine/statementsInFlight``), and one more
+    /// for everything else and the rescue.
+    static let poolSize = 3 * ClusterEngine.statementsInFlight + 1
 
     private init(
         eventLoop: EventLoop, engine: NIOLoopBound<ClusterEngine>, pool: PostgresPool, node: ClusterNode,
