@@ -18,27 +18,13 @@ struct ClusterDaemon {
     let conninfo: String
     let host: HostConfiguration
     let server: ServerConfiguration
-    /// --exit-when-idle is not applied to a node: its queue is the cluster's.
-    let exitWhenIdle: UInt32
     let logger: Logger
 
     func run() async throws {
         Self.passwordFromCredential()
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let node = ClusterNodeService(conninfo: conninfo, host: host, server: server, eventLoop: loops.next(), logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(
-                service: node, successTerminationBehavior: .gracefullyShutdownGroup,
-                failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "cluster node")],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            try? await loops.shutdownGracefully()
-            throw error
-        }
-        try await loops.shutdownGracefully()
+        try await Daemon.run([(node, "cluster node")], on: loops, logger: logger)
     }
 
     /// The database password from systemd's credential `postgresql-password`

@@ -39,7 +39,7 @@ struct Daemon {
         raiseOpenFileLimit()
         if case .cluster(let conninfo) = storage {
             return try await ClusterDaemon(
-                conninfo: conninfo, host: host, server: server, exitWhenIdle: exitWhenIdle, logger: logger
+                conninfo: conninfo, host: host, server: server, logger: logger
             ).run()
         }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -61,6 +61,13 @@ struct Daemon {
             (store, "store"), (engine, "engine host"), (listeners, "listeners"), (pool, "worker pool"),
             (control, "control plane"), (signals, "signals"), (reporter, "reporter"),
         ]
+        try await Self.run(services, on: loops, logger: logger)
+    }
+
+    /// Runs `services` as one group, started in order and stopped in the
+    /// reverse one on SIGTERM or SIGINT (or when one ends); then shuts
+    /// `loops` down.
+    static func run(_ services: [(any Service, String)], on loops: MultiThreadedEventLoopGroup, logger: Logger) async throws {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.map { service, name in
                 .init(
