@@ -189,50 +189,51 @@ final class ClusterTests: XCTestCase {
         let (fixture, url) = try database()
         let (server, _) = try node(url)
         defer { _ = server.stop() }
-        let port = server.port
-        let acknowledged = Recorder<UInt64>()
-        let refused = Recorder<String>()
-        let stop = Recorder<Bool>()
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            guard let producer = try? RawClient(port: port) else {
-                refused.append("cannot connect")
-                done.signal()
-                return
-            }
-            while stop.values.isEmpty {
-                producer.send("put 0 0 60 4\r\nload\r\n")
-                let reply = producer.readLine(timeout: 30)
-                if reply.hasPrefix("INSERTED "), let id = UInt64(reply.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)) {
-                    acknowledged.append(id)
-                } else {
-                    refused.append(reply)
-                }
-            }
-            done.signal()
-        }
-        func waitFor(_ count: Int) throws {
-            let deadline = Date().addingTimeInterval(60)
-            while acknowledged.values.count < count, Date() < deadline { usleep(10_000) }
-            XCTAssertGreaterThanOrEqual(acknowledged.values.count, count, "the node serves puts (refused: \(refused.values.suffix(3)))")
-        }
-        try waitFor(200)
+        let load = PutLoad(port: server.port)
+        XCTAssertTrue(load.waitFor(200), "the node serves puts (refused: \(load.refused.values.suffix(3)))")
         fixture.stop()
-        let beforeRestart = acknowledged.values.count
+        let beforeRestart = load.acknowledged.values.count
         usleep(500_000)
         try fixture.start()
-        try waitFor(beforeRestart + 200)
-        stop.append(true)
-        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
-
-        let ids = acknowledged.values
-        XCTAssertEqual(Set(ids).count, ids.count, "no id acknowledged twice")
-        XCTAssertFalse(refused.values.isEmpty, "puts were refused while the database was away")
-        XCTAssertTrue(refused.values.allSatisfy { $0 == "INTERNAL_ERROR\r\n" }, "\(Set(refused.values))")
+        XCTAssertTrue(load.waitFor(beforeRestart + 200), "the node serves again (refused: \(load.refused.values.suffix(3)))")
+        XCTAssertTrue(load.stop())
+        XCTAssertFalse(load.refused.values.isEmpty, "puts were refused while the database was away")
+        XCTAssertTrue(load.refused.values.allSatisfy { $0 == "INTERNAL_ERROR\r\n" }, "\(Set(load.refused.values))")
         let name = try XCTUnwrap(url.split(separator: "@/").last?.split(separator: "?").first.map(String.init))
+        try assertStoredOnce(load.acknowledged.values) { try fixture.psql(name, $0) }
+    }
+
+    /// A primary with a synchronous streaming standby: the primary's
+    /// postmaster killed with SIGKILL under a continuous producer, the standby
+    /// promoted; the node, given both hosts with `target_session_attrs=
+    /// read-write`, carries on against the promoted standby, and every put
+    /// acknowledged before the failover is on it, once.
+    func testFailoverToASynchronousStandbyLosesNothingAcknowledged() throws {
+        let fixture = try PostgresFixture()
+        defer { fixture.stop() }
+        let name = try fixture.newDatabaseName()
+        try fixture.addSynchronousStandby()
+        let server = try ServerProcess.spoold(["--postgresql", try fixture.failoverURL(name)])
+        defer { _ = server.stop() }
+        let load = PutLoad(port: server.port)
+        XCTAssertTrue(load.waitFor(200), "the node serves puts (refused: \(load.refused.values.suffix(3)))")
+        try fixture.failOver()
+        let beforeFailover = load.acknowledged.values.count
+        XCTAssertTrue(load.waitFor(beforeFailover + 200), "the node serves on the promoted standby (refused: \(load.refused.values.suffix(3)))")
+        XCTAssertTrue(load.stop())
+        XCTAssertTrue(load.refused.values.allSatisfy { $0 == "INTERNAL_ERROR\r\n" }, "\(Set(load.refused.values))")
+        try assertStoredOnce(load.acknowledged.values) { try fixture.psqlOnStandby(name, $0) }
+    }
+
+    /// Every id in `ids` is distinct and stored, as `query` (psql on the
+    /// database) counts them.
+    private func assertStoredOnce(_ ids: [UInt64], file: StaticString = #filePath, line: UInt = #line,
+                                  query: (String) throws -> CommandResult) throws {
+        XCTAssertEqual(Set(ids).count, ids.count, "no id acknowledged twice", file: file, line: line)
         let list = ids.map(String.init).joined(separator: ",")
-        let present = try fixture.psql(name, "SELECT count(*) FROM spool_jobs WHERE id IN (\(list))")
-        XCTAssertEqual(present.output.trimmingCharacters(in: .whitespacesAndNewlines), "\(ids.count)", "every acknowledged job is stored")
+        let present = try query("SELECT count(*) FROM spool_jobs WHERE id IN (\(list))")
+        XCTAssertEqual(present.output.trimmingCharacters(in: .whitespacesAndNewlines), "\(ids.count)",
+                       "every acknowledged job is stored", file: file, line: line)
     }
 
     /// Nodes killed with SIGKILL under load, again and again, two at a time
@@ -272,5 +273,43 @@ final class ClusterTests: XCTestCase {
         XCTAssertGreaterThan(summary.inserted, 100, "the load was too light to test anything: \(summary)")
         XCTAssertGreaterThan(summary.reservedNotDeleted, 0, "no reserved job had to come back: \(summary)")
         print("cluster: 10 rounds of two killed nodes: \(summary); \(drained.count) jobs drained")
+    }
+}
+
+/// A producer on a thread of its own that puts 4-byte jobs without pause,
+/// recording the ids acknowledged and every other reply.
+final class PutLoad: @unchecked Sendable {
+    let acknowledged = Recorder<UInt64>()
+    let refused = Recorder<String>()
+    private let stopping = Recorder<Bool>()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(port: Int) {
+        Thread.detachNewThread { [self] in
+            defer { done.signal() }
+            guard let client = try? RawClient(port: port) else { return refused.append("cannot connect") }
+            while stopping.values.isEmpty {
+                client.send("put 0 0 60 4\r\nload\r\n")
+                let reply = client.readLine(timeout: 30)
+                if reply.hasPrefix("INSERTED "), let id = UInt64(reply.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    acknowledged.append(id)
+                } else {
+                    refused.append(reply)
+                }
+            }
+        }
+    }
+
+    /// Waits (at most 60 s) until `count` puts were acknowledged.
+    func waitFor(_ count: Int) -> Bool {
+        let deadline = Date().addingTimeInterval(60)
+        while acknowledged.values.count < count, Date() < deadline { usleep(10_000) }
+        return acknowledged.values.count >= count
+    }
+
+    /// Stops the producer after its current put; false if it did not stop.
+    func stop() -> Bool {
+        stopping.append(true)
+        return done.wait(timeout: .now() + 30) == .success
     }
 }

@@ -33,9 +33,70 @@ final class PostgresFixture {
         try check(asPostgres("\(Self.binaries)/pg_ctl -D \(data) -l \(data)/log -w start"), "pg_ctl start")
     }
 
-    /// Stops the server at once, as a crash would.
+    /// Stops the server (and the standby, if any) at once, as a crash would.
     func stop() {
         _ = try? asPostgres("\(Self.binaries)/pg_ctl -D \(directory.path)/data -m immediate -w stop")
+        if standbyPort != nil {
+            _ = try? asPostgres("\(Self.binaries)/pg_ctl -D \(standbyData) -m immediate -w stop")
+        }
+    }
+
+    // MARK: A synchronous standby
+
+    /// The standby's port, once ``addSynchronousStandby()`` made one.
+    private(set) var standbyPort: Int?
+    private var standbyData: String { directory.appendingPathComponent("standby").path }
+    /// The standby's socket directory.
+    var standbySocketDirectory: String { directory.appendingPathComponent("standby-sock").path }
+
+    /// Adds a streaming standby named `standby1` that the primary waits for
+    /// at every commit (`synchronous_standby_names`); returns once
+    /// `pg_stat_replication` reports it `sync`.
+    func addSynchronousStandby() throws {
+        let port = try TestScratch.freePort()
+        try FileManager.default.createDirectory(atPath: standbySocketDirectory, withIntermediateDirectories: true)
+        try check(runCommand("/bin/chown", ["postgres:postgres", standbySocketDirectory]), "chown")
+        try check(asPostgres("\(Self.binaries)/pg_basebackup -h \(socketDirectory) -p \(self.port) -U postgres -D \(standbyData) -R --checkpoint=fast"),
+                  "pg_basebackup")
+        try check(asPostgres("""
+            printf "port = \(port)\\nunix_socket_directories = '\(standbySocketDirectory)'\\n" >> \(standbyData)/postgresql.conf && \
+            printf "primary_conninfo = 'host=\(socketDirectory) port=\(self.port) user=postgres application_name=standby1'\\n" \
+                >> \(standbyData)/postgresql.auto.conf
+            """), "standby settings")
+        try check(asPostgres("\(Self.binaries)/pg_ctl -D \(standbyData) -l \(standbyData)/log -w start"), "standby start")
+        standbyPort = port
+        try check(psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = 'standby1'"), "synchronous_standby_names")
+        try check(psql("postgres", "SELECT pg_reload_conf()"), "reload")
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let state = try psql("postgres", "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'")
+            if state.output.trimmingCharacters(in: .whitespacesAndNewlines) == "sync" { return }
+            usleep(50_000)
+        }
+        throw Failure(step: "standby", output: "the standby never became synchronous")
+    }
+
+    /// Kills the primary's postmaster with SIGKILL and promotes the standby.
+    func failOver() throws {
+        let pidFile = try String(contentsOfFile: directory.appendingPathComponent("data/postmaster.pid").path, encoding: .utf8)
+        let pid = try XCTUnwrap(pidFile.split(separator: "\n").first.flatMap { Int32($0) })
+        kill(pid, SIGKILL)
+        try check(asPostgres("\(Self.binaries)/pg_ctl -D \(standbyData) -w promote"), "promote")
+    }
+
+    /// A URI that names the primary, then the standby, and takes whichever
+    /// accepts writes (libpq's `target_session_attrs=read-write`).
+    func failoverURL(_ name: String) throws -> String {
+        let standby = try XCTUnwrap(standbyPort)
+        return "postgresql://postgres@/\(name)?host=\(socketDirectory),\(standbySocketDirectory)"
+            + "&port=\(port),\(standby)&target_session_attrs=read-write"
+    }
+
+    /// Runs `sql` in database `name` on the standby (the new primary after
+    /// ``failOver()``).
+    func psqlOnStandby(_ name: String, _ sql: String) throws -> CommandResult {
+        try runCommand("/usr/bin/psql", ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", standbySocketDirectory,
+                                         "-p", "\(try XCTUnwrap(standbyPort))", "-U", "postgres", "-d", name, "-c", sql])
     }
 
     /// Starts the stopped server again.
@@ -45,10 +106,15 @@ final class PostgresFixture {
 
     /// A new, empty database; its libpq URI.
     func newDatabase() throws -> String {
+        url(try newDatabaseName())
+    }
+
+    /// A new, empty database; its name.
+    func newDatabaseName() throws -> String {
         databases += 1
         let name = "spool\(databases)"
         try check(psql("postgres", "CREATE DATABASE \(name)"), "createdb")
-        return url(name)
+        return name
     }
 
     /// The URI of database `name`.
