@@ -370,14 +370,10 @@ public final class ClusterEngine: ConnectionEngine {
                 return rows.affected == 1 ? .word(.buried) : .word(.notFound)
             }
         case .touch(let id):
-            statement = { db in
-                let rows = try db.execute(ClusterStatements.touch, [.int64(Self.key(id)), .int64(session), .int32(node)])
-                return rows.count == 1 ? .word(.touched) : .word(.notFound)
-            }
+            return lease(id, for: connection, node: node, statement: ClusterStatements.touch) { _ in .word(.touched) }
         case .reserveJob(let id):
-            statement = { db in
-                let rows = try db.execute(ClusterStatements.reserveJob, [.int64(Self.key(id)), .int64(session), .int32(node)])
-                return rows.count == 1 ? .reserved(id: id, body: rows.buffer(0, 2)) : .word(.notFound)
+            return lease(id, for: connection, node: node, statement: ClusterStatements.reserveJob) { rows in
+                .reserved(id: id, body: rows.buffer(0, 2))
             }
         case .peek(let id):
             statement = { db in Self.found(try db.execute(ClusterStatements.peek, [.int64(Self.key(id))])) }
@@ -449,6 +445,30 @@ public final class ClusterEngine: ConnectionEngine {
         }
     }
 
+    /// A statement that (re)starts a lease of this connection on job `id`
+    /// (touch, reserve-job) and returns its TTR in its first column after
+    /// the id: the connection keeps the job, with when its TTR ends, so that
+    /// DEADLINE_SOON and a release at close know of it.
+    private func lease(
+        _ id: UInt64, for connection: ClusterConnection, node: Int32, statement: String,
+        reply: @escaping @Sendable (PostgresRows) -> Reply
+    ) {
+        let parameters: [PostgresValue] = [.int64(Self.key(id)), .int64(connection.sessionID), .int32(node)]
+        pool.run(on: eventLoop) { db in
+            try db.execute(statement, parameters)
+        }.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let rows) where rows.count == 1:
+                connection.reserved[Self.key(id)] = .now() + .seconds(rows.int64(0, 1))
+                connection.finish(reply(rows))
+            case .success:
+                connection.finish(.word(.notFound))
+            case .failure(let error):
+                fail([connection], error)
+            }
+        }
+    }
+
     /// A job id as the database's bigint: an id above Int64.max, which no
     /// job has, becomes a negative one, which no job has either (NOT_FOUND).
     private static func key(_ id: UInt64) -> Int64 {
@@ -465,9 +485,6 @@ public final class ClusterEngine: ConnectionEngine {
         case (.release(let id, _, _), .word(.released)), (.bury(let id, _), .word(.buried)):
             connection.reserved[Self.key(id)] = nil
             scheduleReservePass()
-        case (.touch, .word(.touched)), (.reserveJob, .reserved):
-            // The TTR is the job's; the reply does not carry it, so ask the next stats-job.
-            break
         case (.kick, _), (.kickJob, _), (.pauseTube, _):
             scheduleReservePass()
         default:

@@ -117,11 +117,11 @@ enum ClusterStatements {
         WHERE id = $1 AND state = 1 AND owner_node = $3 AND owner_session = $2
         """
 
-    /// Touch of job $1 by session $2 of node $3; returns the TTR.
+    /// Touch of job $1 by session $2 of node $3; returns the id and the TTR.
     static let touch = """
         UPDATE spool_jobs SET lease_until = now() + make_interval(secs => ttr)
         WHERE id = $1 AND state = 1 AND owner_node = $3 AND owner_session = $2
-        RETURNING ttr
+        RETURNING id, ttr
         """
 
     /// Reservation of job $1 (any state but reserved) for session $2 of node $3.

@@ -114,6 +114,26 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(a.readDocument().contains("reserves: 2\n"))
     }
 
+    /// A job taken with reserve-job is the connection's as a reserved one
+    /// is: when the connection closes, it is ready again at once, not after
+    /// its TTR.
+    func testAJobTakenWithReserveJobReturnsWhenItsConnectionCloses() throws {
+        let (_, url) = try database()
+        let (server, a) = try node(url)
+        defer { _ = server.stop() }
+        let put = ask(a, "put 0 0 3600 4", body: "mine")
+        let id = put.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)
+        let holder = try RawClient(port: server.port)
+        XCTAssertEqual(askWithBody(holder, "reserve-job \(id)").0, "RESERVED \(id) 4\r\n")
+        a.send("stats-job \(id)\r\n")
+        XCTAssertTrue(a.readDocument().contains("state: reserved\n"))
+        holder.close()
+        XCTAssertTrue(Deadline.poll(for: 10, every: 0.05) {
+            a.send("stats-job \(id)\r\n")
+            return a.readDocument().contains("state: ready\n")
+        }, "released with its connection")
+    }
+
     func testTTRRunsOutClusterWide() throws {
         let (_, url) = try database()
         let (first, a) = try node(url)
