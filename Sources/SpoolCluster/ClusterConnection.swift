@@ -22,8 +22,6 @@ final class ClusterConnection: EngineConnection {
     var reserveDeadline: NIODeadline?
     var isWaitingInReserve = false
     var waitTimer: Scheduled<Void>?
-    /// A command waits for the database.
-    var isPending = false
     var isClosed = false
     var isProducer = false
     var isWorker = false
@@ -49,7 +47,6 @@ final class ClusterConnection: EngineConnection {
 
     /// Sends the reply of the command that waited.
     func finish(_ reply: Reply) {
-        isPending = false
         guard !isClosed else { return }
         delegate?.connectionDidFinishWaiting(with: reply, durableAfter: 0)
     }

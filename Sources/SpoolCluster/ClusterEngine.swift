@@ -107,13 +107,9 @@ public final class ClusterEngine: ConnectionEngine {
             break
         }
         guard let node = nodeID else { return .reply(.word(.internalError)) }
-        connection.isPending = true
         switch command {
         case .put(let priority, let delay, let ttr, let body):
-            guard !isDraining else {
-                connection.isPending = false
-                return .reply(.word(.draining))
-            }
+            guard !isDraining else { return .reply(.word(.draining)) }
             connection.isProducer = true
             puts.append(PendingPut(
                 connection: connection, tube: connection.used, priority: priority, delay: delay, ttr: max(ttr, 1), body: body))
@@ -133,7 +129,6 @@ public final class ClusterEngine: ConnectionEngine {
         connection.isWorker = true
         if deadlineSoon(connection) { return .reply(.word(.deadlineSoon)) }
         guard nodeID != nil else { return .reply(.word(.internalError)) }
-        connection.isPending = true
         connection.isWaitingInReserve = true
         connection.reserveDeadline = timeout.map { .now() + $0 }
         waiters.append(connection)
@@ -184,7 +179,6 @@ public final class ClusterEngine: ConnectionEngine {
         connection.isWaitingInReserve = false
         connection.waitTimer?.cancel()
         waiters.removeAll { $0 === connection }
-        connection.isPending = false
         return .word(.timedOut)
     }
 
