@@ -37,20 +37,17 @@ public final class ClusterEngine: ConnectionEngine {
         let body: ByteBuffer
     }
 
+    // One statement of each kind (puts, deletes, reserve passes) is in
+    // flight at a time; the next batch forms while it commits. Two in flight
+    // measured no faster at 16+16 (bench/cluster): the node's time goes to
+    // the thread hops around each statement, not to waiting.
     private var puts: [PendingPut] = []
-    /// How many statements of one kind (puts, deletes, reserve passes) may
-    /// be in flight at once; the next batch forms while they commit. Two
-    /// measured no faster than one at 16+16 (bench/cluster): the node's
-    /// time goes to the thread hops around each statement, not to waiting.
-    static let statementsInFlight = 1
-    private var putsInFlight = 0
+    private var putInFlight = false
     private var deletes: [(connection: ClusterConnection, id: Int64)] = []
-    private var deletesInFlight = 0
+    private var deleteInFlight = false
     /// Connections waiting in a reserve, first come first served.
     private var waiters: [ClusterConnection] = []
-    private var passesInFlight = 0
-    /// The waiters a pass in flight looks for (no other pass takes them).
-    private var waitersInPass: Set<Int64> = []
+    private var reserveInFlight = false
     private var reserveAgain = false
     /// What `spool_nodes.waiting_tubes` says for this node.
     private var advertised: [String] = []
@@ -159,8 +156,9 @@ public final class ClusterEngine: ConnectionEngine {
         if deadlineSoon(connection) {
             endWait(connection, with: .word(.deadlineSoon))
         } else if let deadline = connection.reserveDeadline, deadline <= .now() {
-            // A pass in flight may still bring it a job; it times out after.
-            if waitersInPass.contains(connection.sessionID) { return } else { endWait(connection, with: .word(.timedOut)) }
+            // The pass in flight, or the one after it, may still bring it a
+            // job: it times out after the pass that looked for it.
+            if !reserveInFlight { endWait(connection, with: .word(.timedOut)) }
         } else {
             armWaitTimer(connection)
         }
@@ -209,8 +207,8 @@ public final class ClusterEngine: ConnectionEngine {
     // MARK: Batches
 
     private func flushPuts() {
-        guard putsInFlight < Self.statementsInFlight, !puts.isEmpty, let node = nodeID else { return }
-        putsInFlight += 1
+        guard !putInFlight, !puts.isEmpty, let node = nodeID else { return }
+        putInFlight = true
         let batch = puts
         puts = []
         let parameters: [PostgresValue] = [
@@ -221,7 +219,7 @@ public final class ClusterEngine: ConnectionEngine {
         pool.run(on: eventLoop) { connection in
             try connection.execute(ClusterStatements.put, parameters)
         }.assumeIsolated().whenComplete { [self] result in
-            putsInFlight -= 1
+            putInFlight = false
             switch result {
             case .success(let rows) where rows.count == batch.count:
                 for (index, put) in batch.enumerated() { put.connection.finish(.inserted(UInt64(rows.int64(index, 0)))) }
@@ -236,8 +234,8 @@ public final class ClusterEngine: ConnectionEngine {
     }
 
     private func flushDeletes() {
-        guard deletesInFlight < Self.statementsInFlight, !deletes.isEmpty, let node = nodeID else { return }
-        deletesInFlight += 1
+        guard !deleteInFlight, !deletes.isEmpty, let node = nodeID else { return }
+        deleteInFlight = true
         let batch = deletes
         deletes = []
         let parameters: [PostgresValue] = [
@@ -246,7 +244,7 @@ public final class ClusterEngine: ConnectionEngine {
         pool.run(on: eventLoop) { connection in
             try connection.execute(ClusterStatements.delete, parameters)
         }.assumeIsolated().whenComplete { [self] result in
-            deletesInFlight -= 1
+            deleteInFlight = false
             switch result {
             case .success(let rows):
                 let deleted = Set((0..<rows.count).map { rows.int64($0, 0) })
@@ -261,14 +259,14 @@ public final class ClusterEngine: ConnectionEngine {
         }
     }
 
-    /// Runs a reserve pass now, or right after one in flight.
+    /// Runs a reserve pass now, or right after the one in flight.
     func scheduleReservePass() {
-        guard waiters.contains(where: { !waitersInPass.contains($0.sessionID) }) || shrinkDue else { return }
-        guard passesInFlight < Self.statementsInFlight else {
+        guard !waiters.isEmpty || shrinkDue else { return }
+        guard !reserveInFlight else {
             reserveAgain = true
             return
         }
-        passesInFlight += 1
+        reserveInFlight = true
         eventLoop.assumeIsolated().execute { [self] in runReservePass() }
     }
 
@@ -276,16 +274,14 @@ public final class ClusterEngine: ConnectionEngine {
     /// statement reserves up to as many jobs as there are waiters, best job
     /// to the longest waiter.
     private func runReservePass() {
-        let candidates = waiters.filter { !waitersInPass.contains($0.sessionID) }
-        guard let node = nodeID, !candidates.isEmpty || shrinkDue else {
-            passesInFlight -= 1
+        guard let node = nodeID, !waiters.isEmpty || shrinkDue else {
+            reserveInFlight = false
             return
         }
         var groups: [[String]: [ClusterConnection]] = [:]
-        for waiter in candidates { groups[waiter.watched.sorted(), default: []].append(waiter) }
+        for waiter in waiters { groups[waiter.watched.sorted(), default: []].append(waiter) }
         // Only the waiters this pass looked for can time out after it.
-        let included = Set(candidates.map(\.sessionID))
-        waitersInPass.formUnion(included)
+        let included = Set(waiters.map(\.sessionID))
         let requests = groups.map { tubes, members in (tubes, members.map(\.sessionID)) }
         // The advertisement grows with the waits and shrinks only when the
         // rescue tick asks (shrinkDue), so that waits coming and going do not
@@ -293,8 +289,7 @@ public final class ClusterEngine: ConnectionEngine {
         let waitedOn = Set(waiters.flatMap(\.watched))
         let wanted = Array(shrinkDue ? waitedOn : waitedOn.union(advertised)).sorted()
         shrinkDue = false
-        // One pass at a time changes the advertisement, in order.
-        let advertise = wanted != advertised && passesInFlight == 1 ? wanted : nil
+        let advertise = wanted != advertised ? wanted : nil
         pool.run(on: eventLoop) { connection in
             if let advertise {
                 try connection.execute(ClusterStatements.advertiseWaiting, [.int32(node), .textArray(advertise)])
@@ -305,8 +300,7 @@ public final class ClusterEngine: ConnectionEngine {
                 ])
             }
         }.assumeIsolated().whenComplete { [self] result in
-            passesInFlight -= 1
-            waitersInPass.subtract(included)
+            reserveInFlight = false
             switch result {
             case .success(let results):
                 if let advertise {

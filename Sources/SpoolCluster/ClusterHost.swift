@@ -15,9 +15,8 @@ public final class ClusterHost: Sendable {
     private let rescuer: NIOLoopBound<RepeatedTask>
 
     /// How many statements run at once: one each of puts, deletes and
-    /// reserve passes (``ClusterEngine/statementsInFlight``), and one more
-    /// for everything else and the rescue.
-    static let poolSize = 3 * ClusterEngine.statementsInFlight + 1
+    /// reserve passes, and one more for everything else and the rescue.
+    static let poolSize = 4
 
     private init(
         eventLoop: EventLoop, engine: NIOLoopBound<ClusterEngine>, pool: PostgresPool, node: ClusterNode,
