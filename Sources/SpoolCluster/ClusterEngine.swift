@@ -340,7 +340,6 @@ public final class ClusterEngine: ConnectionEngine {
     private func single(_ command: Command, for connection: ClusterConnection, node: Int32) {
         let session = connection.sessionID
         let used = connection.used
-        let local = knownTubes
         let statement: @Sendable (PostgresConnection) throws -> Reply
         switch command {
         case .release(let id, let priority, let delay):
@@ -385,6 +384,7 @@ public final class ClusterEngine: ConnectionEngine {
                 try db.execute(ClusterStatements.kickJob, [.int64(Self.key(id))]).affected == 1 ? .word(.kicked) : .word(.notFound)
             }
         case .pauseTube(let tube, let delay):
+            let local = knownTubes
             statement = { db in
                 let rows = try db.execute(ClusterStatements.pause, [
                     .text(tube), .int64(Int64(delay)), .int32(local.contains(tube) ? 1 : 0),
@@ -412,6 +412,7 @@ public final class ClusterEngine: ConnectionEngine {
                 return .ok(ClusterDocuments.server(server, counts: all, totals: totals).buffer)
             }
         case .listTubes:
+            let local = knownTubes
             statement = { db in
                 let rows = try db.execute(ClusterStatements.tubeNames)
                 var names = local.sorted()
@@ -543,6 +544,11 @@ public final class ClusterEngine: ConnectionEngine {
         nodeID = nil
         for connection in connections.values { connection.reserved.removeAll() }
         for waiter in waiters { endWait(waiter, with: .word(.internalError)) }
+        // Batches queued behind a statement in flight are not sent now.
+        let queued = puts.map(\.connection) + deletes.map(\.connection)
+        if !queued.isEmpty { fail(queued, error) }
+        puts = []
+        deletes = []
     }
 
     /// The periodic rescue: TTRs that ran out and dead nodes' reservations go
@@ -562,7 +568,7 @@ public final class ClusterEngine: ConnectionEngine {
             for row in 0..<rows.count where rows.int64(row, 0) != 0 {
                 let id = rows.int64(row, 0)
                 jobTimeouts += 1
-                for connection in connections.values where connection.reserved.removeValue(forKey: id) != nil {}
+                for connection in connections.values { connection.reserved[id] = nil }
             }
             scheduleReservePass()
         }
