@@ -37,14 +37,19 @@ public final class ClusterEngine: ConnectionEngine {
         let body: ByteBuffer
     }
 
-    // One statement of each kind (puts, deletes, reserve passes) is in
-    // flight at a time; the next batch forms while it commits. Two in flight
-    // measured no faster at 16+16 (bench/cluster): the node's time goes to
-    // the thread hops around each statement, not to waiting.
+    private struct PendingDelete {
+        let connection: ClusterConnection
+        let id: Int64
+    }
+
+    // One write (the puts and deletes of all connections, one commit) and
+    // one reserve pass are in flight at a time; the next forms while they
+    // commit. Two writes in flight measured no faster at 16+16
+    // (bench/cluster): the node's time goes to the thread hops around each
+    // statement and the wake-ups of its clients, not to waiting.
     private var puts: [PendingPut] = []
-    private var putInFlight = false
-    private var deletes: [(connection: ClusterConnection, id: Int64)] = []
-    private var deleteInFlight = false
+    private var deletes: [PendingDelete] = []
+    private var writeInFlight = false
     /// Connections waiting in a reserve, first come first served.
     private var waiters: [ClusterConnection] = []
     private var reserveInFlight = false
@@ -110,10 +115,10 @@ public final class ClusterEngine: ConnectionEngine {
             connection.isProducer = true
             puts.append(PendingPut(
                 connection: connection, tube: connection.used, priority: priority, delay: delay, ttr: max(ttr, 1), body: body))
-            flushPuts()
+            flushWrites()
         case .delete(let id):
-            deletes.append((connection, Self.key(id)))
-            flushDeletes()
+            deletes.append(PendingDelete(connection: connection, id: Self.key(id)))
+            flushWrites()
         default:
             single(command, for: connection, node: node)
         }
@@ -194,7 +199,7 @@ public final class ClusterEngine: ConnectionEngine {
     /// a pass reserved for a wait that had ended).
     private func releaseOwned(_ ids: [Int64]) {
         guard !ids.isEmpty, let node = nodeID else { return }
-        pool.run(on: eventLoop) { connection in
+        pool.run(on: eventLoop, commit: .lease) { connection in
             try connection.execute(ClusterStatements.releaseOwned, [.int64Array(ids), .int32(node)])
         }.assumeIsolated().whenComplete { [self] result in
             if case .failure(let error) = result {
@@ -206,57 +211,51 @@ public final class ClusterEngine: ConnectionEngine {
 
     // MARK: Batches
 
-    private func flushPuts() {
-        guard !putInFlight, !puts.isEmpty, let node = nodeID else { return }
-        putInFlight = true
-        let batch = puts
+    /// Sends the puts and deletes that arrived as one statement, unless one
+    /// is in flight: then they go when it ends.
+    private func flushWrites() {
+        guard !writeInFlight, !puts.isEmpty || !deletes.isEmpty, let node = nodeID else { return }
+        writeInFlight = true
+        let putBatch = puts
+        let deleteBatch = deletes
         puts = []
+        deletes = []
         let parameters: [PostgresValue] = [
-            .textArray(batch.map(\.tube)), .int64Array(batch.map { Int64($0.priority) }),
-            .int64Array(batch.map { Int64($0.delay) }), .int64Array(batch.map { Int64($0.ttr) }),
-            .byteaArray(batch.map(\.body)), .int32(node),
+            .textArray(putBatch.map(\.tube)), .int64Array(putBatch.map { Int64($0.priority) }),
+            .int64Array(putBatch.map { Int64($0.delay) }), .int64Array(putBatch.map { Int64($0.ttr) }),
+            .byteaArray(putBatch.map(\.body)), .int32(node),
+            .int64Array(deleteBatch.map(\.id)), .int64Array(deleteBatch.map(\.connection.sessionID)),
         ]
         pool.run(on: eventLoop) { connection in
-            try connection.execute(ClusterStatements.put, parameters)
+            try connection.execute(ClusterStatements.write, parameters)
         }.assumeIsolated().whenComplete { [self] result in
-            putInFlight = false
+            writeInFlight = false
             switch result {
-            case .success(let rows) where rows.count == batch.count:
-                for (index, put) in batch.enumerated() { put.connection.finish(.inserted(UInt64(rows.int64(index, 0)))) }
-                scheduleReservePass()
             case .success(let rows):
-                fail(batch.map(\.connection), "a put batch returned \(rows.count) ids for \(batch.count) jobs")
+                finishWrites(rows, puts: putBatch, deletes: deleteBatch)
             case .failure(let error):
-                fail(batch.map(\.connection), error)
+                fail(putBatch.map(\.connection) + deleteBatch.map(\.connection), error)
             }
-            flushPuts()
+            flushWrites()
         }
     }
 
-    private func flushDeletes() {
-        guard !deleteInFlight, !deletes.isEmpty, let node = nodeID else { return }
-        deleteInFlight = true
-        let batch = deletes
-        deletes = []
-        let parameters: [PostgresValue] = [
-            .int64Array(batch.map(\.id)), .int64Array(batch.map(\.connection.sessionID)), .int32(node),
-        ]
-        pool.run(on: eventLoop) { connection in
-            try connection.execute(ClusterStatements.delete, parameters)
-        }.assumeIsolated().whenComplete { [self] result in
-            deleteInFlight = false
-            switch result {
-            case .success(let rows):
-                let deleted = Set((0..<rows.count).map { rows.int64($0, 0) })
-                for (connection, id) in batch {
-                    connection.reserved[id] = nil
-                    connection.finish(.word(deleted.contains(id) ? .deleted : .notFound))
-                }
-            case .failure(let error):
-                fail(batch.map(\.connection), error)
-            }
-            flushDeletes()
+    /// Answers a pass of writes from its rows: the ids put, in order, then
+    /// the ids deleted.
+    private func finishWrites(_ rows: PostgresRows, puts putBatch: [PendingPut], deletes deleteBatch: [PendingDelete]) {
+        let inserted = (0..<rows.count).filter { rows.int64($0, 0) == 0 }
+        guard inserted.count == putBatch.count else {
+            return fail(
+                putBatch.map(\.connection) + deleteBatch.map(\.connection),
+                "a write pass returned \(inserted.count) ids for \(putBatch.count) jobs")
         }
+        for (put, row) in zip(putBatch, inserted) { put.connection.finish(.inserted(UInt64(rows.int64(row, 1)))) }
+        let deleted = Set((inserted.count..<rows.count).map { rows.int64($0, 1) })
+        for delete in deleteBatch {
+            delete.connection.reserved[delete.id] = nil
+            delete.connection.finish(.word(deleted.contains(delete.id) ? .deleted : .notFound))
+        }
+        if !putBatch.isEmpty { scheduleReservePass() }
     }
 
     /// Runs a reserve pass now, or right after the one in flight.
@@ -290,7 +289,7 @@ public final class ClusterEngine: ConnectionEngine {
         let wanted = Array(shrinkDue ? waitedOn : waitedOn.union(advertised)).sorted()
         shrinkDue = false
         let advertise = wanted != advertised ? wanted : nil
-        pool.run(on: eventLoop) { connection in
+        pool.run(on: eventLoop, commit: .lease) { connection in
             if let advertise {
                 try connection.execute(ClusterStatements.advertiseWaiting, [.int32(node), .textArray(advertise)])
             }
@@ -525,6 +524,9 @@ public final class ClusterEngine: ConnectionEngine {
 
     // MARK: Node life
 
+    /// The node's registration and its clients, for its service manager.
+    var status: ClusterNodeStatus { ClusterNodeStatus(node: nodeID, connections: connections.count) }
+
     /// The node registered (again): serve.
     func registered(_ id: Int32) {
         nodeID = id
@@ -561,7 +563,7 @@ public final class ClusterEngine: ConnectionEngine {
             shrinkDue = true
             scheduleReservePass()
         }
-        pool.run(on: eventLoop) { connection in
+        pool.run(on: eventLoop, commit: .lease) { connection in
             try connection.execute(ClusterStatements.rescue, [.int32(node), .int32(ClusterSchema.lockClass)], prepared: false)
         }.assumeIsolated().whenComplete { [self] result in
             guard case .success(let rows) = result else { return }

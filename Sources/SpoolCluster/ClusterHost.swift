@@ -72,6 +72,22 @@ public final class ClusterHost: Sendable {
     /// - Precondition: called on ``eventLoop``.
     public var onLoop: ClusterEngine { engine.value }
 
+    /// The node's status now.
+    public func status() async throws -> ClusterNodeStatus {
+        let engine = self.engine
+        return try await eventLoop.submit { engine.value.status }.get()
+    }
+
+    /// Calls `body` on the node's loop every `interval`, first at once, with
+    /// the node's status; the pings of systemd's watchdog and the `STATUS=`
+    /// line come from there, so they stop when the loop does.
+    public func every(_ interval: TimeAmount, _ body: @escaping @Sendable (ClusterNodeStatus) -> Void) -> RepeatedTask {
+        let engine = self.engine
+        return eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { _ in
+            body(engine.value.status)
+        }
+    }
+
     /// Stops accepting puts (`DRAINING`), as beanstalkd does on SIGUSR1.
     public func drain() {
         let engine = self.engine

@@ -2,20 +2,21 @@
 /// a reservation, its owner: node and session) in its WHERE clause, so that
 /// a node acting late never overwrites another's transition.
 enum ClusterStatements {
-    /// Whether another node than $6 waits for one of the tubes in $1 (this
-    /// node wakes its own waiters itself): every node row is locked FOR
-    /// SHARE, so that a node that is about to advertise a wait either waits
-    /// for this commit (and then finds the jobs) or is seen.
-    private static let notifyIfWaiting = """
-        waiting AS (SELECT coalesce(bool_or(id <> $6 AND waiting_tubes && $1::text[]), false) AS anyone
-                    FROM (SELECT id, waiting_tubes FROM spool_nodes FOR SHARE) AS nodes),
-        notified AS (SELECT pg_notify('spool_jobs', '') FROM waiting WHERE anyone)
-        """
-
-    /// A batch of puts of node $6: $1 tubes, $2 priorities, $3 delays, $4
-    /// TTRs, $5 bodies; returns the ids in the order given. NOTIFY only when some
-    /// node waits on one of the tubes, once per batch.
-    static let put = """
+    /// A pass of writes of node $6, in one transaction (one commit for all
+    /// of the node's puts and deletes that arrived while the previous one
+    /// committed, as the local journal groups them):
+    /// - puts: $1 tubes, $2 priorities, $3 delays, $4 TTRs, $5 bodies;
+    /// - deletes: $7 ids, $8 the deleting sessions; a reserved job goes only
+    ///   for the session of this node that holds it.
+    ///
+    /// Returns (0, id) for every job put, in the order given, then (1, id)
+    /// for every job deleted. The tubes' counters move once per tube.
+    ///
+    /// Puts wake other nodes: NOTIFY only when another node waits on one of
+    /// the tubes, once per pass. Every node row is then locked FOR SHARE, so
+    /// that a node about to advertise a wait either waits for this commit
+    /// (and then finds the jobs) or is seen; a pass without puts locks none.
+    static let write = """
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::bytea[])
                 WITH ORDINALITY AS i(tube, priority, delay, ttr, body, n)),
@@ -23,25 +24,26 @@ enum ClusterStatements {
             INSERT INTO spool_jobs (tube, priority, delay, ttr, body, ready_at)
             SELECT tube, priority, delay, ttr, body, now() + make_interval(secs => delay) FROM input ORDER BY n
             RETURNING id),
-        tubes AS (
-            INSERT INTO spool_tubes AS t (name, total_jobs) SELECT tube, count(*) FROM input GROUP BY tube
-            ON CONFLICT (name) DO UPDATE SET total_jobs = t.total_jobs + excluded.total_jobs),
-        \(notifyIfWaiting)
-        SELECT id FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY id
-        """
-
-    /// A batch of deletes: $1 ids, $2 the deleting sessions, $3 this node.
-    /// A reserved job goes only for the session that holds it.
-    static let delete = """
-        WITH input AS (SELECT * FROM unnest($1::int8[], $2::int8[]) AS d(id, session)),
+        removal AS (SELECT * FROM unnest($7::int8[], $8::int8[]) AS d(id, session)),
         deleted AS (
-            DELETE FROM spool_jobs j USING input d
-            WHERE j.id = d.id AND (j.state <> 1 OR (j.owner_node = $3 AND j.owner_session = d.session))
+            DELETE FROM spool_jobs j USING removal d
+            WHERE j.id = d.id AND (j.state <> 1 OR (j.owner_node = $6 AND j.owner_session = d.session))
             RETURNING j.id, j.tube),
-        counted AS (
-            UPDATE spool_tubes t SET cmd_delete = t.cmd_delete + c.n
-            FROM (SELECT tube, count(*) AS n FROM deleted GROUP BY tube) AS c WHERE t.name = c.tube)
-        SELECT id FROM deleted
+        moved AS (
+            SELECT tube, sum(put) AS put, sum(del) AS del FROM (
+                SELECT tube, 1 AS put, 0 AS del FROM input UNION ALL SELECT tube, 0, 1 FROM deleted) AS m
+            GROUP BY tube),
+        tubes AS (
+            INSERT INTO spool_tubes AS t (name, total_jobs, cmd_delete) SELECT tube, put, del FROM moved
+            ON CONFLICT (name) DO UPDATE
+            SET total_jobs = t.total_jobs + excluded.total_jobs, cmd_delete = t.cmd_delete + excluded.cmd_delete),
+        waiting AS (
+            SELECT coalesce(bool_or(id <> $6 AND waiting_tubes && $1::text[]), false) AS anyone
+            FROM (SELECT id, waiting_tubes FROM spool_nodes WHERE cardinality($1::text[]) > 0 FOR SHARE) AS nodes),
+        notified AS (SELECT pg_notify('spool_jobs', '') FROM waiting WHERE anyone)
+        SELECT 0 AS kind, id FROM inserted, (SELECT count(*) FROM notified) AS n
+        UNION ALL SELECT 1, id FROM deleted
+        ORDER BY kind, id
         """
 
     /// Reserves up to $2 jobs of the tubes $1 for the sessions $3 (in their

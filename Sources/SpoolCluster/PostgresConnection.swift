@@ -14,8 +14,9 @@ final class PostgresConnection: @unchecked Sendable {
     /// parsed and planned once, not on every call.
     private var prepared: [String: String] = [:]
 
-    /// Connects with a libpq connection string or URI (`postgresql://...`).
-    init(_ conninfo: String) throws(ClusterError) {
+    /// Connects with a libpq connection string or URI (`postgresql://...`);
+    /// without `synchronousCommit`, commits return before the WAL is flushed.
+    init(_ conninfo: String, synchronousCommit: Bool = true) throws(ClusterError) {
         var reason: UnsafePointer<CChar>?
         guard let api = cpq_load(&reason) else {
             throw .libraryMissing(reason.map { String(cString: $0) } ?? "unknown")
@@ -37,6 +38,7 @@ final class PostgresConnection: @unchecked Sendable {
         try execute("SET plan_cache_mode = force_generic_plan")
         try execute("SET enable_hashjoin = off")
         try execute("SET enable_mergejoin = off")
+        if !synchronousCommit { try execute("SET synchronous_commit = off") }
     }
 
     deinit {

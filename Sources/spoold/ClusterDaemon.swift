@@ -1,11 +1,7 @@
 import Logging
-import NIOCore
 import NIOPosix
-import ServiceLifecycle
-import SpoolCluster
 import SpoolEngineHost
 import SpoolServer
-import Systemd
 
 #if canImport(Glibc)
 import Glibc
@@ -18,12 +14,16 @@ struct ClusterDaemon {
     let conninfo: String
     let host: HostConfiguration
     let server: ServerConfiguration
+    /// --exit-when-idle, in seconds (0: never).
+    let exitWhenIdle: UInt32
     let logger: Logger
 
     func run() async throws {
         Self.passwordFromCredential()
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let node = ClusterNodeService(conninfo: conninfo, host: host, server: server, eventLoop: loops.next(), logger: logger)
+        let node = ClusterNodeService(
+            conninfo: conninfo, host: host, server: server, exitWhenIdle: exitWhenIdle, eventLoop: loops.next(),
+            logger: logger)
         try await Daemon.run([(node, "cluster node")], on: loops, logger: logger)
     }
 
@@ -41,41 +41,5 @@ struct ClusterDaemon {
         var password = String(decoding: bytes, as: UTF8.self)
         while password.last == "\n" || password.last == "\r" { password.removeLast() }
         setenv("PGPASSWORD", password, 1)
-    }
-}
-
-/// The node: its database, its listeners and what it tells systemd.
-struct ClusterNodeService: Service {
-    let conninfo: String
-    let host: HostConfiguration
-    let server: ServerConfiguration
-    let eventLoop: any EventLoop
-    let logger: Logger
-
-    func run() async throws {
-        let notifier = ServiceNotifier()
-        _ = try? notifier.notify(.status("connecting to PostgreSQL"))
-        let cluster: ClusterHost
-        do {
-            cluster = try await ClusterHost.start(conninfo: conninfo, configuration: host, eventLoop: eventLoop, logger: logger)
-        } catch {
-            throw StartupError(message: "cannot start the cluster node: \(error)")
-        }
-        let spoolServer = SpoolServer(
-            eventLoop: eventLoop, engine: { cluster.onLoop }, configuration: server, logger: logger)
-        do {
-            try await spoolServer.start()
-        } catch {
-            await spoolServer.shutdown()
-            await cluster.stop()
-            throw StartupError(message: "cannot listen: \(error)")
-        }
-        _ = try? notifier.notify(.ready, .status("serving as a cluster node"))
-        logger.notice("spoold started", metadata: ["version": "\(SpoolVersion.current)", "store": "postgresql"])
-        try? await gracefulShutdown()
-        logger.notice("stopping")
-        _ = try? notifier.notify(.stopping)
-        await spoolServer.shutdown()
-        await cluster.stop()
     }
 }

@@ -163,6 +163,47 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(askWithBody(a, "reserve-with-timeout 5").0.hasPrefix("RESERVED"))
     }
 
+    func testANodeUnderSocketActivationTellsSystemdAndExitsWhenIdle() throws {
+        let (_, url) = try database()
+        let directory = try TestScratch.temporaryDirectory()
+        let notify = try NotifySocket(directory: directory)
+        let unixPath = directory.appendingPathComponent("spool.sock").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
+        process.arguments = [
+            "-l", unixPath, "-E", "NOTIFY_SOCKET=\(notify.path)", "-E", "WATCHDOG_USEC=400000",
+            TestEnvironment.spoold.path, "--postgresql", url, "--exit-when-idle", "2",
+        ]
+        let output = Pipe()
+        process.standardError = output
+        process.standardOutput = output
+        let log = OutputCollector(output)
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        try waitForFile(unixPath)
+        let client = try connectUnix(unixPath)
+        client.send("put 0 0 60 1\r\nx\r\n")
+        XCTAssertTrue(client.readLine().hasPrefix("INSERTED "))
+        let startup = try XCTUnwrap(notify.receive(until: { $0.contains("READY=1") }), "no READY=1")
+        XCTAssertTrue(startup.last?.contains("STATUS=cluster node ") ?? false, "READY comes with a STATUS line: \(startup)")
+        XCTAssertNotNil(notify.receive(until: { $0 == "WATCHDOG=1" }, timeout: 2), "WATCHDOG=1 at half the interval")
+
+        // The packaged unit reloads with SIGHUP: a node logs it and serves on.
+        kill(process.processIdentifier, SIGHUP)
+        client.send("list-tube-used\r\n")
+        XCTAssertEqual(client.readLine(), "USING default\r\n")
+        XCTAssertTrue(process.isRunning)
+        // A job in the database does not keep a node up: only clients do.
+        XCTAssertNil(notify.receive(until: { $0.contains("STOPPING=1") }, timeout: 3), "a client is connected: not idle")
+        client.close()
+        XCTAssertNotNil(notify.receive(until: { $0.contains("STOPPING=1") }, timeout: 10), "no client for 2 s: it stops")
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, log.text)
+        XCTAssertTrue(log.text.contains("no queue directory to reload"), log.text)
+    }
+
     func testANewerSchemaIsRefused() throws {
         let (fixture, url) = try database()
         let (first, _) = try node(url)

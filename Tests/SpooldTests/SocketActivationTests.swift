@@ -87,24 +87,4 @@ final class SocketActivationTests: XCTestCase {
         try String(contentsOfFile: "/proc/\(process.processIdentifier)/comm", encoding: .utf8)
             .trimmingCharacters(in: .newlines)
     }
-
-    /// Waits until `path` exists: systemd-socket-activate has bound its sockets.
-    private func waitForFile(_ path: String) throws {
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: path) {
-            guard Date() < deadline else { throw POSIXError(.ETIMEDOUT) }
-            usleep(10_000)
-        }
-    }
-
-    private func connectUnix(_ path: String) throws -> RawClient {
-        let deadline = Date().addingTimeInterval(10)
-        while true {
-            do {
-                return try RawClient(unixPath: path)
-            } catch where Date() < deadline {
-                usleep(10_000)
-            }
-        }
-    }
 }

@@ -1,0 +1,108 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+import SpoolCluster
+import SpoolEngineHost
+import SpoolServer
+import Systemd
+import UnixSignals
+
+/// The node: its database, its listeners, its signals and what it tells
+/// systemd — READY=1 once it serves, a live STATUS= line, WATCHDOG=1 pings
+/// from the node's loop, STOPPING=1. After `--exit-when-idle` seconds
+/// without a client it ends (its jobs stay in the database; the socket
+/// starts it again). SIGUSR1 drains it, as beanstalkd; SIGHUP, the
+/// packaged unit's reload, has no queue directory to reload and is logged.
+struct ClusterNodeService: Service {
+    let conninfo: String
+    let host: HostConfiguration
+    let server: ServerConfiguration
+    let exitWhenIdle: UInt32
+    let eventLoop: any EventLoop
+    let logger: Logger
+
+    func run() async throws {
+        let notifier = ServiceNotifier()
+        send([.status("connecting to PostgreSQL")], notifier)
+        let signals = await UnixSignalsSequence(trapping: .sigusr1, .sighup)
+        let cluster: ClusterHost
+        do {
+            cluster = try await ClusterHost.start(conninfo: conninfo, configuration: host, eventLoop: eventLoop, logger: logger)
+        } catch {
+            throw StartupError(message: "cannot start the cluster node: \(error)")
+        }
+        let spoolServer = SpoolServer(
+            eventLoop: eventLoop, engine: { cluster.onLoop }, configuration: server, logger: logger)
+        do {
+            try await spoolServer.start()
+        } catch {
+            await spoolServer.shutdown()
+            await cluster.stop()
+            throw StartupError(message: "cannot listen: \(error)")
+        }
+        let first = try await cluster.status().statusLine
+        send([.ready, .status(first)], notifier)
+        let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
+        let tasks = try report(cluster, notifier, first: first) { idleContinuation.yield() }
+        logger.notice("spoold started", metadata: ["version": "\(SpoolVersion.current)", "store": "postgresql"])
+        let signalHandling = Task { await handle(signals, cluster) }
+        for await _ in idle.cancelOnGracefulShutdown() {
+            logger.notice("idle: no connections", metadata: ["idle_seconds": "\(exitWhenIdle)"])
+            break
+        }
+        logger.notice("stopping")
+        signalHandling.cancel()
+        tasks.forEach { $0.cancel() }
+        send([.stopping, .status("stopping")], notifier)
+        await spoolServer.shutdown()
+        await cluster.stop()
+    }
+
+    /// The watchdog's pings and, every second, the status line
+    /// and the idle count; `onIdle` runs once the node has had no client
+    /// for `exitWhenIdle` seconds.
+    private func report(
+        _ cluster: ClusterHost, _ notifier: ServiceNotifier, first: String, onIdle: @escaping @Sendable () -> Void
+    ) throws -> [RepeatedTask] {
+        var tasks: [RepeatedTask] = []
+        if let interval = try Watchdog.interval() {
+            logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
+            tasks.append(cluster.every(.nanoseconds(interval.nanoseconds / 2)) { [self] _ in send([.watchdog], notifier) })
+        }
+        let limit = exitWhenIdle
+        let state = NIOLockedValueBox((line: first, idleSeconds: UInt32(0)))
+        tasks.append(cluster.every(.seconds(1)) { [self] status in
+            let (changed, idle) = state.withLockedValue { state -> (Bool, Bool) in
+                let changed = status.statusLine != state.line
+                state.line = status.statusLine
+                state.idleSeconds = status.isIdle ? state.idleSeconds + 1 : 0
+                return (changed, limit > 0 && state.idleSeconds == limit)
+            }
+            if changed { send([.status(status.statusLine)], notifier) }
+            if idle { onIdle() }
+        })
+        return tasks
+    }
+
+    private func handle(_ signals: UnixSignalsSequence, _ cluster: ClusterHost) async {
+        for await signal in signals {
+            switch signal {
+            case .sigusr1:
+                logger.notice("entering drain mode: puts are refused")
+                cluster.drain()
+            default:
+                logger.notice("SIGHUP: a cluster node has no queue directory to reload")
+            }
+        }
+    }
+
+    /// Sends states to systemd; a failure is logged, never silently dropped.
+    private func send(_ states: [NotifyState], _ notifier: ServiceNotifier) {
+        do {
+            try notifier.notify(states)
+        } catch {
+            logger.error("sd_notify failed", metadata: ["error": "\(error)", "states": "\(states)"])
+        }
+    }
+}
