@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "SpoolProtocol",
                 "SpoolCore",
+                "DurationConversions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -25,11 +25,17 @@ final class ClusterConnection: EngineConnection {
     var isClosed = false
     var isProducer = false
     var isWorker = false
+    /// A pool worker's connection (spoold's own): not a client, so not
+    /// counted as a connection nor keeping the node from being idle.
+    let isInternal: Bool
+    /// What the last reserve pass told of the job it reserved for this connection.
+    var taken: (id: Int64, priority: UInt32, ttr: Int64, attempts: UInt32)?
 
-    init(sessionID: Int64, engine: ClusterEngine, delegate: EngineConnectionDelegate) {
+    init(sessionID: Int64, engine: ClusterEngine, delegate: EngineConnectionDelegate, isInternal: Bool = false) {
         self.sessionID = sessionID
         self.engine = engine
         self.delegate = delegate
+        self.isInternal = isInternal
     }
 
     func execute(_ command: Command) -> Execution {

@@ -46,6 +46,11 @@ enum ClusterDocuments {
         document.add("releases", rows.int64(0, 9))
         document.add("buries", rows.int64(0, 10))
         document.add("kicks", rows.int64(0, 11))
+        // A pool worker's failed attempts, as the local engine shows them.
+        if rows.int64(0, 12) > 0 || !rows.isNull(0, 13) {
+            document.add("attempts", rows.int64(0, 12))
+            document.addEscaped("reason", rows.isNull(0, 13) ? "" : rows.text(0, 13))
+        }
         return document
     }
 

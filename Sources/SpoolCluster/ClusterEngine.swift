@@ -11,7 +11,7 @@ import SpoolProtocol
 public final class ClusterEngine: ConnectionEngine {
     public let maxJobSize: Int
     let configuration: HostConfiguration
-    let eventLoop: EventLoop
+    public let eventLoop: EventLoop
     let pool: PostgresPool
     let logger: Logger
     /// This node's id; nil while it is not registered (then commands that
@@ -68,12 +68,20 @@ public final class ClusterEngine: ConnectionEngine {
     }
 
     public func connect(_ delegate: EngineConnectionDelegate) -> EngineConnection {
-        nextSessionID += 1
         totalConnections += 1
-        let connection = ClusterConnection(sessionID: nextSessionID, engine: self, delegate: delegate)
+        return open(delegate, isInternal: false)
+    }
+
+    /// Opens a connection: a client's, or a pool worker's (`isInternal`).
+    func open(_ delegate: EngineConnectionDelegate, isInternal: Bool) -> ClusterConnection {
+        nextSessionID += 1
+        let connection = ClusterConnection(sessionID: nextSessionID, engine: self, delegate: delegate, isInternal: isInternal)
         connections[connection.sessionID] = connection
         return connection
     }
+
+    /// The clients' connections (not the pool's workers).
+    private var clients: some Collection<ClusterConnection> { connections.values.lazy.filter { !$0.isInternal } }
 
     // MARK: Counts
 
@@ -84,6 +92,12 @@ public final class ClusterEngine: ConnectionEngine {
 
     func execute(_ command: Command, for connection: ClusterConnection) -> Execution.Outcome {
         if let kind = CommandCounters.Kind(command) { counters.count(kind) }
+        return perform(command, for: connection)
+    }
+
+    /// Executes a command without counting it: a client's, counted by
+    /// ``execute(_:for:)``, or a pool worker's.
+    func perform(_ command: Command, for connection: ClusterConnection) -> Execution.Outcome {
         switch command {
         case .use(let tube):
             connection.used = tube
@@ -127,7 +141,7 @@ public final class ClusterEngine: ConnectionEngine {
 
     /// A reserve: DEADLINE_SOON at once when a held job's TTR ends within a
     /// second, else the connection waits for the next reserve pass.
-    private func reserve(_ connection: ClusterConnection, timeout: TimeAmount?) -> Execution.Outcome {
+    func reserve(_ connection: ClusterConnection, timeout: TimeAmount?) -> Execution.Outcome {
         connection.isWorker = true
         if deadlineSoon(connection) { return .reply(.word(.deadlineSoon)) }
         guard nodeID != nil else { return .reply(.word(.internalError)) }
@@ -316,6 +330,7 @@ public final class ClusterEngine: ConnectionEngine {
                             continue
                         }
                         waiter.reserved[id] = .now() + .seconds(rows.int64(row, 2))
+                        waiter.taken = (id, UInt32(truncatingIfNeeded: rows.int64(row, 4)), rows.int64(row, 2), UInt32(rows.int32(row, 5)))
                         endWait(waiter, with: .reserved(id: UInt64(id), body: rows.buffer(row, 3)))
                     }
                 }
@@ -457,6 +472,48 @@ public final class ClusterEngine: ConnectionEngine {
         }
     }
 
+    // MARK: Pool workers
+
+    /// Holds reservation `id` of `connection` for `milliseconds` from now;
+    /// `completion(false)` when the connection no longer holds it.
+    func hold(_ id: Int64, for connection: ClusterConnection, milliseconds: Int64, completion: @escaping (Bool) -> Void) {
+        guard let node = nodeID else { return completion(false) }
+        let parameters: [PostgresValue] = [.int64(id), .int64(connection.sessionID), .int32(node), .int64(milliseconds)]
+        pool.run(on: eventLoop, commit: .lease) { db in
+            try db.execute(ClusterStatements.hold, parameters).affected == 1
+        }.assumeIsolated().whenComplete { [self] result in
+            let held = (try? result.get()) ?? false
+            if held, connection.reserved[id] != nil {
+                connection.reserved[id] = .now() + .milliseconds(milliseconds)
+            }
+            if case .failure(let error) = result { logger.warning("cannot hold a worker's job", metadata: ["error": "\(error)"]) }
+            completion(held)
+        }
+    }
+
+    /// A failed attempt on reservation `id` of `connection`: ready again
+    /// after `retryAfter` milliseconds, or buried with `reason` when nil.
+    func fail(
+        _ id: Int64, for connection: ClusterConnection, reason: String, retryAfter: Int64?,
+        completion: @escaping (Bool) -> Void
+    ) {
+        guard let node = nodeID else { return completion(false) }
+        let parameters: [PostgresValue] = [
+            .int64(id), .int64(connection.sessionID), .int32(node), .text(reason), .int64(retryAfter ?? -1),
+        ]
+        pool.run(on: eventLoop) { db in
+            try db.execute(ClusterStatements.fail, parameters).affected == 1
+        }.assumeIsolated().whenComplete { [self] result in
+            let applied = (try? result.get()) ?? false
+            if applied {
+                connection.reserved[id] = nil
+                scheduleReservePass()
+            }
+            if case .failure(let error) = result { logger.warning("cannot record a failed attempt", metadata: ["error": "\(error)"]) }
+            completion(applied)
+        }
+    }
+
     /// A job id as the database's bigint: an id above Int64.max, which no
     /// job has, becomes a negative one, which no job has either (NOT_FOUND).
     private static func key(_ id: UInt64) -> Int64 {
@@ -515,8 +572,8 @@ public final class ClusterEngine: ConnectionEngine {
     private func serverSnapshot() -> ClusterDocuments.Server {
         ClusterDocuments.Server(
             counters: counters, configuration: configuration, identity: identity,
-            connections: connections.count, producers: connections.values.filter(\.isProducer).count,
-            workers: connections.values.filter(\.isWorker).count, waiting: waiters.count,
+            connections: clients.count, producers: clients.filter(\.isProducer).count,
+            workers: clients.filter(\.isWorker).count, waiting: waiters.lazy.filter { !$0.isInternal }.count,
             totalConnections: totalConnections, jobTimeouts: jobTimeouts,
             uptime: (NIODeadline.now() - startedAt).nanoseconds / 1_000_000_000,
             tubes: knownTubes.count, draining: isDraining, node: nodeID ?? 0)
@@ -525,7 +582,7 @@ public final class ClusterEngine: ConnectionEngine {
     // MARK: Node life
 
     /// The node's registration and its clients, for its service manager.
-    var status: ClusterNodeStatus { ClusterNodeStatus(node: nodeID, connections: connections.count) }
+    var status: ClusterNodeStatus { ClusterNodeStatus(node: nodeID, connections: clients.count) }
 
     /// The node registered (again): serve.
     func registered(_ id: Int32) {

@@ -5,7 +5,7 @@
 /// refuses a newer one.
 enum ClusterSchema {
     /// The version this spoold writes and reads.
-    static let version = 1
+    static let version = 2
 
     /// The advisory-lock class of Spool's locks (`pg_advisory_lock(class, key)`):
     /// key 0 serializes migrations, key N is node N's liveness lock.
@@ -63,6 +63,10 @@ enum ClusterSchema {
             "CREATE TABLE spool_schema (version int NOT NULL)",
             "INSERT INTO spool_schema VALUES (1)",
         ],
+        // 2: the worker pool on a node: failed attempts and the last reason.
+        [
+            "ALTER TABLE spool_jobs ADD COLUMN attempts int NOT NULL DEFAULT 0, ADD COLUMN reason text",
+        ],
     ]
 
     /// Creates or migrates the schema on `connection`.
@@ -78,7 +82,7 @@ enum ClusterSchema {
             for statements in migrations.dropFirst(current) {
                 for statement in statements { try connection.execute(statement) }
             }
-            if current > 0 { try connection.execute("UPDATE spool_schema SET version = $1", [.int32(Int32(version))]) }
+            try connection.execute("UPDATE spool_schema SET version = $1", [.int32(Int32(version))])
             try connection.execute("COMMIT")
         } catch {
             _ = try? connection.execute("ROLLBACK")

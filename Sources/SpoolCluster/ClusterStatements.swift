@@ -68,7 +68,29 @@ enum ClusterStatements {
         UPDATE spool_jobs j SET state = 1, owner_node = $4, owner_session = a.session,
             lease_until = now() + make_interval(secs => j.ttr), reserves = j.reserves + 1
         FROM assigned a WHERE j.id = a.id
-        RETURNING j.id, a.session, j.ttr, j.body
+        RETURNING j.id, a.session, j.ttr, j.body, j.priority, j.attempts
+        """
+
+    /// Holds reservation $1 of session $2 of node $3 for $4 milliseconds
+    /// from now, whatever its TTR: a pool worker's job, while its handler runs.
+    static let hold = """
+        UPDATE spool_jobs SET lease_until = now() + $4::int8 * interval '1 millisecond'
+        WHERE id = $1 AND state = 1 AND owner_node = $3 AND owner_session = $2
+        """
+
+    /// A failed attempt of a pool worker on reservation $1 of session $2 of
+    /// node $3, with reason $4: ready again after $5 milliseconds, or buried
+    /// when $5 is negative.
+    static let fail = """
+        UPDATE spool_jobs SET
+            state = CASE WHEN $5::int8 < 0 THEN 2 ELSE 0 END,
+            ready_at = now() + greatest($5::int8, 0) * interval '1 millisecond',
+            delay = CASE WHEN $5::int8 < 0 THEN delay ELSE ceil($5::int8 / 1000.0)::int8 END,
+            releases = releases + CASE WHEN $5::int8 < 0 THEN 0 ELSE 1 END,
+            buries = buries + CASE WHEN $5::int8 < 0 THEN 1 ELSE 0 END,
+            attempts = attempts + 1, reason = $4,
+            owner_node = NULL, owner_session = NULL, lease_until = NULL
+        WHERE id = $1 AND state = 1 AND owner_node = $3 AND owner_session = $2
         """
 
     /// Advertises the tubes $2 this node's reserves wait on (node $1).
@@ -174,7 +196,7 @@ enum ClusterStatements {
             priority, floor(extract(epoch FROM now() - created))::int8, delay, ttr,
             CASE WHEN state = 1 THEN greatest(0, floor(extract(epoch FROM lease_until - now())))::int8
                  WHEN state = 0 AND ready_at > now() THEN floor(extract(epoch FROM ready_at - now()))::int8 ELSE 0 END,
-            reserves::int8, timeouts::int8, releases::int8, buries::int8, kicks::int8
+            reserves::int8, timeouts::int8, releases::int8, buries::int8, kicks::int8, attempts::int8, reason
         FROM spool_jobs WHERE id = $1
         """
 

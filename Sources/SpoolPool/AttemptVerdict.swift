@@ -1,6 +1,7 @@
 import DurationConversions
 import Glibc
 import ProcessSupervisor
+import SpoolEngineHost
 import SpoolQueueFiles
 
 /// What becomes of a job after one attempt, decided from how the attempt ended.
@@ -14,6 +15,16 @@ enum AttemptVerdict: Equatable {
     case retry(delay: Duration, reason: String)
     /// The attempt failed and was the last one allowed: the job is buried.
     case bury(reason: String)
+
+    /// What the engine does with the job; a released job keeps `priority`.
+    func disposition(priority: UInt32) -> WorkerDisposition {
+        switch self {
+        case .delete: .delete
+        case .release: .release(priority: priority)
+        case .retry(let delay, let reason): .retry(after: delay, reason: reason)
+        case .bury(let reason): .bury(reason: reason)
+        }
+    }
 
     /// The exit status that asks for a retry later (`EX_TEMPFAIL`); it never buries a job.
     static let temporaryFailure: Int32 = 75

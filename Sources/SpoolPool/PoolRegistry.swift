@@ -5,7 +5,7 @@ import SpoolQueueFiles
 
 /// Every tube's pool, on the engine's loop: what ``WorkerPool`` drives.
 final class PoolRegistry {
-    private let engine: LoopEngine
+    let engine: any WorkerEngine
     private let killGracePeriod: Duration
     private let logger: Logger
     /// The configured pools, by tube.
@@ -15,7 +15,7 @@ final class PoolRegistry {
     /// Told when no handler runs any more.
     private var idleWaiters: [EventLoopPromise<Void>] = []
 
-    init(engine: LoopEngine, killGracePeriod: Duration, logger: Logger) {
+    init(engine: any WorkerEngine, killGracePeriod: Duration, logger: Logger) {
         self.engine = engine
         self.killGracePeriod = killGracePeriod
         self.logger = logger
@@ -45,7 +45,7 @@ final class PoolRegistry {
                 changes.changed.append(tube)
             } else {
                 let pool = TubePool(configuration: queue, engine: engine, killGracePeriod: killGracePeriod, logger: logger)
-                pool.onAttemptFinished = { [unowned self] in attemptFinished() }
+                pool.onWorkerFreed = { [unowned self] in workerFreed() }
                 pools[tube] = pool
                 changes.added.append(tube)
             }
@@ -85,7 +85,7 @@ final class PoolRegistry {
     func whenIdle() -> EventLoopFuture<Void> {
         let promise = engine.eventLoop.makePromise(of: Void.self)
         idleWaiters.append(promise)
-        attemptFinished()
+        workerFreed()
         return promise.futureResult
     }
 
@@ -93,7 +93,7 @@ final class PoolRegistry {
         (Array(pools.values) + dissolving).reduce(0) { $0 + $1.busyCount }
     }
 
-    private func attemptFinished() {
+    private func workerFreed() {
         dissolving.removeAll { $0.busyCount == 0 }
         guard !idleWaiters.isEmpty, busyCount == 0 else { return }
         let waiters = idleWaiters

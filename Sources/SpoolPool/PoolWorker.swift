@@ -5,11 +5,11 @@ import SpoolCore
 import SpoolEngineHost
 import SpoolQueueFiles
 
-/// One worker of a tube's pool: an engine session of spoold's own that
+/// One worker of a tube's pool: an engine worker (``EngineWorker``) that
 /// watches the tube alone, takes one job at a time in the tube's order and
 /// runs its handler as an isolated process. Lives on the engine's loop; the
 /// handler runs on a thread of its own, so the loop never waits for it.
-final class PoolWorker: SessionDelegate {
+final class PoolWorker: EngineWorkerDelegate {
     /// The most bytes kept of a handler's standard output and of its standard error.
     static let outputLimit = 64 << 10
     /// How much longer than its handler may run a worker holds its job's
@@ -19,8 +19,10 @@ final class PoolWorker: SessionDelegate {
     /// The pool; held strongly, so that a pool that was removed lives until
     /// its last attempt is over.
     private let pool: TubePool
-    private let session: Session
-    /// The attempt under way; nil while the worker waits for a job.
+    private var worker: EngineWorker!
+    /// The job taken, from when it is taken until its outcome is applied.
+    private var job: JobID?
+    /// The handler running for `job`.
     private var attempt: Task<Void, Never>?
     /// Set when the pool shrinks or goes away: the worker ends after its attempt.
     private(set) var isRetiring = false
@@ -28,31 +30,29 @@ final class PoolWorker: SessionDelegate {
 
     init(pool: TubePool) {
         self.pool = pool
-        session = pool.engine.openWorkerSession(watching: pool.tube)
-        session.delegate = self
+        worker = pool.engine.openWorker(watching: pool.tube, delegate: self)
     }
 
-    /// Whether a handler is running for this worker.
-    var isBusy: Bool { attempt != nil }
+    /// Whether the worker holds a job (its handler runs, or is about to).
+    var isBusy: Bool { job != nil }
 
     /// Asks the engine for the next job, unless the worker is busy, waiting,
     /// retiring or its pool is stopped.
     func takeNextJob() {
-        guard attempt == nil, !isRetiring, !isClosed, pool.isRunning, !session.isWaitingForJob else { return }
-        if let outcome = pool.engine.reserve(session) { handle(outcome) }
+        guard job == nil, !isRetiring, !isClosed, pool.isRunning, !worker.isWaiting else { return }
+        worker.takeNext()
     }
 
     /// Stops waiting for a job (the pool was stopped); a running attempt goes on.
     func stopWaiting() {
-        guard session.isWaitingForJob else { return }
-        pool.engine.stopWaiting(session)
+        worker.stopWaiting()
     }
 
     /// Marks the worker to end: at once when idle, else after its attempt.
     func retire() {
         isRetiring = true
         stopWaiting()
-        if attempt == nil { close() }
+        if job == nil { close() }
     }
 
     /// Stops the running handler (spoold is shutting down); its job is released.
@@ -60,40 +60,33 @@ final class PoolWorker: SessionDelegate {
         attempt?.cancel()
     }
 
-    /// The engine hands a job over from inside another operation: the work is
-    /// done in a later turn of the loop, never re-entering the engine.
-    func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome) {
-        let bound = NIOLoopBound(self, eventLoop: pool.engine.eventLoop)
-        pool.engine.eventLoop.execute { bound.value.handle(outcome) }
-    }
-
-    private func handle(_ outcome: ReserveOutcome) {
+    /// Holds the job for as long as its handler may run, then starts the handler.
+    func worker(_ worker: EngineWorker, didTake job: WorkerJob) {
         guard !isClosed else { return }
-        switch outcome {
-        case .reserved(let job):
-            // A job's handler starts once its put is durable.
-            let bound = NIOLoopBound(self, eventLoop: pool.engine.eventLoop)
-            pool.engine.whenDurable(job.durableAfter) { _ in bound.value.run(job) }
-        case .deadlineSoon, .timedOut: takeNextJob()
+        self.job = job.id
+        let queue = pool.configuration
+        let timeout = queue.timeout ?? .seconds(job.ttr)
+        let hold = timeout + pool.killGracePeriod + Self.holdMargin
+        let bound = NIOLoopBound(self, eventLoop: pool.engine.eventLoop)
+        worker.hold(job.id, for: hold) { held in
+            // A job lost before its handler started (the node lost the
+            // database) is not an attempt.
+            guard held else { return bound.value.jobEnded() }
+            bound.value.run(job, timeout: timeout)
         }
     }
 
-    /// Starts the handler for `job`, holding its reservation for as long as the handler may run.
-    private func run(_ job: ReservedJob) {
-        let engine = pool.engine
-        guard let stats = engine.jobStats(job.id) else { return takeNextJob() }
+    /// Starts the handler for `job`.
+    private func run(_ job: WorkerJob, timeout: Duration) {
         let queue = pool.configuration
-        let number = Int(stats.attempts) + 1
-        let timeout = queue.timeout ?? .seconds(stats.ttr)
-        let hold = timeout + pool.killGracePeriod + Self.holdMargin
-        engine.hold(session, id: job.id, for: hold.nanoseconds)
+        let number = Int(job.attempts) + 1
         let process = HandlerProcess(
-            command: HandlerCommand(queue: queue, jobID: job.id, attempt: number, priority: stats.priority),
+            command: HandlerCommand(queue: queue, jobID: job.id, attempt: number, priority: job.priority),
             timeout: timeout, killGracePeriod: pool.killGracePeriod, outputLimit: Self.outputLimit)
         let input = Array(job.body.readableBytesView)
-        let bound = NIOLoopBound(self, eventLoop: engine.eventLoop)
-        let eventLoop = engine.eventLoop
-        let context = AttemptContext(job: job.id, tube: queue.tube, priority: stats.priority, number: number, timeout: timeout, queue: queue)
+        let bound = NIOLoopBound(self, eventLoop: pool.engine.eventLoop)
+        let eventLoop = pool.engine.eventLoop
+        let context = AttemptContext(job: job.id, tube: queue.tube, priority: job.priority, number: number, timeout: timeout, queue: queue)
         attempt = Task {
             let result = await process.run(input: input)
             eventLoop.execute { bound.value.finish(context, result) }
@@ -106,14 +99,21 @@ final class PoolWorker: SessionDelegate {
         var random = SystemRandomNumberGenerator()
         let verdict = AttemptVerdict(
             result: result, attempt: context.number, queue: context.queue, timeout: context.timeout, random: &random)
-        let engine = pool.engine
-        let applied = switch verdict {
-        case .delete: engine.delete(session, id: context.job)
-        case .release: engine.release(session, id: context.job, priority: context.priority)
-        case .retry(let delay, let reason): engine.fail(session, id: context.job, reason: reason, retryAfter: delay.nanoseconds)
-        case .bury(let reason): engine.fail(session, id: context.job, reason: reason, retryAfter: nil)
+        let bound = NIOLoopBound(self, eventLoop: pool.engine.eventLoop)
+        worker.finish(context.job, verdict.disposition(priority: context.priority)) { applied in
+            bound.value.finished(context, result, verdict, applied: applied)
         }
+    }
+
+    private func finished(_ context: AttemptContext, _ result: AttemptResult, _ verdict: AttemptVerdict, applied: Bool) {
         pool.attemptFinished(context, result, verdict, applied: applied)
+        jobEnded()
+    }
+
+    /// The worker holds no job any more: it ends if retiring, else takes the next.
+    private func jobEnded() {
+        job = nil
+        pool.workerFreed()
         if isRetiring {
             close()
             pool.workerEnded(self)
@@ -122,11 +122,11 @@ final class PoolWorker: SessionDelegate {
         }
     }
 
-    /// Closes the worker's session; only while no attempt runs.
+    /// Closes the worker's session; only while it holds no job.
     private func close() {
         guard !isClosed else { return }
         isClosed = true
-        pool.engine.closeSession(session)
+        worker.close()
     }
 }
 

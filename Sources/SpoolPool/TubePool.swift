@@ -9,7 +9,7 @@ import SpoolQueueFiles
 /// engine's loop.
 final class TubePool {
     let tube: String
-    let engine: LoopEngine
+    let engine: any WorkerEngine
     let killGracePeriod: Duration
     private let logger: Logger
     /// The queue's configuration; a reload replaces it for the next attempts.
@@ -21,10 +21,10 @@ final class TubePool {
     /// Workers that were retired while running a handler, until it ends.
     private var retiring: [PoolWorker] = []
     private var statistics = PoolStatistics()
-    /// Called after every attempt, for the pool registry.
-    var onAttemptFinished: (() -> Void)?
+    /// Called whenever a worker stops holding a job, for the pool registry.
+    var onWorkerFreed: (() -> Void)?
 
-    init(configuration: QueueConfiguration, engine: LoopEngine, killGracePeriod: Duration, logger: Logger) {
+    init(configuration: QueueConfiguration, engine: any WorkerEngine, killGracePeriod: Duration, logger: Logger) {
         tube = configuration.tube
         self.configuration = configuration
         self.engine = engine
@@ -43,11 +43,9 @@ final class TubePool {
     }
 
     private func applyTubeRules() {
-        let after = configuration.agingAfter?.nanoseconds
-        engine.setAging(tubeNamed: tube, after: after)
-        engine.setLimits(
-            tubeNamed: tube, maxJobs: configuration.maxJobs, maxBytes: configuration.maxBytes,
-            waitWhenFull: configuration.waitWhenFull)
+        engine.applyTubeRules(
+            tube, agingAfter: configuration.agingAfter?.nanoseconds, maxJobs: configuration.maxJobs,
+            maxBytes: configuration.maxBytes, waitWhenFull: configuration.waitWhenFull)
     }
 
     /// Adds or retires workers to have `count`; idle ones retire first.
@@ -103,7 +101,11 @@ final class TubePool {
     func attemptFinished(_ context: AttemptContext, _ result: AttemptResult, _ verdict: AttemptVerdict, applied: Bool) {
         statistics.record(verdict, duration: result.duration)
         AttemptLog.record(context, result, verdict, applied: applied, logger: logger)
-        onAttemptFinished?()
+    }
+
+    /// A worker holds no job any more.
+    func workerFreed() {
+        onWorkerFreed?()
     }
 
     /// The pool as the control plane shows it.

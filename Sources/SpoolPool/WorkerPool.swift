@@ -16,18 +16,26 @@ import SpoolQueueFiles
 /// client. All of the pool's state lives on the engine's loop; this type
 /// hands requests to it from any thread.
 public final class WorkerPool: Sendable {
-    private let host: EngineHost
+    private let eventLoop: EventLoop
     private let registry: NIOLoopBound<PoolRegistry>
 
-    /// An empty pool for `host`'s engine.
+    /// An empty pool for the engine that `engine` returns on `eventLoop`
+    /// (the local engine, or a cluster node's).
     /// - Parameter killGracePeriod: how long a handler has between `SIGTERM`
     ///   and `SIGKILL`, after its timeout or at shutdown.
-    public init(host: EngineHost, logger: Logger, killGracePeriod: Duration = .seconds(5)) async throws {
-        self.host = host
-        let eventLoop = host.eventLoop
+    public init(
+        eventLoop: EventLoop, engine: @escaping @Sendable () -> any WorkerEngine, logger: Logger,
+        killGracePeriod: Duration = .seconds(5)
+    ) async throws {
+        self.eventLoop = eventLoop
         registry = try await eventLoop.submit {
-            NIOLoopBound(PoolRegistry(engine: host.onLoop, killGracePeriod: killGracePeriod, logger: logger), eventLoop: eventLoop)
+            NIOLoopBound(PoolRegistry(engine: engine(), killGracePeriod: killGracePeriod, logger: logger), eventLoop: eventLoop)
         }.get()
+    }
+
+    /// An empty pool for `host`'s local engine.
+    public convenience init(host: EngineHost, logger: Logger, killGracePeriod: Duration = .seconds(5)) async throws {
+        try await self.init(eventLoop: host.eventLoop, engine: { host.onLoop }, logger: logger, killGracePeriod: killGracePeriod)
     }
 
     /// Makes the pools match `queues` (at start, and on every reload) without
@@ -38,7 +46,7 @@ public final class WorkerPool: Sendable {
     @discardableResult
     public func configure(_ queues: [QueueConfiguration], keeping: Set<String> = []) async throws -> PoolChanges {
         let registry = self.registry
-        return try await host.eventLoop.submit { registry.value.configure(queues, keeping: keeping) }.get()
+        return try await eventLoop.submit { registry.value.configure(queues, keeping: keeping) }.get()
     }
 
     /// Lets the workers of `tube` take jobs again.
@@ -73,7 +81,7 @@ public final class WorkerPool: Sendable {
     /// Returns once every handler has ended and the jobs' new states are durable.
     public func shutdown(gracePeriod: Duration) async {
         let registry = self.registry
-        let eventLoop = host.eventLoop
+        let eventLoop = self.eventLoop
         guard let idle = try? await eventLoop.submit({ () -> EventLoopFuture<Void> in
             registry.value.stopAll()
             return registry.value.whenIdle()
@@ -83,12 +91,16 @@ public final class WorkerPool: Sendable {
         }
         try? await idle.get()
         cancel.cancel()
-        try? await eventLoop.submit { registry.value.closeAll() }.get()
-        try? await host.waitUntilDurable()
+        try? await eventLoop.flatSubmit {
+            registry.value.closeAll()
+            let durable = eventLoop.makePromise(of: Void.self)
+            registry.value.engine.whenAllDurable { durable.succeed() }
+            return durable.futureResult
+        }.get()
     }
 
     private func onLoop<T: Sendable>(_ body: @escaping @Sendable (PoolRegistry) throws -> T) async throws -> T {
         let registry = self.registry
-        return try await host.eventLoop.submit { try body(registry.value) }.get()
+        return try await eventLoop.submit { try body(registry.value) }.get()
     }
 }

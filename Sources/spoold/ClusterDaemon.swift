@@ -8,12 +8,17 @@ import Glibc
 #endif
 
 /// spoold as a node of a cluster (`--postgresql URL`): the protocol's
-/// listeners served by a node whose jobs are in PostgreSQL. The worker pool
-/// and the D-Bus control plane do not run in this mode yet (README, Cluster).
+/// listeners and the worker pool, served by a node whose jobs are in
+/// PostgreSQL. The D-Bus control plane does not run in this mode yet
+/// (README, Cluster).
 struct ClusterDaemon {
     let conninfo: String
     let host: HostConfiguration
     let server: ServerConfiguration
+    /// --queues-directory.
+    let queuesDirectory: String
+    /// --worker-stop-timeout.
+    let workerStopTimeout: Duration
     /// --exit-when-idle, in seconds (0: never).
     let exitWhenIdle: UInt32
     let logger: Logger
@@ -22,8 +27,8 @@ struct ClusterDaemon {
         Self.passwordFromCredential()
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let node = ClusterNodeService(
-            conninfo: conninfo, host: host, server: server, exitWhenIdle: exitWhenIdle, eventLoop: loops.next(),
-            logger: logger)
+            conninfo: conninfo, host: host, server: server, queuesDirectory: queuesDirectory,
+            workerStopTimeout: workerStopTimeout, exitWhenIdle: exitWhenIdle, eventLoop: loops.next(), logger: logger)
         try await Daemon.run([(node, "cluster node")], on: loops, logger: logger)
     }
 

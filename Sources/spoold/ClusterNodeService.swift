@@ -4,20 +4,23 @@ import NIOCore
 import ServiceLifecycle
 import SpoolCluster
 import SpoolEngineHost
+import SpoolPool
 import SpoolServer
 import Systemd
 import UnixSignals
 
-/// The node: its database, its listeners, its signals and what it tells
-/// systemd — READY=1 once it serves, a live STATUS= line, WATCHDOG=1 pings
-/// from the node's loop, STOPPING=1. After `--exit-when-idle` seconds
-/// without a client it ends (its jobs stay in the database; the socket
-/// starts it again). SIGUSR1 drains it, as beanstalkd; SIGHUP, the
-/// packaged unit's reload, has no queue directory to reload and is logged.
+/// The node: its database, its listeners, its worker pool, its signals and
+/// what it tells systemd — READY=1 once it serves, a live STATUS= line,
+/// WATCHDOG=1 pings from the node's loop, STOPPING=1. After
+/// `--exit-when-idle` seconds without a client or a running handler it
+/// ends (its jobs stay in the database; the socket starts it again).
+/// SIGUSR1 drains it, as beanstalkd; SIGHUP reloads the queue directory.
 struct ClusterNodeService: Service {
     let conninfo: String
     let host: HostConfiguration
     let server: ServerConfiguration
+    let queuesDirectory: String
+    let workerStopTimeout: Duration
     let exitWhenIdle: UInt32
     let eventLoop: any EventLoop
     let logger: Logger
@@ -41,12 +44,22 @@ struct ClusterNodeService: Service {
             await cluster.stop()
             throw StartupError(message: "cannot listen: \(error)")
         }
-        let first = try await cluster.status().statusLine
+        let pool: WorkerPool
+        do {
+            pool = try await WorkerPool(eventLoop: eventLoop, engine: { cluster.onLoop }, logger: logger)
+        } catch {
+            await spoolServer.shutdown()
+            await cluster.stop()
+            throw StartupError(message: "cannot start the worker pool: \(error)")
+        }
+        let queues = QueueReloader(directory: queuesDirectory, pool: pool, logger: logger)
+        _ = await queues.load()
+        let first = ServiceReporter.statusLine(try await cluster.status().statusLine, try await pool.status())
         send([.ready, .status(first)], notifier)
         let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
-        let tasks = try report(cluster, notifier, first: first) { idleContinuation.yield() }
+        let tasks = try report(cluster, pool, notifier, first: first) { idleContinuation.yield() }
         logger.notice("spoold started", metadata: ["version": "\(SpoolVersion.current)", "store": "postgresql"])
-        let signalHandling = Task { await handle(signals, cluster) }
+        let signalHandling = Task { await handle(signals, cluster, queues) }
         for await _ in idle.cancelOnGracefulShutdown() {
             logger.notice("idle: no connections", metadata: ["idle_seconds": "\(exitWhenIdle)"])
             break
@@ -55,15 +68,17 @@ struct ClusterNodeService: Service {
         signalHandling.cancel()
         tasks.forEach { $0.cancel() }
         send([.stopping, .status("stopping")], notifier)
+        await pool.shutdown(gracePeriod: workerStopTimeout)
         await spoolServer.shutdown()
         await cluster.stop()
     }
 
     /// The watchdog's pings and, every second, the status line
     /// and the idle count; `onIdle` runs once the node has had no client
-    /// for `exitWhenIdle` seconds.
+    /// and no running handler for `exitWhenIdle` seconds.
     private func report(
-        _ cluster: ClusterHost, _ notifier: ServiceNotifier, first: String, onIdle: @escaping @Sendable () -> Void
+        _ cluster: ClusterHost, _ pool: WorkerPool, _ notifier: ServiceNotifier, first: String,
+        onIdle: @escaping @Sendable () -> Void
     ) throws -> [RepeatedTask] {
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
@@ -73,26 +88,30 @@ struct ClusterNodeService: Service {
         let limit = exitWhenIdle
         let state = NIOLockedValueBox((line: first, idleSeconds: UInt32(0)))
         tasks.append(cluster.every(.seconds(1)) { [self] status in
+            let pools = pool.statusOnLoop
+            let line = ServiceReporter.statusLine(status.statusLine, pools)
+            let isIdle = status.isIdle && pools.allSatisfy { $0.busy == 0 }
             let (changed, idle) = state.withLockedValue { state -> (Bool, Bool) in
-                let changed = status.statusLine != state.line
-                state.line = status.statusLine
-                state.idleSeconds = status.isIdle ? state.idleSeconds + 1 : 0
+                let changed = line != state.line
+                state.line = line
+                state.idleSeconds = isIdle ? state.idleSeconds + 1 : 0
                 return (changed, limit > 0 && state.idleSeconds == limit)
             }
-            if changed { send([.status(status.statusLine)], notifier) }
+            if changed { send([.status(line)], notifier) }
             if idle { onIdle() }
         })
         return tasks
     }
 
-    private func handle(_ signals: UnixSignalsSequence, _ cluster: ClusterHost) async {
+    private func handle(_ signals: UnixSignalsSequence, _ cluster: ClusterHost, _ queues: QueueReloader) async {
         for await signal in signals {
             switch signal {
             case .sigusr1:
                 logger.notice("entering drain mode: puts are refused")
                 cluster.drain()
             default:
-                logger.notice("SIGHUP: a cluster node has no queue directory to reload")
+                logger.notice("reloading the queue directory", metadata: ["directory": "\(queuesDirectory)"])
+                _ = await queues.reload()
             }
         }
     }

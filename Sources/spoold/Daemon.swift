@@ -39,7 +39,8 @@ struct Daemon {
         raiseOpenFileLimit()
         if case .cluster(let conninfo) = storage {
             return try await ClusterDaemon(
-                conninfo: conninfo, host: host, server: server, exitWhenIdle: exitWhenIdle, logger: logger
+                conninfo: conninfo, host: host, server: server, queuesDirectory: queuesDirectory,
+                workerStopTimeout: workerStopTimeout, exitWhenIdle: exitWhenIdle, logger: logger
             ).run()
         }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -25,7 +25,7 @@ struct ServiceReporter: Sendable {
     func start(
         host: EngineHost, pool: WorkerPool, idleLimit: UInt32, onIdle: @escaping @Sendable () -> Void
     ) async throws -> [RepeatedTask] {
-        let first = Self.statusLine(try await host.statusSnapshot(), try await pool.status())
+        let first = Self.statusLine(try await host.statusSnapshot().statusLine, try await pool.status())
         send([.ready, .status(first)])
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
@@ -35,7 +35,7 @@ struct ServiceReporter: Sendable {
         }
         let state = NIOLockedValueBox(State(lastStatus: first))
         tasks.append(host.every(.seconds(1)) { snapshot in
-            let line = Self.statusLine(snapshot, pool.statusOnLoop)
+            let line = Self.statusLine(snapshot.statusLine, pool.statusOnLoop)
             let (status, idle) = state.withLockedValue { state -> (String?, Bool) in
                 let changed = line != state.lastStatus
                 state.lastStatus = line
@@ -50,12 +50,12 @@ struct ServiceReporter: Sendable {
         return tasks
     }
 
-    /// The STATUS= text: the queue's counts, then the pools' workers when there are pools.
-    private static func statusLine(_ snapshot: StatusSnapshot, _ pools: [PoolStatus]) -> String {
-        guard !pools.isEmpty else { return snapshot.statusLine }
+    /// The STATUS= text: the engine's line, then the pools' workers when there are pools.
+    static func statusLine(_ engine: String, _ pools: [PoolStatus]) -> String {
+        guard !pools.isEmpty else { return engine }
         let busy = pools.reduce(0) { $0 + $1.busy }
         let workers = pools.reduce(0) { $0 + $1.workers }
-        return snapshot.statusLine + "; \(busy) of \(workers) workers busy"
+        return engine + "; \(busy) of \(workers) workers busy"
     }
 
     /// Sends STOPPING=1.

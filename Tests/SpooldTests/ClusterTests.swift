@@ -204,6 +204,49 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(log.text.contains("no queue directory to reload"), log.text)
     }
 
+    private func insertedID(_ reply: String) -> UInt64? {
+        guard reply.hasPrefix("INSERTED ") else { return nil }
+        return UInt64(reply.dropFirst("INSERTED ".count).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    func testTheWorkerPoolRunsOnEveryNodeOverTheSharedQueue() throws {
+        let (_, url) = try database()
+        let queues = try QueueFixture()
+        try queues.writeQueue("work", tube: "work", ["Workers=2", "MaxAttempts=2", "BackoffMin=100ms", "BackoffMax=100ms"])
+        let pooled = ["--postgresql", url, "--queues-directory", queues.queues.path]
+        let first = try ServerProcess.spoold(pooled)
+        let second = try ServerProcess.spoold(pooled)
+        let a = try RawClient(port: first.port)
+        let b = try RawClient(port: second.port)
+        XCTAssertEqual(ask(a, "use work"), "USING work\r\n")
+        var ids: [UInt64] = []
+        for n in 0..<12 {
+            let reply = ask(a, "put 0 0 60 \("job \(n)".utf8.count)", body: "job \(n)")
+            ids.append(try XCTUnwrap(insertedID(reply), reply))
+        }
+        let failing = ask(a, "put 0 0 60 4", body: "fail")
+        let failingID = try XCTUnwrap(insertedID(failing), failing)
+
+        // Every job runs exactly once, whichever node's worker takes it.
+        XCTAssertTrue(Deadline.poll(for: 30) { queues.ended() == ids.count }, "\(queues.ended()) of \(ids.count) jobs ran")
+        for id in ids {
+            XCTAssertEqual(queues.started(job: id), 1, "job \(id) started once")
+            XCTAssertEqual(ask(b, "stats-job \(id)"), "NOT_FOUND\r\n", "job \(id) was deleted after its run")
+        }
+        // A failing job is retried, then buried with its reason: on any node.
+        XCTAssertEqual(ask(b, "use work"), "USING work\r\n")
+        XCTAssertTrue(Deadline.poll(for: 30) {
+            self.askWithBody(b, "peek-buried").0 == "FOUND \(failingID) 4\r\n"
+        }, "the failing job is buried")
+        b.send("stats-job \(failingID)\r\n")
+        let stats = b.readDocument()
+        XCTAssertTrue(stats.contains("state: buried"), stats)
+        XCTAssertTrue(stats.contains("attempts: 2"), stats)
+        XCTAssertTrue(stats.contains("reason: "), stats)
+        XCTAssertTrue(stats.contains("cannot handle job \(failingID)"), stats)
+        XCTAssertEqual(queues.started(job: failingID), 2, "MaxAttempts=2")
+    }
+
     func testANewerSchemaIsRefused() throws {
         let (fixture, url) = try database()
         let (first, _) = try node(url)
