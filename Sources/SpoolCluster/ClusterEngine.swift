@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import SpoolCore
 import SpoolEngineHost
 import SpoolProtocol
 
@@ -18,6 +19,10 @@ public final class ClusterEngine: ConnectionEngine {
     /// need the database answer INTERNAL_ERROR).
     var nodeID: Int32?
     var isDraining = false
+    /// Whether reserve passes hand out jobs (the control plane's Start/Stop, for this node).
+    var isProcessing = true
+    /// Told of every engine event (the control plane's JobBuried).
+    var observers: [@Sendable (EngineEvent) -> Void] = []
     /// Completed when the node first registers.
     var firstRegistration: EventLoopPromise<Void>?
     private var nextSessionID: Int64 = 0
@@ -287,7 +292,7 @@ public final class ClusterEngine: ConnectionEngine {
     /// statement reserves up to as many jobs as there are waiters, best job
     /// to the longest waiter.
     private func runReservePass() {
-        guard let node = nodeID, !waiters.isEmpty || shrinkDue else {
+        guard let node = nodeID, isProcessing || shrinkDue, !waiters.isEmpty || shrinkDue else {
             reserveInFlight = false
             return
         }
@@ -295,7 +300,8 @@ public final class ClusterEngine: ConnectionEngine {
         for waiter in waiters { groups[waiter.watched.sorted(), default: []].append(waiter) }
         // Only the waiters this pass looked for can time out after it.
         let included = Set(waiters.map(\.sessionID))
-        let requests = groups.map { tubes, members in (tubes, members.map(\.sessionID)) }
+        // A node whose processing is stopped only updates its advertisement.
+        let requests = isProcessing ? groups.map { tubes, members in (tubes, members.map(\.sessionID)) } : []
         // The advertisement grows with the waits and shrinks only when the
         // rescue tick asks (shrinkDue), so that waits coming and going do not
         // rewrite the node's row each time.
@@ -508,6 +514,10 @@ public final class ClusterEngine: ConnectionEngine {
             if applied {
                 connection.reserved[id] = nil
                 scheduleReservePass()
+                if retryAfter == nil {
+                    let event = EngineEvent.jobBuried(job: UInt64(id), tube: connection.used, reason: reason)
+                    observers.forEach { $0(event) }
+                }
             }
             if case .failure(let error) = result { logger.warning("cannot record a failed attempt", metadata: ["error": "\(error)"]) }
             completion(applied)
@@ -550,7 +560,7 @@ public final class ClusterEngine: ConnectionEngine {
     // MARK: Local state for statistics
 
     /// The tubes this node's connections use or watch, and `default`.
-    private var knownTubes: Set<String> {
+    var knownTubes: Set<String> {
         var tubes: Set<String> = ["default"]
         for connection in connections.values {
             tubes.insert(connection.used)
@@ -559,7 +569,7 @@ public final class ClusterEngine: ConnectionEngine {
         return tubes
     }
 
-    private func localTubeCounts(_ tube: String) -> ClusterDocuments.LocalTube {
+    func localTubeCounts(_ tube: String) -> ClusterDocuments.LocalTube {
         var local = ClusterDocuments.LocalTube(known: tube == "default")
         for connection in connections.values {
             if connection.used == tube { local.using += 1; local.known = true }
@@ -569,7 +579,7 @@ public final class ClusterEngine: ConnectionEngine {
         return local
     }
 
-    private func serverSnapshot() -> ClusterDocuments.Server {
+    func serverSnapshot() -> ClusterDocuments.Server {
         ClusterDocuments.Server(
             counters: counters, configuration: configuration, identity: identity,
             connections: clients.count, producers: clients.filter(\.isProducer).count,

@@ -9,8 +9,8 @@ import SpoolEngineHost
 public final class ClusterHost: Sendable {
     /// The loop that owns the engine.
     public let eventLoop: EventLoop
-    private let engine: NIOLoopBound<ClusterEngine>
-    private let pool: PostgresPool
+    let engine: NIOLoopBound<ClusterEngine>
+    let pool: PostgresPool
     private let node: ClusterNode
     private let rescuer: NIOLoopBound<RepeatedTask>
 

@@ -206,6 +206,35 @@ enum ClusterStatements {
     /// The job counts over every tube.
     static let countsAll = countsSelect
 
+    /// Every tube that holds jobs, is paused or is named in $1 (the tubes
+    /// this node's connections use or watch), with its job counts (as
+    /// `counts`) and its row (as `tube`), by name.
+    static let tubesStats = """
+        WITH c AS (
+            SELECT tube,
+                count(*) FILTER (WHERE state = 0 AND ready_at <= now() AND priority < 1024) AS urgent,
+                count(*) FILTER (WHERE state = 0 AND ready_at <= now()) AS ready,
+                count(*) FILTER (WHERE state = 1) AS reserved,
+                count(*) FILTER (WHERE state = 0 AND ready_at > now()) AS delayed,
+                count(*) FILTER (WHERE state = 2) AS buried
+            FROM spool_jobs GROUP BY tube)
+        SELECT coalesce(t.name, c.tube), coalesce(c.urgent, 0), coalesce(c.ready, 0), coalesce(c.reserved, 0),
+            coalesce(c.delayed, 0), coalesce(c.buried, 0),
+            coalesce(t.total_jobs, 0), coalesce(t.cmd_delete, 0), coalesce(t.cmd_pause, 0), coalesce(t.pause_seconds, 0),
+            CASE WHEN t.pause_until > now() THEN floor(extract(epoch FROM t.pause_until - now()))::int8 ELSE 0 END
+        FROM spool_tubes t FULL JOIN c ON c.tube = t.name
+        WHERE c.tube IS NOT NULL OR t.pause_until > now() OR t.name = ANY($1::text[])
+        ORDER BY 1
+        """
+
+    /// Deletes the jobs of tube $1 that are ready ($2 = 1), delayed ($3 = 1)
+    /// or buried ($4 = 1); never reserved ones.
+    static let purge = """
+        DELETE FROM spool_jobs
+        WHERE tube = $1 AND ((state = 0 AND ready_at <= now() AND $2 = 1)
+            OR (state = 0 AND ready_at > now() AND $3 = 1) OR (state = 2 AND $4 = 1))
+        """
+
     private static let countsSelect = """
         SELECT count(*) FILTER (WHERE state = 0 AND ready_at <= now() AND priority < 1024),
                count(*) FILTER (WHERE state = 0 AND ready_at <= now()),

@@ -8,8 +8,9 @@ import Synchronization
 /// spoold's D-Bus control plane: the manager object, one queue object per
 /// tube, their properties and signals, on a ``Connection``.
 ///
-/// Every read and change goes through the ``EngineHost``'s typed
-/// operations; nothing here blocks the engine. Four times a second the plane compares the queue with
+/// Every read and change goes through the engine's typed operations
+/// (``ControlEngine``: the local engine's host, or a cluster node); nothing
+/// here blocks the engine. Four times a second the plane compares the queue with
 /// what it last published: tubes that appeared or went away are exported or
 /// removed (ObjectManager's `InterfacesAdded` / `InterfacesRemoved`), and
 /// changed properties are announced in one `PropertiesChanged` per object,
@@ -19,7 +20,7 @@ public final class ControlPlane: Sendable {
     public static let publishInterval: Duration = .milliseconds(250)
 
     private let connection: Connection
-    private let host: EngineHost
+    private let host: any ControlEngine
     private let pool: any PoolControl
     private let logger: Logger
     private let published = Mutex(Published())
@@ -45,7 +46,7 @@ public final class ControlPlane: Sendable {
     /// during D-Bus activation find them), then starts publishing changes.
     /// - Parameter pool: the worker pool, and how to reload its configuration.
     public init(
-        connection: Connection, host: EngineHost, pool: any PoolControl, version: String, durability: String, logger: Logger
+        connection: Connection, host: any ControlEngine, pool: any PoolControl, version: String, durability: String, logger: Logger
     ) async throws {
         self.connection = connection
         self.host = host
@@ -147,7 +148,7 @@ public final class ControlPlane: Sendable {
 
 /// What the interfaces' handlers share.
 struct ControlContext: Sendable {
-    let host: EngineHost
+    let host: any ControlEngine
     let pool: any PoolControl
     let authorizer: Authorizer
     let version: String
@@ -182,7 +183,7 @@ struct ControlContext: Sendable {
     }
 
     /// A change, after checking that the caller may make it; returns once the change is durable.
-    func change<T: Sendable>(_ call: MethodCall, _ action: String, _ body: (EngineHost) async throws -> T) async throws -> T {
+    func change<T: Sendable>(_ call: MethodCall, _ action: String, _ body: (any ControlEngine) async throws -> T) async throws -> T {
         try await authorizer.requireAdmin(call, to: action)
         do {
             return try await body(host)

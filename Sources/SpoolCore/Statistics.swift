@@ -1,33 +1,39 @@
 /// Server-wide counts, as `stats` reports them.
 public struct EngineStats: Sendable, Equatable {
     /// Ready jobs with priority below 1024.
-    public var urgent: Int
+    public var urgent: Int = 0
     /// Ready jobs.
-    public var ready: Int
+    public var ready: Int = 0
     /// Reserved jobs.
-    public var reserved: Int
+    public var reserved: Int = 0
     /// Delayed jobs.
-    public var delayed: Int
+    public var delayed: Int = 0
     /// Buried jobs.
-    public var buried: Int
+    public var buried: Int = 0
     /// Jobs created since start.
-    public var totalJobs: UInt64
+    public var totalJobs: UInt64 = 0
     /// Reservations that timed out since start.
-    public var jobTimeouts: UInt64
+    public var jobTimeouts: UInt64 = 0
     /// Existing tubes.
-    public var tubes: Int
+    public var tubes: Int = 0
     /// Open sessions (connections).
-    public var sessions: Int
+    public var sessions: Int = 0
     /// Sessions that issued a put.
-    public var producers: Int
+    public var producers: Int = 0
     /// Sessions that issued a reserve.
-    public var workers: Int
+    public var workers: Int = 0
     /// Sessions waiting in a reserve.
-    public var waiting: Int
+    public var waiting: Int = 0
     /// Sessions opened since start.
-    public var totalSessions: UInt64
+    public var totalSessions: UInt64 = 0
     /// Whether puts are refused.
-    public var isDraining: Bool
+    public var isDraining = false
+}
+
+extension EngineStats {
+    /// Statistics of an empty engine; an engine that keeps its jobs
+    /// elsewhere (a cluster node) fills them in.
+    public static var empty: EngineStats { EngineStats() }
 }
 
 /// A tube's counts, as `stats-tube` reports them.
@@ -35,37 +41,45 @@ public struct TubeStats: Sendable, Equatable {
     /// The tube's name.
     public var name: String
     /// Ready jobs with priority below 1024.
-    public var urgent: Int
+    public var urgent: Int = 0
     /// Ready jobs.
-    public var ready: Int
+    public var ready: Int = 0
     /// Reserved jobs.
-    public var reserved: Int
+    public var reserved: Int = 0
     /// Delayed jobs.
-    public var delayed: Int
+    public var delayed: Int = 0
     /// Buried jobs.
-    public var buried: Int
+    public var buried: Int = 0
     /// Jobs created in this tube since start.
-    public var totalJobs: UInt64
+    public var totalJobs: UInt64 = 0
     /// Sessions using this tube.
-    public var using: Int
+    public var using: Int = 0
     /// Sessions watching this tube.
-    public var watching: Int
+    public var watching: Int = 0
     /// Sessions waiting in a reserve on this tube.
-    public var waiting: Int
+    public var waiting: Int = 0
     /// Deletes of this tube's jobs.
-    public var deletes: UInt64
+    public var deletes: UInt64 = 0
     /// Pauses of this tube.
-    public var pauses: UInt64
+    public var pauses: UInt64 = 0
     /// Length of the current pause in seconds (0 when not paused).
-    public var pauseSeconds: Int64
+    public var pauseSeconds: Int64 = 0
     /// Seconds until the pause ends.
-    public var pauseTimeLeft: Int64
+    public var pauseTimeLeft: Int64 = 0
     /// The tube's limits.
     public var limits = TubeLimits()
     /// The bytes of its jobs' bodies.
     public var bytes = 0
     /// Puts waiting for room in it (`WhenFull=wait`).
     public var waitingPuts = 0
+}
+
+extension TubeStats {
+    /// Statistics of an empty tube named `name`; an engine that keeps its
+    /// jobs elsewhere (a cluster node) fills them in.
+    public init(name: String) {
+        self.init(name: name, urgent: 0)
+    }
 }
 
 /// A job's details, as `stats-job` reports them.

@@ -14,6 +14,15 @@ public struct QueueSnapshot: Sendable, Equatable {
     /// The tubes' names, in `list-tubes` order.
     public var tubeNames: [String]
 
+    /// A snapshot an engine that keeps its jobs elsewhere (a cluster node) made.
+    public init(isProcessing: Bool, isDraining: Bool, stats: EngineStats, tubes: [String: TubeStats], tubeNames: [String]) {
+        self.isProcessing = isProcessing
+        self.isDraining = isDraining
+        self.stats = stats
+        self.tubes = tubes
+        self.tubeNames = tubeNames
+    }
+
     /// Takes the snapshot; on the engine's loop. A summary leaves out the
     /// tubes' statistics, which cost a visit to every tube.
     init(_ engine: Engine, summary: Bool) {

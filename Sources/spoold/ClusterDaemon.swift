@@ -8,13 +8,14 @@ import Glibc
 #endif
 
 /// spoold as a node of a cluster (`--postgresql URL`): the protocol's
-/// listeners and the worker pool, served by a node whose jobs are in
-/// PostgreSQL. The D-Bus control plane does not run in this mode yet
-/// (README, Cluster).
+/// listeners, the worker pool and the D-Bus control plane, served by a node
+/// whose jobs are in PostgreSQL.
 struct ClusterDaemon {
     let conninfo: String
     let host: HostConfiguration
     let server: ServerConfiguration
+    /// --bus.
+    let bus: String?
     /// --queues-directory.
     let queuesDirectory: String
     /// --worker-stop-timeout.
@@ -27,7 +28,7 @@ struct ClusterDaemon {
         Self.passwordFromCredential()
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let node = ClusterNodeService(
-            conninfo: conninfo, host: host, server: server, queuesDirectory: queuesDirectory,
+            conninfo: conninfo, host: host, server: server, bus: bus, queuesDirectory: queuesDirectory,
             workerStopTimeout: workerStopTimeout, exitWhenIdle: exitWhenIdle, eventLoop: loops.next(), logger: logger)
         try await Daemon.run([(node, "cluster node")], on: loops, logger: logger)
     }

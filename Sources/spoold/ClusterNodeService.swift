@@ -3,13 +3,15 @@ import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 import SpoolCluster
+import SpoolControl
 import SpoolEngineHost
 import SpoolPool
 import SpoolServer
 import Systemd
 import UnixSignals
 
-/// The node: its database, its listeners, its worker pool, its signals and
+/// The node: its database, its listeners, its worker pool, its D-Bus
+/// control plane (as --bus says), its signals and
 /// what it tells systemd — READY=1 once it serves, a live STATUS= line,
 /// WATCHDOG=1 pings from the node's loop, STOPPING=1. After
 /// `--exit-when-idle` seconds without a client or a running handler it
@@ -19,6 +21,7 @@ struct ClusterNodeService: Service {
     let conninfo: String
     let host: HostConfiguration
     let server: ServerConfiguration
+    let bus: String?
     let queuesDirectory: String
     let workerStopTimeout: Duration
     let exitWhenIdle: UInt32
@@ -54,6 +57,17 @@ struct ClusterNodeService: Service {
         }
         let queues = QueueReloader(directory: queuesDirectory, pool: pool, logger: logger)
         _ = await queues.load()
+        let control: ControlPlane?
+        do {
+            control = try await ControlPlaneService.start(
+                on: bus, engine: cluster, pool: WorkerPoolControl(pool: pool, queues: queues), durability: "postgresql",
+                logger: logger)
+        } catch {
+            await pool.shutdown(gracePeriod: workerStopTimeout)
+            await spoolServer.shutdown()
+            await cluster.stop()
+            throw StartupError(message: "cannot start the D-Bus control plane on \(bus ?? "the system bus"): \(error)")
+        }
         let first = ServiceReporter.statusLine(try await cluster.status().statusLine, try await pool.status())
         send([.ready, .status(first)], notifier)
         let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
@@ -68,6 +82,7 @@ struct ClusterNodeService: Service {
         signalHandling.cancel()
         tasks.forEach { $0.cancel() }
         send([.stopping, .status("stopping")], notifier)
+        control?.stop()
         await pool.shutdown(gracePeriod: workerStopTimeout)
         await spoolServer.shutdown()
         await cluster.stop()

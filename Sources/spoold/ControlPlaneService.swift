@@ -20,7 +20,9 @@ struct ControlPlaneService: Service {
         guard let host = try? await host.started.value, let pool = try? await pool.started.value else { return await started.failAndAwaitShutdown() }
         let control: ControlPlane?
         do {
-            control = try await start(WorkerPoolControl(pool: pool.pool, queues: pool.queues), host: host)
+            control = try await Self.start(
+                on: bus, engine: host, pool: WorkerPoolControl(pool: pool.pool, queues: pool.queues),
+                durability: host.configuration.durability, logger: logger)
         } catch {
             started.fail()
             throw StartupError(message: "cannot start the D-Bus control plane on \(bus ?? "the system bus"): \(error)")
@@ -30,7 +32,11 @@ struct ControlPlaneService: Service {
         control?.stop()
     }
 
-    private func start(_ pool: some PoolControl, host: EngineHost) async throws -> ControlPlane? {
+    /// The control plane of `engine` and `pool` on `bus` (as --bus names
+    /// it); nil for `none`, or when the default system bus is not there.
+    static func start(
+        on bus: String?, engine: any ControlEngine, pool: some PoolControl, durability: String, logger: Logger
+    ) async throws -> ControlPlane? {
         let choice: Connection.Bus
         switch bus {
         case "none": return nil
@@ -42,8 +48,8 @@ struct ControlPlaneService: Service {
             let connection = try Connection(choice)
             do {
                 return try await ControlPlane(
-                    connection: connection, host: host, pool: pool, version: SpoolVersion.current,
-                    durability: host.configuration.durability, logger: logger)
+                    connection: connection, host: engine, pool: pool, version: SpoolVersion.current,
+                    durability: durability, logger: logger)
             } catch {
                 connection.close()
                 throw error

@@ -39,7 +39,7 @@ struct Daemon {
         raiseOpenFileLimit()
         if case .cluster(let conninfo) = storage {
             return try await ClusterDaemon(
-                conninfo: conninfo, host: host, server: server, queuesDirectory: queuesDirectory,
+                conninfo: conninfo, host: host, server: server, bus: bus, queuesDirectory: queuesDirectory,
                 workerStopTimeout: workerStopTimeout, exitWhenIdle: exitWhenIdle, logger: logger
             ).run()
         }

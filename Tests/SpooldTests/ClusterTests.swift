@@ -190,7 +190,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(startup.last?.contains("STATUS=cluster node ") ?? false, "READY comes with a STATUS line: \(startup)")
         XCTAssertNotNil(notify.receive(until: { $0 == "WATCHDOG=1" }, timeout: 2), "WATCHDOG=1 at half the interval")
 
-        // The packaged unit reloads with SIGHUP: a node logs it and serves on.
+        // The packaged unit reloads with SIGHUP: a node reloads its queues and serves on.
         kill(process.processIdentifier, SIGHUP)
         client.send("list-tube-used\r\n")
         XCTAssertEqual(client.readLine(), "USING default\r\n")
@@ -201,7 +201,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertNotNil(notify.receive(until: { $0.contains("STOPPING=1") }, timeout: 10), "no client for 2 s: it stops")
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, log.text)
-        XCTAssertTrue(log.text.contains("no queue directory to reload"), log.text)
+        XCTAssertTrue(log.text.contains("reloading the queue directory"), log.text)
     }
 
     private func insertedID(_ reply: String) -> UInt64? {
@@ -247,6 +247,52 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(queues.started(job: failingID), 2, "MaxAttempts=2")
     }
 
+    func testTheControlPlaneOfANodeShowsAndChangesTheClustersQueue() throws {
+        let (_, url) = try database()
+        let bus = try SystemBus()
+        let queues = try TestScratch.temporaryDirectory()
+        let controlled = try ServerProcess.spoold(["--postgresql", url, "--bus", bus.address, "--queues-directory", queues.path])
+        let (otherNode, other) = try node(url)
+        defer { _ = otherNode.stop() }
+        func busctl(_ arguments: [String]) throws -> String {
+            let result = try runCommand("/usr/bin/busctl", ["--address=\(bus.address)"] + arguments, timeout: 30)
+            return result.status == 0 ? result.output.trimmingCharacters(in: .newlines) : "failed: \(result.output)"
+        }
+        let queue = ["org.spool.Spool1", "/org/spool/Spool1/queue/ctl", "org.spool.Spool1.Queue"]
+        let manager = ["org.spool.Spool1", "/org/spool/Spool1", "org.spool.Spool1.Manager"]
+        XCTAssertTrue(Deadline.poll(for: 10) {
+            (try? busctl(["call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner", "s", "org.spool.Spool1"])) == "b true"
+        }, "the node owns org.spool.Spool1")
+
+        // Jobs put on another node are the queue this node's control plane shows.
+        XCTAssertEqual(ask(other, "use ctl"), "USING ctl\r\n")
+        for body in ["a", "b", "c"] { XCTAssertTrue(ask(other, "put 0 0 60 1", body: body).hasPrefix("INSERTED ")) }
+        XCTAssertTrue(Deadline.poll(for: 5) { (try? busctl(["get-property"] + queue + ["JobsReady"])) == "t 3" }, "JobsReady of ctl")
+        XCTAssertEqual(try busctl(["get-property"] + manager + ["JobsReady"]), "t 3")
+
+        // A pause made over D-Bus holds the tube on every node.
+        XCTAssertEqual(try busctl(["call"] + queue + ["Pause", "u", "60"]), "")
+        other.send("stats-tube ctl\r\n")
+        XCTAssertTrue(other.readDocument().contains("pause: 60"))
+        XCTAssertEqual(try busctl(["call"] + queue + ["Resume"]), "")
+
+        // Purge deletes the cluster's ready jobs of the tube.
+        XCTAssertEqual(try busctl(["call"] + queue + ["Purge", "s", "ready"]), "u 3")
+        other.send("stats-tube ctl\r\n")
+        XCTAssertTrue(other.readDocument().contains("current-jobs-ready: 0"))
+
+        // Stop holds this node's reserves back; Start lets them go on.
+        let client = try RawClient(port: controlled.port)
+        XCTAssertEqual(ask(client, "watch ctl"), "WATCHING 2\r\n")
+        XCTAssertTrue(ask(other, "put 0 0 60 1", body: "d").hasPrefix("INSERTED "))
+        XCTAssertEqual(try busctl(["call"] + manager + ["Stop"]), "")
+        XCTAssertEqual(ask(client, "reserve-with-timeout 1", timeout: 10), "TIMED_OUT\r\n")
+        XCTAssertEqual(try busctl(["call"] + manager + ["Start"]), "")
+        let (reply, body) = askWithBody(client, "reserve-with-timeout 5")
+        XCTAssertTrue(reply.hasPrefix("RESERVED "), reply)
+        XCTAssertEqual(body, "d")
+    }
+
     func testANewerSchemaIsRefused() throws {
         let (fixture, url) = try database()
         let (first, _) = try node(url)
@@ -255,7 +301,23 @@ final class ClusterTests: XCTestCase {
         try fixture.psql(name, "UPDATE spool_schema SET version = 99")
         let result = try runCommand(TestEnvironment.spoold.path, ["--postgresql", url, "--listen", "tcp:127.0.0.1:\(try TestScratch.freePort())"])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.output.contains("schema version 99, newer than this spoold's 1"), result.output)
+        XCTAssertTrue(result.output.contains("schema version 99, newer than this spoold's 2"), result.output)
+    }
+
+    func testAVersionOneSchemaIsMigratedWithItsJobs() throws {
+        let (fixture, url) = try database()
+        let (first, client) = try node(url)
+        XCTAssertTrue(ask(client, "put 0 0 60 3", body: "old").hasPrefix("INSERTED "))
+        XCTAssertEqual(first.stop(), 0)
+        // The database as spoold 0.1's first cluster release left it.
+        let name = try XCTUnwrap(url.split(separator: "@/").last?.split(separator: "?").first.map(String.init))
+        XCTAssertEqual(try fixture.psql(name, "ALTER TABLE spool_jobs DROP COLUMN attempts, DROP COLUMN reason").status, 0)
+        XCTAssertEqual(try fixture.psql(name, "UPDATE spool_schema SET version = 1").status, 0)
+        let (server, migrated) = try node(url)
+        let (reply, body) = askWithBody(migrated, "reserve-with-timeout 5")
+        XCTAssertTrue(reply.hasPrefix("RESERVED "), "\(reply) \(server.outputSoFar)")
+        XCTAssertEqual(body, "old")
+        XCTAssertEqual(try fixture.psql(name, "SELECT version FROM spool_schema").output.trimmingCharacters(in: .whitespacesAndNewlines), "2")
     }
 
     func testNoDatabaseAtStartIsAClearError() throws {

@@ -1,0 +1,148 @@
+import NIOCore
+import SpoolCore
+import SpoolEngineHost
+
+/// The control plane on a cluster node: counts and tubes are the cluster's
+/// (read from the database), connections and processing are the node's.
+extension ClusterHost: ControlEngine {
+    /// What the node itself knows, read on its loop.
+    private struct Local: Sendable {
+        var server: ClusterDocuments.Server
+        var isProcessing: Bool
+        var tubes: [String: ClusterDocuments.LocalTube]
+    }
+
+    private func local() async throws -> Local {
+        let engine = self.engine
+        return try await eventLoop.submit {
+            let engine = engine.value
+            let tubes = Dictionary(uniqueKeysWithValues: engine.knownTubes.map { ($0, engine.localTubeCounts($0)) })
+            return Local(server: engine.serverSnapshot(), isProcessing: engine.isProcessing, tubes: tubes)
+        }.get()
+    }
+
+    /// Runs `body` with a connection of the pool; a failure is the store's.
+    private func database<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        do {
+            return try await pool.run(on: eventLoop, body).get()
+        } catch {
+            throw StoreUnavailableError()
+        }
+    }
+
+    public func snapshot() async throws -> QueueSnapshot {
+        try await queueSnapshot(summary: false)
+    }
+
+    public func summary() async throws -> QueueSnapshot {
+        try await queueSnapshot(summary: true)
+    }
+
+    public func tubeStats(_ name: String) async throws -> TubeStats? {
+        try await queueSnapshot(summary: false, only: name).tubes[name]
+    }
+
+    /// The queue's state: every tube's statistics unless `summary`; only
+    /// tube `only`'s when given.
+    private func queueSnapshot(summary: Bool, only: String? = nil) async throws -> QueueSnapshot {
+        let local = try await local()
+        let known = only.map { local.tubes[$0] == nil ? [] : [$0] } ?? Array(local.tubes.keys)
+        let (all, rows) = try await database { db in
+            let all = try db.execute(ClusterStatements.countsAll)
+            let rows = try db.execute(ClusterStatements.tubesStats, [.textArray(known)], prepared: false)
+            return (all, rows)
+        }
+        var tubes: [String: TubeStats] = [:]
+        for row in 0..<rows.count where only == nil || rows.text(row, 0) == only {
+            var stats = TubeStats(name: rows.text(row, 0))
+            stats.urgent = Int(rows.int64(row, 1))
+            stats.ready = Int(rows.int64(row, 2))
+            stats.reserved = Int(rows.int64(row, 3))
+            stats.delayed = Int(rows.int64(row, 4))
+            stats.buried = Int(rows.int64(row, 5))
+            stats.totalJobs = UInt64(rows.int64(row, 6))
+            stats.deletes = UInt64(rows.int64(row, 7))
+            stats.pauses = UInt64(rows.int64(row, 8))
+            stats.pauseSeconds = rows.int64(row, 9)
+            stats.pauseTimeLeft = rows.int64(row, 10)
+            tubes[stats.name] = stats
+        }
+        for (name, counts) in local.tubes where only == nil || name == only {
+            var stats = tubes[name] ?? TubeStats(name: name)
+            stats.using = counts.using
+            stats.watching = counts.watching
+            stats.waiting = counts.waiting
+            tubes[name] = stats
+        }
+        var stats = EngineStats.empty
+        stats.urgent = Int(all.int64(0, 0))
+        stats.ready = Int(all.int64(0, 1))
+        stats.reserved = Int(all.int64(0, 2))
+        stats.delayed = Int(all.int64(0, 3))
+        stats.buried = Int(all.int64(0, 4))
+        stats.totalJobs = tubes.values.reduce(0) { $0 + $1.totalJobs }
+        stats.jobTimeouts = UInt64(local.server.jobTimeouts)
+        stats.tubes = tubes.count
+        stats.sessions = local.server.connections
+        stats.producers = local.server.producers
+        stats.workers = local.server.workers
+        stats.waiting = local.server.waiting
+        stats.totalSessions = UInt64(local.server.totalConnections)
+        stats.isDraining = local.server.draining
+        return QueueSnapshot(
+            isProcessing: local.isProcessing, isDraining: local.server.draining, stats: stats,
+            tubes: summary ? [:] : tubes, tubeNames: tubes.keys.sorted())
+    }
+
+    public func observe(_ observer: @escaping @Sendable (EngineEvent) -> Void) async throws {
+        let engine = self.engine
+        try await eventLoop.submit { engine.value.observers.append(observer) }.get()
+    }
+
+    public func pauseTube(_ name: String, seconds: UInt32) async throws -> Bool {
+        let known = try await local().tubes[name] != nil
+        let paused = try await database { db in
+            try db.execute(ClusterStatements.pause, [.text(name), .int64(Int64(seconds)), .int32(known ? 1 : 0)]).count == 1
+        }
+        if paused { await wakeReserves() }
+        return paused
+    }
+
+    public func kick(tubeNamed name: String, bound: UInt32) async throws -> UInt32? {
+        guard try await tubeStats(name) != nil else { return nil }
+        let kicked = try await database { db in
+            var kicked = try db.execute(ClusterStatements.kickBuried, [.text(name), .int64(Int64(bound))]).affected
+            if kicked == 0 { kicked = try db.execute(ClusterStatements.kickDelayed, [.text(name), .int64(Int64(bound))]).affected }
+            return UInt32(kicked)
+        }
+        await wakeReserves()
+        return kicked
+    }
+
+    public func purge(tubeNamed name: String, states: Set<JobState>) async throws -> Int? {
+        guard try await tubeStats(name) != nil else { return nil }
+        let flags: [PostgresValue] = [JobState.ready, .delayed, .buried].map { .int32(states.contains($0) ? 1 : 0) }
+        return try await database { db in
+            try db.execute(ClusterStatements.purge, [.text(name)] + flags).affected
+        }
+    }
+
+    public func startProcessing() async throws {
+        let engine = self.engine
+        try await eventLoop.submit {
+            engine.value.isProcessing = true
+            engine.value.scheduleReservePass()
+        }.get()
+    }
+
+    public func stopProcessing() async throws {
+        let engine = self.engine
+        try await eventLoop.submit { engine.value.isProcessing = false }.get()
+    }
+
+    /// Lets waiting reserves look again after a change that may free jobs.
+    private func wakeReserves() async {
+        let engine = self.engine
+        try? await eventLoop.submit { engine.value.scheduleReservePass() }.get()
+    }
+}
