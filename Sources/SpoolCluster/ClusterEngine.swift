@@ -111,8 +111,12 @@ public final class ClusterEngine: ConnectionEngine {
             if !connection.watched.contains(tube) { connection.watched.append(tube) }
             return .reply(.watching(connection.watched.count))
         case .ignore(let tube):
-            guard connection.watched != [tube] else { return .reply(.word(.notIgnored)) }
-            connection.watched.removeAll { $0 == tube }
+            guard let index = connection.watched.firstIndex(of: tube) else { return .reply(.watching(connection.watched.count)) }
+            guard connection.watched.count > 1 else { return .reply(.word(.notIgnored)) }
+            // As beanstalkd's set: the last tube takes the ignored one's place
+            // (`list-tubes-watched` shows that order).
+            connection.watched[index] = connection.watched[connection.watched.count - 1]
+            connection.watched.removeLast()
             return .reply(.watching(connection.watched.count))
         case .listTubeUsed:
             return .reply(.using(connection.used))
@@ -144,11 +148,11 @@ public final class ClusterEngine: ConnectionEngine {
         return .wait
     }
 
-    /// A reserve: DEADLINE_SOON at once when a held job's TTR ends within a
-    /// second, else the connection waits for the next reserve pass.
+    /// A reserve: the connection waits for the next reserve pass. When a
+    /// held job's TTR ends within a second, a pass that finds it no job
+    /// answers DEADLINE_SOON (a ready job still goes first, as in beanstalkd).
     func reserve(_ connection: ClusterConnection, timeout: TimeAmount?) -> Execution.Outcome {
         connection.isWorker = true
-        if deadlineSoon(connection) { return .reply(.word(.deadlineSoon)) }
         guard nodeID != nil else { return .reply(.word(.internalError)) }
         connection.isWaitingInReserve = true
         connection.reserveDeadline = timeout.map { .now() + $0 }
@@ -177,15 +181,23 @@ public final class ClusterEngine: ConnectionEngine {
 
     private func waitTimerFired(_ connection: ClusterConnection) {
         guard connection.isWaitingInReserve else { return }
-        if deadlineSoon(connection) {
-            endWait(connection, with: .word(.deadlineSoon))
-        } else if let deadline = connection.reserveDeadline, deadline <= .now() {
-            // The pass in flight, or the one after it, may still bring it a
-            // job: it times out after the pass that looked for it.
-            if !reserveInFlight { endWait(connection, with: .word(.timedOut)) }
+        guard let reply = waitEnd(connection) else { return armWaitTimer(connection) }
+        // The pass in flight, or the one after it, may still bring it a job:
+        // then it ends after a pass that looked for it.
+        if reserveInFlight {
+            reserveAgain = true
         } else {
-            armWaitTimer(connection)
+            endWait(connection, with: reply)
         }
+    }
+
+    /// How a wait ends when no job comes: DEADLINE_SOON when a held job's
+    /// TTR is about to end, TIMED_OUT once its timeout passed; nil while
+    /// neither.
+    private func waitEnd(_ connection: ClusterConnection) -> Reply? {
+        if deadlineSoon(connection) { return .word(.deadlineSoon) }
+        if let deadline = connection.reserveDeadline, deadline <= .now() { return .word(.timedOut) }
+        return nil
     }
 
     private func endWait(_ connection: ClusterConnection, with reply: Reply) {
@@ -346,7 +358,7 @@ public final class ClusterEngine: ConnectionEngine {
                 for waiter in waiters { endWait(waiter, with: .word(.internalError)) }
             }
             for waiter in waiters where included.contains(waiter.sessionID) {
-                if let deadline = waiter.reserveDeadline, deadline <= .now() { endWait(waiter, with: .word(.timedOut)) }
+                if let reply = waitEnd(waiter) { endWait(waiter, with: reply) }
             }
             if reserveAgain {
                 reserveAgain = false
@@ -414,22 +426,29 @@ public final class ClusterEngine: ConnectionEngine {
         case .statsJob(let id):
             statement = { db in
                 let rows = try db.execute(ClusterStatements.jobStats, [.int64(Self.key(id))])
-                return rows.count == 1 ? .ok(ClusterDocuments.job(id: id, rows).buffer) : .word(.notFound)
+                return rows.count == 1 ? .ok(StatsDocuments.document(ClusterStatistics.job(id: id, rows)).buffer) : .word(.notFound)
             }
         case .statsTube(let tube):
             let local = localTubeCounts(tube)
             statement = { db in
-                let row = try db.execute(ClusterStatements.tube, [.text(tube)])
-                guard row.count == 1 || local.known else { return .word(.notFound) }
-                let counts = try db.execute(ClusterStatements.counts, [.text(tube)], prepared: false)
-                return .ok(ClusterDocuments.tube(tube, counts: counts, row: row, local: local).buffer)
+                let rows = try db.execute(ClusterStatements.tube, [.text(tube)], prepared: false)
+                let (stats, hasRow) = ClusterStatistics.tube(rows, 0, local: local)
+                guard hasRow || local.known else { return .word(.notFound) }
+                return .ok(StatsDocuments.document(stats).buffer)
             }
         case .stats:
             let server = serverSnapshot()
             statement = { db in
-                let all = try db.execute(ClusterStatements.countsAll)
+                let counts = try db.execute(ClusterStatements.countsAll)
                 let totals = try db.execute(ClusterStatements.totals)
-                return .ok(ClusterDocuments.server(server, counts: all, totals: totals).buffer)
+                let stats = ClusterStatistics.engine(
+                    server, counts: counts, totalJobs: UInt64(totals.int64(0, 0)),
+                    tubes: max(server.tubes, Int(totals.int64(0, 1))))
+                var document = StatsDocuments.server(
+                    stats, counters: server.counters, configuration: server.configuration, identity: server.identity,
+                    uptime: server.uptime)
+                document.add("cluster-node", server.node)
+                return .ok(document.buffer)
             }
         case .listTubes:
             let local = knownTubes
@@ -569,8 +588,8 @@ public final class ClusterEngine: ConnectionEngine {
         return tubes
     }
 
-    func localTubeCounts(_ tube: String) -> ClusterDocuments.LocalTube {
-        var local = ClusterDocuments.LocalTube(known: tube == "default")
+    func localTubeCounts(_ tube: String) -> ClusterStatistics.LocalTube {
+        var local = ClusterStatistics.LocalTube(known: tube == "default")
         for connection in connections.values {
             if connection.used == tube { local.using += 1; local.known = true }
             if connection.watched.contains(tube) { local.watching += 1; local.known = true }
@@ -579,8 +598,8 @@ public final class ClusterEngine: ConnectionEngine {
         return local
     }
 
-    func serverSnapshot() -> ClusterDocuments.Server {
-        ClusterDocuments.Server(
+    func serverSnapshot() -> ClusterStatistics.Server {
+        ClusterStatistics.Server(
             counters: counters, configuration: configuration, identity: identity,
             connections: clients.count, producers: clients.filter(\.isProducer).count,
             workers: clients.filter(\.isWorker).count, waiting: waiters.lazy.filter { !$0.isInternal }.count,

@@ -7,9 +7,9 @@ import SpoolEngineHost
 extension ClusterHost: ControlEngine {
     /// What the node itself knows, read on its loop.
     private struct Local: Sendable {
-        var server: ClusterDocuments.Server
+        var server: ClusterStatistics.Server
         var isProcessing: Bool
-        var tubes: [String: ClusterDocuments.LocalTube]
+        var tubes: [String: ClusterStatistics.LocalTube]
     }
 
     private func local() async throws -> Local {
@@ -54,41 +54,18 @@ extension ClusterHost: ControlEngine {
         }
         var tubes: [String: TubeStats] = [:]
         for row in 0..<rows.count where only == nil || rows.text(row, 0) == only {
-            var stats = TubeStats(name: rows.text(row, 0))
-            stats.urgent = Int(rows.int64(row, 1))
-            stats.ready = Int(rows.int64(row, 2))
-            stats.reserved = Int(rows.int64(row, 3))
-            stats.delayed = Int(rows.int64(row, 4))
-            stats.buried = Int(rows.int64(row, 5))
-            stats.totalJobs = UInt64(rows.int64(row, 6))
-            stats.deletes = UInt64(rows.int64(row, 7))
-            stats.pauses = UInt64(rows.int64(row, 8))
-            stats.pauseSeconds = rows.int64(row, 9)
-            stats.pauseTimeLeft = rows.int64(row, 10)
+            let stats = ClusterStatistics.tube(rows, row, local: local.tubes[rows.text(row, 0)]).stats
             tubes[stats.name] = stats
         }
-        for (name, counts) in local.tubes where only == nil || name == only {
-            var stats = tubes[name] ?? TubeStats(name: name)
+        for (name, counts) in local.tubes where tubes[name] == nil && (only == nil || name == only) {
+            var stats = TubeStats(name: name)
             stats.using = counts.using
             stats.watching = counts.watching
             stats.waiting = counts.waiting
             tubes[name] = stats
         }
-        var stats = EngineStats.empty
-        stats.urgent = Int(all.int64(0, 0))
-        stats.ready = Int(all.int64(0, 1))
-        stats.reserved = Int(all.int64(0, 2))
-        stats.delayed = Int(all.int64(0, 3))
-        stats.buried = Int(all.int64(0, 4))
-        stats.totalJobs = tubes.values.reduce(0) { $0 + $1.totalJobs }
-        stats.jobTimeouts = UInt64(local.server.jobTimeouts)
-        stats.tubes = tubes.count
-        stats.sessions = local.server.connections
-        stats.producers = local.server.producers
-        stats.workers = local.server.workers
-        stats.waiting = local.server.waiting
-        stats.totalSessions = UInt64(local.server.totalConnections)
-        stats.isDraining = local.server.draining
+        let stats = ClusterStatistics.engine(
+            local.server, counts: all, totalJobs: tubes.values.reduce(0) { $0 + $1.totalJobs }, tubes: tubes.count)
         return QueueSnapshot(
             isProcessing: local.isProcessing, isDraining: local.server.draining, stats: stats,
             tubes: summary ? [:] : tubes, tubeNames: tubes.keys.sorted())

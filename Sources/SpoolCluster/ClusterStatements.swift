@@ -151,8 +151,7 @@ enum ClusterStatements {
     /// Reservation of job $1 (any state but reserved) for session $2 of node $3.
     static let reserveJob = """
         UPDATE spool_jobs SET state = 1, owner_node = $3, owner_session = $2,
-            lease_until = now() + make_interval(secs => ttr), reserves = reserves + 1,
-            kicks = kicks + CASE WHEN state = 2 THEN 1 ELSE 0 END
+            lease_until = now() + make_interval(secs => ttr), reserves = reserves + 1
         WHERE id = $1 AND state <> 1
         RETURNING id, ttr, body
         """
@@ -200,15 +199,11 @@ enum ClusterStatements {
         FROM spool_jobs WHERE id = $1
         """
 
-    /// The job counts of tube $1: urgent, ready, reserved, delayed, buried.
-    static let counts = countsSelect + " WHERE tube = $1"
-
     /// The job counts over every tube.
     static let countsAll = countsSelect
 
     /// Every tube that holds jobs, is paused or is named in $1 (the tubes
-    /// this node's connections use or watch), with its job counts (as
-    /// `counts`) and its row (as `tube`), by name.
+    /// this node's connections use or watch), in the columns of `tube`, by name.
     static let tubesStats = """
         WITH c AS (
             SELECT tube,
@@ -221,7 +216,8 @@ enum ClusterStatements {
         SELECT coalesce(t.name, c.tube), coalesce(c.urgent, 0), coalesce(c.ready, 0), coalesce(c.reserved, 0),
             coalesce(c.delayed, 0), coalesce(c.buried, 0),
             coalesce(t.total_jobs, 0), coalesce(t.cmd_delete, 0), coalesce(t.cmd_pause, 0), coalesce(t.pause_seconds, 0),
-            CASE WHEN t.pause_until > now() THEN floor(extract(epoch FROM t.pause_until - now()))::int8 ELSE 0 END
+            CASE WHEN t.pause_until > now() THEN floor(extract(epoch FROM t.pause_until - now()))::int8 ELSE 0 END,
+            t.name IS NOT NULL
         FROM spool_tubes t FULL JOIN c ON c.tube = t.name
         WHERE c.tube IS NOT NULL OR t.pause_until > now() OR t.name = ANY($1::text[])
         ORDER BY 1
@@ -235,20 +231,25 @@ enum ClusterStatements {
             OR (state = 0 AND ready_at > now() AND $3 = 1) OR (state = 2 AND $4 = 1))
         """
 
+    /// Urgent, ready, reserved, delayed and buried jobs.
     private static let countsSelect = """
-        SELECT count(*) FILTER (WHERE state = 0 AND ready_at <= now() AND priority < 1024),
-               count(*) FILTER (WHERE state = 0 AND ready_at <= now()),
-               count(*) FILTER (WHERE state = 1),
-               count(*) FILTER (WHERE state = 0 AND ready_at > now()),
-               count(*) FILTER (WHERE state = 2)
+        SELECT count(*) FILTER (WHERE state = 0 AND ready_at <= now() AND priority < 1024) AS urgent,
+               count(*) FILTER (WHERE state = 0 AND ready_at <= now()) AS ready,
+               count(*) FILTER (WHERE state = 1) AS reserved,
+               count(*) FILTER (WHERE state = 0 AND ready_at > now()) AS delayed,
+               count(*) FILTER (WHERE state = 2) AS buried
         FROM spool_jobs
         """
 
-    /// A tube's row: total jobs, deletes, pauses, pause, pause time left.
+    /// Tube $1's statistics: its name, its job counts (urgent, ready,
+    /// reserved, delayed, buried), from its row total jobs, deletes,
+    /// pauses, pause and pause time left, and whether it has a row.
     static let tube = """
-        SELECT total_jobs, cmd_delete, cmd_pause, pause_seconds,
-            CASE WHEN pause_until > now() THEN floor(extract(epoch FROM pause_until - now()))::int8 ELSE 0 END
-        FROM spool_tubes WHERE name = $1
+        SELECT $1::text, c.urgent, c.ready, c.reserved, c.delayed, c.buried,
+            coalesce(t.total_jobs, 0), coalesce(t.cmd_delete, 0), coalesce(t.cmd_pause, 0), coalesce(t.pause_seconds, 0),
+            CASE WHEN t.pause_until > now() THEN floor(extract(epoch FROM t.pause_until - now()))::int8 ELSE 0 END,
+            t.name IS NOT NULL
+        FROM (\(countsSelect) WHERE tube = $1) AS c LEFT JOIN spool_tubes t ON t.name = $1
         """
 
     /// The totals over every tube: jobs ever put, and how many tubes have jobs.

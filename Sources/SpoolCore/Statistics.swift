@@ -107,3 +107,23 @@ public struct JobStats: Sendable, Equatable {
     /// Why the latest attempt failed; nil when none has.
     public var lastFailure: String?
 }
+
+extension JobStats {
+    /// A job's statistics as an engine that keeps its jobs elsewhere (a
+    /// cluster node) reads them.
+    public init(
+        id: JobID, tube: String, state: JobState, priority: UInt32, age: Int64, delay: Int64, ttr: Int64, timeLeft: Int64,
+        reserves: UInt32, timeouts: UInt32, releases: UInt32, buries: UInt32, kicks: UInt32, attempts: UInt32,
+        lastFailure: String?
+    ) {
+        var counters = JobCounters()
+        counters.reserves = reserves
+        counters.timeouts = timeouts
+        counters.releases = releases
+        counters.buries = buries
+        counters.kicks = kicks
+        self.init(
+            id: id, tube: tube, state: state, priority: priority, age: age, delay: delay, ttr: ttr, timeLeft: timeLeft,
+            counters: counters, attempts: attempts, lastFailure: lastFailure)
+    }
+}

@@ -330,6 +330,18 @@ final class ClusterTests: XCTestCase {
 
     /// The third-party suites the local store passes (greenstalk, pystalk,
     /// beaneater), unchanged, each against a node on a fresh database.
+    /// The differential conversations of ``DifferentialTests`` against a
+    /// node: it answers byte for byte as beanstalkd does.
+    func testANodeAnswersLikeBeanstalkd() throws {
+        let (_, url) = try database()
+        let reference = try ServerProcess.beanstalkd()
+        let node = try ServerProcess.spoold(["--postgresql", url])
+        let script = TestEnvironment.clients.appendingPathComponent("differential.py").path
+        let result = try runCommand(TestEnvironment.python, [script, "--a", reference.address, "--b", node.address], timeout: 600)
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains(" passed, 0 failed"), result.output)
+    }
+
     func testThirdPartyClientSuitesAgainstANode() throws {
         let python = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
         let suites: [(String, [String])] = [
