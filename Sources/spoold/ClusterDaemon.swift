@@ -1,36 +1,21 @@
-import Logging
 import NIOPosix
-import SpoolEngineHost
-import SpoolServer
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// spoold as a node of a cluster (`--postgresql URL`): the protocol's
-/// listeners, the worker pool and the D-Bus control plane, served by a node
-/// whose jobs are in PostgreSQL.
+/// listeners, the worker pool and the D-Bus control plane of `daemon`,
+/// served by a node whose jobs are in PostgreSQL.
 struct ClusterDaemon {
     let conninfo: String
-    let host: HostConfiguration
-    let server: ServerConfiguration
-    /// --bus.
-    let bus: String?
-    /// --queues-directory.
-    let queuesDirectory: String
-    /// --worker-stop-timeout.
-    let workerStopTimeout: Duration
-    /// --exit-when-idle, in seconds (0: never).
-    let exitWhenIdle: UInt32
-    let logger: Logger
+    let daemon: Daemon
 
     func run() async throws {
         Self.passwordFromCredential()
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let node = ClusterNodeService(
-            conninfo: conninfo, host: host, server: server, bus: bus, queuesDirectory: queuesDirectory,
-            workerStopTimeout: workerStopTimeout, exitWhenIdle: exitWhenIdle, eventLoop: loops.next(), logger: logger)
-        try await Daemon.run([(node, "cluster node")], on: loops, logger: logger)
+        let node = ClusterNodeService(conninfo: conninfo, daemon: daemon, eventLoop: loops.next())
+        try await Daemon.run([(node, "cluster node")], on: loops, logger: daemon.logger)
     }
 
     /// The database password from systemd's credential `postgresql-password`

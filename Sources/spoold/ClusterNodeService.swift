@@ -19,14 +19,11 @@ import UnixSignals
 /// SIGUSR1 drains it, as beanstalkd; SIGHUP reloads the queue directory.
 struct ClusterNodeService: Service {
     let conninfo: String
-    let host: HostConfiguration
-    let server: ServerConfiguration
-    let bus: String?
-    let queuesDirectory: String
-    let workerStopTimeout: Duration
-    let exitWhenIdle: UInt32
+    /// What the command line chose (but the store).
+    let daemon: Daemon
     let eventLoop: any EventLoop
-    let logger: Logger
+
+    private var logger: Logger { daemon.logger }
 
     func run() async throws {
         let notifier = ServiceNotifier()
@@ -34,12 +31,12 @@ struct ClusterNodeService: Service {
         let signals = await UnixSignalsSequence(trapping: .sigusr1, .sighup)
         let cluster: ClusterHost
         do {
-            cluster = try await ClusterHost.start(conninfo: conninfo, configuration: host, eventLoop: eventLoop, logger: logger)
+            cluster = try await ClusterHost.start(conninfo: conninfo, configuration: daemon.host, eventLoop: eventLoop, logger: logger)
         } catch {
             throw StartupError(message: "cannot start the cluster node: \(error)")
         }
         let spoolServer = SpoolServer(
-            eventLoop: eventLoop, engine: { cluster.onLoop }, configuration: server, logger: logger)
+            eventLoop: eventLoop, engine: { cluster.onLoop }, configuration: daemon.server, logger: logger)
         do {
             try await spoolServer.start()
         } catch {
@@ -55,18 +52,18 @@ struct ClusterNodeService: Service {
             await cluster.stop()
             throw StartupError(message: "cannot start the worker pool: \(error)")
         }
-        let queues = QueueReloader(directory: queuesDirectory, pool: pool, logger: logger)
+        let queues = QueueReloader(directory: daemon.queuesDirectory, pool: pool, logger: logger)
         _ = await queues.load()
         let control: ControlPlane?
         do {
             control = try await ControlPlaneService.start(
-                on: bus, engine: cluster, pool: WorkerPoolControl(pool: pool, queues: queues), durability: "postgresql",
+                on: daemon.bus, engine: cluster, pool: WorkerPoolControl(pool: pool, queues: queues), durability: "postgresql",
                 logger: logger)
         } catch {
-            await pool.shutdown(gracePeriod: workerStopTimeout)
+            await pool.shutdown(gracePeriod: daemon.workerStopTimeout)
             await spoolServer.shutdown()
             await cluster.stop()
-            throw StartupError(message: "cannot start the D-Bus control plane on \(bus ?? "the system bus"): \(error)")
+            throw StartupError(message: "cannot start the D-Bus control plane on \(daemon.bus ?? "the system bus"): \(error)")
         }
         let first = ServiceReporter.statusLine(try await cluster.status().statusLine, try await pool.status())
         send([.ready, .status(first)], notifier)
@@ -75,7 +72,7 @@ struct ClusterNodeService: Service {
         logger.notice("spoold started", metadata: ["version": "\(SpoolVersion.current)", "store": "postgresql"])
         let signalHandling = Task { await handle(signals, cluster, queues) }
         for await _ in idle.cancelOnGracefulShutdown() {
-            logger.notice("idle: no connections", metadata: ["idle_seconds": "\(exitWhenIdle)"])
+            logger.notice("idle: no connections", metadata: ["idle_seconds": "\(daemon.exitWhenIdle)"])
             break
         }
         logger.notice("stopping")
@@ -83,14 +80,14 @@ struct ClusterNodeService: Service {
         tasks.forEach { $0.cancel() }
         send([.stopping, .status("stopping")], notifier)
         control?.stop()
-        await pool.shutdown(gracePeriod: workerStopTimeout)
+        await pool.shutdown(gracePeriod: daemon.workerStopTimeout)
         await spoolServer.shutdown()
         await cluster.stop()
     }
 
     /// The watchdog's pings and, every second, the status line
     /// and the idle count; `onIdle` runs once the node has had no client
-    /// and no running handler for `exitWhenIdle` seconds.
+    /// and no running handler for `--exit-when-idle` seconds.
     private func report(
         _ cluster: ClusterHost, _ pool: WorkerPool, _ notifier: ServiceNotifier, first: String,
         onIdle: @escaping @Sendable () -> Void
@@ -100,7 +97,7 @@ struct ClusterNodeService: Service {
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
             tasks.append(cluster.every(.nanoseconds(interval.nanoseconds / 2)) { [self] _ in send([.watchdog], notifier) })
         }
-        let limit = exitWhenIdle
+        let limit = daemon.exitWhenIdle
         let state = NIOLockedValueBox((line: first, idleSeconds: UInt32(0)))
         tasks.append(cluster.every(.seconds(1)) { [self] status in
             let pools = pool.statusOnLoop
@@ -125,7 +122,7 @@ struct ClusterNodeService: Service {
                 logger.notice("entering drain mode: puts are refused")
                 cluster.drain()
             default:
-                logger.notice("reloading the queue directory", metadata: ["directory": "\(queuesDirectory)"])
+                logger.notice("reloading the queue directory", metadata: ["directory": "\(daemon.queuesDirectory)"])
                 _ = await queues.reload()
             }
         }

@@ -38,10 +38,7 @@ struct Daemon {
     func run() async throws {
         raiseOpenFileLimit()
         if case .cluster(let conninfo) = storage {
-            return try await ClusterDaemon(
-                conninfo: conninfo, host: host, server: server, bus: bus, queuesDirectory: queuesDirectory,
-                workerStopTimeout: workerStopTimeout, exitWhenIdle: exitWhenIdle, logger: logger
-            ).run()
+            return try await ClusterDaemon(conninfo: conninfo, daemon: self).run()
         }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let store = StoreService(storage: storage, logger: logger)

@@ -168,17 +168,10 @@ final class ClusterTests: XCTestCase {
         let directory = try TestScratch.temporaryDirectory()
         let notify = try NotifySocket(directory: directory)
         let unixPath = directory.appendingPathComponent("spool.sock").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        process.arguments = [
+        let (process, log) = try socketActivate([
             "-l", unixPath, "-E", "NOTIFY_SOCKET=\(notify.path)", "-E", "WATCHDOG_USEC=400000",
             TestEnvironment.spoold.path, "--postgresql", url, "--exit-when-idle", "2",
-        ]
-        let output = Pipe()
-        process.standardError = output
-        process.standardOutput = output
-        let log = OutputCollector(output)
-        try process.run()
+        ])
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }

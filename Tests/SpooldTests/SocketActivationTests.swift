@@ -11,18 +11,11 @@ final class SocketActivationTests: XCTestCase {
         let notify = try NotifySocket(directory: directory)
         let unixPath = directory.appendingPathComponent("spool.sock").path
         let port = try TestScratch.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        process.arguments = [
+        let (process, log) = try socketActivate([
             "-l", unixPath, "-l", "127.0.0.1:\(port)", "--fdname=spool:spool-tcp",
             "-E", "NOTIFY_SOCKET=\(notify.path)", "-E", "WATCHDOG_USEC=400000",
             TestEnvironment.spoold.path, "-V", "--bus", "none", "--state-directory", directory.appendingPathComponent("state").path,
-        ]
-        let output = Pipe()
-        process.standardError = output
-        process.standardOutput = output
-        let log = OutputCollector(output)
-        try process.run()
+        ])
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
