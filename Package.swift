@@ -144,6 +144,15 @@ let package = Package(
             linkerSettings: spooldLinkerSettings
         ),
         .systemLibrary(
+            name: "CSeccomp",
+            pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]
+        ),
+        .target(
+            name: "SpoolSandbox",
+            dependencies: ["CSeccomp", "ProcessSupervisor", "SpoolQueueFiles"]
+        ),
+        .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
@@ -193,7 +202,7 @@ let package = Package(
         .target(
             name: "SpoolPool",
             dependencies: [
-                "SpoolQueueFiles", "ProcessSupervisor", "DurationConversions", "SpoolEngineHost", "SpoolCore",
+                "SpoolQueueFiles", "SpoolSandbox", "ProcessSupervisor", "DurationConversions", "SpoolEngineHost", "SpoolCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

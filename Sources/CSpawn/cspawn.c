@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "CSpawn.h"
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +116,17 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
         fail(report_fd, CSPAWN_STEP_CLEAR_AMBIENT);
 
     if (chdir(request->working_directory) != 0) fail(report_fd, CSPAWN_STEP_CHDIR);
+
+    // The sandbox's filters come last: from here on only execve (and, should
+    // it fail, the report's write and exit) must pass them. no_new_privs is
+    // set, so an unprivileged process may install them.
+    for (size_t index = 0; index < request->filter_count; index++) {
+        struct sock_fprog program = {
+            .len = request->filters[index].count,
+            .filter = (struct sock_filter *)request->filters[index].instructions,
+        };
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) fail(report_fd, CSPAWN_STEP_SECCOMP);
+    }
     execve(request->path, request->argv, request->envp);
     fail(report_fd, CSPAWN_STEP_EXECVE);
 }
@@ -218,6 +231,7 @@ cspawn_result cspawn(const cspawn_request *request) {
 
 const char *cspawn_step_name(cspawn_step step) {
     switch (step) {
+    case CSPAWN_STEP_SECCOMP: return "seccomp filter";
     case CSPAWN_STEP_NONE: return "none";
     case CSPAWN_STEP_PIPE: return "pipe";
     case CSPAWN_STEP_FORK: return "fork";

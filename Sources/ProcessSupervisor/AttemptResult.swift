@@ -10,3 +10,10 @@ public struct AttemptResult: Sendable {
     /// it failed to start).
     public let duration: Duration
 }
+
+extension AttemptResult {
+    /// An attempt whose handler was never started, for `reason`.
+    public static func failedToStart(_ reason: String) -> AttemptResult {
+        AttemptResult(outcome: .failedToStart(reason), standardOutput: CapturedOutput(), standardError: CapturedOutput(), duration: .zero)
+    }
+}

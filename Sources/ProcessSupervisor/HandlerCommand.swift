@@ -13,6 +13,9 @@ public struct HandlerCommand: Sendable, Equatable {
     public var workingDirectory: String
     /// The limits set on the program's process.
     public var limits: ResourceLimits
+    /// The seccomp filters the program runs under, each on top of the ones
+    /// before (the most restrictive action applies); none by default.
+    public var seccompFilters: [SeccompFilter] = []
 
     /// A command from its parts.
     /// - Precondition: `arguments` names a program.

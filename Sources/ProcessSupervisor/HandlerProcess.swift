@@ -78,8 +78,9 @@ public struct HandlerProcess: Sendable {
     }
 
     private static func failure(_ failure: StartFailure, started: ContinuousClock.Instant) -> AttemptResult {
-        AttemptResult(
-            outcome: .failedToStart(failure.reason), standardOutput: CapturedOutput(), standardError: CapturedOutput(),
+        let result = AttemptResult.failedToStart(failure.reason)
+        return AttemptResult(
+            outcome: result.outcome, standardOutput: result.standardOutput, standardError: result.standardError,
             duration: .now - started)
     }
 }

@@ -211,13 +211,15 @@ final class RunningHandler {
         let result = argv.pointers.withUnsafeBufferPointer { argv in
             envp.pointers.withUnsafeBufferPointer { envp in
                 command.workingDirectory.withCString { directory in
-                    var request = cspawn_request(
-                        path: argv[0], argv: argv.baseAddress, envp: envp.baseAddress, working_directory: directory,
-                        uid: account.userID, gid: account.groupID, stdin_fd: stdin, stdout_fd: stdout,
-                        stderr_fd: stderr, address_space: cLimit(limits.addressSpace),
-                        open_files: cLimit(limits.openFiles), cpu_seconds: cLimit(limits.cpuSeconds),
-                        processes: cLimit(limits.processes))
-                    return cspawn(&request)
+                    withFilters(command.seccompFilters) { filters in
+                        var request = cspawn_request(
+                            path: argv[0], argv: argv.baseAddress, envp: envp.baseAddress, working_directory: directory,
+                            uid: account.userID, gid: account.groupID, stdin_fd: stdin, stdout_fd: stdout,
+                            stderr_fd: stderr, address_space: cLimit(limits.addressSpace),
+                            open_files: cLimit(limits.openFiles), cpu_seconds: cLimit(limits.cpuSeconds),
+                            processes: cLimit(limits.processes), filters: filters.baseAddress, filter_count: filters.count)
+                        return cspawn(&request)
+                    }
                 }
             }
         }
@@ -225,6 +227,19 @@ final class RunningHandler {
             throw StartFailure(call: String(cString: cspawn_step_name(result.failed_step)), error: result.error)
         }
         return (result.pid, result.pidfd)
+    }
+
+    /// `filters` as CSpawn takes them, valid for the duration of `body`.
+    private static func withFilters<T>(
+        _ filters: [SeccompFilter], _ body: (UnsafeBufferPointer<cspawn_filter>) -> T
+    ) -> T {
+        guard let first = filters.first else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return first.instructions.withUnsafeBytes { bytes in
+            withFilters(Array(filters.dropFirst())) { rest in
+                let head = cspawn_filter(instructions: bytes.baseAddress, count: UInt16(first.instructions.count / 8))
+                return ([head] + Array(rest)).withUnsafeBufferPointer(body)
+            }
+        }
     }
 
     private static func cLimit(_ limit: ResourceLimit?) -> cspawn_limit {

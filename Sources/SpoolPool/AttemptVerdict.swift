@@ -53,6 +53,8 @@ enum AttemptVerdict: Equatable {
             return
         case .exited(let status):
             reason = Self.reason("exit status \(status)", result)
+        case .signaled(SIGSYS):
+            reason = Self.reason("killed for a forbidden system call (SIGSYS: not allowed by the queue's SystemCallFilter=)", result)
         case .signaled(let signal):
             reason = Self.reason("killed by signal \(signal) (\(String(cString: strsignal(signal))))", result)
         case .timedOut:

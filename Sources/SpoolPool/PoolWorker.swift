@@ -80,15 +80,21 @@ final class PoolWorker: EngineWorkerDelegate {
     private func run(_ job: WorkerJob, timeout: Duration) {
         let queue = pool.configuration
         let number = Int(job.attempts) + 1
+        var command = HandlerCommand(queue: queue, jobID: job.id, attempt: number, priority: job.priority)
+        let sandbox = pool.sandbox
+        if case .success(let filters) = sandbox { command.seccompFilters = filters }
         let process = HandlerProcess(
-            command: HandlerCommand(queue: queue, jobID: job.id, attempt: number, priority: job.priority),
-            timeout: timeout, killGracePeriod: pool.killGracePeriod, outputLimit: Self.outputLimit)
+            command: command, timeout: timeout, killGracePeriod: pool.killGracePeriod, outputLimit: Self.outputLimit)
         let input = Array(job.body.readableBytesView)
         let bound = NIOLoopBound(self, eventLoop: pool.engine.eventLoop)
         let eventLoop = pool.engine.eventLoop
         let context = AttemptContext(job: job.id, tube: queue.tube, priority: job.priority, number: number, timeout: timeout, queue: queue)
         attempt = Task {
-            let result = await process.run(input: input)
+            // A sandbox that cannot be built runs nothing: the attempt fails with why.
+            let result = switch sandbox {
+            case .success: await process.run(input: input)
+            case .failure(let error): AttemptResult.failedToStart("the sandbox cannot be built: \(error)")
+            }
             eventLoop.execute { bound.value.finish(context, result) }
         }
     }

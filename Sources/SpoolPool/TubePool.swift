@@ -4,6 +4,7 @@ import ProcessSupervisor
 import SpoolCore
 import SpoolEngineHost
 import SpoolQueueFiles
+import SpoolSandbox
 
 /// The workers of one tube, their configuration and counters. Lives on the
 /// engine's loop.
@@ -13,7 +14,11 @@ final class TubePool {
     let killGracePeriod: Duration
     private let logger: Logger
     /// The queue's configuration; a reload replaces it for the next attempts.
-    private(set) var configuration: QueueConfiguration
+    private(set) var configuration: QueueConfiguration {
+        didSet { sandbox = Self.filters(configuration) }
+    }
+    /// The seccomp filters of the queue's sandbox, or why they cannot be built.
+    private(set) var sandbox: Result<[SeccompFilter], SandboxError>
     /// Whether the workers take jobs.
     private(set) var isRunning = true
     /// The workers that take jobs.
@@ -27,6 +32,7 @@ final class TubePool {
     init(configuration: QueueConfiguration, engine: any WorkerEngine, killGracePeriod: Duration, logger: Logger) {
         tube = configuration.tube
         self.configuration = configuration
+        sandbox = Self.filters(configuration)
         self.engine = engine
         self.killGracePeriod = killGracePeriod
         self.logger = logger
@@ -40,6 +46,10 @@ final class TubePool {
         self.configuration = configuration
         applyTubeRules()
         resize(to: configuration.workers)
+    }
+
+    private static func filters(_ configuration: QueueConfiguration) -> Result<[SeccompFilter], SandboxError> {
+        Result { () throws(SandboxError) in try SandboxCompiler.filters(for: configuration.sandbox) }
     }
 
     private func applyTubeRules() {

@@ -43,6 +43,9 @@ public struct QueueConfiguration: Sendable, Equatable {
     /// `WhenFull=wait`: a put into the full tube waits for room instead of
     /// being refused; nil: spoold's default.
     public let waitWhenFull: Bool?
+    /// The handlers' sandbox (`SystemCallFilter=`, `SystemCallErrorNumber=`,
+    /// `RestrictAddressFamilies=`, `PrivateNetwork=`); strict by default.
+    public var sandbox: SandboxSettings = .strict
 }
 
 extension QueueConfiguration {

@@ -26,10 +26,14 @@ struct QueueSettings {
         case maxJobs = "MaxJobs"
         case maxBytes = "MaxBytes"
         case whenFull = "WhenFull"
+        case systemCallFilter = "SystemCallFilter"
+        case systemCallErrorNumber = "SystemCallErrorNumber"
+        case restrictAddressFamilies = "RestrictAddressFamilies"
+        case privateNetwork = "PrivateNetwork"
 
         /// Whether the key may be given more than once, each time adding to its
         /// value, an empty assignment clearing it.
-        var isRepeatable: Bool { self == .environment }
+        var isRepeatable: Bool { [.environment, .systemCallFilter, .restrictAddressFamilies].contains(self) }
     }
 
     private let path: String
@@ -54,6 +58,7 @@ struct QueueSettings {
     private var maxJobs: Int?
     private var maxBytes: Int?
     private var waitWhenFull: Bool?
+    private var sandbox = SandboxSettings.strict
 
     private init(path: String) {
         self.path = path
@@ -116,6 +121,10 @@ struct QueueSettings {
         case .maxJobs: maxJobs = try Self.integer(value, in: 0...Int.max)
         case .maxBytes: maxBytes = Int(clamping: try ByteSize.parse(value))
         case .whenFull: waitWhenFull = try Self.fullTubeAction(value)
+        case .systemCallFilter: try Self.add(value, to: &sandbox.systemCallFilter, valid: Self.systemCallWord)
+        case .systemCallErrorNumber: sandbox.systemCallErrorNumber = try Self.errorNumber(value)
+        case .restrictAddressFamilies: try Self.add(value, to: &sandbox.addressFamilies, valid: Self.addressFamilyWord)
+        case .privateNetwork: sandbox.privateNetwork = try Self.boolean(value)
         }
     }
 
@@ -134,12 +143,55 @@ struct QueueSettings {
             group: group, environment: environment, workingDirectory: workingDirectory,
             limits: ResourceLimits(
                 addressSpace: addressSpace, openFiles: openFiles, cpuSeconds: cpuSeconds, processes: processes),
-            maxJobs: maxJobs, maxBytes: maxBytes, waitWhenFull: waitWhenFull)
+            maxJobs: maxJobs, maxBytes: maxBytes, waitWhenFull: waitWhenFull, sandbox: sandbox)
         return (configuration, tubeLine)
     }
 
     private func missing(_ key: Key) -> QueueConfigurationError {
         QueueConfigurationError(path: path, line: nil, problem: "\(key.rawValue)= is missing from the [Queue] section")
+    }
+
+    /// Adds one assignment of a list key as systemd does: words separated by
+    /// spaces, a leading `~` for the whole list; an empty one clears the key.
+    private static func add(
+        _ value: String, to assignments: inout [[String]], valid: (String) -> Bool
+    ) throws(ValueError) {
+        guard !value.isEmpty else {
+            assignments = []
+            return
+        }
+        let inverted = value.hasPrefix("~")
+        let words = value.dropFirst(inverted ? 1 : 0).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard !words.isEmpty else { throw ValueError("names nothing after ~") }
+        if let bad = words.first(where: { !valid($0) }) { throw ValueError("\(bad) is not a valid name here") }
+        assignments.append(inverted ? ["~" + words[0]] + words.dropFirst() : words)
+    }
+
+    /// A system call name or `@group`: lower-case letters, digits and `_`.
+    private static func systemCallWord(_ word: String) -> Bool {
+        let name = word.hasPrefix("@") ? word.dropFirst() : Substring(word)
+        return !name.isEmpty && name.utf8.allSatisfy { ("a"..."z").contains(Character(UnicodeScalar($0))) || ("0"..."9").contains(Character(UnicodeScalar($0))) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func addressFamilyWord(_ word: String) -> Bool {
+        word == "none" || SandboxSettings.addressFamilyNumbers[word] != nil
+    }
+
+    /// `SystemCallErrorNumber=`: an errno name or number, or `kill`.
+    private static func errorNumber(_ value: String) throws(ValueError) -> Int32? {
+        if value == "kill" { return nil }
+        if let number = SandboxSettings.errorNumbers[value] { return number }
+        if let number = Int32(value), (1...4095).contains(number) { return number }
+        throw ValueError("not an errno name (such as EPERM), a number from 1 to 4095, or kill")
+    }
+
+    /// A boolean as systemd reads one.
+    private static func boolean(_ value: String) throws(ValueError) -> Bool {
+        switch value.lowercased() {
+        case "1", "yes", "y", "true", "t", "on": return true
+        case "0", "no", "n", "false", "f", "off": return false
+        default: throw ValueError("not a boolean (yes or no)")
+        }
     }
 
     /// `refuse` or `wait`: whether a put into a full tube waits.

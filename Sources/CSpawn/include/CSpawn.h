@@ -32,6 +32,7 @@ typedef enum cspawn_step {
     CSPAWN_STEP_SETUID,
     CSPAWN_STEP_CLEAR_AMBIENT,
     CSPAWN_STEP_CHDIR,
+    CSPAWN_STEP_SECCOMP,
     CSPAWN_STEP_EXECVE,
     CSPAWN_STEP_PIDFD_OPEN,
 } cspawn_step;
@@ -43,6 +44,14 @@ typedef struct cspawn_limit {
     /// The limit; UINT64_MAX is RLIM_INFINITY.
     uint64_t value;
 } cspawn_limit;
+
+/// One seccomp filter program.
+typedef struct cspawn_filter {
+    /// The instructions, `struct sock_filter` each (8 bytes).
+    const void *instructions;
+    /// How many instructions.
+    unsigned short count;
+} cspawn_filter;
 
 /// What to run and how.
 typedef struct cspawn_request {
@@ -67,6 +76,11 @@ typedef struct cspawn_request {
     cspawn_limit open_files;
     cspawn_limit cpu_seconds;
     cspawn_limit processes;
+    /// Seccomp filters (classic BPF, `struct sock_filter` instructions)
+    /// installed last, just before execve, each on top of the ones before:
+    /// the most restrictive action of any applies. `filter_count` may be 0.
+    const cspawn_filter *filters;
+    size_t filter_count;
 } cspawn_request;
 
 /// How starting a child went.
@@ -86,7 +100,7 @@ typedef struct cspawn_result {
 /// signal's disposition and unblocks all signals; sets no_new_privs; moves
 /// the request's descriptors to 0, 1 and 2 and closes all others; applies the
 /// limits; drops to the request's uid and gid; changes to the working
-/// directory; and execs. Returns once the child has execed or failed: a child
+/// directory; installs the seccomp filters; and execs. Returns once the child has execed or failed: a child
 /// that failed has already been reaped, and the result names the failed step
 /// with its errno. Blocks all signals in the calling thread while forking.
 cspawn_result cspawn(const cspawn_request *request);

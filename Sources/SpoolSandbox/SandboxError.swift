@@ -1,0 +1,20 @@
+/// Why a queue's sandbox cannot be built.
+public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `SystemCallFilter=` names a group systemd does not define.
+    case unknownGroup(String)
+    /// `SystemCallFilter=` names a system call this machine does not have.
+    case unknownSystemCall(String)
+    /// systemd's groups could not be read.
+    case noSystemdAnalyze(String)
+    /// libseccomp refused the filter.
+    case seccomp(String)
+
+    public var description: String {
+        switch self {
+        case .unknownGroup(let group): "SystemCallFilter=: systemd knows no group \(group) (systemd-analyze syscall-filter lists them)"
+        case .unknownSystemCall(let name): "SystemCallFilter=: \(name) is no system call of this machine"
+        case .noSystemdAnalyze(let reason): "cannot read systemd's system call groups: \(reason)"
+        case .seccomp(let reason): "cannot build the seccomp filter: \(reason)"
+        }
+    }
+}
