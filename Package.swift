@@ -129,6 +129,7 @@ let package = Package(
                 "SpoolStore",
                 "SpoolControl",
                 "SpoolPool",
+                "SpoolSandbox",
                 "SpoolQueueFiles",
                 "DurationConversions",
                 "DBus",
@@ -267,6 +268,7 @@ let package = Package(
             exclude: []
         ),
         .testTarget(name: "SpoolQueueFilesTests", dependencies: ["SpoolQueueFiles", "ProcessSupervisor"]),
+        .testTarget(name: "SpoolSandboxTests", dependencies: ["SpoolSandbox", "SpoolQueueFiles"]),
         .testTarget(
             name: "ProcessSupervisorTests",
             // Handlers are described as queue files, the way the worker pool runs them.

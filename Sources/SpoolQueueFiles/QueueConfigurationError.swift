@@ -10,7 +10,8 @@ public struct QueueConfigurationError: Error, Sendable, Equatable, CustomStringC
     /// What is wrong, starting with the offending `Key=value` when there is one.
     public let problem: String
 
-    init(path: String, line: Int?, problem: String) {
+    /// A problem of the file at `path`, at `line` when known.
+    public init(path: String, line: Int?, problem: String) {
         self.path = path
         self.line = line
         self.problem = problem

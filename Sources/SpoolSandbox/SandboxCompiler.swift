@@ -40,7 +40,14 @@ public enum SandboxCompiler {
             let inverted = assignment.first?.hasPrefix("~") ?? false
             var named: Set<String> = []
             for (position, word) in assignment.enumerated() {
-                named.formUnion(try groups.systemCalls(position == 0 && inverted ? String(word.dropFirst()) : word))
+                let item = position == 0 && inverted ? String(word.dropFirst()) : word
+                // A name systemd knows (for any architecture) or this one has.
+                if !item.hasPrefix("@"), (try? groups.systemCalls("@known"))?.contains(item) != true,
+                    seccomp_syscall_resolve_name(item) == __NR_SCMP_ERROR
+                {
+                    throw .unknownSystemCall(item)
+                }
+                named.formUnion(try groups.systemCalls(item))
             }
             if index == 0 {
                 allow = !inverted

@@ -1,6 +1,7 @@
 import Logging
 import SpoolPool
 import SpoolQueueFiles
+import SpoolSandbox
 import Synchronization
 import Systemd
 
@@ -47,7 +48,18 @@ final class QueueReloader: Sendable {
     /// Reads the directory and applies it; a file that fails keeps the pool it
     /// configured. Without RELOADING=1: at start, spoold is not ready yet.
     func load() async -> [String] {
-        let (queues, errors) = QueueDirectory.load(directory)
+        var (queues, errors) = QueueDirectory.load(directory)
+        // A sandbox that cannot be built (a group or system call that does
+        // not exist) fails its file as a syntax error does.
+        queues.removeAll { queue in
+            do {
+                _ = try SandboxCompiler.filters(for: queue.sandbox)
+                return false
+            } catch {
+                errors.append(QueueConfigurationError(path: queue.file, line: nil, problem: "\(error)"))
+                return true
+            }
+        }
         for error in errors {
             logger.error("queue file not loaded", metadata: ["problem": "\(error)", "file": "\(error.path)"])
         }

@@ -1,0 +1,72 @@
+@testable import SpoolSandbox
+import SpoolQueueFiles
+import XCTest
+
+/// How `SystemCallFilter=` and `RestrictAddressFamilies=` combine, and the
+/// filters libseccomp builds from them with the installed systemd's groups.
+final class SandboxCompilerTests: XCTestCase {
+    private let groups = SyscallGroups(parsing: """
+        @default
+            # always
+            execve
+            exit_group
+
+        @io
+            read
+            write
+            @inner
+
+        @inner
+            pread64
+
+        @privileged
+            chroot
+            pread64
+
+        """)
+
+    func testGroupsExpandRecursively() throws {
+        XCTAssertEqual(try groups.systemCalls("@io"), ["read", "write", "pread64"])
+        XCTAssertEqual(try groups.systemCalls("chroot"), ["chroot"])
+        XCTAssertThrowsError(try groups.systemCalls("@nothing")) { error in
+            XCTAssertEqual(error as? SandboxError, .unknownGroup("@nothing"))
+        }
+    }
+
+    func testTheFirstAssignmentDecidesAndTheOthersAddOrTakeAway() throws {
+        let allow = try SandboxCompiler.systemCalls([["@io"], ["~@privileged"]], groups: groups)
+        XCTAssertTrue(allow.allow)
+        XCTAssertEqual(allow.calls, ["read", "write", "execve", "exit_group"], "@default is always allowed")
+        let deny = try SandboxCompiler.systemCalls([["~chroot"], ["~@inner"], ["pread64"]], groups: groups)
+        XCTAssertFalse(deny.allow)
+        XCTAssertEqual(deny.calls, ["chroot"])
+    }
+
+    func testPrivateNetworkLeavesAtMostUnixSockets() {
+        var settings = SandboxSettings.strict
+        XCTAssertEqual(SandboxCompiler.allowedFamilies(settings), [], "no socket at all by default")
+        settings.addressFamilies = [["AF_UNIX", "AF_INET"]]
+        XCTAssertEqual(SandboxCompiler.allowedFamilies(settings), [1])
+        settings.privateNetwork = false
+        XCTAssertEqual(SandboxCompiler.allowedFamilies(settings), [1, 2])
+        settings.addressFamilies = [["~AF_INET6"]]
+        XCTAssertEqual(SandboxCompiler.allowedFamilies(settings)?.contains(10), false)
+        XCTAssertEqual(SandboxCompiler.allowedFamilies(settings)?.contains(2), true)
+        settings.addressFamilies = []
+        XCTAssertNil(SandboxCompiler.allowedFamilies(settings), "no filter: every family")
+    }
+
+    func testTheInstalledSystemdsGroupsBuildFilters() throws {
+        let installed = try SyscallGroups.installed()
+        XCTAssertTrue(try installed.systemCalls("@system-service").contains("read"))
+        XCTAssertFalse(try installed.systemCalls("@system-service").subtracting(installed.systemCalls("@privileged")).contains("chroot"))
+        let filters = try SandboxCompiler.filters(for: .strict)
+        XCTAssertEqual(filters.count, 2, "system calls, and the socket families")
+        XCTAssertTrue(filters.allSatisfy { !$0.instructions.isEmpty && $0.instructions.count % 8 == 0 })
+        XCTAssertThrowsError(try SandboxCompiler.filters(for: SandboxSettings(
+            systemCallFilter: [["frobnicate"]], systemCallErrorNumber: nil, addressFamilies: [], privateNetwork: true))
+        ) { error in
+            XCTAssertEqual(error as? SandboxError, .unknownSystemCall("frobnicate"))
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import SpoolTestSupport
+import XCTest
+
+/// Handlers under their queue's sandbox, run by a real spoold: real scripts
+/// and programs that reach for the network or a forbidden system call, and
+/// what becomes of their jobs (the reason in `stats-job`).
+final class SandboxTests: XCTestCase {
+    private var pool: PoolFixture!
+
+    override func setUpWithError() throws {
+        pool = try PoolFixture()
+    }
+
+    override func tearDown() {
+        pool.remove()
+    }
+
+    /// Puts `body` into `tube` and waits until the pool is done with it:
+    /// deleted (nil) or buried (its `stats-job`).
+    private func run(_ body: String, in tube: String, on client: JobClient) throws -> [String: String]? {
+        client.use(tube)
+        let id = try XCTUnwrap(client.putID(body))
+        var outcome: [String: String]?
+        XCTAssertTrue(Deadline.poll(for: 20) {
+            let stats = client.stats("stats-job \(id)")
+            outcome = stats
+            return stats.isEmpty || stats["state"] == "buried"
+        }, "job \(id) in \(tube) is neither deleted nor buried: \(outcome ?? [:])")
+        return outcome?.isEmpty == false ? outcome : nil
+    }
+
+    private func queue(_ tube: String, handler: String, _ settings: [String] = []) throws {
+        try pool.queue(tube, ["Tube=\(tube)", "ExecStart=\(handler)", "User=nobody", "MaxAttempts=1"] + settings)
+    }
+
+    func testTheDefaultSandboxRunsAWellBehavedHandler() throws {
+        let handler = try pool.handler("copy.sh", """
+            body=$(cat)
+            printf '%s\\n' "$body" | tr a-z A-Z | sed 's/^/got /' > /dev/null
+            ls / > /dev/null
+            exit 0
+            """)
+        try queue("tame", handler: handler)
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        XCTAssertNil(try run("hello", in: "tame", on: client), "the job ran and was deleted")
+    }
+
+    func testNoNetworkByDefaultNotEvenLoopbackOrAUnixSocket() throws {
+        let listener = try TCPListener()
+        let unixPath = pool.root.appendingPathComponent("peer.sock").path
+        let unixListener = try UnixListener(path: unixPath)
+        let handler = try pool.handler("net.sh", """
+            exec /usr/bin/python3 -c '
+            import socket, sys
+            target = sys.stdin.read()
+            if target.startswith("/"):
+                s = socket.socket(socket.AF_UNIX); s.connect(target)
+            else:
+                s = socket.create_connection(("127.0.0.1", int(target)))
+            '
+            """)
+        try queue("net", handler: handler)
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        for target in [String(listener.port), unixPath] {
+            let stats = try XCTUnwrap(try run(target, in: "net", on: client), "connecting to \(target) must fail")
+            XCTAssertEqual(stats["state"], "buried")
+            XCTAssertTrue(stats["reason"]?.contains("Address family not supported") ?? false, "\(stats)")
+        }
+        XCTAssertEqual(listener.accepted, 0, "nothing reached the TCP listener")
+        XCTAssertEqual(unixListener.accepted, 0, "nothing reached the Unix socket")
+    }
+
+    func testAUnixSocketWhenTheQueueAsksForIt() throws {
+        let unixPath = pool.root.appendingPathComponent("peer.sock").path
+        let unixListener = try UnixListener(path: unixPath)
+        chmod(unixPath, 0o777)
+        let handler = try pool.handler("unix.sh", """
+            exec /usr/bin/python3 -c '
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX); s.connect(sys.stdin.read())
+            '
+            """)
+        try queue("unix", handler: handler, ["RestrictAddressFamilies=AF_UNIX"])
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        XCTAssertNil(try run(unixPath, in: "unix", on: client), "the handler connected")
+        XCTAssertTrue(Deadline.poll(for: 5) { unixListener.accepted == 1 })
+    }
+
+    func testAForbiddenSystemCallKillsTheHandlerWithAReason() throws {
+        let handler = try pool.handler("chroot.sh", "exec /usr/bin/python3 -c 'import os; os.chroot(\"/\")'")
+        try queue("forbidden", handler: handler)
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        let stats = try XCTUnwrap(try run("x", in: "forbidden", on: client))
+        XCTAssertEqual(stats["state"], "buried")
+        XCTAssertTrue(stats["reason"]?.contains("forbidden system call (SIGSYS") ?? false, "\(stats)")
+        XCTAssertEqual(stats["attempts"], "1")
+    }
+
+    func testSystemCallErrorNumberMakesTheCallFailInstead() throws {
+        let handler = try pool.handler("chroot.sh", """
+            exec /usr/bin/python3 -c '
+            import os, sys
+            try:
+                os.chroot("/")
+            except OSError as error:
+                sys.exit("chroot failed: " + os.strerror(error.errno))
+            '
+            """)
+        try queue("errno", handler: handler, ["SystemCallErrorNumber=EPERM"])
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        let stats = try XCTUnwrap(try run("x", in: "errno", on: client))
+        XCTAssertTrue(stats["reason"]?.contains("exit status 1: chroot failed: Operation not permitted") ?? false, "\(stats)")
+    }
+
+    func testAnUnknownGroupFailsTheFileAtLoad() throws {
+        let handler = try pool.handler("true.sh", "exit 0")
+        try queue("typo", handler: handler, ["SystemCallFilter=@system-servce"])
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        client.use("typo")
+        let id = try XCTUnwrap(client.putID("x"))
+        XCTAssertTrue(Deadline.poll(for: 5) { server.outputSoFar.contains("systemd knows no group @system-servce") }, server.outputSoFar)
+        XCTAssertEqual(client.stats("stats-job \(id)")["state"], "ready", "no pool serves the tube")
+    }
+}
