@@ -29,6 +29,9 @@ SOCKET is the path of spoold's Unix socket. MODE is one of:
   pool-fail  put a job the pool's handler fails on into e2e-pool and wait
              (20 s at most) until it is buried; prints its id, its attempts
              and its reason from stats-job, tab-separated, then deletes it
+  pool-forbidden
+             the same with a job on which the handler makes a system call
+             its queue's sandbox forbids
   refused    expect the connection to be refused by the socket's permissions;
              prints "refused: EACCES"
 
@@ -154,9 +157,9 @@ def run_pool(socket_path):
     print(" ".join(str(job_id) for job_id in ids))
 
 
-def run_failing_pool_job(socket_path):
+def run_failing_pool_job(socket_path, body="fail, please"):
     with greenstalk.Client(socket_path, use=POOL_TUBE) as client:
-        job_id = client.put("fail, please")
+        job_id = client.put(body)
         wait_until(20, f"job {job_id} to be buried", lambda: client.stats_job(job_id)["state"] == "buried")
         stats = client.stats_job(job_id)
         client.delete(job_id)
@@ -182,6 +185,7 @@ MODES = {
     "take-stopped": take_stopped,
     "pool": run_pool,
     "pool-fail": run_failing_pool_job,
+    "pool-forbidden": lambda socket_path: run_failing_pool_job(socket_path, "forbidden call"),
     "refused": expect_refusal,
 }
 
