@@ -190,6 +190,8 @@ let package = Package(
                 "SpoolClient",
                 "SpoolControlAPI",
                 "DBus",
+                "SpoolQueueFiles",
+                "SpoolSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

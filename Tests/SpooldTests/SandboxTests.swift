@@ -129,3 +129,35 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(client.stats("stats-job \(id)")["state"], "ready", "no pool serves the tube")
     }
 }
+
+/// `spoolctl sandbox`: each queue's effective sandbox and its exposure.
+final class SandboxReportTests: XCTestCase {
+    func testTheReportRatesTheDefaultAndAWideOpenQueue() throws {
+        let pool = try PoolFixture()
+        defer { pool.remove() }
+        try pool.queue("strict", ["Tube=strict", "ExecStart=/bin/true", "LimitAS=1G", "LimitNPROC=64"])
+        try pool.queue("open", [
+            "Tube=open", "ExecStart=/bin/true", "User=root", "SystemCallFilter=@system-service", "PrivateNetwork=no",
+        ])
+        let text = try SpoolctlFixture.run(["sandbox", "--queues-directory", pool.queues.path])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        // Weights 2 (user, system calls, network), 1.5 (file system and
+        // cgroups, not enforced yet), 1 (the rest) out of 12.
+        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for strict: 2.5 OK"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for open: 9.2 UNSAFE"), text.stdout)
+        let network = text.stdout.split(separator: "\n").filter { $0.contains("PrivateNetwork=") }
+        XCTAssertEqual(network.map { $0.hasPrefix("✗") }, [true, false], "open first, then strict: \(network)")
+
+        let json = try SpoolctlFixture.run(["sandbox", "--queues-directory", pool.queues.path, "--json", "strict"])
+        let reports = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(reports.count, 1)
+        XCTAssertEqual(reports.first?["level"] as? String, "OK")
+        let settings = try XCTUnwrap(reports.first?["settings"] as? [[String: Any]])
+        let filter = try XCTUnwrap(settings.first { $0["key"] as? String == "SystemCallFilter=" })
+        XCTAssertEqual(filter["value"] as? String, "@system-service ~@privileged")
+        XCTAssertEqual(filter["protects"] as? Bool, true)
+
+        let missing = try SpoolctlFixture.run(["sandbox", "--queues-directory", pool.queues.path, "nothing"])
+        XCTAssertEqual(missing.status, 4, missing.stderr)
+    }
+}
