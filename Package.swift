@@ -144,15 +144,13 @@ let package = Package(
             exclude: ["spoold.order"],
             linkerSettings: spooldLinkerSettings
         ),
-        .systemLibrary(
-            name: "CSeccomp",
-            pkgConfig: "libseccomp",
-            providers: [.apt(["libseccomp-dev"])]
-        ),
+        // libseccomp's headers come with libseccomp-dev (scripts/install-deps).
+        .target(name: "CSeccomp", linkerSettings: [.linkedLibrary("seccomp")]),
         .target(
             name: "SpoolSandbox",
-            dependencies: ["CSeccomp", "ProcessSupervisor", "SpoolQueueFiles"]
+            dependencies: ["CSeccomp", "CLandlock", "ProcessSupervisor", "SpoolQueueFiles"]
         ),
+        .target(name: "CLandlock"),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",

@@ -70,6 +70,11 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
     // No setuid, setgid or file-capability program can give the handler more privileges than it starts with.
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(report_fd, CSPAWN_STEP_NO_NEW_PRIVS);
 
+    // The file system as the sandbox allows it, while the ruleset's
+    // descriptor is still open (all but 0-2 are closed below).
+    if (request->landlock_ruleset >= 0 && syscall(SYS_landlock_restrict_self, request->landlock_ruleset, 0) != 0)
+        fail(report_fd, CSPAWN_STEP_LANDLOCK);
+
     // Every descriptor involved moves above 2 first, so that no dup2 overwrites
     // one still to be moved (a daemon started with 0, 1 or 2 closed gets pipes
     // there), and no dup2 gets an equal pair, which would leave CLOEXEC set.
@@ -232,6 +237,7 @@ cspawn_result cspawn(const cspawn_request *request) {
 const char *cspawn_step_name(cspawn_step step) {
     switch (step) {
     case CSPAWN_STEP_SECCOMP: return "seccomp filter";
+    case CSPAWN_STEP_LANDLOCK: return "landlock_restrict_self";
     case CSPAWN_STEP_NONE: return "none";
     case CSPAWN_STEP_PIPE: return "pipe";
     case CSPAWN_STEP_FORK: return "fork";

@@ -16,6 +16,8 @@ public struct HandlerCommand: Sendable, Equatable {
     /// The seccomp filters the program runs under, each on top of the ones
     /// before (the most restrictive action applies); none by default.
     public var seccompFilters: [SeccompFilter] = []
+    /// The Landlock ruleset the program runs under; none by default.
+    public var landlock: LandlockRuleset?
 
     /// A command from its parts.
     /// - Precondition: `arguments` names a program.

@@ -217,7 +217,8 @@ final class RunningHandler {
                             uid: account.userID, gid: account.groupID, stdin_fd: stdin, stdout_fd: stdout,
                             stderr_fd: stderr, address_space: cLimit(limits.addressSpace),
                             open_files: cLimit(limits.openFiles), cpu_seconds: cLimit(limits.cpuSeconds),
-                            processes: cLimit(limits.processes), filters: filters.baseAddress, filter_count: filters.count)
+                            processes: cLimit(limits.processes), filters: filters.baseAddress, filter_count: filters.count,
+                            landlock_ruleset: command.landlock?.descriptor ?? -1)
                         return cspawn(&request)
                     }
                 }

@@ -17,8 +17,9 @@ final class TubePool {
     private(set) var configuration: QueueConfiguration {
         didSet { sandbox = Self.filters(configuration) }
     }
-    /// The seccomp filters of the queue's sandbox, or why they cannot be built.
-    private(set) var sandbox: Result<[SeccompFilter], SandboxError>
+    /// The queue's sandbox: its seccomp filters and file system rules, or
+    /// why they cannot be built.
+    private(set) var sandbox: Result<([SeccompFilter], LandlockRuleset?), SandboxError>
     /// Whether the workers take jobs.
     private(set) var isRunning = true
     /// The workers that take jobs.
@@ -48,8 +49,10 @@ final class TubePool {
         resize(to: configuration.workers)
     }
 
-    private static func filters(_ configuration: QueueConfiguration) -> Result<[SeccompFilter], SandboxError> {
-        Result { () throws(SandboxError) in try SandboxCompiler.filters(for: configuration.sandbox) }
+    private static func filters(_ configuration: QueueConfiguration) -> Result<([SeccompFilter], LandlockRuleset?), SandboxError> {
+        Result { () throws(SandboxError) in
+            (try SandboxCompiler.filters(for: configuration.sandbox), try FileSystemRules.ruleset(for: configuration.sandbox))
+        }
     }
 
     private func applyTubeRules() {

@@ -30,10 +30,14 @@ struct QueueSettings {
         case systemCallErrorNumber = "SystemCallErrorNumber"
         case restrictAddressFamilies = "RestrictAddressFamilies"
         case privateNetwork = "PrivateNetwork"
+        case readWritePaths = "ReadWritePaths"
+        case readOnlyPaths = "ReadOnlyPaths"
 
         /// Whether the key may be given more than once, each time adding to its
         /// value, an empty assignment clearing it.
-        var isRepeatable: Bool { [.environment, .systemCallFilter, .restrictAddressFamilies].contains(self) }
+        var isRepeatable: Bool {
+            [.environment, .systemCallFilter, .restrictAddressFamilies, .readWritePaths, .readOnlyPaths].contains(self)
+        }
     }
 
     private let path: String
@@ -125,12 +129,21 @@ struct QueueSettings {
         case .systemCallErrorNumber: sandbox.systemCallErrorNumber = try Self.errorNumber(value)
         case .restrictAddressFamilies: try Self.add(value, to: &sandbox.addressFamilies, valid: Self.addressFamilyWord)
         case .privateNetwork: sandbox.privateNetwork = try Self.boolean(value)
+        case .readWritePaths: try Self.addPaths(value, to: &sandbox.readWritePaths)
+        case .readOnlyPaths: try Self.addPaths(value, to: &sandbox.readOnlyPaths)
         }
     }
 
     private func configuration() throws(QueueConfigurationError) -> (configuration: QueueConfiguration, tubeLine: Int) {
         guard let tube, let tubeLine = assigned[.tube]?.line else { throw missing(.tube) }
         guard let arguments else { throw missing(.execStart) }
+        if let nested = sandbox.readOnlyPaths.first(where: { readOnly in
+            sandbox.readWritePaths.contains { Self.path(readOnly, isBeneath: $0) }
+        }), let line = assigned[.readOnlyPaths]?.line {
+            throw QueueConfigurationError(
+                path: path, line: line,
+                problem: "ReadOnlyPaths=\(nested): beneath a ReadWritePaths= entry, which stays writable")
+        }
         guard backoffMin <= backoffMax else {
             let (min, max) = (assigned[.backoffMin], assigned[.backoffMax])
             throw QueueConfigurationError(
@@ -145,6 +158,14 @@ struct QueueSettings {
                 addressSpace: addressSpace, openFiles: openFiles, cpuSeconds: cpuSeconds, processes: processes),
             maxJobs: maxJobs, maxBytes: maxBytes, waitWhenFull: waitWhenFull, sandbox: sandbox)
         return (configuration, tubeLine)
+    }
+
+    /// Whether `path` is `base` or beneath it (a leading `-` aside).
+    private static func path(_ path: String, isBeneath base: String) -> Bool {
+        let path = path.hasPrefix("-") ? String(path.dropFirst()) : path
+        var base = base.hasPrefix("-") ? String(base.dropFirst()) : base
+        if base.hasSuffix("/") { base.removeLast() }
+        return path == base || path.hasPrefix(base + "/")
     }
 
     private func missing(_ key: Key) -> QueueConfigurationError {
@@ -165,6 +186,20 @@ struct QueueSettings {
         guard !words.isEmpty else { throw ValueError("names nothing after ~") }
         if let bad = words.first(where: { !valid($0) }) { throw ValueError("\(bad) is not a valid name here") }
         assignments.append(inverted ? ["~" + words[0]] + words.dropFirst() : words)
+    }
+
+    /// Adds absolute paths, as systemd's path lists: words separated by
+    /// spaces, each optionally `-` first; an empty assignment clears the list.
+    private static func addPaths(_ value: String, to paths: inout [String]) throws(ValueError) {
+        guard !value.isEmpty else {
+            paths = []
+            return
+        }
+        for word in value.split(separator: " ").map(String.init) {
+            let path = word.hasPrefix("-") ? String(word.dropFirst()) : word
+            guard path.hasPrefix("/") else { throw ValueError("\(word) is not an absolute path") }
+            paths.append(word)
+        }
     }
 
     /// A system call name or `@group`: lower-case letters, digits and `_`.

@@ -17,10 +17,16 @@ public struct SandboxSettings: Sendable, Equatable, Hashable {
     /// `PrivateNetwork=`: no network at all (only `AF_UNIX` may be allowed,
     /// and only by `RestrictAddressFamilies=`).
     public var privateNetwork: Bool
+    /// `ReadWritePaths=`: the only places the handler may change, absolute
+    /// paths (a leading `-`: ignored when missing). Everything else is read-only.
+    public var readWritePaths: [String] = []
+    /// `ReadOnlyPaths=`: read-only, as everything outside `ReadWritePaths=` is;
+    /// kept for systemd's spelling (a path beneath a writable one is refused).
+    public var readOnlyPaths: [String] = []
 
     /// The strict default of a queue file that names none: `@system-service`
-    /// without `@privileged`, killed with SIGSYS otherwise, no network and
-    /// no socket.
+    /// without `@privileged`, killed with SIGSYS otherwise, no network, no
+    /// socket, and a read-only file system.
     public static let strict = SandboxSettings(
         systemCallFilter: [], systemCallErrorNumber: nil, addressFamilies: [], privateNetwork: true)
 
@@ -39,6 +45,10 @@ public struct SandboxSettings: Sendable, Equatable, Hashable {
         self.addressFamilies = addressFamilies
         self.privateNetwork = privateNetwork
     }
+
+    /// What every handler may write whatever its file says: the devices that
+    /// discard or produce data.
+    public static let alwaysWritable = ["/dev/null", "/dev/zero", "/dev/full"]
 
     /// The address families by name, as `socket(2)` numbers them (Linux).
     public static let addressFamilyNumbers: [String: Int32] = [

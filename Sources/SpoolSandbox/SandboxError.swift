@@ -8,6 +8,10 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSystemdAnalyze(String)
     /// libseccomp refused the filter.
     case seccomp(String)
+    /// A `ReadWritePaths=` path does not exist (and has no `-` first).
+    case missingPath(String)
+    /// The kernel refused the Landlock ruleset.
+    case landlock(String)
 
     public var description: String {
         switch self {
@@ -15,6 +19,8 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownSystemCall(let name): "SystemCallFilter=: \(name) is no system call of this machine"
         case .noSystemdAnalyze(let reason): "cannot read systemd's system call groups: \(reason)"
         case .seccomp(let reason): "cannot build the seccomp filter: \(reason)"
+        case .missingPath(let path): "ReadWritePaths=: \(path) does not exist (write -\(path) to ignore it when missing)"
+        case .landlock(let reason): "cannot build the file system rules: \(reason)"
         }
     }
 }

@@ -97,8 +97,14 @@ public struct SandboxReport: Sendable {
                 protects: queue.limits.addressSpace != nil && queue.limits.processes != nil,
                 meaning: "memory and processes bounded by rlimits", weight: 1),
             Finding(
-                key: "ReadOnlyPaths=, PrivateTmp=", value: "-", protects: nil,
-                meaning: "file system not restricted yet beyond spoold.service's own sandbox", weight: 1.5),
+                key: "ReadWritePaths=", value: sandbox.readWritePaths.isEmpty ? "none" : sandbox.readWritePaths.joined(separator: " "),
+                protects: FileSystemRules.abi > 0 ? true : false,
+                meaning: FileSystemRules.abi > 0
+                    ? "the file system is read-only but there" : "not enforced: the kernel has no Landlock",
+                weight: 1.5),
+            Finding(
+                key: "InaccessiblePaths=, PrivateTmp=", value: "-", protects: nil,
+                meaning: "everything stays readable, /tmp is shared (read-only)", weight: 1),
             Finding(
                 key: "MemoryMax=, TasksMax=, CPUQuota=", value: "-", protects: nil,
                 meaning: "no cgroup per handler yet", weight: 1.5),

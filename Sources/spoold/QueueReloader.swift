@@ -54,6 +54,7 @@ final class QueueReloader: Sendable {
         queues.removeAll { queue in
             do {
                 _ = try SandboxCompiler.filters(for: queue.sandbox)
+                _ = try FileSystemRules.ruleset(for: queue.sandbox)
                 return false
             } catch {
                 errors.append(QueueConfigurationError(path: queue.file, line: nil, problem: "\(error)"))

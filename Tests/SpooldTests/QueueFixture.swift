@@ -47,7 +47,11 @@ final class QueueFixture {
     /// handler as root, plus `settings` (such as `Workers=3`). Returns its path.
     @discardableResult
     func writeQueue(_ name: String, tube: String, _ settings: [String] = []) throws -> String {
-        try writeFile(name, (["[Queue]", "Tube=\(tube)", "ExecStart=\(handler.path) \(markers.path)", "User=root", "Timeout=30s"] + settings))
+        try writeFile(name, ([
+            "[Queue]", "Tube=\(tube)", "ExecStart=\(handler.path) \(markers.path)", "User=root", "Timeout=30s",
+            // The handler leaves its markers there: the rest of the file system is read-only to it.
+            "ReadWritePaths=\(markers.path)",
+        ] + settings))
     }
 
     /// Writes `queues.d/<name>.conf` with exactly `lines`. Returns its path.

@@ -118,6 +118,34 @@ final class SandboxTests: XCTestCase {
         XCTAssertTrue(stats["reason"]?.contains("exit status 1: chroot failed: Operation not permitted") ?? false, "\(stats)")
     }
 
+    func testTheFileSystemIsReadOnlyButForReadWritePaths() throws {
+        let outside = try TestScratch.temporaryDirectory()
+        chmod(outside.path, 0o777)
+        let target = outside.appendingPathComponent("written").path
+        let handler = try pool.handler("write.sh", """
+            target=$(cat)
+            echo inside > "$OUT/inside" || exit 4
+            echo outside > "$target"
+            """)
+        try queue("write", handler: handler)
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        let stats = try XCTUnwrap(try run(target, in: "write", on: client), "writing outside ReadWritePaths= must fail")
+        XCTAssertTrue(stats["reason"]?.contains("Permission denied") ?? false, "\(stats)")
+        XCTAssertEqual(pool.lines("inside"), ["inside"], "ReadWritePaths= (the output directory) stays writable")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target), "nothing was written outside")
+    }
+
+    func testAMissingReadWritePathFailsTheFileUnlessOptional() throws {
+        let handler = try pool.handler("true.sh", "exit 0")
+        try queue("missing", handler: handler, ["ReadWritePaths=/nonexistent/spool"])
+        try queue("optional", handler: handler, ["ReadWritePaths=-/nonexistent/spool"])
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        XCTAssertTrue(Deadline.poll(for: 5) { server.outputSoFar.contains("/nonexistent/spool does not exist") }, server.outputSoFar)
+        XCTAssertNil(try run("x", in: "optional", on: client), "the optional path is skipped and the handler runs")
+    }
+
     func testAnUnknownGroupFailsTheFileAtLoad() throws {
         let handler = try pool.handler("true.sh", "exit 0")
         try queue("typo", handler: handler, ["SystemCallFilter=@system-servce"])
@@ -141,17 +169,18 @@ final class SandboxReportTests: XCTestCase {
         ])
         let text = try SpoolctlFixture.run(["sandbox", "--queues-directory", pool.queues.path])
         XCTAssertEqual(text.status, 0, text.stderr)
-        // Weights 2 (user, system calls, network), 1.5 (file system and
-        // cgroups, not enforced yet), 1 (the rest) out of 12.
-        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for strict: 2.5 OK"), text.stdout)
-        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for open: 9.2 UNSAFE"), text.stdout)
+        // Weights out of 13: 2 (user, system calls, network), 1.5 (writable
+        // paths; cgroups, not enforced yet), 1 (the rest). The strict queue
+        // is exposed by what is not enforced yet (2.5), the open one by 10.5.
+        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for strict: 1.9 SAFE"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for open: 8.1 EXPOSED"), text.stdout)
         let network = text.stdout.split(separator: "\n").filter { $0.contains("PrivateNetwork=") }
         XCTAssertEqual(network.map { $0.hasPrefix("✗") }, [true, false], "open first, then strict: \(network)")
 
         let json = try SpoolctlFixture.run(["sandbox", "--queues-directory", pool.queues.path, "--json", "strict"])
         let reports = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(reports.count, 1)
-        XCTAssertEqual(reports.first?["level"] as? String, "OK")
+        XCTAssertEqual(reports.first?["level"] as? String, "SAFE")
         let settings = try XCTUnwrap(reports.first?["settings"] as? [[String: Any]])
         let filter = try XCTUnwrap(settings.first { $0["key"] as? String == "SystemCallFilter=" })
         XCTAssertEqual(filter["value"] as? String, "@system-service ~@privileged")

@@ -20,6 +20,7 @@ typedef enum cspawn_step {
     CSPAWN_STEP_SIGACTION,
     CSPAWN_STEP_SIGPROCMASK,
     CSPAWN_STEP_NO_NEW_PRIVS,
+    CSPAWN_STEP_LANDLOCK,
     CSPAWN_STEP_MOVE_DESCRIPTOR,
     CSPAWN_STEP_DUP2,
     CSPAWN_STEP_CLOSE_RANGE,
@@ -81,6 +82,9 @@ typedef struct cspawn_request {
     /// the most restrictive action of any applies. `filter_count` may be 0.
     const cspawn_filter *filters;
     size_t filter_count;
+    /// A Landlock ruleset the child enforces on itself (its access to the
+    /// file system), right after no_new_privs; -1 for none.
+    int landlock_ruleset;
 } cspawn_request;
 
 /// How starting a child went.
