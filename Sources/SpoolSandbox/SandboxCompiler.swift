@@ -63,7 +63,7 @@ public enum SandboxCompiler {
     }
 
     private static func systemCallFilter(_ settings: SandboxSettings) throws(SandboxError) -> SeccompFilter {
-        let (allow, calls) = try systemCalls(settings.effectiveSystemCallFilter, groups: try SyscallGroups.installed())
+        let (allow, calls) = try systemCalls(settings.effectiveSystemCallFilter, groups: .systemd)
         let denied = settings.systemCallErrorNumber.map { cseccomp_act_errno(UInt16($0)) } ?? cseccomp_act_kill_process()
         return try build(defaultAction: allow ? denied : cseccomp_act_allow()) { context throws(SandboxError) in
             for name in calls.sorted() {

@@ -4,8 +4,6 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownGroup(String)
     /// `SystemCallFilter=` names a system call this machine does not have.
     case unknownSystemCall(String)
-    /// systemd's groups could not be read.
-    case noSystemdAnalyze(String)
     /// libseccomp refused the filter.
     case seccomp(String)
     /// A `ReadWritePaths=` path does not exist (and has no `-` first).
@@ -17,7 +15,6 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .unknownGroup(let group): "SystemCallFilter=: systemd knows no group \(group) (systemd-analyze syscall-filter lists them)"
         case .unknownSystemCall(let name): "SystemCallFilter=: \(name) is no system call of this machine"
-        case .noSystemdAnalyze(let reason): "cannot read systemd's system call groups: \(reason)"
         case .seccomp(let reason): "cannot build the seccomp filter: \(reason)"
         case .missingPath(let path): "ReadWritePaths=: \(path) does not exist (write -\(path) to ignore it when missing)"
         case .landlock(let reason): "cannot build the file system rules: \(reason)"

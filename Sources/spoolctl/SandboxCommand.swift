@@ -28,8 +28,7 @@ struct SandboxCommand: SpoolCommand {
     func execute() async throws {
         let (queues, problems) = QueueDirectory.load(queuesDirectory)
         for problem in problems { Terminal.printError("spoolctl: \(problem)") }
-        let groups = try? SyscallGroups.installed()
-        var reports = queues.map { SandboxReport($0, groups: groups) }.sorted { $0.tube < $1.tube }
+        var reports = queues.map { SandboxReport($0, groups: .systemd) }.sorted { $0.tube < $1.tube }
         if !tubes.isEmpty {
             if let missing = tubes.first(where: { tube in !reports.contains { $0.tube == tube } }) {
                 throw CommandFailure("no queue file in \(queuesDirectory) serves the tube \(missing)", status: .notFound)

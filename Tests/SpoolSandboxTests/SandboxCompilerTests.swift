@@ -1,4 +1,5 @@
 @testable import SpoolSandbox
+import Foundation
 import SpoolQueueFiles
 import XCTest
 
@@ -56,8 +57,25 @@ final class SandboxCompilerTests: XCTestCase {
         XCTAssertNil(SandboxCompiler.allowedFamilies(settings), "no filter: every family")
     }
 
-    func testTheInstalledSystemdsGroupsBuildFilters() throws {
-        let installed = try SyscallGroups.installed()
+    func testTheTableIsTheInstalledSystemds() throws {
+        let pipe = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+        process.arguments = ["syscall-filter"]
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let installed = SyscallGroups(parsing: output)
+        for group in ["@system-service", "@privileged", "@default", "@known", "@network-io"] {
+            XCTAssertEqual(try SyscallGroups.systemd.systemCalls(group), try installed.systemCalls(group),
+                           "\(group) differs from the installed systemd's: run scripts/syscall-groups")
+        }
+    }
+
+    func testSystemdsGroupsBuildFilters() throws {
+        let installed = SyscallGroups.systemd
         XCTAssertTrue(try installed.systemCalls("@system-service").contains("read"))
         XCTAssertFalse(try installed.systemCalls("@system-service").subtracting(installed.systemCalls("@privileged")).contains("chroot"))
         let filters = try SandboxCompiler.filters(for: .strict)
