@@ -69,8 +69,9 @@ public final class ControlPlane: Sendable {
         }
         try await connection.requestName(ControlNames.busName)
         let task = Task { [self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Self.publishInterval)
+            // Ends with the sleep that stop() cancels: never one more
+            // publication, which would ask a loop that may be shutting down.
+            while (try? await Task.sleep(for: Self.publishInterval)) != nil {
                 do {
                     try await publish(context)
                 } catch {
