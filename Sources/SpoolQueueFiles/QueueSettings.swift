@@ -32,11 +32,14 @@ struct QueueSettings {
         case privateNetwork = "PrivateNetwork"
         case readWritePaths = "ReadWritePaths"
         case readOnlyPaths = "ReadOnlyPaths"
+        case inaccessiblePaths = "InaccessiblePaths"
+        case privateTmp = "PrivateTmp"
 
         /// Whether the key may be given more than once, each time adding to its
         /// value, an empty assignment clearing it.
         var isRepeatable: Bool {
-            [.environment, .systemCallFilter, .restrictAddressFamilies, .readWritePaths, .readOnlyPaths].contains(self)
+            [.environment, .systemCallFilter, .restrictAddressFamilies, .readWritePaths, .readOnlyPaths, .inaccessiblePaths]
+                .contains(self)
         }
     }
 
@@ -131,6 +134,8 @@ struct QueueSettings {
         case .privateNetwork: sandbox.privateNetwork = try Self.boolean(value)
         case .readWritePaths: try Self.addPaths(value, to: &sandbox.readWritePaths)
         case .readOnlyPaths: try Self.addPaths(value, to: &sandbox.readOnlyPaths)
+        case .inaccessiblePaths: try Self.addPaths(value, to: &sandbox.inaccessiblePaths)
+        case .privateTmp: sandbox.privateTmp = try Self.boolean(value)
         }
     }
 
@@ -202,10 +207,13 @@ struct QueueSettings {
         }
     }
 
-    /// A system call name or `@group`: lower-case letters, digits and `_`.
+    /// A system call name or `@group`: lower-case letters, digits, `_` and `-`.
     private static func systemCallWord(_ word: String) -> Bool {
-        let name = word.hasPrefix("@") ? word.dropFirst() : Substring(word)
-        return !name.isEmpty && name.utf8.allSatisfy { ("a"..."z").contains(Character(UnicodeScalar($0))) || ("0"..."9").contains(Character(UnicodeScalar($0))) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        let name = word.hasPrefix("@") ? word.utf8.dropFirst() : word.utf8[...]
+        return !name.isEmpty && name.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
     }
 
     private static func addressFamilyWord(_ word: String) -> Bool {

@@ -23,6 +23,19 @@ public struct SandboxSettings: Sendable, Equatable, Hashable {
     /// `ReadOnlyPaths=`: read-only, as everything outside `ReadWritePaths=` is;
     /// kept for systemd's spelling (a path beneath a writable one is refused).
     public var readOnlyPaths: [String] = []
+    /// `InaccessiblePaths=`: neither readable nor writable (absolute paths,
+    /// a leading `-`: ignored when missing).
+    public var inaccessiblePaths: [String] = []
+    /// `PrivateTmp=`: the shared `/tmp` and `/var/tmp` are out of reach
+    /// (inaccessible); a handler that needs scratch space names a directory
+    /// of its own in `ReadWritePaths=`.
+    public var privateTmp = true
+
+    /// The paths no handler of this queue may read: `InaccessiblePaths=`,
+    /// and with `PrivateTmp=` the shared temporary directories.
+    public var effectiveInaccessiblePaths: [String] {
+        inaccessiblePaths + (privateTmp ? ["-/tmp", "-/var/tmp"] : [])
+    }
 
     /// The strict default of a queue file that names none: `@system-service`
     /// without `@privileged`, killed with SIGSYS otherwise, no network, no

@@ -87,4 +87,19 @@ final class SandboxCompilerTests: XCTestCase {
             XCTAssertEqual(error as? SandboxError, .unknownSystemCall("frobnicate"))
         }
     }
+
+    func testEverythingButAHiddenPathStaysReadable() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("spool-readable-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for directory in ["a/b", "a/c", "d"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(directory), withIntermediateDirectories: true)
+        }
+        let readable = try FileSystemRules.readable(around: [root.appendingPathComponent("a/b").path])
+        XCTAssertTrue(readable.contains(root.appendingPathComponent("a/c").path))
+        XCTAssertTrue(readable.contains(root.appendingPathComponent("d").path))
+        XCTAssertFalse(readable.contains("/"), "the root itself is split, not allowed whole")
+        let hidden = root.appendingPathComponent("a/b").path
+        XCTAssertFalse(readable.contains { $0 == hidden || hidden.hasPrefix($0 == "/" ? "/" : $0 + "/") }, "no rule covers the hidden path")
+        XCTAssertTrue(readable.contains("/usr"), "the rest of / stays readable")
+    }
 }

@@ -47,12 +47,14 @@ final class PoolFixture {
 
     /// Writes the queue file `name`.conf: `[Queue]` on line 1, then one
     /// setting per line (so `settings[i]` is on line `i + 2`), then, unless
-    /// they name one, `ReadWritePaths=` the output directory. Returns its path.
+    /// they name one, `ReadWritePaths=` the fixture's directory. Returns its path.
     @discardableResult
     func queue(_ name: String, _ settings: [String]) throws -> String {
         let path = queueFile(name)
-        // Handlers write their output there: the rest of the file system is read-only to them.
-        let writable = settings.contains { $0.hasPrefix("ReadWritePaths=") } ? [] : ["ReadWritePaths=\(output.path)"]
+        // The handlers and their output are there: the rest of the file system
+        // is read-only to them, and /tmp, where the fixture lives, out of
+        // their reach (PrivateTmp=).
+        let writable = settings.contains { $0.hasPrefix("ReadWritePaths=") } ? [] : ["ReadWritePaths=\(root.path)"]
         try (["[Queue]"] + settings + writable).map { $0 + "\n" }.joined().write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

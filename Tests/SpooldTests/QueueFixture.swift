@@ -49,8 +49,10 @@ final class QueueFixture {
     func writeQueue(_ name: String, tube: String, _ settings: [String] = []) throws -> String {
         try writeFile(name, ([
             "[Queue]", "Tube=\(tube)", "ExecStart=\(handler.path) \(markers.path)", "User=root", "Timeout=30s",
-            // The handler leaves its markers there: the rest of the file system is read-only to it.
-            "ReadWritePaths=\(markers.path)",
+            // The handler and its markers are there: the rest of the file
+            // system is read-only to it, and /tmp, where the fixture lives,
+            // out of its reach (PrivateTmp=).
+            "ReadWritePaths=\(markers.deletingLastPathComponent().path)",
         ] + settings))
     }
 

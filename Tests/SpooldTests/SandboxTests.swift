@@ -138,12 +138,31 @@ final class SandboxTests: XCTestCase {
 
     func testAMissingReadWritePathFailsTheFileUnlessOptional() throws {
         let handler = try pool.handler("true.sh", "exit 0")
-        try queue("missing", handler: handler, ["ReadWritePaths=/nonexistent/spool"])
-        try queue("optional", handler: handler, ["ReadWritePaths=-/nonexistent/spool"])
+        try queue("missing", handler: handler, ["ReadWritePaths=/nonexistent/spool \(pool.root.path)"])
+        try queue("optional", handler: handler, ["ReadWritePaths=-/nonexistent/spool \(pool.root.path)"])
         let server = try pool.startSpoold()
         let client = try JobClient(port: server.port)
         XCTAssertTrue(Deadline.poll(for: 5) { server.outputSoFar.contains("/nonexistent/spool does not exist") }, server.outputSoFar)
         XCTAssertNil(try run("x", in: "optional", on: client), "the optional path is skipped and the handler runs")
+    }
+
+    func testPrivateTmpAndInaccessiblePathsHideFiles() throws {
+        let secrets = try TestScratch.temporaryDirectory()
+        chmod(secrets.path, 0o755)
+        let secret = secrets.appendingPathComponent("secret").path
+        try "s3cret".write(toFile: secret, atomically: true, encoding: .utf8)
+        chmod(secret, 0o644)
+        let handler = try pool.handler("read.sh", "cat \"$(cat)\" > /dev/null")
+        try queue("private", handler: handler)
+        try queue("shared", handler: handler, ["PrivateTmp=no"])
+        try queue("hidden", handler: handler, ["PrivateTmp=no", "InaccessiblePaths=\(secrets.path)"])
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        let privateTmp = try XCTUnwrap(try run(secret, in: "private", on: client), "PrivateTmp= hides the shared /tmp")
+        XCTAssertTrue(privateTmp["reason"]?.contains("Permission denied") ?? false, "\(privateTmp)")
+        XCTAssertNil(try run(secret, in: "shared", on: client), "with PrivateTmp=no the file is readable")
+        let hidden = try XCTUnwrap(try run(secret, in: "hidden", on: client), "InaccessiblePaths= hides the directory")
+        XCTAssertTrue(hidden["reason"]?.contains("Permission denied") ?? false, "\(hidden)")
     }
 
     func testAnUnknownGroupFailsTheFileAtLoad() throws {
