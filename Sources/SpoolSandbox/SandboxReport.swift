@@ -103,8 +103,13 @@ public struct SandboxReport: Sendable {
                     ? "the file system is read-only but there" : "not enforced: the kernel has no Landlock",
                 weight: 1.5),
             Finding(
-                key: "InaccessiblePaths=, PrivateTmp=", value: "-", protects: nil,
-                meaning: "everything stays readable, /tmp is shared (read-only)", weight: 1),
+                key: "PrivateTmp=", value: sandbox.privateTmp ? "yes" : "no",
+                protects: sandbox.privateTmp && FileSystemRules.abi > 0,
+                meaning: sandbox.privateTmp ? "the shared /tmp and /var/tmp are out of reach" : "the shared /tmp is readable",
+                weight: 1),
+            Finding(
+                key: "InaccessiblePaths=", value: sandbox.inaccessiblePaths.isEmpty ? "none" : sandbox.inaccessiblePaths.joined(separator: " "),
+                protects: true, meaning: "neither readable nor writable", weight: 0),
             Finding(
                 key: "MemoryMax=, TasksMax=, CPUQuota=", value: "-", protects: nil,
                 meaning: "no cgroup per handler yet", weight: 1.5),

@@ -23,12 +23,16 @@ final class ExampleConfigurationTests: XCTestCase {
         XCTAssertEqual(queue.group, "www-data")
         XCTAssertEqual(
             queue.environment,
-            ["LANG": "C.UTF-8", "MAGICK_TMPDIR": "/var/tmp/thumbnail work", "MAGICK_THREAD_LIMIT": "1"])
+            ["LANG": "C.UTF-8", "MAGICK_TMPDIR": "/var/cache/thumbnails/scratch space", "MAGICK_THREAD_LIMIT": "1"])
         XCTAssertEqual(queue.workingDirectory, "/var/cache/thumbnails")
         XCTAssertEqual(queue.limits.addressSpace, .limited(2 << 30))
         XCTAssertEqual(queue.limits.openFiles, .limited(256))
         XCTAssertEqual(queue.limits.cpuSeconds, .limited(90))
         XCTAssertEqual(queue.limits.processes, .limited(64))
+        XCTAssertEqual(queue.sandbox.systemCallFilter, [["@system-service"], ["~@privileged"]])
+        XCTAssertEqual(queue.sandbox.readWritePaths, ["/var/cache/thumbnails"])
+        XCTAssertEqual(queue.sandbox.inaccessiblePaths, ["-/home", "-/root"])
+        XCTAssertTrue(queue.sandbox.privateNetwork && queue.sandbox.privateTmp)
     }
 
     func testTheExampleDirectoryLoadsWithoutErrors() {
