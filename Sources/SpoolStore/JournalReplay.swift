@@ -24,7 +24,8 @@ struct JournalReplay {
     private(set) var queue = RecoveredQueue()
     /// Every segment that is kept, by number.
     private(set) var usage: [UInt32: Usage] = [:]
-    /// The last segment's number (0 when there is none).
+    /// The last segment that holds records; the next one written follows it.
+    /// (With only empty segments, the last of them; 0 when there is none.)
     private(set) var lastSegment: UInt32 = 0
     /// Bytes of a torn write ignored at the end of the last segment.
     private(set) var tornBytes = 0
@@ -112,7 +113,10 @@ struct JournalReplay {
             usage[stored.segment, default: Usage()].liveJobs += 1
             usage[stored.segment, default: Usage()].liveBytes += Int(stored.length)
         }
-        lastSegment = max(segments.last ?? 0, ends.keys.max() ?? 0)
+        // The last segment with records: an empty one after it (a start
+        // that died before its first commit) is removed, and the next
+        // segment takes its number, so that no gap is ever left behind.
+        lastSegment = ends.keys.max() ?? segments.last ?? 0
         queue = RecoveredQueue(jobs: live, pauses: pauses.values.sorted { $0.tube < $1.tube }, nextJobID: nextJobID)
     }
 

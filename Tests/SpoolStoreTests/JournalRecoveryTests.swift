@@ -79,6 +79,23 @@ final class JournalRecoveryTests: XCTestCase {
         }
     }
 
+    /// A spoold killed after it created its segment and before its first
+    /// commit leaves that segment empty. The next start removes it and must
+    /// write its own under the same number: under the next one, the start
+    /// after it found a gap and refused to open the journal.
+    func testAStartThatDiedBeforeItsFirstCommitLeavesNoGap() throws {
+        let first = try StoreHarness()
+        try first.commit([.insert(storeJob(1))])
+        try first.close()
+        XCTAssertTrue(FileManager.default.createFile(atPath: segmentPath(first, 2), contents: nil))
+        let second = try StoreHarness(path: first.path)
+        XCTAssertEqual(second.recovered.jobs.map(\.id), [1])
+        try second.commit([.insert(storeJob(2))])
+        try second.close()
+        let (_, recovered) = try StateDirectory.open(first.path, mode: .always, logger: Logger(label: "test"))
+        XCTAssertEqual(recovered.jobs.map(\.id), [1, 2])
+    }
+
     func testADamagedBodyIsCaughtWhenItIsRead() throws {
         let harness = try StoreHarness()
         let bodies = try harness.commit([.insert(storeJob(1, body: "pristine"))])
