@@ -84,6 +84,7 @@ let package = Package(
                 "SpoolEngineHost",
                 "SpoolProtocol",
                 "SpoolCore",
+                "DurationConversions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

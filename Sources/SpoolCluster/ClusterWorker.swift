@@ -1,3 +1,4 @@
+import DurationConversions
 import NIOCore
 import SpoolCore
 import SpoolEngineHost
@@ -59,7 +60,7 @@ final class ClusterWorker: EngineWorker, EngineConnectionDelegate {
     }
 
     func hold(_ id: JobID, for duration: Duration, completion: @escaping (Bool) -> Void) {
-        engine.hold(Int64(id), for: connection, milliseconds: duration.milliseconds, completion: completion)
+        engine.hold(Int64(id), for: connection, milliseconds: duration.millisecondsRoundedUp, completion: completion)
     }
 
     func finish(_ id: JobID, _ disposition: WorkerDisposition, completion: @escaping (Bool) -> Void) {
@@ -69,7 +70,7 @@ final class ClusterWorker: EngineWorker, EngineConnectionDelegate {
         case .release(let priority):
             ask(.release(id: id, priority: priority, delay: 0)) { $0 == .word(.released) }
         case .retry(let delay, let reason):
-            engine.fail(Int64(id), for: connection, reason: reason, retryAfter: delay.milliseconds, completion: completion)
+            engine.fail(Int64(id), for: connection, reason: reason, retryAfter: delay.millisecondsRoundedUp, completion: completion)
             return
         case .bury(let reason):
             engine.fail(Int64(id), for: connection, reason: reason, retryAfter: nil, completion: completion)
@@ -99,14 +100,6 @@ final class ClusterWorker: EngineWorker, EngineConnectionDelegate {
         let action = pending
         pending = nil
         action?(reply)
-    }
-}
-
-extension Duration {
-    /// The duration in whole milliseconds, rounded up.
-    fileprivate var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
     }
 }
 
