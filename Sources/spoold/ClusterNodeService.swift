@@ -27,7 +27,7 @@ struct ClusterNodeService: Service {
 
     func run() async throws {
         let notifier = ServiceNotifier()
-        send([.status("connecting to PostgreSQL")], notifier)
+        notifier.send([.status("connecting to PostgreSQL")], logger: logger)
         let signals = await UnixSignalsSequence(trapping: .sigusr1, .sighup)
         let cluster: ClusterHost
         do {
@@ -66,7 +66,7 @@ struct ClusterNodeService: Service {
             throw StartupError(message: "cannot start the D-Bus control plane on \(daemon.bus ?? "the system bus"): \(error)")
         }
         let first = ServiceReporter.statusLine(try await cluster.status().statusLine, try await pool.status())
-        send([.ready, .status(first)], notifier)
+        notifier.send([.ready, .status(first)], logger: logger)
         let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
         let tasks = try report(cluster, pool, notifier, first: first) { idleContinuation.yield() }
         logger.notice("spoold started", metadata: ["version": "\(SpoolVersion.current)", "store": "postgresql"])
@@ -78,7 +78,7 @@ struct ClusterNodeService: Service {
         logger.notice("stopping")
         signalHandling.cancel()
         tasks.forEach { $0.cancel() }
-        send([.stopping, .status("stopping")], notifier)
+        notifier.send([.stopping, .status("stopping")], logger: logger)
         control?.stop()
         await pool.shutdown(gracePeriod: daemon.workerStopTimeout)
         await spoolServer.shutdown()
@@ -95,7 +95,7 @@ struct ClusterNodeService: Service {
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
-            tasks.append(cluster.every(.nanoseconds(interval.nanoseconds / 2)) { [self] _ in send([.watchdog], notifier) })
+            tasks.append(cluster.every(.nanoseconds(interval.nanoseconds / 2)) { [self] _ in notifier.send([.watchdog], logger: logger) })
         }
         let limit = daemon.exitWhenIdle
         let state = NIOLockedValueBox((line: first, idleSeconds: UInt32(0)))
@@ -109,7 +109,7 @@ struct ClusterNodeService: Service {
                 state.idleSeconds = isIdle ? state.idleSeconds + 1 : 0
                 return (changed, limit > 0 && state.idleSeconds == limit)
             }
-            if changed { send([.status(line)], notifier) }
+            if changed { notifier.send([.status(line)], logger: logger) }
             if idle { onIdle() }
         })
         return tasks
@@ -125,15 +125,6 @@ struct ClusterNodeService: Service {
                 logger.notice("reloading the queue directory", metadata: ["directory": "\(daemon.queuesDirectory)"])
                 _ = await queues.reload()
             }
-        }
-    }
-
-    /// Sends states to systemd; a failure is logged, never silently dropped.
-    private func send(_ states: [NotifyState], _ notifier: ServiceNotifier) {
-        do {
-            try notifier.notify(states)
-        } catch {
-            logger.error("sd_notify failed", metadata: ["error": "\(error)", "states": "\(states)"])
         }
     }
 }

@@ -34,9 +34,9 @@ final class QueueReloader: Sendable {
                 var now = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &now)
                 let microseconds = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
-                self.notify([.reloading(monotonicMicroseconds: microseconds), .status("reloading \(self.directory)")])
+                self.notifier.send([.reloading(monotonicMicroseconds: microseconds), .status("reloading \(self.directory)")], logger: self.logger)
                 let problems = await self.load()
-                self.notify([.ready])
+                self.notifier.send([.ready], logger: self.logger)
                 return problems
             }
             previous = task
@@ -77,13 +77,5 @@ final class QueueReloader: Sendable {
             return errors.map(\.description) + ["cannot apply the queue directory: \(error)"]
         }
         return errors.map(\.description)
-    }
-
-    private func notify(_ states: [NotifyState]) {
-        do {
-            try notifier.notify(states)
-        } catch {
-            logger.error("sd_notify failed", metadata: ["error": "\(error)", "states": "\(states)"])
-        }
     }
 }

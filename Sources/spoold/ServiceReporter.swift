@@ -26,12 +26,12 @@ struct ServiceReporter: Sendable {
         host: EngineHost, pool: WorkerPool, idleLimit: UInt32, onIdle: @escaping @Sendable () -> Void
     ) async throws -> [RepeatedTask] {
         let first = Self.statusLine(try await host.statusSnapshot().statusLine, try await pool.status())
-        send([.ready, .status(first)])
+        notifier.send([.ready, .status(first)], logger: logger)
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
             let half = TimeAmount.nanoseconds(interval.nanoseconds / 2)
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
-            tasks.append(host.every(half) { _ in send([.watchdog]) })
+            tasks.append(host.every(half) { _ in notifier.send([.watchdog], logger: logger) })
         }
         let state = NIOLockedValueBox(State(lastStatus: first))
         tasks.append(host.every(.seconds(1)) { snapshot in
@@ -44,7 +44,7 @@ struct ServiceReporter: Sendable {
                 if idle { state.idleReported = true }
                 return (changed ? line : nil, idle)
             }
-            if let status { send([.status(status)]) }
+            if let status { notifier.send([.status(status)], logger: logger) }
             if idle { onIdle() }
         })
         return tasks
@@ -60,15 +60,6 @@ struct ServiceReporter: Sendable {
 
     /// Sends STOPPING=1.
     func stopping() {
-        send([.stopping, .status("stopping")])
-    }
-
-    /// Sends states to systemd; a failure is logged, never silently dropped.
-    private func send(_ states: [NotifyState]) {
-        do {
-            try notifier.notify(states)
-        } catch {
-            logger.error("sd_notify failed", metadata: ["error": "\(error)", "states": "\(states)"])
-        }
+        notifier.send([.stopping, .status("stopping")], logger: logger)
     }
 }
