@@ -34,32 +34,44 @@ public enum SandboxCompiler {
     /// assignment: the first decides which, later ones of the same polarity
     /// add, of the other polarity take away.
     static func systemCalls(_ assignments: [[String]], groups: SyscallGroups) throws(SandboxError) -> (allow: Bool, calls: Set<String>) {
-        var allow = true
-        var calls: Set<String> = []
-        for (index, assignment) in assignments.enumerated() {
-            let inverted = assignment.first?.hasPrefix("~") ?? false
-            var named: Set<String> = []
-            for (position, word) in assignment.enumerated() {
-                let item = position == 0 && inverted ? String(word.dropFirst()) : word
-                // A name systemd knows (for any architecture) or this one has.
-                if !item.hasPrefix("@"), (try? groups.systemCalls("@known"))?.contains(item) != true,
-                    seccomp_syscall_resolve_name(item) == __NR_SCMP_ERROR
-                {
-                    throw .unknownSystemCall(item)
-                }
-                named.formUnion(try groups.systemCalls(item))
+        let known = (try? groups.systemCalls("@known")) ?? []
+        var (allow, calls) = try combine(assignments) { item throws(SandboxError) in
+            // A name systemd knows (for any architecture) or this one has.
+            if !item.hasPrefix("@"), !known.contains(item), seccomp_syscall_resolve_name(item) == __NR_SCMP_ERROR {
+                throw .unknownSystemCall(item)
             }
-            if index == 0 {
-                allow = !inverted
-                calls = named
-            } else if inverted == !allow {
-                calls.formUnion(named)
-            } else {
-                calls.subtract(named)
-            }
+            return try groups.systemCalls(item)
         }
         if allow { calls.formUnion(try groups.systemCalls(implicitlyAllowed)) }
         return (allow, calls)
+    }
+
+    /// systemd's rule for a list key given several times
+    /// (`SystemCallFilter=`, `RestrictAddressFamilies=`): the first
+    /// assignment decides whether the list allows or denies (`~` first:
+    /// denies); later ones of the same polarity add to it, of the other
+    /// polarity take away. `expand` gives what one word names.
+    static func combine<Item: Hashable, Failure: Error>(
+        _ assignments: [[String]], expand: (String) throws(Failure) -> Set<Item>
+    ) throws(Failure) -> (allow: Bool, items: Set<Item>) {
+        var allow = true
+        var items: Set<Item> = []
+        for (index, assignment) in assignments.enumerated() {
+            let inverted = assignment.first?.hasPrefix("~") ?? false
+            var named: Set<Item> = []
+            for (position, word) in assignment.enumerated() {
+                named.formUnion(try expand(position == 0 && inverted ? String(word.dropFirst()) : word))
+            }
+            if index == 0 {
+                allow = !inverted
+                items = named
+            } else if inverted == !allow {
+                items.formUnion(named)
+            } else {
+                items.subtract(named)
+            }
+        }
+        return (allow, items)
     }
 
     private static func systemCallFilter(_ settings: SandboxSettings) throws(SandboxError) -> SeccompFilter {
@@ -81,17 +93,12 @@ public enum SandboxCompiler {
     /// with `PrivateNetwork=` none but `AF_UNIX`. nil when all are allowed.
     static func allowedFamilies(_ settings: SandboxSettings) -> Set<Int32>? {
         var allowed: Set<Int32>? = nil
-        for (index, assignment) in settings.addressFamilies.enumerated() {
-            let inverted = assignment.first?.hasPrefix("~") ?? false
-            let words = assignment.enumerated().map { $0.offset == 0 && inverted ? String($0.element.dropFirst()) : $0.element }
-            let named = Set(words.compactMap { SandboxSettings.addressFamilyNumbers[$0] })
-            if index == 0 {
-                allowed = inverted ? Set(SandboxSettings.addressFamilyNumbers.values).subtracting(named) : named
-            } else if inverted {
-                allowed?.subtract(named)
-            } else {
-                allowed?.formUnion(named)
+        if !settings.addressFamilies.isEmpty {
+            // `none`, the only word that is no family, names none.
+            let (allow, named) = combine(settings.addressFamilies) { word in
+                Set([SandboxSettings.addressFamilyNumbers[word]].compactMap { $0 })
             }
+            allowed = allow ? named : Set(SandboxSettings.addressFamilyNumbers.values).subtracting(named)
         }
         if settings.privateNetwork {
             // No network: only local sockets, and only when asked for.
