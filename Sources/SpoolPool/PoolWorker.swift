@@ -82,10 +82,7 @@ final class PoolWorker: EngineWorkerDelegate {
         let number = Int(job.attempts) + 1
         var command = HandlerCommand(queue: queue, jobID: job.id, attempt: number, priority: job.priority)
         let sandbox = pool.sandbox
-        if case .success(let (filters, ruleset)) = sandbox {
-            command.seccompFilters = filters
-            command.landlock = ruleset
-        }
+        if case .success(let built) = sandbox { built.apply(to: &command) }
         let process = HandlerProcess(
             command: command, timeout: timeout, killGracePeriod: pool.killGracePeriod, outputLimit: Self.outputLimit)
         let input = Array(job.body.readableBytesView)

@@ -15,11 +15,10 @@ final class TubePool {
     private let logger: Logger
     /// The queue's configuration; a reload replaces it for the next attempts.
     private(set) var configuration: QueueConfiguration {
-        didSet { sandbox = Self.filters(configuration) }
+        didSet { sandbox = Self.sandbox(configuration) }
     }
-    /// The queue's sandbox: its seccomp filters and file system rules, or
-    /// why they cannot be built.
-    private(set) var sandbox: Result<([SeccompFilter], LandlockRuleset?), SandboxError>
+    /// The queue's sandbox, or why it cannot be built.
+    private(set) var sandbox: Result<HandlerSandbox, SandboxError>
     /// Whether the workers take jobs.
     private(set) var isRunning = true
     /// The workers that take jobs.
@@ -33,7 +32,7 @@ final class TubePool {
     init(configuration: QueueConfiguration, engine: any WorkerEngine, killGracePeriod: Duration, logger: Logger) {
         tube = configuration.tube
         self.configuration = configuration
-        sandbox = Self.filters(configuration)
+        sandbox = Self.sandbox(configuration)
         self.engine = engine
         self.killGracePeriod = killGracePeriod
         self.logger = logger
@@ -49,10 +48,8 @@ final class TubePool {
         resize(to: configuration.workers)
     }
 
-    private static func filters(_ configuration: QueueConfiguration) -> Result<([SeccompFilter], LandlockRuleset?), SandboxError> {
-        Result { () throws(SandboxError) in
-            (try SandboxCompiler.filters(for: configuration.sandbox), try FileSystemRules.ruleset(for: configuration.sandbox))
-        }
+    private static func sandbox(_ configuration: QueueConfiguration) -> Result<HandlerSandbox, SandboxError> {
+        Result { () throws(SandboxError) in try HandlerSandbox(configuration.sandbox) }
     }
 
     private func applyTubeRules() {

@@ -53,8 +53,7 @@ final class QueueReloader: Sendable {
         // not exist) fails its file as a syntax error does.
         queues.removeAll { queue in
             do {
-                _ = try SandboxCompiler.filters(for: queue.sandbox)
-                _ = try FileSystemRules.ruleset(for: queue.sandbox)
+                _ = try HandlerSandbox(queue.sandbox)
                 return false
             } catch {
                 errors.append(QueueConfigurationError(path: queue.file, line: nil, problem: "\(error)"))
