@@ -403,14 +403,7 @@ public final class ClusterEngine: ConnectionEngine {
         case .peekBuried:
             statement = { db in Self.found(try db.execute(ClusterStatements.peekBuried, [.text(used)])) }
         case .kick(let bound):
-            statement = { db in
-                let bound = Int64(bound)
-                var kicked = try db.execute(ClusterStatements.kickBuried, [.text(used), .int64(bound)]).affected
-                if kicked == 0 {
-                    kicked = try db.execute(ClusterStatements.kickDelayed, [.text(used), .int64(bound)]).affected
-                }
-                return .kicked(UInt32(kicked))
-            }
+            statement = { db in .kicked(try ClusterOperations.kick(used, bound: bound, on: db)) }
         case .kickJob(let id):
             statement = { db in
                 try db.execute(ClusterStatements.kickJob, [.int64(Self.key(id))]).affected == 1 ? .word(.kicked) : .word(.notFound)
@@ -418,10 +411,8 @@ public final class ClusterEngine: ConnectionEngine {
         case .pauseTube(let tube, let delay):
             let local = knownTubes
             statement = { db in
-                let rows = try db.execute(ClusterStatements.pause, [
-                    .text(tube), .int64(Int64(delay)), .int32(local.contains(tube) ? 1 : 0),
-                ])
-                return rows.count == 1 ? .word(.paused) : .word(.notFound)
+                try ClusterOperations.pause(tube, seconds: delay, known: local.contains(tube), on: db)
+                    ? .word(.paused) : .word(.notFound)
             }
         case .statsJob(let id):
             statement = { db in

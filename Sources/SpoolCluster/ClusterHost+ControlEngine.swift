@@ -78,20 +78,14 @@ extension ClusterHost: ControlEngine {
 
     public func pauseTube(_ name: String, seconds: UInt32) async throws -> Bool {
         let known = try await local().tubes[name] != nil
-        let paused = try await database { db in
-            try db.execute(ClusterStatements.pause, [.text(name), .int64(Int64(seconds)), .int32(known ? 1 : 0)]).count == 1
-        }
+        let paused = try await database { db in try ClusterOperations.pause(name, seconds: seconds, known: known, on: db) }
         if paused { await wakeReserves() }
         return paused
     }
 
     public func kick(tubeNamed name: String, bound: UInt32) async throws -> UInt32? {
         guard try await tubeStats(name) != nil else { return nil }
-        let kicked = try await database { db in
-            var kicked = try db.execute(ClusterStatements.kickBuried, [.text(name), .int64(Int64(bound))]).affected
-            if kicked == 0 { kicked = try db.execute(ClusterStatements.kickDelayed, [.text(name), .int64(Int64(bound))]).affected }
-            return UInt32(kicked)
-        }
+        let kicked = try await database { db in try ClusterOperations.kick(name, bound: bound, on: db) }
         await wakeReserves()
         return kicked
     }
