@@ -44,6 +44,8 @@ let package = Package(
         .library(name: "ProcessSupervisor", targets: ["ProcessSupervisor"]),
         .library(name: "SpoolQueueFiles", targets: ["SpoolQueueFiles"]),
         .library(name: "SpoolPool", targets: ["SpoolPool"]),
+        .library(name: "SpoolMetrics", targets: ["SpoolMetrics"]),
+        .library(name: "SpoolHTTP", targets: ["SpoolHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -126,6 +128,7 @@ let package = Package(
                 "SpoolCluster",
                 "SpoolEngineHost",
                 "SpoolServer",
+                "SpoolHTTP",
                 "SpoolCore",
                 "SpoolStore",
                 "SpoolControl",
@@ -209,6 +212,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .target(name: "SpoolMetrics", dependencies: ["SpoolCore", "SpoolEngineHost", "SpoolPool"]),
+        .target(
+            name: "SpoolHTTP",
+            dependencies: [
+                "SpoolMetrics", "SpoolServer", "SpoolEngineHost", "SpoolPool", "SpoolCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "spool-client-bench",
             dependencies: ["SpoolClient"],
@@ -269,6 +284,7 @@ let package = Package(
             exclude: []
         ),
         .testTarget(name: "SpoolQueueFilesTests", dependencies: ["SpoolQueueFiles", "ProcessSupervisor"]),
+        .testTarget(name: "SpoolMetricsTests", dependencies: ["SpoolMetrics", "SpoolEngineHost", "SpoolCore", "SpoolPool"]),
         .testTarget(name: "SpoolSandboxTests", dependencies: ["SpoolSandbox", "SpoolQueueFiles"]),
         .testTarget(
             name: "ProcessSupervisorTests",

@@ -524,10 +524,10 @@ public final class ClusterEngine: ConnectionEngine {
             if applied {
                 connection.reserved[id] = nil
                 scheduleReservePass()
-                if retryAfter == nil {
-                    let event = EngineEvent.jobBuried(job: UInt64(id), tube: connection.used, reason: reason)
-                    observers.forEach { $0(event) }
-                }
+                let event: EngineEvent = retryAfter == nil
+                    ? .jobBuried(job: UInt64(id), tube: connection.used, reason: reason)
+                    : .attemptRetried(job: UInt64(id), tube: connection.used, reason: reason)
+                observers.forEach { $0(event) }
             }
             if case .failure(let error) = result { logger.warning("cannot record a failed attempt", metadata: ["error": "\(error)"]) }
             completion(applied)

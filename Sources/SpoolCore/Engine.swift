@@ -17,6 +17,9 @@ public final class Engine {
     public static let urgentThreshold: UInt32 = 1024
     /// The last second of a reservation, during which a reserve answers `DEADLINE_SOON`.
     public static let safetyMargin: Int64 = nanosecondsPerSecond
+    /// The most tube names whose ``TubeActivity`` is kept apart, which bounds
+    /// the metrics' `tube` label; later names are counted together.
+    public static let observedTubeLimit = 100
 
     /// The engine's clock.
     public let clock: EngineClock
@@ -50,6 +53,9 @@ public final class Engine {
     private var nextSessionID: UInt64 = 1
     private var burySequence: UInt64 = 0
     private var counts = Counts()
+    /// Each observed tube name's activity; slot 0 counts the tubes past ``observedTubeLimit``.
+    private var activities = [TubeActivity(tube: nil)]
+    private var activitySlots: [String: Int] = [:]
     /// Why each job's latest attempt failed, for the few jobs that failed
     /// (kept beside the jobs, which stay small).
     private var failures: [JobID: String] = [:]
@@ -271,6 +277,7 @@ public final class Engine {
         jobs[job.id] = job
         tube.jobCount += 1
         tube.totalJobs += 1
+        activities[tube.activitySlot].puts += 1
         tube.bodyBytes += body.readableBytes
         counts.totalJobs += 1
         // Staged before the job is ready, so that a session waiting for it
@@ -376,6 +383,9 @@ public final class Engine {
     /// Deletes a job that is ready, delayed, buried, or reserved by this session.
     public func delete(_ session: Session, id: JobID) -> Bool {
         guard let job = jobs[id], job.state != .reserved || job.reserver === session else { return false }
+        let slot = job.tube.activitySlot
+        if job.state == .reserved { activities[slot].runTime.observe(nanoseconds: clock.now - job.reservedAt) }
+        activities[slot].deletes += 1
         remove(job)
         job.tube.deleteCount += 1
         stage(.delete(id))
@@ -432,7 +442,8 @@ public final class Engine {
             bury(job)
         }
         stage(.update(record(of: job)))
-        if retryAfter == nil { onEvent?(.jobBuried(job: id, tube: job.tube.name, reason: reason)) }
+        onEvent?(retryAfter == nil ? .jobBuried(job: id, tube: job.tube.name, reason: reason)
+            : .attemptRetried(job: id, tube: job.tube.name, reason: reason))
         return true
     }
 
@@ -657,6 +668,10 @@ public final class Engine {
             counters: job.counters, attempts: job.attempts, lastFailure: lastFailure(of: job))
     }
 
+    /// What has happened in each observed tube since start; the first entry
+    /// (``TubeActivity/tube`` nil) counts the tubes past ``observedTubeLimit``.
+    public var tubeActivity: [TubeActivity] { activities }
+
     /// The names of all tubes, in beanstalkd's order.
     public var tubeNames: [String] { tubes.map(\.name) }
 
@@ -762,9 +777,14 @@ public final class Engine {
     }
 
     private func reserve(_ job: Job, body: ByteBuffer, for session: Session) -> ReservedJob {
+        let now = clock.now
+        let slot = job.tube.activitySlot
+        if job.state == .ready { activities[slot].waitTime.observe(nanoseconds: now - job.readySince) }
+        activities[slot].reserves += 1
         job.state = .reserved
         job.reserver = session
-        job.deadline = clock.now + job.ttr
+        job.reservedAt = now
+        job.deadline = now + job.ttr
         job.counters.reserves += 1
         session.addReserved(job)
         job.tube.reservedCount += 1
@@ -925,9 +945,20 @@ public final class Engine {
     }
 
     private func register(_ tube: Tube) {
+        tube.activitySlot = activitySlot(for: tube.name)
         tube.listIndex = tubes.count
         tubes.append(tube)
         tubesByName[tube.name] = tube
+    }
+
+    /// The slot of `name`'s activity: its own while fewer than
+    /// ``observedTubeLimit`` names have one, else the shared slot 0.
+    private func activitySlot(for name: String) -> Int {
+        if let slot = activitySlots[name] { return slot }
+        guard activitySlots.count < Self.observedTubeLimit else { return 0 }
+        activities.append(TubeActivity(tube: name))
+        activitySlots[name] = activities.count - 1
+        return activities.count - 1
     }
 
     /// Forgets a tube nothing refers to, as beanstalkd frees it; the default tube stays.

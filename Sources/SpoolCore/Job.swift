@@ -24,6 +24,8 @@ final class Job {
     /// The body, or where the store keeps it.
     var body: JobBody
     let createdAt: Int64
+    /// When the latest reservation began (monotonic), for its run time.
+    var reservedAt: Int64 = 0
     /// Wall-clock creation time, for store records.
     let createdWall: Int64
     /// One time for each state, which no other state needs: see ``deadline``,

@@ -126,9 +126,13 @@ public protocol JobStore: AnyObject {
     /// alive): the engine stages each one again as an insert and releases
     /// its old body.
     var relocationHandler: ((UInt32) -> Void)? { get set }
+    /// How its commits went, for metrics; nil for a store that commits nothing.
+    var commitActivity: CommitActivity? { get }
 }
 
 extension JobStore {
+    /// Commits nothing.
+    public var commitActivity: CommitActivity? { nil }
     /// Bodies stay in memory.
     public var latestStoredBody: StoredBody? { nil }
     /// Never called: the store keeps no bodies.

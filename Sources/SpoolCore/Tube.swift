@@ -42,6 +42,8 @@ final class Tube {
     var pauseHeapIndex = -1
     /// Position in the engine's tube list.
     var listIndex = -1
+    /// Where the engine counts the tube's ``TubeActivity``.
+    var activitySlot = 0
 
     init(name: String) {
         self.name = name

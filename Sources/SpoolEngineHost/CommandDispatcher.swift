@@ -9,7 +9,7 @@ final class CommandDispatcher {
 
     let engine: Engine
     let configuration: HostConfiguration
-    private var counters = CommandCounters()
+    private(set) var counters = CommandCounters()
     private let identity = ProcessIdentity()
     private let startedAt: Int64
 

@@ -115,6 +115,12 @@ public final class EngineHost: Sendable {
         return try await eventLoop.submit { loopEngine.value.engine.tubeStats(name) }.get()
     }
 
+    /// The engine's metrics now: its state, command counts, tube activity and commits.
+    public func metrics() async throws -> EngineMetrics {
+        let loopEngine = self.loopEngine
+        return try await eventLoop.submit { loopEngine.value.metrics }.get()
+    }
+
     /// The counts behind the service status and idle exit.
     public func statusSnapshot() async throws -> StatusSnapshot {
         let loopEngine = self.loopEngine

@@ -38,6 +38,8 @@ public final class LoopEngine: ConnectionEngine {
             logger.notice("reservation timed out; job is ready again", metadata: ["job_id": "\(job)", "tube": "\(tube)"])
         case .jobBuried(let job, let tube, let reason):
             logger.info("job buried", metadata: ["job_id": "\(job)", "tube": "\(tube)", "reason": "\(reason)"])
+        case .attemptRetried:
+            break  // the pool logs its attempts (with their output) itself
         }
     }
 
@@ -199,6 +201,13 @@ public final class LoopEngine: ConnectionEngine {
     }
 
     /// The counts behind `STATUS=` and idle detection.
+    var metrics: EngineMetrics {
+        EngineMetrics(
+            queue: QueueSnapshot(engine, summary: false), commands: dispatcher.counters,
+            durability: configuration.durability, storeCondition: engine.store.condition,
+            tubeActivity: engine.tubeActivity, commits: engine.store.commitActivity)
+    }
+
     var statusSnapshot: StatusSnapshot {
         let stats = engine.stats
         return StatusSnapshot(

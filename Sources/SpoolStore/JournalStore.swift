@@ -46,6 +46,8 @@ public final class JournalStore: JobStore {
     public private(set) var condition = StoreCondition.healthy
     /// Commits (fsyncs in mode `always`) since start.
     public private(set) var commits: UInt64 = 0
+    /// How long commits took and how many records each carried.
+    public var commitActivity: CommitActivity? { activity }
     /// Where the body of the latest insert staged lies.
     public private(set) var latestStoredBody: StoredBody?
     /// Never called: the journal takes every record.
@@ -64,6 +66,8 @@ public final class JournalStore: JobStore {
     private var stagedSequence: CommitSequence = 0
     private var waiters: [(sequence: CommitSequence, action: (RejectedSequences) -> Void)] = []
     private var commitInFlight = false
+    private var commitStartedAt = ContinuousClock.now
+    private var activity = CommitActivity()
     private var flushScheduled = false
     private var retryScheduled = false
     private var spaceCheckScheduled = false
@@ -220,6 +224,7 @@ public final class JournalStore: JobStore {
             lastMeasurement = .now
         }
         commitInFlight = true
+        commitStartedAt = .now
         let journal = self.journal
         let sync = mode == .always
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
@@ -252,6 +257,8 @@ public final class JournalStore: JobStore {
             journal.dropChunks(commit.chunks)
             commits += 1
             dirtySinceSync = true
+            let elapsed = (ContinuousClock.now - commitStartedAt) / .seconds(1)
+            activity.record(records: Int(commit.lastSequence &- min(durableSequence, commit.lastSequence)), seconds: elapsed)
             durableSequence = max(durableSequence, commit.lastSequence)
             // Not healthy means measured: a failing store always becomes healthy or full here.
             if let available = commit.available {

@@ -5,13 +5,14 @@ import ServiceLifecycle
 import SpoolCluster
 import SpoolControl
 import SpoolEngineHost
+import SpoolHTTP
 import SpoolPool
 import SpoolServer
 import Systemd
 import UnixSignals
 
 /// The node: its database, its listeners, its worker pool, its D-Bus
-/// control plane (as --bus says), its signals and
+/// control plane (as --bus says), its HTTP listener (as --http says), its signals and
 /// what it tells systemd — READY=1 once it serves, a live STATUS= line,
 /// WATCHDOG=1 pings from the node's loop, STOPPING=1. After
 /// `--exit-when-idle` seconds without a client or a running handler it
@@ -65,10 +66,27 @@ struct ClusterNodeService: Service {
             await cluster.stop()
             throw StartupError(message: "cannot start the D-Bus control plane on \(daemon.bus ?? "the system bus"): \(error)")
         }
+        var web: HTTPListener?
+        if let http = daemon.http {
+            let sources = HTTPSources(
+                engine: cluster, events: { observer in try await cluster.observe(observer) },
+                pools: { (try? await pool.status()) ?? [] })
+            do {
+                web = try await HTTPService.start(http, eventLoop: eventLoop, sources: sources, logger: logger)
+            } catch {
+                control?.stop()
+                await pool.shutdown(gracePeriod: daemon.workerStopTimeout)
+                await spoolServer.shutdown()
+                await cluster.stop()
+                throw error
+            }
+        }
         let first = ServiceReporter.statusLine(try await cluster.status().statusLine, try await pool.status())
         notifier.send([.ready, .status(first)], logger: logger)
         let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
-        let tasks = try report(cluster, pool, notifier, first: first) { idleContinuation.yield() }
+        let tasks = try report(cluster, pool, notifier, first: first, httpConnections: { [web] in web?.openConnections ?? 0 }) {
+            idleContinuation.yield()
+        }
         logger.notice("spoold started", metadata: ["version": "\(SpoolVersion.current)", "store": "postgresql"])
         let signalHandling = Task { await handle(signals, cluster, queues) }
         for await _ in idle.cancelOnGracefulShutdown() {
@@ -80,6 +98,7 @@ struct ClusterNodeService: Service {
         tasks.forEach { $0.cancel() }
         notifier.send([.stopping, .status("stopping")], logger: logger)
         control?.stop()
+        await web?.shutdown()
         await pool.shutdown(gracePeriod: daemon.workerStopTimeout)
         await spoolServer.shutdown()
         await cluster.stop()
@@ -90,7 +109,7 @@ struct ClusterNodeService: Service {
     /// and no running handler for `--exit-when-idle` seconds.
     private func report(
         _ cluster: ClusterHost, _ pool: WorkerPool, _ notifier: ServiceNotifier, first: String,
-        onIdle: @escaping @Sendable () -> Void
+        httpConnections: @escaping @Sendable () -> Int, onIdle: @escaping @Sendable () -> Void
     ) throws -> [RepeatedTask] {
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
@@ -102,7 +121,7 @@ struct ClusterNodeService: Service {
         tasks.append(cluster.every(.seconds(1)) { [self] status in
             let pools = pool.statusOnLoop
             let line = ServiceReporter.statusLine(status.statusLine, pools)
-            let isIdle = status.isIdle && pools.allSatisfy { $0.busy == 0 }
+            let isIdle = status.isIdle && pools.allSatisfy { $0.busy == 0 } && httpConnections() == 0
             let (changed, idle) = state.withLockedValue { state -> (Bool, Bool) in
                 let changed = line != state.line
                 state.line = line

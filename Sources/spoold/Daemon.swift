@@ -23,6 +23,8 @@ struct Daemon {
     let host: HostConfiguration
     /// Where the protocol is served.
     let server: ServerConfiguration
+    /// Where metrics and the dashboard are served; nil: nowhere.
+    let http: ServerConfiguration?
     /// --bus.
     let bus: String?
     /// --queues-directory.
@@ -47,17 +49,18 @@ struct Daemon {
         let pool = WorkerPoolService(
             host: engine, listeners: listeners, queuesDirectory: queuesDirectory, stopTimeout: workerStopTimeout, logger: logger)
         let control = ControlPlaneService(host: engine, pool: pool, bus: bus, logger: logger)
+        let web = HTTPService(host: engine, pool: pool, configuration: http, logger: logger)
         let signals = SignalService(host: engine, pool: pool, queuesDirectory: queuesDirectory, logger: logger)
         let reporter = ReporterService(
-            host: engine, pool: pool, control: control, signals: signals, idleLimit: exitWhenIdle,
+            host: engine, pool: pool, control: control, http: web, signals: signals, idleLimit: exitWhenIdle,
             startupNote: [
                 "version": "\(SpoolVersion.current)",
-                "listeners": "\((server.inheritedSockets.map(\.name) + server.listeners.map(\.description)).joined(separator: " "))",
+                "listeners": "\(Self.describe([server] + (http.map { [$0] } ?? [])))",
             ],
             logger: logger)
         let services: [(any Service, String)] = [
             (store, "store"), (engine, "engine host"), (listeners, "listeners"), (pool, "worker pool"),
-            (control, "control plane"), (signals, "signals"), (reporter, "reporter"),
+            (control, "control plane"), (web, "http"), (signals, "signals"), (reporter, "reporter"),
         ]
         try await Self.run(services, on: loops, logger: logger)
     }
@@ -81,6 +84,11 @@ struct Daemon {
             throw error
         }
         try await loops.shutdownGracefully()
+    }
+
+    /// The sockets of `configurations` for the start-up note: names of the inherited ones, then addresses.
+    static func describe(_ configurations: [ServerConfiguration]) -> String {
+        configurations.flatMap { $0.inheritedSockets.map(\.name) + $0.listeners.map(\.description) }.joined(separator: " ")
     }
 
     /// Raises the soft limit on open files to the hard limit, so that thousands

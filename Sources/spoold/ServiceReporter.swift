@@ -21,9 +21,11 @@ struct ServiceReporter: Sendable {
 
     /// Sends READY=1 with the first status, then starts the periodic tasks.
     /// - Parameters:
+    ///   - httpConnections: open HTTP connections, which keep spoold from being idle.
     ///   - idleLimit: seconds of idleness after which `onIdle` runs once (0: never).
     func start(
-        host: EngineHost, pool: WorkerPool, idleLimit: UInt32, onIdle: @escaping @Sendable () -> Void
+        host: EngineHost, pool: WorkerPool, httpConnections: @escaping @Sendable () -> Int, idleLimit: UInt32,
+        onIdle: @escaping @Sendable () -> Void
     ) async throws -> [RepeatedTask] {
         let first = Self.statusLine(try await host.statusSnapshot().statusLine, try await pool.status())
         notifier.send([.ready, .status(first)], logger: logger)
@@ -36,10 +38,11 @@ struct ServiceReporter: Sendable {
         let state = NIOLockedValueBox(State(lastStatus: first))
         tasks.append(host.every(.seconds(1)) { snapshot in
             let line = Self.statusLine(snapshot.statusLine, pool.statusOnLoop)
+            let isIdle = snapshot.isIdle && httpConnections() == 0
             let (status, idle) = state.withLockedValue { state -> (String?, Bool) in
                 let changed = line != state.lastStatus
                 state.lastStatus = line
-                state.idleTicks = snapshot.isIdle ? state.idleTicks + 1 : 0
+                state.idleTicks = isIdle ? state.idleTicks + 1 : 0
                 let idle = idleLimit > 0 && state.idleTicks >= idleLimit && !state.idleReported
                 if idle { state.idleReported = true }
                 return (changed ? line : nil, idle)

@@ -58,6 +58,7 @@ extension Spoold {
 
     private static let longOptions: [String: Option] = [
         "listen": .value { spoold, value, _ in spoold.listen.append(value) },
+        "http": .value { spoold, value, _ in spoold.http.append(value) },
         "state-directory": .value { spoold, value, _ in spoold.stateDirectory = value },
         "postgresql": .value { spoold, value, _ in spoold.postgresql = value },
         "durability": .value { spoold, value, _ in spoold.durability = value },

@@ -60,6 +60,8 @@ enum SpooldMain {
 struct Spoold {
     /// --listen: sockets to bind, unix:PATH or tcp:HOST:PORT.
     var listen: [String] = []
+    /// --http: sockets for metrics and the dashboard, unix:PATH or tcp:HOST:PORT.
+    var http: [String] = []
     /// -l: beanstalkd's listen address (a host, or unix:PATH).
     var beanstalkdAddress: String?
     /// -p: beanstalkd's TCP port.
@@ -106,6 +108,23 @@ struct Spoold {
         }
         _ = try storage()
         _ = try listeners()
+        _ = try httpAddresses()
+    }
+
+    /// The name systemd gives (FileDescriptorName=) the HTTP listener's socket
+    /// (spoold-http.socket); every other socket passed serves the protocol.
+    static let httpSocketName = "http"
+
+    /// The addresses of --http.
+    func httpAddresses() throws(UsageError) -> [ListenAddress] {
+        var addresses: [ListenAddress] = []
+        for text in http {
+            guard let address = ListenAddress(text) else {
+                throw UsageError("bad --http address '\(text)': use tcp:HOST:PORT (e.g. tcp:127.0.0.1:11380) or unix:PATH")
+            }
+            addresses.append(address)
+        }
+        return addresses
     }
 
     /// Where and how jobs are kept, decided as beanstalkd decides it: durable
@@ -195,11 +214,16 @@ struct Spoold {
         host.durability = if case .cluster = storage { "postgresql" } else { storage.mode.description }
         host.defaultLimits = TubeLimits(maxJobs: maxJobsPerTube, maxBytes: maxBytesPerTube, whenFull: whenFull)
         host.memoryLimit = memoryLimit ?? MemoryLimit.default
+        let sockets = inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) }
+        let protocolSockets = sockets.filter { $0.name != Self.httpSocketName }
+        let httpSockets = sockets.filter { $0.name == Self.httpSocketName }
         let server = ServerConfiguration(
-            listeners: try listeners(inheritedAny: !inherited.isEmpty),
-            inheritedSockets: inherited.map { InheritedSocket(fileDescriptor: $0.fileDescriptor, name: $0.name) })
+            listeners: try listeners(inheritedAny: !protocolSockets.isEmpty), inheritedSockets: protocolSockets)
+        let httpAddresses = try httpAddresses()
+        let http = httpAddresses.isEmpty && httpSockets.isEmpty
+            ? nil : ServerConfiguration(listeners: httpAddresses, inheritedSockets: httpSockets)
         try await Daemon(
-            storage: storage, host: host, server: server, bus: bus, queuesDirectory: queuesDirectory,
+            storage: storage, host: host, server: server, http: http, bus: bus, queuesDirectory: queuesDirectory,
             workerStopTimeout: .seconds(Int64(workerStopTimeout)), exitWhenIdle: exitWhenIdle, logger: logger
         ).run()
     }

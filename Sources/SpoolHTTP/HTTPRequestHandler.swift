@@ -1,0 +1,154 @@
+import NIOCore
+import NIOHTTP1
+import SpoolMetrics
+
+/// Serves one HTTP connection: `GET /metrics`, the dashboard (`/` and its
+/// script) and its live feed (`/events`). Anything else is 404, any method
+/// but GET and HEAD 405; nothing changes the queue.
+///
+/// A request must arrive whole within ``requestTimeout`` of the connection
+/// opening or of the previous response (slow clients, slowloris): after that
+/// the connection is closed. Header size is bounded by the decoder
+/// (``HTTPListener``), which answers 431 beyond it.
+final class HTTPRequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// How long a connection may take to send a whole request.
+    static let requestTimeout = TimeAmount.seconds(10)
+
+    private let sources: HTTPSources
+    private let feed: DashboardFeed
+    private var head: HTTPRequestHead?
+    private var deadline: Scheduled<Void>?
+    private var streaming = false
+
+    init(sources: HTTPSources, feed: DashboardFeed) {
+        self.sources = sources
+        self.feed = feed
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        armDeadline(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        if streaming {
+            let feed = self.feed
+            let channel = context.channel
+            Task { await feed.unsubscribe(channel) }
+        }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+        case .body:
+            break  // GET and HEAD take no body: ignored, within the request's time
+        case .end:
+            deadline?.cancel()
+            guard let head else { return }
+            self.head = nil
+            route(head, context: context)
+        }
+    }
+
+    // MARK: Routes
+
+    private func route(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard head.method == .GET || head.method == .HEAD else {
+            var headers = HTTPHeaders()
+            headers.add(name: "allow", value: "GET, HEAD")
+            return respond(head, .methodNotAllowed, "text/plain; charset=utf-8", "read-only: only GET and HEAD\n", extra: headers, context: context)
+        }
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        switch path {
+        case "/metrics":
+            metrics(head, context: context)
+        case "/", "/index.html":
+            var headers = HTTPHeaders()
+            headers.add(name: "content-security-policy", value: DashboardPage.contentSecurityPolicy)
+            respond(head, .ok, "text/html; charset=utf-8", DashboardPage.html, extra: headers, context: context)
+        case "/dashboard.js":
+            respond(head, .ok, "text/javascript; charset=utf-8", DashboardPage.script, context: context)
+        case "/events":
+            events(head, context: context)
+        default:
+            respond(head, .notFound, "text/plain; charset=utf-8", "not found: \(path.prefix(200))\n", context: context)
+        }
+    }
+
+    private func metrics(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let format = MetricsFormat(accept: head.headers.first(name: "accept"))
+        let sources = self.sources
+        let promise = context.eventLoop.makePromise(of: String.self)
+        promise.completeWithTask {
+            let engine = try await sources.engine.metrics()
+            let pools = await sources.pools()
+            return SpoolMetricFamilies.exposition(engine, pools: pools, process: .current(), format: format)
+        }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let text):
+                self.respond(head, .ok, format.contentType, text, context: context)
+            case .failure(let error):
+                self.respond(head, .serviceUnavailable, "text/plain; charset=utf-8", "the queue cannot be read now: \(error)\n", context: context)
+            }
+        }
+    }
+
+    /// The live feed: a response that stays open, to which the feed writes
+    /// server-sent events.
+    private func events(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "text/event-stream; charset=utf-8")
+        headers.add(name: "cache-control", value: "no-store")
+        // Reverse proxies (nginx) must pass events on as they come.
+        headers.add(name: "x-accel-buffering", value: "no")
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+        guard head.method == .GET else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return armDeadline(context)
+        }
+        streaming = true
+        let feed = self.feed
+        let channel = context.channel
+        Task { await feed.subscribe(channel) }
+    }
+
+    private func respond(
+        _ request: HTTPRequestHead, _ status: HTTPResponseStatus, _ contentType: String, _ body: String,
+        extra: HTTPHeaders = [:], context: ChannelHandlerContext
+    ) {
+        let bytes = ByteBuffer(string: body)
+        var headers = extra
+        headers.add(name: "content-type", value: contentType)
+        headers.add(name: "content-length", value: "\(bytes.readableBytes)")
+        headers.add(name: "cache-control", value: "no-store")
+        headers.add(name: "x-content-type-options", value: "nosniff")
+        if !request.isKeepAlive { headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+        if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil) }
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if request.isKeepAlive {
+            armDeadline(context)
+        } else {
+            let channel = context.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// Closes the connection unless a whole request arrives in time.
+    private func armDeadline(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: Self.requestTimeout) { channel.close(promise: nil) }
+    }
+}
