@@ -285,6 +285,7 @@ let package = Package(
         ),
         .testTarget(name: "SpoolQueueFilesTests", dependencies: ["SpoolQueueFiles", "ProcessSupervisor"]),
         .testTarget(name: "SpoolMetricsTests", dependencies: ["SpoolMetrics", "SpoolEngineHost", "SpoolCore", "SpoolPool"]),
+        .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
         .testTarget(name: "SpoolSandboxTests", dependencies: ["SpoolSandbox", "SpoolQueueFiles"]),
         .testTarget(
             name: "ProcessSupervisorTests",

@@ -46,6 +46,12 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// A malformed request (answered 400 by NIO's error handler before it
+    /// gets here) or a failed connection: it ends.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
