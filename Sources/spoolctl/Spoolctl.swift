@@ -25,7 +25,7 @@ struct Spoolctl: AsyncParsableCommand {
             StatusCommand.self, ListCommand.self, StartCommand.self, StopCommand.self,
             StatsCommand.self, PutCommand.self, PeekCommand.self, KickCommand.self,
             PauseCommand.self, ResumeCommand.self, PurgeCommand.self, ReloadCommand.self,
-            WatchCommand.self, SandboxCommand.self,
+            WatchCommand.self, TopCommand.self, SandboxCommand.self,
         ]
     )
 

@@ -108,6 +108,30 @@ final class SpoolctlTests: XCTestCase {
         assertFailure(try spool.run(["stats", "stats-tube", "--job", "1"]), 64, "give a TUBE or --job, not both")
     }
 
+    func testTopShowsEveryTubesCountsAndRates() throws {
+        let spool = try SpoolctlFixture()
+        let ids = try put(["a", "b", "c"], into: "top-tube", spool)
+        let client = try JobClient(port: spool.server.port)
+        client.watchOnly("top-tube")
+        XCTAssertEqual(client.reserve(timeout: 0)?.id, ids[0])
+
+        let json = try spool.run(["top", "--json", "--interval", "0.2", "--count", "2"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let lines = json.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, "one object per reading: \(json.stdout)")
+        let last = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines.last.map(String.init)!.utf8)) as? [String: Any])
+        let tube = try XCTUnwrap((last["tubes"] as? [[String: Any]])?.first { $0["tube"] as? String == "top-tube" })
+        XCTAssertEqual(tube["ready"] as? Int, 2)
+        XCTAssertEqual(tube["reserved"] as? Int, 1)
+        XCTAssertEqual(tube["puts_per_second"] as? Double, 0, "nothing was put between the readings")
+
+        let text = try spool.run(["top", "--interval", "0.2", "--count", "1"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.hasPrefix("TUBE") || text.stdout.lowercased().hasPrefix("tube"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("top-tube"), text.stdout)
+        XCTAssertEqual(try spool.run(["top", "--count", "0"]).status, 64, "a bad --count is a usage error (EX_USAGE)")
+    }
+
     func testPutFromStandardInputAndFromAFileWithItsOptions() throws {
         let spool = try SpoolctlFixture()
         let put = try spool.run(["put", "uploads", "--priority", "5", "--delay", "30", "--ttr", "90"], input: "from stdin")
