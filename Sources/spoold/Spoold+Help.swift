@@ -11,6 +11,9 @@ extension Spoold {
         Options (Spool's own, and beanstalkd's so that spoold can take its place):
           --listen ADDRESS        A socket to listen on: unix:PATH or tcp:HOST:PORT
                                   (repeatable).
+          --http ADDRESS          Serve Prometheus metrics (/metrics) and the live dashboard
+                                  (/) over HTTP here: tcp:HOST:PORT or unix:PATH
+                                  (repeatable; off by default; read-only).
           -l ADDR                 beanstalkd: listen on this address (a host, or unix:PATH).
           -p PORT                 beanstalkd: listen on this TCP port (default 11300).
           -z BYTES                Maximum job size in bytes (default \(ProtocolLimits.defaultMaxJobSize), at most
@@ -68,7 +71,8 @@ extension Spoold {
         Listeners: under systemd socket activation spoold serves every socket it is
         passed (Unix and TCP). Each --listen adds one socket it binds itself; -l/-p add
         one more (-l unix:PATH, or -l HOST with -p PORT). With neither, spoold listens
-        on tcp:127.0.0.1:11300.
+        on tcp:127.0.0.1:11300. A passed socket named "http" (FileDescriptorName=http,
+        as spoold-http.socket names it) serves HTTP instead.
 
         Storage, as in beanstalkd: with a state directory (-b DIR, --state-directory
         DIR or $STATE_DIRECTORY) jobs are kept durably there; with none, in memory
