@@ -11,6 +11,9 @@
 #   spoold-intervalMS   spoold --durability interval:MS --state-directory DIR
 #   spoold-nosync       spoold --durability nosync --state-directory DIR
 #   spoold-off          spoold --durability off (memory only)
+#   spoold-...+watched  any spoold server above with --http on a unix socket,
+#                       watched while it runs: its dashboard's feed held open
+#                       and /metrics scraped every second (issue #18's cost)
 #   spoold              spoold --state-directory DIR and SPOOLD_ARGS only
 #                       (durability always unless SPOOLD_ARGS say otherwise)
 #   baseline-spoold...  any spoold server above, run with SPOOLD_BASELINE (an
@@ -47,7 +50,7 @@ work=/nonexistent
 # The command line of server $1, with its state, binlog or Redis directory $2
 # (if it keeps one), into the array `cmd`; fails for an unknown name.
 server_command() {
-    local name=$1 dir=$2 sock=$work/$1.sock binary=$SPOOLD
+    local name=${1%+watched} dir=$2 sock=$work/$1.sock binary=$SPOOLD
     if [[ $name == baseline-spoold* ]]; then
         binary=${SPOOLD_BASELINE:-}
         name=${name#baseline-}
@@ -77,6 +80,18 @@ server_command() {
         spoold*) cmd+=("${spoold_args[@]}") ;;
         redis*) cmd+=("${redis_args[@]}") ;;
     esac
+    # NAME+watched: spoold with its HTTP listener, watched as an admin would
+    # (see watch_server).
+    if [[ $1 == spoold*+watched ]]; then cmd+=(--http "unix:$work/$1.http"); fi
+}
+
+# Watch spoold server $1 as an admin does while it runs: its dashboard's
+# live feed held open (/events) and /metrics scraped every second, each with
+# curl on the HTTP socket. Runs until killed with the server.
+watch_server() {
+    local http=$work/$1.http
+    curl -sN --unix-socket "$http" http://spool/events >/dev/null &
+    while sleep 1; do curl -s --unix-socket "$http" http://spool/metrics >/dev/null || true; done
 }
 
 # The loadgen --protocol for server $1.
@@ -88,14 +103,14 @@ server_protocol() {
 }
 
 # Whether server $1 gets a directory of its own (state, binlog, Redis --dir).
-server_has_dir() { [[ $1 != beanstalkd && $1 != *spoold-off ]]; }
+server_has_dir() { [[ $1 != beanstalkd && ${1%+watched} != *spoold-off ]]; }
 
 # Whether server $1 writes its jobs to disk (and fsync matters).
-server_is_durable() { [[ $1 != beanstalkd && $1 != *spoold-off && $1 != redis ]]; }
+server_is_durable() { [[ $1 != beanstalkd && ${1%+watched} != *spoold-off && $1 != redis ]]; }
 
 # Whether server $1 keeps every job in memory, whatever it writes to disk:
 # beanstalkd (its binlog is only for recovery), Redis, spoold --durability off.
-server_in_memory() { [[ $1 == beanstalkd* || $1 == redis* || $1 == *spoold-off ]]; }
+server_in_memory() { [[ $1 == beanstalkd* || $1 == redis* || ${1%+watched} == *spoold-off ]]; }
 
 # Check the server names $@ and that their programs exist; installs Debian's
 # beanstalkd or redis-server when missing. Exits on an error.
@@ -146,7 +161,7 @@ bench_init() {
 
 cleanup() {
     local p
-    for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pid[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
     for p in "${pid[@]}"; do wait "$p" 2>/dev/null || true; done
     rm -rf "$work"
 }
@@ -165,6 +180,10 @@ start_server() {
     for ((i = 0; i < 100; i++)); do
         if "${loadgen[@]}" --addr "unix:$sock" --protocol "$(server_protocol "$name")" \
             --jobs 1 >/dev/null 2>&1; then
+            if [[ $name == *+watched ]]; then
+                watch_server "$name" &
+                pid[$name/watcher]=$!
+            fi
             return
         fi
         kill -0 "${pid[$name]}" 2>/dev/null || break
@@ -179,6 +198,11 @@ start_server() {
 # needed) and remove its socket, directory and log.
 stop_server() {
     local name=$1
+    if [[ -n ${pid[$name/watcher]:-} ]]; then
+        pkill -P "${pid[$name/watcher]}" 2>/dev/null || true
+        kill "${pid[$name/watcher]}" 2>/dev/null || true
+        unset "pid[$name/watcher]"
+    fi
     kill -9 "${pid[$name]}" 2>/dev/null || true
     wait "${pid[$name]}" 2>/dev/null || true
     unset "pid[$name]"
