@@ -6,21 +6,20 @@ struct JSONWriter {
 
     /// Writes `{`, the members `body` writes, then `}`.
     mutating func object(_ body: (inout JSONWriter) -> Void) {
-        separate()
-        text += "{"
-        needsComma = false
-        body(&self)
-        text += "}"
-        needsComma = true
+        container("{", "}", body)
     }
 
     /// Writes `[`, the elements `body` writes, then `]`.
     mutating func array(_ body: (inout JSONWriter) -> Void) {
+        container("[", "]", body)
+    }
+
+    private mutating func container(_ open: String, _ close: String, _ body: (inout JSONWriter) -> Void) {
         separate()
-        text += "["
+        text += open
         needsComma = false
         body(&self)
-        text += "]"
+        text += close
         needsComma = true
     }
 
