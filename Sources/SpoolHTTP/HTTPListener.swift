@@ -38,7 +38,10 @@ public final class HTTPListener: Sendable {
                 count += 1
                 return true
             }
-            guard admitted else { return channel.close() }
+            guard admitted else {
+                logger.debug("HTTP connection refused: too many open", metadata: ["limit": "\(Self.maximumConnections)"])
+                return channel.close()
+            }
             channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } }
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = Self.maximumHeaderBytes
@@ -46,7 +49,7 @@ public final class HTTPListener: Sendable {
             limits.maxHeaderFieldCount = 100
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-                try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(sources: sources, feed: feed))
+                try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(sources: sources, feed: feed, logger: logger))
             }
         }
     }

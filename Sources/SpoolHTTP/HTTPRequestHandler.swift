@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 import SpoolMetrics
@@ -19,13 +20,15 @@ final class HTTPRequestHandler: ChannelInboundHandler {
 
     private let sources: HTTPSources
     private let feed: DashboardFeed
+    private let logger: Logger
     private var head: HTTPRequestHead?
     private var deadline: Scheduled<Void>?
     private var streaming = false
 
-    init(sources: HTTPSources, feed: DashboardFeed) {
+    init(sources: HTTPSources, feed: DashboardFeed, logger: Logger) {
         self.sources = sources
         self.feed = feed
+        self.logger = logger
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -49,6 +52,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     /// A malformed request (answered 400 by NIO's error handler before it
     /// gets here) or a failed connection: it ends.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("HTTP connection closed on an error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
 

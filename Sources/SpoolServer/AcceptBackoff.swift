@@ -41,7 +41,8 @@ final class AcceptBackoff: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         guard let error = error as? IOError else {
-            context.fireErrorCaught(error)
+            // An accepted connection that could not be set up (it is closed).
+            logger.warning("a new connection could not be set up", metadata: ["error": "\(error)"])
             return
         }
         if !failing {
