@@ -28,12 +28,21 @@ public struct ProcessMetrics: Sendable, Equatable {
         else { return nil }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
-        var limit = rlimit()
-        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         return ProcessMetrics(
             residentBytes: resident * pageSize, virtualBytes: virtual, cpuSeconds: (user + system) / ticks,
-            openFileDescriptors: Double(openDescriptors()), maximumFileDescriptors: Double(limit.rlim_cur),
+            openFileDescriptors: Double(openDescriptors()), maximumFileDescriptors: openFileLimit(),
             startTime: bootTime() + started / ticks)
+    }
+
+    /// The soft limit on open files, from /proc/self/limits: getrlimit(2)
+    /// is prlimit64 underneath, which spoold.service's system call filter
+    /// forbids (`~@resources`).
+    private static func openFileLimit() -> Double {
+        guard let limits = read("/proc/self/limits"),
+              let line = limits.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") })
+        else { return 0 }
+        let fields = line.dropFirst("Max open files".count).split(separator: " ")
+        return fields.first.flatMap { Double($0) } ?? 0
     }
 
     /// The entries of /proc/self/fd, less the one that lists them.
@@ -47,12 +56,15 @@ public struct ProcessMetrics: Sendable, Equatable {
         return max(0, count - 1)
     }
 
-    /// The boot time from /proc/stat's `btime`, in seconds since the epoch.
+    /// When the system booted, in seconds since the epoch: the wall clock
+    /// less the boot clock, which a process's start time counts from.
+    /// (/proc/stat's `btime` is hidden under `ProcSubset=pid`.)
     private static func bootTime() -> Double {
-        guard let stat = read("/proc/stat"),
-              let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") })
-        else { return 0 }
-        return Double(line.dropFirst(6)) ?? 0
+        var wall = timespec()
+        var sinceBoot = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        clock_gettime(CLOCK_BOOTTIME, &sinceBoot)
+        return Double(wall.tv_sec - sinceBoot.tv_sec) + Double(wall.tv_nsec - sinceBoot.tv_nsec) / 1e9
     }
 
     /// A small /proc file's text.

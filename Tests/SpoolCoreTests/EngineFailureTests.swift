@@ -22,7 +22,7 @@ final class EngineFailureTests: XCTestCase {
         XCTAssertEqual(stats?.counters.buries, 0)
         XCTAssertEqual(stats?.priority, 7, "the priority is kept")
         XCTAssertEqual(f.engine.nextDeadline, f.clock.now + 1_500_000_001)
-        XCTAssertEqual(events, [], "a retry is not an event")
+        XCTAssertEqual(events, [.attemptRetried(job: id, tube: "default", reason: "exit status 1")], "a retry is told with its reason")
         f.advance(seconds: 1.5)
         XCTAssertEqual(f.engine.jobStats(id)?.state, .delayed)
         f.clock.advance(nanoseconds: 1)

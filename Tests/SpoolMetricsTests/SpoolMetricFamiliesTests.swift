@@ -2,6 +2,10 @@ import SpoolEngineHost
 @testable import SpoolPool
 import XCTest
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @testable import SpoolCore
 @testable import SpoolMetrics
 
@@ -51,5 +55,12 @@ final class SpoolMetricFamiliesTests: XCTestCase {
         XCTAssertGreaterThan(process.openFileDescriptors, 2)
         XCTAssertGreaterThan(process.startTime, 1_600_000_000)
         XCTAssertGreaterThanOrEqual(process.maximumFileDescriptors, process.openFileDescriptors)
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        XCTAssertEqual(process.maximumFileDescriptors, Double(limit.rlim_cur), "the soft limit, read from /proc/self/limits")
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        XCTAssertLessThanOrEqual(process.startTime, Double(now.tv_sec) + 1, "the test process started before now")
+        XCTAssertGreaterThan(process.startTime, Double(now.tv_sec) - 3600, "and within the hour the tests take")
     }
 }

@@ -97,7 +97,10 @@ final class WorkerPoolTests: XCTestCase {
             XCTAssertEqual(stats?.lastFailure, "exit status 1; attempt 2 of 2")
             XCTAssertEqual(stats?.counters.reserves, 2)
             XCTAssertEqual(stats?.counters.releases, 1, "the first failure was retried")
-            XCTAssertEqual(events.withLockedValue { $0 }, [.jobBuried(job: id, tube: "f", reason: "exit status 1; attempt 2 of 2")])
+            XCTAssertEqual(events.withLockedValue { $0 }, [
+                .attemptRetried(job: id, tube: "f", reason: "exit status 1"),
+                .jobBuried(job: id, tube: "f", reason: "exit status 1; attempt 2 of 2"),
+            ])
             let status = try await pool.status().first
             XCTAssertEqual(status?.attempts, 2)
             XCTAssertEqual(status?.failures, 2)
