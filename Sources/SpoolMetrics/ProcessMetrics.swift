@@ -28,21 +28,12 @@ public struct ProcessMetrics: Sendable, Equatable {
         else { return nil }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         return ProcessMetrics(
             residentBytes: resident * pageSize, virtualBytes: virtual, cpuSeconds: (user + system) / ticks,
-            openFileDescriptors: Double(openDescriptors()), maximumFileDescriptors: openFileLimit(),
+            openFileDescriptors: Double(openDescriptors()), maximumFileDescriptors: Double(limit.rlim_cur),
             startTime: bootTime() + started / ticks)
-    }
-
-    /// The soft limit on open files, from /proc/self/limits: getrlimit(2)
-    /// is prlimit64 underneath, which spoold.service's system call filter
-    /// forbids (`~@resources`).
-    private static func openFileLimit() -> Double {
-        guard let limits = read("/proc/self/limits"),
-              let line = limits.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") })
-        else { return 0 }
-        let fields = line.dropFirst("Max open files".count).split(separator: " ")
-        return fields.first.flatMap { Double($0) } ?? 0
     }
 
     /// The entries of /proc/self/fd, less the one that lists them.

@@ -57,7 +57,7 @@ final class SpoolMetricFamiliesTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(process.maximumFileDescriptors, process.openFileDescriptors)
         var limit = rlimit()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-        XCTAssertEqual(process.maximumFileDescriptors, Double(limit.rlim_cur), "the soft limit, read from /proc/self/limits")
+        XCTAssertEqual(process.maximumFileDescriptors, Double(limit.rlim_cur), "the soft limit")
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         XCTAssertLessThanOrEqual(process.startTime, Double(now.tv_sec) + 1, "the test process started before now")
