@@ -70,7 +70,10 @@ public final class Listeners: Sendable {
                     }
                 }
                 .childChannelInitializer(initializer))
-        return tcp ? bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1) : bootstrap
+        // TCP_NODELAY is a TCP-level option: at the socket level its number
+        // is SO_DEBUG, which only root may set, and a failed option closes
+        // every accepted connection.
+        return tcp ? bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1) : bootstrap
     }
 
     private func bind(_ address: ListenAddress) async throws -> Channel {

@@ -29,6 +29,17 @@ final class DropInTests: XCTestCase {
     }
 
     /// Two such spoolds run side by side on two ports, each with its own jobs.
+    /// spoold as an unprivileged user serves TCP clients. It used to close
+    /// every accepted TCP connection at once: TCP_NODELAY set at the socket
+    /// level is SO_DEBUG, which only root may set (the tests run as root,
+    /// the packaged spoold as user spool).
+    func testStartedByAnUnprivilegedUserItServesTCPClients() throws {
+        let server = try ServerProcess.spooldAsNobody()
+        let client = try JobClient(port: server.port)
+        XCTAssertNotNil(client.putID("hello"), "a put over TCP is answered")
+        XCTAssertEqual(client.reserve(timeout: 0)?.body, "hello")
+    }
+
     func testTwoStartedAsBeanstalkdRunSideBySide() throws {
         let first = try ServerProcess.spooldAsBeanstalkd()
         let second = try ServerProcess.spooldAsBeanstalkd()

@@ -64,6 +64,16 @@ final class ServerProcess {
                                  port: port, workingDirectory: workingDirectory)
     }
 
+    /// Starts spoold as `spooldAsBeanstalkd` does, but as the unprivileged
+    /// user `nobody` (setpriv), as a packaged or scripted spoold runs.
+    static func spooldAsNobody() throws -> ServerProcess {
+        let port = try TestScratch.freePort()
+        return try ServerProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/setpriv"),
+            arguments: ["--reuid=nobody", "--regid=nogroup", "--clear-groups", TestEnvironment.spoold.path, "-l", "127.0.0.1", "-p", "\(port)"],
+            port: port)
+    }
+
     /// Starts Debian's beanstalkd on a free loopback port.
     static func beanstalkd(_ extra: [String] = []) throws -> ServerProcess {
         let port = try TestScratch.freePort()
