@@ -163,6 +163,29 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(askWithBody(a, "reserve-with-timeout 5").0.hasPrefix("RESERVED"))
     }
 
+    func testANodesMetricsCountTheClustersJobs() throws {
+        let (_, url) = try database()
+        let httpPort = try TestScratch.freePort()
+        let first = try ServerProcess.spoold(["--postgresql", url, "--http", "tcp:127.0.0.1:\(httpPort)"])
+        let (second, b) = try node(url)
+        defer { _ = first.stop(); _ = second.stop() }
+        XCTAssertEqual(ask(b, "use shared-metrics"), "USING shared-metrics\r\n")
+        for _ in 0..<3 { XCTAssertTrue(ask(b, "put 0 0 60 1", body: "x").hasPrefix("INSERTED")) }
+        XCTAssertEqual(ask(b, "watch shared-metrics"), "WATCHING 2\r\n")
+        XCTAssertTrue(askWithBody(b, "reserve-with-timeout 5").0.hasPrefix("RESERVED"))
+
+        let result = try runCommand(
+            TestEnvironment.python, [TestEnvironment.clients.appendingPathComponent("metrics/metrics_check.py").path,
+                                     "http://127.0.0.1:\(httpPort)/metrics"], timeout: 60)
+        XCTAssertEqual(result.status, 0, result.output)
+        let json = try XCTUnwrap(result.output.split(separator: "\n").first { $0.hasPrefix("{") })
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let jobs = try XCTUnwrap(metrics["jobs"] as? [String: [String: Double]])
+        XCTAssertEqual(jobs["shared-metrics"], ["ready": 2, "reserved": 1, "delayed": 0, "buried": 0],
+                       "the first node counts the jobs another node put and reserved")
+        XCTAssertEqual((metrics["commands"] as? [String: Double])?["put"], 0, "commands are the node's own")
+    }
+
     func testANodeUnderSocketActivationTellsSystemdAndExitsWhenIdle() throws {
         let (_, url) = try database()
         let directory = try TestScratch.temporaryDirectory()
