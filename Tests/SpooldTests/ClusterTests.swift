@@ -174,12 +174,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(ask(b, "watch shared-metrics"), "WATCHING 2\r\n")
         XCTAssertTrue(askWithBody(b, "reserve-with-timeout 5").0.hasPrefix("RESERVED"))
 
-        let result = try runCommand(
-            TestEnvironment.python, [TestEnvironment.clients.appendingPathComponent("metrics/metrics_check.py").path,
-                                     "http://127.0.0.1:\(httpPort)/metrics"], timeout: 60)
-        XCTAssertEqual(result.status, 0, result.output)
-        let json = try XCTUnwrap(result.output.split(separator: "\n").first { $0.hasPrefix("{") })
-        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let metrics = try scrapeMetrics(port: httpPort)
         let jobs = try XCTUnwrap(metrics["jobs"] as? [String: [String: Double]])
         XCTAssertEqual(jobs["shared-metrics"], ["ready": 2, "reserved": 1, "delayed": 0, "buried": 0],
                        "the first node counts the jobs another node put and reserved")

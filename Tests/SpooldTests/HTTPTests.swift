@@ -55,12 +55,7 @@ final class HTTPTests: XCTestCase {
         XCTAssertTrue(client.readLine().hasPrefix("INSERTED"))
         XCTAssertEqual(client.readLine(), "PAUSED\r\n")
 
-        let result = try runCommand(
-            TestEnvironment.python, [TestEnvironment.clients.appendingPathComponent("metrics/metrics_check.py").path,
-                                     "http://127.0.0.1:\(httpPort)/metrics"], timeout: 60)
-        XCTAssertEqual(result.status, 0, result.output)
-        let json = try XCTUnwrap(result.output.split(separator: "\n").first { $0.hasPrefix("{") })
-        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let metrics = try scrapeMetrics(port: httpPort)
         let jobs = try XCTUnwrap(metrics["jobs"] as? [String: [String: Double]])
         for tube in ["alpha", "beta", "default"] {
             let stats = tubeStats(client, tube)
