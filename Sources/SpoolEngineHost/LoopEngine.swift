@@ -200,7 +200,7 @@ public final class LoopEngine: ConnectionEngine {
         observers.append(observer)
     }
 
-    /// The counts behind `STATUS=` and idle detection.
+    /// The engine's metrics: its state, command counts, tube activity and commits.
     var metrics: EngineMetrics {
         EngineMetrics(
             queue: QueueSnapshot(engine, summary: false), commands: dispatcher.counters,
@@ -208,6 +208,7 @@ public final class LoopEngine: ConnectionEngine {
             tubeActivity: engine.tubeActivity, commits: engine.store.commitActivity)
     }
 
+    /// The counts behind `STATUS=` and idle detection.
     var statusSnapshot: StatusSnapshot {
         let stats = engine.stats
         return StatusSnapshot(

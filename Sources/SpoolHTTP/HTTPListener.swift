@@ -10,7 +10,7 @@ import SpoolServer
 ///
 /// Bounded against hostile clients: at most ``maximumConnections`` at once
 /// (later ones are closed at once), request headers of at most
-/// ``maximumHeaderBytes`` (answered 431), a whole request within
+/// ``maximumHeaderBytes`` (answered 400 and closed), a whole request within
 /// ``HTTPRequestHandler/requestTimeout``. Its connections run on the
 /// engine's loop, like the protocol's, and cost the protocol nothing while
 /// idle.
