@@ -45,7 +45,7 @@ public final class JournalStore: JobStore {
     /// Whether the store takes more changes now.
     public private(set) var condition = StoreCondition.healthy
     /// Commits (fsyncs in mode `always`) since start.
-    public private(set) var commits: UInt64 = 0
+    public var commits: UInt64 { activity.latency.count }
     /// How long commits took and how many records each carried.
     public var commitActivity: CommitActivity? { activity }
     /// Where the body of the latest insert staged lies.
@@ -255,7 +255,6 @@ public final class JournalStore: JobStore {
         switch result {
         case .success(let commit):
             journal.dropChunks(commit.chunks)
-            commits += 1
             dirtySinceSync = true
             let elapsed = (ContinuousClock.now - commitStartedAt) / .seconds(1)
             activity.record(records: Int(commit.lastSequence &- min(durableSequence, commit.lastSequence)), seconds: elapsed)
