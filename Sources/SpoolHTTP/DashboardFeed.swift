@@ -3,12 +3,9 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import SpoolCore
 import SpoolEngineHost
 import SpoolPool
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The dashboard's live feed: samples the queue once per ``interval``,
 /// keeps the last ``historyLength`` samples and the last
@@ -42,7 +39,7 @@ actor DashboardFeed {
     func run() async {
         let failures = self.failures
         do {
-            try await sources.events { event in
+            try await sources.engine.observe { event in
                 guard let failure = RecentFailure(event, time: Self.now()) else { return }
                 failures.withLockedValue { list in
                     list.append(failure)
@@ -113,8 +110,6 @@ actor DashboardFeed {
 
     /// The wall clock, in seconds since the Unix epoch.
     private static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        Double(SystemClock().wallNanoseconds) / 1e9
     }
 }

@@ -68,9 +68,7 @@ struct ClusterNodeService: Service {
         }
         var web: HTTPListener?
         if let http = daemon.http {
-            let sources = HTTPSources(
-                engine: cluster, events: { observer in try await cluster.observe(observer) },
-                pools: { (try? await pool.status()) ?? [] })
+            let sources = HTTPSources(engine: cluster, pool: pool)
             do {
                 web = try await HTTPService.start(http, eventLoop: eventLoop, sources: sources, logger: logger)
             } catch {

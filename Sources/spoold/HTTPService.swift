@@ -23,9 +23,7 @@ struct HTTPService: Service {
             try? await gracefulShutdown()
             return
         }
-        let sources = HTTPSources(
-            engine: host, events: { observer in try await host.observe(observer) },
-            pools: { (try? await pool.pool.status()) ?? [] })
+        let sources = HTTPSources(engine: host, pool: pool.pool)
         let listener: HTTPListener
         do {
             listener = try await Self.start(configuration, eventLoop: host.eventLoop, sources: sources, logger: logger)
