@@ -36,23 +36,29 @@ struct ClusterNodeService: Service {
         } catch {
             throw StartupError(message: "cannot start the cluster node: \(error)")
         }
+        // What has started, stopped in reverse order: at the end, or as soon
+        // as a later part fails to start.
+        var started: [() async -> Void] = [{ await cluster.stop() }]
+        func stopStarted() async {
+            for stop in started.reversed() { await stop() }
+        }
         let spoolServer = SpoolServer(
             eventLoop: eventLoop, engine: { cluster.onLoop }, configuration: daemon.server, logger: logger)
+        started.append { await spoolServer.shutdown() }
         do {
             try await spoolServer.start()
         } catch {
-            await spoolServer.shutdown()
-            await cluster.stop()
+            await stopStarted()
             throw StartupError(message: "cannot listen: \(error)")
         }
         let pool: WorkerPool
         do {
             pool = try await WorkerPool(eventLoop: eventLoop, engine: { cluster.onLoop }, logger: logger)
         } catch {
-            await spoolServer.shutdown()
-            await cluster.stop()
+            await stopStarted()
             throw StartupError(message: "cannot start the worker pool: \(error)")
         }
+        started.append { [daemon] in await pool.shutdown(gracePeriod: daemon.workerStopTimeout) }
         let queues = QueueReloader(directory: daemon.queuesDirectory, pool: pool, logger: logger)
         _ = await queues.load()
         let control: ControlPlane?
@@ -61,29 +67,32 @@ struct ClusterNodeService: Service {
                 on: daemon.bus, engine: cluster, pool: WorkerPoolControl(pool: pool, queues: queues), durability: "postgresql",
                 logger: logger)
         } catch {
-            await pool.shutdown(gracePeriod: daemon.workerStopTimeout)
-            await spoolServer.shutdown()
-            await cluster.stop()
+            await stopStarted()
             throw StartupError(message: "cannot start the D-Bus control plane on \(daemon.bus ?? "the system bus"): \(error)")
         }
+        started.append { control?.stop() }
         var web: HTTPListener?
         if let http = daemon.http {
-            let sources = HTTPSources(engine: cluster, pool: pool)
             do {
-                web = try await HTTPService.start(http, eventLoop: eventLoop, sources: sources, logger: logger)
+                web = try await HTTPService.start(
+                    http, eventLoop: eventLoop, sources: HTTPSources(engine: cluster, pool: pool), logger: logger)
             } catch {
-                control?.stop()
-                await pool.shutdown(gracePeriod: daemon.workerStopTimeout)
-                await spoolServer.shutdown()
-                await cluster.stop()
+                await stopStarted()
                 throw error
             }
+            started.append { [web] in await web?.shutdown() }
         }
-        let first = ServiceReporter.statusLine(try await cluster.status().statusLine, try await pool.status())
-        notifier.send([.ready, .status(first)], logger: logger)
+        let tasks: [RepeatedTask]
         let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
-        let tasks = try report(cluster, pool, notifier, first: first, httpConnections: { [web] in web?.openConnections ?? 0 }) {
-            idleContinuation.yield()
+        do {
+            let first = ServiceReporter.statusLine(try await cluster.status().statusLine, try await pool.status())
+            notifier.send([.ready, .status(first)], logger: logger)
+            tasks = try report(cluster, pool, notifier, first: first, httpConnections: { [web] in web?.openConnections ?? 0 }) {
+                idleContinuation.yield()
+            }
+        } catch {
+            await stopStarted()
+            throw error
         }
         logger.notice("spoold started", metadata: ["version": "\(SpoolVersion.current)", "store": "postgresql"])
         let signalHandling = Task { await handle(signals, cluster, queues) }
@@ -95,11 +104,7 @@ struct ClusterNodeService: Service {
         signalHandling.cancel()
         tasks.forEach { $0.cancel() }
         notifier.send([.stopping, .status("stopping")], logger: logger)
-        control?.stop()
-        await web?.shutdown()
-        await pool.shutdown(gracePeriod: daemon.workerStopTimeout)
-        await spoolServer.shutdown()
-        await cluster.stop()
+        await stopStarted()
     }
 
     /// The watchdog's pings and, every second, the status line
