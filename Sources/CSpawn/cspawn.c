@@ -54,6 +54,13 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
     // Its own process group, so that a timeout can signal the handler and everything it started at once.
     if (setpgid(0, 0) != 0) fail(report_fd, CSPAWN_STEP_SETPGID);
 
+    // Into the handler's cgroups before anything else, so that all it does
+    // counts against their limits. "0" moves the writer; it still has
+    // spoold's identity, which the delegated cgroups belong to.
+    for (size_t index = 0; index < request->cgroup_count; index++) {
+        if (write(request->cgroup_procs[index], "0", 1) != 1) fail(report_fd, CSPAWN_STEP_CGROUP);
+    }
+
     // The parent's handlers must not run here, and an ignored signal would stay
     // ignored across execve: every disposition goes back to its default. Signals
     // were blocked by the parent around the fork, so none arrived before this.
@@ -242,6 +249,7 @@ const char *cspawn_step_name(cspawn_step step) {
     case CSPAWN_STEP_PIPE: return "pipe";
     case CSPAWN_STEP_FORK: return "fork";
     case CSPAWN_STEP_SETPGID: return "setpgid";
+    case CSPAWN_STEP_CGROUP: return "joining the cgroup (cgroup.procs)";
     case CSPAWN_STEP_SIGACTION: return "sigaction";
     case CSPAWN_STEP_SIGPROCMASK: return "sigprocmask";
     case CSPAWN_STEP_NO_NEW_PRIVS: return "prctl(PR_SET_NO_NEW_PRIVS)";

@@ -9,6 +9,8 @@ public struct AttemptResult: Sendable {
     /// From just before the handler was started until it was reaped (or until
     /// it failed to start).
     public let duration: Duration
+    /// What the handler's cgroup enforced during the attempt; none without one.
+    public var cgroupEvents = CgroupEvents()
 }
 
 extension AttemptResult {

@@ -18,6 +18,9 @@ public struct HandlerCommand: Sendable, Equatable {
     public var seccompFilters: [SeccompFilter] = []
     /// The Landlock ruleset the program runs under; none by default.
     public var landlock: LandlockRuleset?
+    /// The limits of the cgroup the program and its children run in (see
+    /// ``HandlerProcess/init(command:cgroup:timeout:killGracePeriod:outputLimit:)``); none by default.
+    public var cgroupLimits = CgroupLimits()
 
     /// A command from its parts.
     /// - Precondition: `arguments` names a program.

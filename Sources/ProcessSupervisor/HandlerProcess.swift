@@ -24,16 +24,22 @@ public struct HandlerProcess: Sendable {
     /// The most bytes kept of each of the handler's standard output and error;
     /// the rest is counted and dropped.
     public let outputLimit: Int
+    /// The cgroup the handler runs in, with the command's ``HandlerCommand/cgroupLimits``;
+    /// nil: spoold's own.
+    public let cgroup: HandlerCgroup?
 
-    /// An attempt at running `command`.
+    /// An attempt at running `command`, in `cgroup` when one is given: the
+    /// handler joins it before it execs, and whatever is left in it when the
+    /// handler ends is killed.
     /// - Precondition: `timeout` and `killGracePeriod` are not negative, nor is `outputLimit`.
     public init(
-        command: HandlerCommand, timeout: Duration, killGracePeriod: Duration = .seconds(5),
+        command: HandlerCommand, cgroup: HandlerCgroup? = nil, timeout: Duration, killGracePeriod: Duration = .seconds(5),
         outputLimit: Int = 64 << 10
     ) {
         precondition(timeout >= .zero && killGracePeriod >= .zero, "timeouts cannot be negative")
         precondition(outputLimit >= 0, "the output limit cannot be negative")
         self.command = command
+        self.cgroup = cgroup
         self.timeout = timeout
         self.killGracePeriod = killGracePeriod
         self.outputLimit = outputLimit
@@ -67,11 +73,26 @@ public struct HandlerProcess: Sendable {
     private func runOnThisThread(input: [UInt8], started: ContinuousClock.Instant, stop: StopSignal) -> AttemptResult {
         do throws(StartFailure) {
             let account = try HandlerAccount(user: command.user, group: command.group)
-            let handler = try RunningHandler.start(command, as: account, body: input, outputLimit: outputLimit)
+            var before = CgroupEvents()
+            if let cgroup {
+                do throws(CgroupError) {
+                    try cgroup.apply(command.cgroupLimits)
+                } catch {
+                    throw StartFailure(error.description)
+                }
+                before = cgroup.events
+            }
+            let handler = try RunningHandler.start(
+                command, as: account, body: input, outputLimit: outputLimit, cgroupProcs: cgroup?.procsDescriptors ?? [])
             let (outcome, reaped) = handler.supervise(timeout: timeout, killGracePeriod: killGracePeriod, stop: stop)
+            var events = CgroupEvents()
+            if let cgroup {
+                cgroup.killRemaining()
+                events = cgroup.events.since(before)
+            }
             return AttemptResult(
                 outcome: outcome, standardOutput: handler.standardOutput, standardError: handler.standardError,
-                duration: reaped - started)
+                duration: reaped - started, cgroupEvents: events)
         } catch {
             return Self.failure(error, started: started)
         }

@@ -42,10 +42,11 @@ final class RunningHandler {
     /// Starts `command` as `account` with `body` as its standard input (a
     /// sealed memfd, complete before the handler starts: a handler never sees
     /// part of a body, even when the supervisor dies as it starts), each of its output
-    /// streams kept up to `outputLimit` bytes.
+    /// streams kept up to `outputLimit` bytes, after it has written itself
+    /// into the `cgroup.procs` files open as `cgroupProcs`.
     /// - Throws: why the handler could not start; then nothing is left running or open.
     static func start(
-        _ command: HandlerCommand, as account: HandlerAccount, body: [UInt8], outputLimit: Int
+        _ command: HandlerCommand, as account: HandlerAccount, body: [UInt8], outputLimit: Int, cgroupProcs: [Int32]
     ) throws(StartFailure) -> RunningHandler {
         var handlerEnds: [Int32] = []
         var ownEnds: [Int32] = []
@@ -71,7 +72,7 @@ final class RunningHandler {
             }
         }
         let (pid, pidfd) = try spawn(
-            command, as: account, stdin: stdin, stdout: stdout.writeEnd, stderr: stderr.writeEnd)
+            command, as: account, stdin: stdin, stdout: stdout.writeEnd, stderr: stderr.writeEnd, cgroupProcs: cgroupProcs)
         started = true
         return RunningHandler(
             pid: pid, pidfd: pidfd,
@@ -197,7 +198,8 @@ final class RunningHandler {
 
     /// Forks and execs the handler through CSpawn, its standard streams on the given descriptors.
     private static func spawn(
-        _ command: HandlerCommand, as account: HandlerAccount, stdin: Int32, stdout: Int32, stderr: Int32
+        _ command: HandlerCommand, as account: HandlerAccount, stdin: Int32, stdout: Int32, stderr: Int32,
+        cgroupProcs: [Int32]
     ) throws(StartFailure) -> (pid: pid_t, pidfd: Int32) {
         let environment = command.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         if let string = (command.arguments + environment + [command.workingDirectory]).first(where: {
@@ -212,14 +214,17 @@ final class RunningHandler {
             envp.pointers.withUnsafeBufferPointer { envp in
                 command.workingDirectory.withCString { directory in
                     withFilters(command.seccompFilters) { filters in
+                        cgroupProcs.withUnsafeBufferPointer { cgroupProcs in
                         var request = cspawn_request(
                             path: argv[0], argv: argv.baseAddress, envp: envp.baseAddress, working_directory: directory,
                             uid: account.userID, gid: account.groupID, stdin_fd: stdin, stdout_fd: stdout,
                             stderr_fd: stderr, address_space: cLimit(limits.addressSpace),
                             open_files: cLimit(limits.openFiles), cpu_seconds: cLimit(limits.cpuSeconds),
                             processes: cLimit(limits.processes), filters: filters.baseAddress, filter_count: filters.count,
-                            landlock_ruleset: command.landlock?.descriptor ?? -1)
+                            landlock_ruleset: command.landlock?.descriptor ?? -1, cgroup_procs: cgroupProcs.baseAddress,
+                            cgroup_count: cgroupProcs.count)
                         return cspawn(&request)
+                        }
                     }
                 }
             }

@@ -49,16 +49,20 @@ enum AttemptVerdict: Equatable {
         case .exited(Self.temporaryFailure):
             self = .retry(
                 delay: queue.backoff.delay(attempt: attempt, random: &random),
-                reason: Self.reason("exit status 75 (temporary failure)", result))
+                reason: Self.reason("exit status 75 (temporary failure)", result, queue))
             return
         case .exited(let status):
-            reason = Self.reason("exit status \(status)", result)
+            reason = Self.reason("exit status \(status)", result, queue)
         case .signaled(SIGSYS):
-            reason = Self.reason("killed for a forbidden system call (SIGSYS: not allowed by the queue's SystemCallFilter=)", result)
+            reason = Self.reason("killed for a forbidden system call (SIGSYS: not allowed by the queue's SystemCallFilter=)", result, queue)
+        case .signaled(SIGKILL) where result.cgroupEvents.oomKills > 0:
+            reason = Self.reason(
+                "killed by the OOM killer: its memory reached MemoryMax=\(queue.cgroupLimits.memoryMax.map(ByteSize.spelled) ?? "")",
+                result, queue, handlerKilledForMemory: true)
         case .signaled(let signal):
-            reason = Self.reason("killed by signal \(signal) (\(String(cString: strsignal(signal))))", result)
+            reason = Self.reason("killed by signal \(signal) (\(String(cString: strsignal(signal))))", result, queue)
         case .timedOut:
-            reason = Self.reason("timed out after \(Self.seconds(timeout)) s", result)
+            reason = Self.reason("timed out after \(Self.seconds(timeout)) s", result, queue)
         case .failedToStart(let why):
             reason = "could not start: \(why)"
         }
@@ -67,8 +71,24 @@ enum AttemptVerdict: Equatable {
             : .retry(delay: queue.backoff.delay(attempt: attempt, random: &random), reason: reason)
     }
 
-    /// `summary`, with the last line the handler wrote to its standard error.
-    private static func reason(_ summary: String, _ result: AttemptResult) -> String {
+    /// `summary`, with the limits the handler's cgroup enforced meanwhile
+    /// and the last line the handler wrote to its standard error.
+    private static func reason(
+        _ summary: String, _ result: AttemptResult, _ queue: QueueConfiguration, handlerKilledForMemory: Bool = false
+    ) -> String {
+        var summary = summary
+        let events = result.cgroupEvents
+        var notes: [String] = []
+        if events.oomKills > (handlerKilledForMemory ? 1 : 0) {
+            let others = events.oomKills - (handlerKilledForMemory ? 1 : 0)
+            notes.append(
+                "the OOM killer ended \(others) \(handlerKilledForMemory ? "more " : "")process\(others == 1 ? "" : "es") at MemoryMax=\(queue.cgroupLimits.memoryMax.map(ByteSize.spelled) ?? "")")
+        }
+        if events.refusedForks > 0 {
+            notes.append(
+                "TasksMax=\(queue.cgroupLimits.tasksMax.map { "\($0)" } ?? "") reached: \(events.refusedForks) fork\(events.refusedForks == 1 ? "" : "s") refused")
+        }
+        if !notes.isEmpty { summary += " (\(notes.joined(separator: "; ")))" }
         let lines = result.standardError.bytes.split(separator: UInt8(ascii: "\n"))
         guard let last = lines.last(where: { !$0.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") } }) else {
             return summary

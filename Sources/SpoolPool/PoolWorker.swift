@@ -24,6 +24,9 @@ final class PoolWorker: EngineWorkerDelegate {
     private var job: JobID?
     /// The handler running for `job`.
     private var attempt: Task<Void, Never>?
+    /// The cgroup this worker's handlers run in, made when its queue first
+    /// sets a cgroup limit (`MemoryMax=` ...) and kept until the worker ends.
+    private var cgroup: HandlerCgroup?
     /// Set when the pool shrinks or goes away: the worker ends after its attempt.
     private(set) var isRetiring = false
     private var isClosed = false
@@ -83,19 +86,35 @@ final class PoolWorker: EngineWorkerDelegate {
         var command = HandlerCommand(queue: queue, jobID: job.id, attempt: number, priority: job.priority)
         let sandbox = pool.sandbox
         if case .success(let built) = sandbox { built.apply(to: &command) }
+        let cgroup = queue.cgroupLimits.isEmpty ? .success(nil) : handlerCgroup()
         let process = HandlerProcess(
-            command: command, timeout: timeout, killGracePeriod: pool.killGracePeriod, outputLimit: Self.outputLimit)
+            command: command, cgroup: try? cgroup.get(), timeout: timeout, killGracePeriod: pool.killGracePeriod,
+            outputLimit: Self.outputLimit)
         let input = Array(job.body.readableBytesView)
         let bound = NIOLoopBound(self, eventLoop: pool.engine.eventLoop)
         let eventLoop = pool.engine.eventLoop
         let context = AttemptContext(job: job.id, tube: queue.tube, priority: job.priority, number: number, timeout: timeout, queue: queue)
         attempt = Task {
-            // A sandbox that cannot be built runs nothing: the attempt fails with why.
-            let result = switch sandbox {
-            case .success: await process.run(input: input)
-            case .failure(let error): AttemptResult.failedToStart("the sandbox cannot be built: \(error)")
+            // A sandbox that cannot be built, or limits that cannot be
+            // enforced, run nothing: the attempt fails with why.
+            let result = switch (sandbox, cgroup) {
+            case (.failure(let error), _): AttemptResult.failedToStart("the sandbox cannot be built: \(error)")
+            case (_, .failure(let error)):
+                AttemptResult.failedToStart("no cgroup for \(queue.cgroupLimits.keys): \(error)")
+            case (.success, .success): await process.run(input: input)
             }
             eventLoop.execute { bound.value.finish(context, result) }
+        }
+    }
+
+    /// The worker's cgroup, made on first use beneath spoold's own.
+    private func handlerCgroup() -> Result<HandlerCgroup?, CgroupError> {
+        if let cgroup { return .success(cgroup) }
+        return CgroupTree.forThisProcess().flatMap { tree in
+            Result { () throws(CgroupError) in try tree.makeGroup(for: pool.tube) }
+        }.map { made in
+            cgroup = made
+            return made
         }
     }
 
@@ -133,6 +152,7 @@ final class PoolWorker: EngineWorkerDelegate {
         guard !isClosed else { return }
         isClosed = true
         worker.close()
+        cgroup?.remove()
     }
 }
 

@@ -1,6 +1,7 @@
 import DurationConversions
 import Logging
 import NIOCore
+import ProcessSupervisor
 import SpoolEngineHost
 import SpoolQueueFiles
 
@@ -93,6 +94,7 @@ public final class WorkerPool: Sendable {
         cancel.cancel()
         try? await eventLoop.flatSubmit {
             registry.value.closeAll()
+            CgroupTree.removeThisProcessTree()
             let durable = eventLoop.makePromise(of: Void.self)
             registry.value.engine.whenAllDurable { durable.succeed() }
             return durable.futureResult

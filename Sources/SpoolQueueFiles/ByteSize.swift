@@ -5,6 +5,15 @@ public enum ByteSize {
         try? parse(text)
     }
 
+    /// `bytes` as a queue file would spell it: with the largest suffix that
+    /// divides it exactly (`64M`), else in bytes.
+    public static func spelled(_ bytes: UInt64) -> String {
+        for (suffix, unit) in suffixes.sorted(by: { $0.value > $1.value }) where bytes % unit == 0 && bytes >= unit {
+            return "\(bytes / unit)\(suffix)"
+        }
+        return "\(bytes)"
+    }
+
     private static let suffixes: [Substring: UInt64] = ["": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
 
     /// The number of bytes `text` stands for.

@@ -2,7 +2,7 @@ import ProcessSupervisor
 
 extension HandlerCommand {
     /// The command for attempt `attempt` (counted from 1) at job `jobID` of
-    /// `queue`'s tube: the queue's handler, user, group, directory and limits,
+    /// `queue`'s tube: the queue's handler, user, group, directory, limits and cgroup limits,
     /// and its `Environment=` with `SPOOL_JOB_ID`, `SPOOL_TUBE`,
     /// `SPOOL_ATTEMPT` and `SPOOL_PRIORITY` added, and systemd's default
     /// `PATH` unless `Environment=` sets one.
@@ -16,6 +16,7 @@ extension HandlerCommand {
         self.init(
             arguments: queue.arguments, environment: environment, user: queue.user, group: queue.group,
             workingDirectory: queue.workingDirectory, limits: queue.limits)
+        cgroupLimits = queue.cgroupLimits
     }
 
     /// The `PATH` systemd gives services, so that handlers find the usual programs.

@@ -46,6 +46,9 @@ public struct QueueConfiguration: Sendable, Equatable {
     /// The handlers' sandbox (`SystemCallFilter=`, `SystemCallErrorNumber=`,
     /// `RestrictAddressFamilies=`, `PrivateNetwork=`); strict by default.
     public var sandbox: SandboxSettings = .strict
+    /// The limits of each handler's own cgroup (`MemoryMax=`, `TasksMax=`,
+    /// `CPUQuota=`, `CPUWeight=`); none by default, and then no cgroup.
+    public var cgroupLimits = CgroupLimits()
 }
 
 extension QueueConfiguration {

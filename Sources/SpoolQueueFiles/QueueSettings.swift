@@ -34,6 +34,10 @@ struct QueueSettings {
         case readOnlyPaths = "ReadOnlyPaths"
         case inaccessiblePaths = "InaccessiblePaths"
         case privateTmp = "PrivateTmp"
+        case memoryMax = "MemoryMax"
+        case tasksMax = "TasksMax"
+        case cpuQuota = "CPUQuota"
+        case cpuWeight = "CPUWeight"
 
         /// Whether the key may be given more than once, each time adding to its
         /// value, an empty assignment clearing it.
@@ -66,6 +70,7 @@ struct QueueSettings {
     private var maxBytes: Int?
     private var waitWhenFull: Bool?
     private var sandbox = SandboxSettings.strict
+    private var cgroupLimits = CgroupLimits()
 
     private init(path: String) {
         self.path = path
@@ -136,6 +141,10 @@ struct QueueSettings {
         case .readOnlyPaths: try Self.addPaths(value, to: &sandbox.readOnlyPaths)
         case .inaccessiblePaths: try Self.addPaths(value, to: &sandbox.inaccessiblePaths)
         case .privateTmp: sandbox.privateTmp = try Self.boolean(value)
+        case .memoryMax: cgroupLimits.memoryMax = try CgroupLimits.memory(value)
+        case .tasksMax: cgroupLimits.tasksMax = try CgroupLimits.tasks(value)
+        case .cpuQuota: cgroupLimits.cpuQuotaPercent = try CgroupLimits.cpuQuota(value)
+        case .cpuWeight: cgroupLimits.cpuWeight = try CgroupLimits.cpuWeight(value)
         }
     }
 
@@ -161,7 +170,8 @@ struct QueueSettings {
             group: group, environment: environment, workingDirectory: workingDirectory,
             limits: ResourceLimits(
                 addressSpace: addressSpace, openFiles: openFiles, cpuSeconds: cpuSeconds, processes: processes),
-            maxJobs: maxJobs, maxBytes: maxBytes, waitWhenFull: waitWhenFull, sandbox: sandbox)
+            maxJobs: maxJobs, maxBytes: maxBytes, waitWhenFull: waitWhenFull, sandbox: sandbox,
+            cgroupLimits: cgroupLimits)
         return (configuration, tubeLine)
     }
 

@@ -110,10 +110,22 @@ public struct SandboxReport: Sendable {
             Finding(
                 key: "InaccessiblePaths=", value: sandbox.inaccessiblePaths.isEmpty ? "none" : sandbox.inaccessiblePaths.joined(separator: " "),
                 protects: true, meaning: "neither readable nor writable", weight: 0),
-            Finding(
-                key: "MemoryMax=, TasksMax=, CPUQuota=", value: "-", protects: nil,
-                meaning: "no cgroup per handler yet", weight: 1.5),
+            Self.cgroupFinding(queue.cgroupLimits),
         ]
+    }
+
+    /// Protective when the handler's own cgroup bounds both its memory and its tasks.
+    private static func cgroupFinding(_ limits: CgroupLimits) -> Finding {
+        let values = [
+            limits.memoryMax.map(ByteSize.spelled) ?? "-", limits.tasksMax.map { "\($0)" } ?? "-",
+            limits.cpuQuotaPercent.map { "\($0)%" } ?? "-",
+        ]
+        let bounded = limits.memoryMax != nil && limits.tasksMax != nil
+        return Finding(
+            key: "MemoryMax=, TasksMax=, CPUQuota=", value: values.joined(separator: ", "), protects: bounded,
+            meaning: bounded
+                ? "memory and tasks bounded by the handler's own cgroup"
+                : "memory or tasks not bounded by a cgroup of the handler's own", weight: 1.5)
     }
 
     private static func spelled(_ limit: ResourceLimit?) -> String {

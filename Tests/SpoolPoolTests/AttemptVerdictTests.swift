@@ -19,11 +19,12 @@ final class AttemptVerdictTests: XCTestCase {
 
     private func verdict(
         _ outcome: AttemptOutcome, stderr: String = "", stdout: String = "", attempt: Int = 1,
-        timeout: Duration = .seconds(30), seed: UInt64 = 1
+        timeout: Duration = .seconds(30), seed: UInt64 = 1, cgroupEvents: CgroupEvents = CgroupEvents()
     ) -> AttemptVerdict {
         var random = SplitMix64(seed: seed)
         let result = AttemptResult(
-            outcome: outcome, standardOutput: captured(stdout), standardError: captured(stderr), duration: .seconds(1))
+            outcome: outcome, standardOutput: captured(stdout), standardError: captured(stderr), duration: .seconds(1),
+            cgroupEvents: cgroupEvents)
         return AttemptVerdict(result: result, attempt: attempt, queue: queue, timeout: timeout, random: &random)
     }
 
@@ -83,6 +84,25 @@ final class AttemptVerdictTests: XCTestCase {
         XCTAssertEqual(
             reason(verdict(.failedToStart("execve: Permission denied"), attempt: 3)),
             "could not start: execve: Permission denied; attempt 3 of 3")
+    }
+
+    func testWhatTheCgroupEnforcedIsNamedWithItsLimit() throws {
+        queue = try QueueConfiguration(
+            parsing: "[Queue]\nTube=t\nExecStart=/bin/true\nMaxAttempts=3\nMemoryMax=64M\nTasksMax=8\n",
+            path: "/etc/spool/queues.d/t.conf")
+        XCTAssertEqual(
+            reason(verdict(.signaled(SIGKILL), cgroupEvents: CgroupEvents(oomKills: 1))),
+            "killed by the OOM killer: its memory reached MemoryMax=64M")
+        XCTAssertEqual(
+            reason(verdict(.signaled(SIGKILL), cgroupEvents: CgroupEvents(oomKills: 3))),
+            "killed by the OOM killer: its memory reached MemoryMax=64M (the OOM killer ended 2 more processes at MemoryMax=64M)")
+        XCTAssertEqual(
+            reason(verdict(.exited(1), stderr: "worker died\n", cgroupEvents: CgroupEvents(oomKills: 1))),
+            "exit status 1 (the OOM killer ended 1 process at MemoryMax=64M): worker died")
+        XCTAssertEqual(
+            reason(verdict(.exited(2), stderr: "sh: Cannot fork\n", cgroupEvents: CgroupEvents(refusedForks: 5))),
+            "exit status 2 (TasksMax=8 reached: 5 forks refused): sh: Cannot fork")
+        XCTAssertEqual(reason(verdict(.signaled(SIGKILL))), "killed by signal 9 (Killed)", "no OOM kill: another's SIGKILL")
     }
 
     func testTheReasonQuotesTheLastNonBlankLineOfStandardErrorOnly() {

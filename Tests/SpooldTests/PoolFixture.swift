@@ -94,6 +94,20 @@ final class PoolFixture {
         try Data().write(to: output.appendingPathComponent(name))
     }
 
+    /// Puts `body` into `tube` and waits until the pool is done with it:
+    /// deleted (nil) or buried (its `stats-job`).
+    func outcome(of body: String, in tube: String, on client: JobClient) throws -> [String: String]? {
+        client.use(tube)
+        let id = try XCTUnwrap(client.putID(body))
+        var outcome: [String: String]?
+        XCTAssertTrue(Deadline.poll(for: 20) {
+            let stats = client.stats("stats-job \(id)")
+            outcome = stats
+            return stats.isEmpty || stats["state"] == "buried"
+        }, "job \(id) in \(tube) is neither deleted nor buried: \(outcome ?? [:])")
+        return outcome?.isEmpty == false ? outcome : nil
+    }
+
     /// Removes everything.
     func remove() {
         try? FileManager.default.removeItem(at: root)

@@ -16,18 +16,8 @@ final class SandboxTests: XCTestCase {
         pool.remove()
     }
 
-    /// Puts `body` into `tube` and waits until the pool is done with it:
-    /// deleted (nil) or buried (its `stats-job`).
     private func run(_ body: String, in tube: String, on client: JobClient) throws -> [String: String]? {
-        client.use(tube)
-        let id = try XCTUnwrap(client.putID(body))
-        var outcome: [String: String]?
-        XCTAssertTrue(Deadline.poll(for: 20) {
-            let stats = client.stats("stats-job \(id)")
-            outcome = stats
-            return stats.isEmpty || stats["state"] == "buried"
-        }, "job \(id) in \(tube) is neither deleted nor buried: \(outcome ?? [:])")
-        return outcome?.isEmpty == false ? outcome : nil
+        try pool.outcome(of: body, in: tube, on: client)
     }
 
     private func queue(_ tube: String, handler: String, _ settings: [String] = []) throws {

@@ -66,11 +66,12 @@ final class ServerProcess {
 
     /// Starts spoold as `spooldAsBeanstalkd` does, but as the unprivileged
     /// user `nobody` (setpriv), as a packaged or scripted spoold runs.
-    static func spooldAsNobody() throws -> ServerProcess {
+    static func spooldAsNobody(_ extra: [String] = []) throws -> ServerProcess {
         let port = try TestScratch.freePort()
         return try ServerProcess(
             executable: URL(fileURLWithPath: "/usr/bin/setpriv"),
-            arguments: ["--reuid=nobody", "--regid=nogroup", "--clear-groups", TestEnvironment.spoold.path, "-l", "127.0.0.1", "-p", "\(port)"],
+            arguments: ["--reuid=nobody", "--regid=nogroup", "--clear-groups", TestEnvironment.spoold.path, "-l", "127.0.0.1", "-p", "\(port)"]
+                + extra,
             port: port)
     }
 

@@ -17,6 +17,7 @@ typedef enum cspawn_step {
     CSPAWN_STEP_PIPE,
     CSPAWN_STEP_FORK,
     CSPAWN_STEP_SETPGID,
+    CSPAWN_STEP_CGROUP,
     CSPAWN_STEP_SIGACTION,
     CSPAWN_STEP_SIGPROCMASK,
     CSPAWN_STEP_NO_NEW_PRIVS,
@@ -85,6 +86,12 @@ typedef struct cspawn_request {
     /// A Landlock ruleset the child enforces on itself (its access to the
     /// file system), right after no_new_privs; -1 for none.
     int landlock_ruleset;
+    /// Descriptors of `cgroup.procs` files, open for writing: the child
+    /// moves itself into each of those cgroups (one per cgroup v1
+    /// hierarchy, or one on the unified hierarchy) first of all, while it
+    /// still has the parent's identity. `cgroup_count` may be 0.
+    const int *cgroup_procs;
+    size_t cgroup_count;
 } cspawn_request;
 
 /// How starting a child went.
@@ -100,7 +107,8 @@ typedef struct cspawn_result {
     int error;
 } cspawn_result;
 
-/// Forks and, in the child: makes a process group of its own; resets every
+/// Forks and, in the child: makes a process group of its own; joins the
+/// request's cgroups; resets every
 /// signal's disposition and unblocks all signals; sets no_new_privs; moves
 /// the request's descriptors to 0, 1 and 2 and closes all others; applies the
 /// limits; drops to the request's uid and gid; changes to the working

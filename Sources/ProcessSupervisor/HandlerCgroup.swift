@@ -1,0 +1,106 @@
+import Glibc
+import Synchronization
+
+/// The cgroup one worker's handlers run in, one attempt at a time, made by
+/// a ``CgroupTree``: the handler joins it before it execs, so that its
+/// limits hold for it and for everything it starts, and what is left of it
+/// when the attempt ends is killed.
+public final class HandlerCgroup: Sendable {
+    /// The cgroup's directory for each controller it has (v2: one for all).
+    let directories: [CgroupController: String]
+    /// cgroup v2 (one hierarchy) or v1.
+    let isUnified: Bool
+    /// Why each controller it lacks is missing.
+    let missing: [CgroupController: String]
+    /// The `cgroup.procs` files the handler writes itself into, open for
+    /// writing (close-on-exec): one per hierarchy.
+    let procsDescriptors: [Int32]
+    /// The limits written last, so that an attempt with the same limits writes nothing.
+    private let applied = Mutex<CgroupLimits?>(nil)
+
+    init(directories: [CgroupController: String], isUnified: Bool, missing: [CgroupController: String]) throws(CgroupError) {
+        self.directories = directories
+        self.isUnified = isUnified
+        self.missing = missing
+        var descriptors: [Int32] = []
+        for directory in Set(directories.values).sorted() {
+            let descriptor = open("\(directory)/cgroup.procs", O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                let error = errno
+                descriptors.forEach { _ = close($0) }
+                throw CgroupError("open", "\(directory)/cgroup.procs", error: error)
+            }
+            descriptors.append(descriptor)
+        }
+        procsDescriptors = descriptors
+    }
+
+    deinit {
+        procsDescriptors.forEach { _ = close($0) }
+    }
+
+    /// Sets `limits`, and lifts those it leaves off.
+    /// - Throws: when a limit needs a controller the cgroup lacks, or a limit cannot be written.
+    public func apply(_ limits: CgroupLimits) throws(CgroupError) {
+        if applied.withLock({ $0 == limits }) { return }
+        for controller in limits.controllers.sorted(by: { $0.rawValue < $1.rawValue }) where directories[controller] == nil {
+            throw CgroupError("\(Self.keys[controller]!) cannot be enforced: \(missing[controller] ?? "no \(controller.rawValue) cgroup")")
+        }
+        applied.withLock { $0 = nil }
+        if let directory = directories[.memory] {
+            let limit = limits.memoryMax.map { "\($0)" } ?? (isUnified ? "max" : "-1")
+            try CgroupFile.write(limit, to: directory + (isUnified ? "/memory.max" : "/memory.limit_in_bytes"))
+        }
+        if let directory = directories[.pids] {
+            try CgroupFile.write(limits.tasksMax.map { "\($0)" } ?? "max", to: "\(directory)/pids.max")
+        }
+        if let directory = directories[.cpu] {
+            let period = CgroupLimits.cpuPeriodMicroseconds
+            let quota = limits.cpuQuotaPercent.map { $0 * period / 100 }
+            let weight = limits.cpuWeight ?? 100
+            if isUnified {
+                try CgroupFile.write("\(quota.map { "\($0)" } ?? "max") \(period)", to: "\(directory)/cpu.max")
+                try CgroupFile.write("\(weight)", to: "\(directory)/cpu.weight")
+            } else {
+                try CgroupFile.write("\(period)", to: "\(directory)/cpu.cfs_period_us")
+                try CgroupFile.write(quota.map { "\($0)" } ?? "-1", to: "\(directory)/cpu.cfs_quota_us")
+                // systemd's mapping: weight 100 is 1024 shares.
+                try CgroupFile.write("\(max(2, weight * 1024 / 100))", to: "\(directory)/cpu.shares")
+            }
+        }
+        applied.withLock { $0 = limits }
+    }
+
+    /// The keys that need each controller, as an admin wrote them.
+    private static let keys: [CgroupController: String] = [
+        .memory: "MemoryMax=", .pids: "TasksMax=", .cpu: "CPUQuota=/CPUWeight=",
+    ]
+
+    /// The cgroup's counts of enforced limits so far.
+    var events: CgroupEvents {
+        CgroupEvents(
+            oomKills: directories[.memory].map {
+                CgroupFile.counter("oom_kill", in: $0 + (isUnified ? "/memory.events" : "/memory.oom_control"))
+            } ?? 0,
+            refusedForks: directories[.pids].map { CgroupFile.counter("max", in: "\($0)/pids.events") } ?? 0)
+    }
+
+    /// Kills whatever is left in the cgroup (processes the handler started
+    /// that left its process group) and waits, up to a second, until none is.
+    func killRemaining() {
+        guard let directory = directories.values.min() else { return }
+        if isUnified { try? CgroupFile.write("1", to: "\(directory)/cgroup.kill") }
+        for _ in 0..<1_000 {
+            let processes = CgroupFile.processes("\(directory)/cgroup.procs")
+            if processes.isEmpty { return }
+            for process in processes { kill(process, SIGKILL) }
+            usleep(1_000)
+        }
+    }
+
+    /// Removes the cgroup, once no handler runs in it; what cannot be
+    /// removed (a process still dying) goes with the tree.
+    public func remove() {
+        for directory in Set(directories.values) { rmdir(directory) }
+    }
+}
