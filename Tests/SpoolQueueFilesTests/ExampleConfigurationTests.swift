@@ -1,3 +1,4 @@
+import ProcessSupervisor
 import Foundation
 import SpoolQueueFiles
 import XCTest
@@ -33,6 +34,7 @@ final class ExampleConfigurationTests: XCTestCase {
         XCTAssertEqual(queue.sandbox.readWritePaths, ["/var/cache/thumbnails"])
         XCTAssertEqual(queue.sandbox.inaccessiblePaths, ["-/home", "-/root"])
         XCTAssertTrue(queue.sandbox.privateNetwork && queue.sandbox.privateTmp)
+        XCTAssertEqual(queue.cgroupLimits, CgroupLimits(memoryMax: 512 << 20, tasksMax: 32, cpuQuotaPercent: 50))
     }
 
     func testTheExampleDirectoryLoadsWithoutErrors() {

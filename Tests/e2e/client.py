@@ -32,6 +32,8 @@ SOCKET is the path of spoold's Unix socket. MODE is one of:
   pool-forbidden
              the same with a job on which the handler makes a system call
              its queue's sandbox forbids
+  pool-limited
+             the same in the tube e2e-limited, whose queue sets MemoryMax=
   refused    expect the connection to be refused by the socket's permissions;
              prints "refused: EACCES"
 
@@ -52,6 +54,7 @@ STOPPED_TUBE = "e2e-stopped"
 STOPPED_BODY = "held back"
 POOL_TUBE = "e2e-pool"
 POOL_JOBS = 5
+LIMITED_TUBE = "e2e-limited"
 
 
 def run_jobs(socket_path):
@@ -157,8 +160,8 @@ def run_pool(socket_path):
     print(" ".join(str(job_id) for job_id in ids))
 
 
-def run_failing_pool_job(socket_path, body="fail, please"):
-    with greenstalk.Client(socket_path, use=POOL_TUBE) as client:
+def run_failing_pool_job(socket_path, body="fail, please", tube=POOL_TUBE):
+    with greenstalk.Client(socket_path, use=tube) as client:
         job_id = client.put(body)
         wait_until(20, f"job {job_id} to be buried", lambda: client.stats_job(job_id)["state"] == "buried")
         stats = client.stats_job(job_id)
@@ -186,6 +189,7 @@ MODES = {
     "pool": run_pool,
     "pool-fail": run_failing_pool_job,
     "pool-forbidden": lambda socket_path: run_failing_pool_job(socket_path, "forbidden call"),
+    "pool-limited": lambda socket_path: run_failing_pool_job(socket_path, "limited", tube=LIMITED_TUBE),
     "refused": expect_refusal,
 }
 
