@@ -12,9 +12,9 @@ public final class HandlerCgroup: Sendable {
     let isUnified: Bool
     /// Why each controller it lacks is missing.
     let missing: [CgroupController: String]
-    /// The `cgroup.procs` files the handler writes itself into, open for
-    /// writing (close-on-exec): one per hierarchy.
-    let procsDescriptors: [Int32]
+    /// The `cgroup.procs` file of each directory, open for writing
+    /// (close-on-exec), which a handler writes itself into.
+    private let procs: [String: Int32]
     /// The limits written last, so that an attempt with the same limits writes nothing.
     private let applied = Mutex<CgroupLimits?>(nil)
 
@@ -22,21 +22,33 @@ public final class HandlerCgroup: Sendable {
         self.directories = directories
         self.isUnified = isUnified
         self.missing = missing
-        var descriptors: [Int32] = []
-        for directory in Set(directories.values).sorted() {
+        var procs: [String: Int32] = [:]
+        for directory in Set(directories.values) {
             let descriptor = open("\(directory)/cgroup.procs", O_WRONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
                 let error = errno
-                descriptors.forEach { _ = close($0) }
+                procs.values.forEach { _ = close($0) }
                 throw CgroupError("open", "\(directory)/cgroup.procs", error: error)
             }
-            descriptors.append(descriptor)
+            procs[directory] = descriptor
         }
-        procsDescriptors = descriptors
+        self.procs = procs
     }
 
     deinit {
-        procsDescriptors.forEach { _ = close($0) }
+        procs.values.forEach { _ = close($0) }
+    }
+
+    /// The directories a handler with `limits` joins: those of the
+    /// controllers the limits use (on v1, each move into a hierarchy costs
+    /// the kernel a lock that every fork of the machine takes too).
+    private func placement(_ limits: CgroupLimits) -> [String] {
+        Set(limits.controllers.compactMap { directories[$0] }).sorted()
+    }
+
+    /// The `cgroup.procs` descriptors a handler with `limits` writes itself into.
+    func procsDescriptors(for limits: CgroupLimits) -> [Int32] {
+        placement(limits).compactMap { procs[$0] }
     }
 
     /// Sets `limits`, and lifts those it leaves off.
@@ -76,19 +88,22 @@ public final class HandlerCgroup: Sendable {
         .memory: "MemoryMax=", .pids: "TasksMax=", .cpu: "CPUQuota=/CPUWeight=",
     ]
 
-    /// The cgroup's counts of enforced limits so far.
-    var events: CgroupEvents {
+    /// The cgroup's counts of the limits among `limits` it enforced so far.
+    func events(for limits: CgroupLimits) -> CgroupEvents {
         CgroupEvents(
-            oomKills: directories[.memory].map {
+            oomKills: directories[.memory].flatMap { limits.memoryMax == nil ? nil : $0 }.map {
                 CgroupFile.counter("oom_kill", in: $0 + (isUnified ? "/memory.events" : "/memory.oom_control"))
             } ?? 0,
-            refusedForks: directories[.pids].map { CgroupFile.counter("max", in: "\($0)/pids.events") } ?? 0)
+            refusedForks: directories[.pids].flatMap { limits.tasksMax == nil ? nil : $0 }.map {
+                CgroupFile.counter("max", in: "\($0)/pids.events")
+            } ?? 0)
     }
 
-    /// Kills whatever is left in the cgroup (processes the handler started
-    /// that left its process group) and waits, up to a second, until none is.
-    func killRemaining() {
-        guard let directory = directories.values.min() else { return }
+    /// Kills whatever is left in the cgroup of a handler with `limits`
+    /// (processes it started that left its process group) and waits, up to a
+    /// second, until none is.
+    func killRemaining(for limits: CgroupLimits) {
+        guard let directory = placement(limits).first else { return }
         if isUnified { try? CgroupFile.write("1", to: "\(directory)/cgroup.kill") }
         for _ in 0..<1_000 {
             let processes = CgroupFile.processes("\(directory)/cgroup.procs")

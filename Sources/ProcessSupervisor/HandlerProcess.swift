@@ -80,15 +80,15 @@ public struct HandlerProcess: Sendable {
                 } catch {
                     throw StartFailure(error.description)
                 }
-                before = cgroup.events
+                before = cgroup.events(for: command.cgroupLimits)
             }
             let handler = try RunningHandler.start(
-                command, as: account, body: input, outputLimit: outputLimit, cgroupProcs: cgroup?.procsDescriptors ?? [])
+                command, as: account, body: input, outputLimit: outputLimit, cgroupProcs: cgroup?.procsDescriptors(for: command.cgroupLimits) ?? [])
             let (outcome, reaped) = handler.supervise(timeout: timeout, killGracePeriod: killGracePeriod, stop: stop)
             var events = CgroupEvents()
             if let cgroup {
-                cgroup.killRemaining()
-                events = cgroup.events.since(before)
+                cgroup.killRemaining(for: command.cgroupLimits)
+                events = cgroup.events(for: command.cgroupLimits).since(before)
             }
             return AttemptResult(
                 outcome: outcome, standardOutput: handler.standardOutput, standardError: handler.standardError,
