@@ -173,18 +173,25 @@ final class SandboxReportTests: XCTestCase {
         let pool = try PoolFixture()
         defer { pool.remove() }
         try pool.queue("strict", ["Tube=strict", "ExecStart=/bin/true", "LimitAS=1G", "LimitNPROC=64"])
+        try pool.queue("bounded", [
+            "Tube=bounded", "ExecStart=/bin/true", "LimitAS=1G", "LimitNPROC=64", "MemoryMax=256M", "TasksMax=32",
+        ])
         try pool.queue("open", [
             "Tube=open", "ExecStart=/bin/true", "User=root", "SystemCallFilter=@system-service", "PrivateNetwork=no",
         ])
         let text = try SpoolctlFixture.run(["sandbox", "--queues-directory", pool.queues.path])
         XCTAssertEqual(text.status, 0, text.stderr)
         // Weights out of 13: 2 (user, system calls, network), 1.5 (writable
-        // paths; cgroups, not enforced yet), 1 (the rest). The strict queue
-        // is exposed by what is not enforced yet (1.5), the open one by 9.5.
+        // paths; cgroup limits), 1 (the rest). The strict queue is exposed
+        // by its missing cgroup limits (1.5), the bounded one by nothing,
+        // the open one by 9.5.
         XCTAssertTrue(text.stdout.contains("→ Overall exposure level for strict: 1.2 SAFE"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for bounded: 0.0 SAFE"), text.stdout)
+        let cgroupRows = text.stdout.split(separator: "\n").filter { $0.contains("MemoryMax=, TasksMax=, CPUQuota=") }
+        XCTAssertEqual(cgroupRows.map { $0.hasPrefix("✓") && $0.contains("256M, 32, -") }, [true, false, false], "\(cgroupRows)")
         XCTAssertTrue(text.stdout.contains("→ Overall exposure level for open: 7.3 EXPOSED"), text.stdout)
         let network = text.stdout.split(separator: "\n").filter { $0.contains("PrivateNetwork=") }
-        XCTAssertEqual(network.map { $0.hasPrefix("✗") }, [true, false], "open first, then strict: \(network)")
+        XCTAssertEqual(network.map { $0.hasPrefix("✗") }, [false, true, false], "bounded, open, then strict: \(network)")
 
         let json = try SpoolctlFixture.run(["sandbox", "--queues-directory", pool.queues.path, "--json", "strict"])
         let reports = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
