@@ -2,7 +2,7 @@ import Glibc
 
 /// Why a handler cannot have the cgroup its limits need, in words an admin
 /// acts on: `no writable memory cgroup: mkdir /sys/fs/cgroup/memory/...: Read-only file system`.
-public struct CgroupError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct CgroupError: Error, Sendable, CustomStringConvertible {
     /// The explanation.
     public let description: String
 

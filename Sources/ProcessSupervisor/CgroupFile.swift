@@ -25,7 +25,9 @@ enum CgroupFile {
         guard descriptor >= 0 else { throw CgroupError("open", path, error: errno) }
         defer { close(descriptor) }
         let written = Array(text.utf8).withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == text.utf8.count else { throw CgroupError("write \"\(text)\" to", path, error: errno) }
+        guard written == text.utf8.count else {
+            throw CgroupError("write \"\(text)\" to", path, error: written < 0 ? errno : EIO)
+        }
     }
 
     /// The number after `key` on its line of a flat keyed file such as
@@ -39,9 +41,9 @@ enum CgroupFile {
         return 0
     }
 
-    /// The pids listed in the `cgroup.procs` file at `path`.
-    static func processes(_ path: String) -> [pid_t] {
-        (read(path) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+    /// The pids listed in the `cgroup.procs` file at `path`; nil when it cannot be read.
+    static func processes(_ path: String) -> [pid_t]? {
+        read(path).map { $0.split(separator: "\n").compactMap { pid_t($0) } }
     }
 }
 
@@ -60,8 +62,10 @@ extension CgroupFile {
         return names
     }
 
-    /// Makes the directory at `path`, or finds it there.
-    static func makeDirectory(_ path: String) throws(CgroupError) {
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw CgroupError("mkdir", path, error: errno) }
+    /// Makes the directory at `path`, or, unless `fresh`, finds it there.
+    static func makeDirectory(_ path: String, fresh: Bool = false) throws(CgroupError) {
+        guard mkdir(path, 0o755) == 0 || (!fresh && errno == EEXIST) else {
+            throw CgroupError("mkdir", path, error: errno)
+        }
     }
 }

@@ -17,6 +17,10 @@ public final class CgroupTree: Sendable {
         case unified(directory: String, controllers: Set<CgroupController>)
         /// cgroup v1: the tree's directory in each controller's hierarchy.
         case legacy(directories: [CgroupController: String])
+
+        var isUnified: Bool {
+            if case .unified = self { true } else { false }
+        }
     }
 
     let layout: Layout
@@ -25,15 +29,16 @@ public final class CgroupTree: Sendable {
     /// Numbers the handler cgroups, so that their names never repeat.
     private let sequence = Atomic<Int>(0)
 
-    /// This process's tree once set up, or why it has none.
-    private static let shared = Mutex<Result<CgroupTree, CgroupError>?>(nil)
+    /// This process's tree once set up.
+    private static let shared = Mutex<CgroupTree?>(nil)
 
-    /// This process's tree, set up on first use; or why it has none.
+    /// This process's tree, set up on first use; or why it has none (asked
+    /// again next time: the cause may pass).
     public static func forThisProcess() -> Result<CgroupTree, CgroupError> {
         shared.withLock { shared in
-            if let made = shared { return made }
+            if let made = shared { return .success(made) }
             let made = Result { () throws(CgroupError) in try CgroupTree() }
-            shared = made
+            shared = try? made.get()
             return made
         }
     }
@@ -42,7 +47,7 @@ public final class CgroupTree: Sendable {
     /// that holds no process: spoold is stopping, and no handler runs.
     public static func removeThisProcessTree() {
         shared.withLock { shared in
-            guard case .success(let tree)? = shared else { return }
+            guard let tree = shared else { return }
             let directories: [String] = switch tree.layout {
             case .unified(let directory, _): [directory]
             case .legacy(let directories): Array(directories.values)
@@ -87,8 +92,8 @@ public final class CgroupTree: Sendable {
                 let mount = candidates.first { (candidate: String) in access(candidate, F_OK) == 0 } ?? candidates[1]
                 let own = Self.join(mount, path)
                 do throws(CgroupError) {
-                    try CgroupFile.makeDirectory("\(own)/\(name)")
                     Self.removeStaleTrees(in: own)
+                    try CgroupFile.makeDirectory("\(own)/\(name)")
                     directories[controller] = "\(own)/\(name)"
                 } catch {
                     missing[controller] = "no writable \(controller.rawValue) cgroup: \(error)"
@@ -103,12 +108,18 @@ public final class CgroupTree: Sendable {
             for controller in CgroupController.allCases where !available.contains(controller) {
                 missing[controller] = "the \(controller.rawValue) controller is not delegated to \(own)"
             }
-            try Self.moveProcesses(of: own, into: "\(own)/supervisor")
+            try Self.moveOwnProcesses(of: own, into: "\(own)/supervisor")
             let enable = available.map { "+\($0.rawValue)" }.sorted().joined(separator: " ")
-            if !enable.isEmpty { try CgroupFile.write(enable, to: "\(own)/cgroup.subtree_control") }
+            do throws(CgroupError) {
+                if !enable.isEmpty { try CgroupFile.write(enable, to: "\(own)/cgroup.subtree_control") }
+            } catch {
+                throw CgroupError(
+                    "\(error) (spoold must have a cgroup of its own, such as a service's with Delegate=, "
+                        + "not share one with other processes)")
+            }
+            Self.removeStaleTrees(in: own)
             try CgroupFile.makeDirectory("\(own)/\(name)")
             if !enable.isEmpty { try CgroupFile.write(enable, to: "\(own)/\(name)/cgroup.subtree_control") }
-            Self.removeStaleTrees(in: own)
             layout = .unified(directory: "\(own)/\(name)", controllers: available)
         } else {
             throw CgroupError("/proc/self/cgroup names no cgroup hierarchy")
@@ -122,24 +133,28 @@ public final class CgroupTree: Sendable {
         let number = sequence.wrappingAdd(1, ordering: .relaxed).newValue
         // A tube name may hold a slash, which no directory name can.
         let name = "\(number)-" + tube.split(separator: "/", omittingEmptySubsequences: false).joined(separator: "%2F")
+        var made: [CgroupController: String] = [:]
+        var missing = missing
         switch layout {
         case .unified(let directory, let controllers):
             let path = "\(directory)/\(name)"
-            try CgroupFile.makeDirectory(path)
-            let directories = Dictionary(uniqueKeysWithValues: controllers.map { ($0, path) })
-            return try HandlerCgroup(directories: directories, isUnified: true, missing: missing)
+            try CgroupFile.makeDirectory(path, fresh: true)
+            for controller in controllers { made[controller] = path }
         case .legacy(let directories):
-            var made: [CgroupController: String] = [:]
-            var missing = missing
             for (controller, directory) in directories {
                 do throws(CgroupError) {
-                    try CgroupFile.makeDirectory("\(directory)/\(name)")
+                    try CgroupFile.makeDirectory("\(directory)/\(name)", fresh: true)
                     made[controller] = "\(directory)/\(name)"
                 } catch {
                     missing[controller] = "\(error)"
                 }
             }
-            return try HandlerCgroup(directories: made, isUnified: false, missing: missing)
+        }
+        do throws(CgroupError) {
+            return try HandlerCgroup(directories: made, isUnified: layout.isUnified, missing: missing)
+        } catch {
+            for directory in Set(made.values) { rmdir(directory) }
+            throw error
         }
     }
 
@@ -148,31 +163,45 @@ public final class CgroupTree: Sendable {
         path == "/" ? mount : mount + path
     }
 
-    /// Moves every process of `cgroup` into `leaf` (v2 lets only a cgroup
-    /// without processes enable controllers for its children). A process
-    /// started meanwhile is moved on the next pass.
-    private static func moveProcesses(of cgroup: String, into leaf: String) throws(CgroupError) {
+    /// Moves this process and its children (handlers started before) from
+    /// `cgroup` into `leaf`: v2 lets only a cgroup without processes enable
+    /// controllers for its children. Any other process there (spoold started
+    /// from a login shell, not as a service of its own) stays, and enabling
+    /// the controllers then fails with that explanation.
+    private static func moveOwnProcesses(of cgroup: String, into leaf: String) throws(CgroupError) {
         try CgroupFile.makeDirectory(leaf)
-        for _ in 0..<100 {
-            let processes = CgroupFile.processes("\(cgroup)/cgroup.procs")
-            if processes.isEmpty { return }
-            for process in processes {
-                do throws(CgroupError) {
-                    try CgroupFile.write("\(process)", to: "\(leaf)/cgroup.procs")
-                } catch where kill(process, 0) != 0 {
-                    // It exited meanwhile.
-                }
+        let own = getpid()
+        guard let processes = CgroupFile.processes("\(cgroup)/cgroup.procs") else {
+            throw CgroupError("\(cgroup)/cgroup.procs cannot be read")
+        }
+        for process in processes where process == own || parent(of: process) == own {
+            do throws(CgroupError) {
+                try CgroupFile.write("\(process)", to: "\(leaf)/cgroup.procs")
+            } catch {
+                // A child that exited meanwhile is no error.
+                guard process != own, kill(process, 0) != 0, errno == ESRCH else { throw error }
             }
         }
-        throw CgroupError("the processes of \(cgroup) keep changing: they cannot be moved to \(leaf)")
+    }
+
+    /// The parent of `process`, from /proc; nil when it is gone.
+    private static func parent(of process: pid_t) -> pid_t? {
+        guard let stat = CgroupFile.read("/proc/\(process)/stat"),
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
+        // After the command's closing parenthesis: state, then the parent.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        return fields.count > 1 ? pid_t(fields[1]) : nil
     }
 
     /// Removes the trees of processes that are gone (a spoold killed with
     /// SIGKILL leaves its tree behind), where they hold no process.
     private static func removeStaleTrees(in cgroup: String) {
         for entry in CgroupFile.entries(cgroup) where entry.hasPrefix("handlers.") {
-            guard let pid = pid_t(entry.dropFirst("handlers.".count)), pid != getpid(),
-                kill(pid, 0) != 0 && errno == ESRCH
+            // Also this process's own name, left by an earlier process that
+            // had the same pid (in a container): nothing of it is reused.
+            guard let pid = pid_t(entry.dropFirst("handlers.".count)),
+                pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
             else { continue }
             removeTree("\(cgroup)/\(entry)")
         }

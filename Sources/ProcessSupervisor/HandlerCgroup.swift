@@ -17,6 +17,9 @@ public final class HandlerCgroup: Sendable {
     private let procs: [String: Int32]
     /// The limits written last, so that an attempt with the same limits writes nothing.
     private let applied = Mutex<CgroupLimits?>(nil)
+    /// Set when an attempt left processes in the cgroup that could not be
+    /// killed: they would count against the next attempt's limits.
+    private let spoiled = Atomic<Bool>(false)
 
     init(directories: [CgroupController: String], isUnified: Bool, missing: [CgroupController: String]) throws(CgroupError) {
         self.directories = directories
@@ -58,15 +61,18 @@ public final class HandlerCgroup: Sendable {
         for controller in limits.controllers.sorted(by: { $0.rawValue < $1.rawValue }) where directories[controller] == nil {
             throw CgroupError("\(Self.keys[controller]!) cannot be enforced: \(missing[controller] ?? "no \(controller.rawValue) cgroup")")
         }
+        // The controllers these limits use, and those the last ones did
+        // (their limits are lifted); no other controller's files are touched.
+        let touched = limits.controllers.union(applied.withLock { $0?.controllers ?? [] })
         applied.withLock { $0 = nil }
-        if let directory = directories[.memory] {
+        if touched.contains(.memory), let directory = directories[.memory] {
             let limit = limits.memoryMax.map { "\($0)" } ?? (isUnified ? "max" : "-1")
             try CgroupFile.write(limit, to: directory + (isUnified ? "/memory.max" : "/memory.limit_in_bytes"))
         }
-        if let directory = directories[.pids] {
+        if touched.contains(.pids), let directory = directories[.pids] {
             try CgroupFile.write(limits.tasksMax.map { "\($0)" } ?? "max", to: "\(directory)/pids.max")
         }
-        if let directory = directories[.cpu] {
+        if touched.contains(.cpu), let directory = directories[.cpu] {
             let period = CgroupLimits.cpuPeriodMicroseconds
             let quota = limits.cpuQuotaPercent.map { $0 * period / 100 }
             let weight = limits.cpuWeight ?? 100
@@ -101,17 +107,25 @@ public final class HandlerCgroup: Sendable {
 
     /// Kills whatever is left in the cgroup of a handler with `limits`
     /// (processes it started that left its process group) and waits, up to a
-    /// second, until none is.
+    /// second, until none is; past that the cgroup is ``isSpoiled``.
     func killRemaining(for limits: CgroupLimits) {
         guard let directory = placement(limits).first else { return }
-        if isUnified { try? CgroupFile.write("1", to: "\(directory)/cgroup.kill") }
+        // v2 kills the cgroup as one (no pid that might be reused meanwhile);
+        // v1 has no cgroup.kill, or a kernel before 5.14.
+        let killsAtOnce = isUnified && (try? CgroupFile.write("1", to: "\(directory)/cgroup.kill")) != nil
         for _ in 0..<1_000 {
-            let processes = CgroupFile.processes("\(directory)/cgroup.procs")
-            if processes.isEmpty { return }
-            for process in processes { kill(process, SIGKILL) }
+            if let processes = CgroupFile.processes("\(directory)/cgroup.procs") {
+                if processes.isEmpty { return }
+                if !killsAtOnce { for process in processes { kill(process, SIGKILL) } }
+            }
             usleep(1_000)
         }
+        spoiled.store(true, ordering: .relaxed)
     }
+
+    /// Whether an attempt left processes here that could not be killed: the
+    /// worker should take a new cgroup for its next attempt.
+    public var isSpoiled: Bool { spoiled.load(ordering: .relaxed) }
 
     /// Removes the cgroup, once no handler runs in it; what cannot be
     /// removed (a process still dying) goes with the tree.

@@ -74,6 +74,9 @@ public struct HandlerProcess: Sendable {
         do throws(StartFailure) {
             let account = try HandlerAccount(user: command.user, group: command.group)
             var before = CgroupEvents()
+            if cgroup == nil && !command.cgroupLimits.isEmpty {
+                throw StartFailure("\(command.cgroupLimits.keys) cannot be enforced: no cgroup was given")
+            }
             if let cgroup {
                 do throws(CgroupError) {
                     try cgroup.apply(command.cgroupLimits)

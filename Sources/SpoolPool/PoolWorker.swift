@@ -109,7 +109,11 @@ final class PoolWorker: EngineWorkerDelegate {
 
     /// The worker's cgroup, made on first use beneath spoold's own.
     private func handlerCgroup() -> Result<HandlerCgroup?, CgroupError> {
-        if let cgroup { return .success(cgroup) }
+        if let cgroup, !cgroup.isSpoiled { return .success(cgroup) }
+        // Processes a handler left that could not be killed stay where they
+        // are; the next attempt starts in a new cgroup.
+        cgroup?.remove()
+        cgroup = nil
         return CgroupTree.forThisProcess().flatMap { tree in
             Result { () throws(CgroupError) in try tree.makeGroup(for: pool.tube) }
         }.map { made in

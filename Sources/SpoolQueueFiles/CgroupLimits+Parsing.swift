@@ -7,6 +7,7 @@ extension CgroupLimits {
     static func memory(_ text: String) throws(ValueError) -> UInt64? {
         if text == "infinity" { return nil }
         if let percent = try percentage(text) {
+            guard percent > 0 else { throw ValueError("must be more than 0% (or infinity)") }
             let memory = UInt64(sysconf(Int32(_SC_PHYS_PAGES))) * UInt64(sysconf(Int32(_SC_PAGESIZE)))
             return max(1, memory / 100 * percent)
         }
@@ -15,21 +16,27 @@ extension CgroupLimits {
         return bytes
     }
 
-    /// `TasksMax=`: a number, a percentage of the kernel's most tasks
-    /// (`kernel.pid_max` or `kernel.threads-max`, the lower), or `infinity` (nil).
+    /// `TasksMax=`: a number up to the kernel's highest pid (4194304), a
+    /// percentage of the kernel's most tasks (`kernel.pid_max` or
+    /// `kernel.threads-max`, the lower), or `infinity` (nil).
     static func tasks(_ text: String) throws(ValueError) -> UInt64? {
         if text == "infinity" { return nil }
         if let percent = try percentage(text) {
-            let system = ["/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"].compactMap { path in
-                kernelNumber(path)
-            }.min() ?? 4_194_304
+            guard percent > 0 else { throw ValueError("must be more than 0% (or infinity)") }
+            // Where /proc/sys is hidden (spoold.service's ProcSubset=pid) a
+            // percentage has nothing to be a percentage of: no guess.
+            guard let system = ["/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"].compactMap(kernelNumber).min()
+            else { throw ValueError("the kernel's task limit cannot be read here (/proc/sys): give a number of tasks") }
             return max(1, system * percent / 100)
         }
-        guard let count = UInt64(text), count > 0 else {
-            throw ValueError("not a number of tasks above 0, a percentage or infinity")
+        guard let count = UInt64(text), (1...maximumTasks).contains(count) else {
+            throw ValueError("not a number of tasks from 1 to \(maximumTasks), a percentage or infinity")
         }
         return count
     }
+
+    /// The highest `pids.max` the kernel takes (`PID_MAX_LIMIT` on 64-bit).
+    private static let maximumTasks: UInt64 = 4_194_304
 
     /// `CPUQuota=`: a percentage of one CPU, above 0 (`20%`, `200%` for two CPUs).
     static func cpuQuota(_ text: String) throws(ValueError) -> UInt64 {

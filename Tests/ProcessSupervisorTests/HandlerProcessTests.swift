@@ -233,6 +233,17 @@ final class HandlerProcessTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker))
     }
 
+    /// Cgroup limits without a cgroup to enforce them in run nothing.
+    func testCgroupLimitsWithoutACgroupStartNothing() async throws {
+        let marker = "\(handlers.path)/started"
+        let program = try handlers.program("touch", "/usr/bin/touch \(marker)")
+        var command = try handlers.command(program)
+        command.cgroupLimits = CgroupLimits(memoryMax: 64 << 20, tasksMax: 8)
+        let result = await HandlerProcess(command: command, timeout: .seconds(2)).run(input: [])
+        XCTAssertEqual(result.outcome, .failedToStart("MemoryMax=, TasksMax= cannot be enforced: no cgroup was given"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker))
+    }
+
     func testStartFailuresNameTheStepAndTheError() async throws {
         let notExecutable = try handlers.program("plain", "exit 0", executable: false)
         let denied = try await run(notExecutable)
