@@ -94,6 +94,7 @@ struct QueueSettings {
             QueueConfigurationError(
                 path: path, line: assignment.line, problem: "\(assignment.key)=\(assignment.value): \(problem)")
         }
+        if let why = Self.unsupportedSandboxKeys[assignment.key] { throw fail("not supported: \(why)") }
         guard let key = Key(rawValue: assignment.key) else {
             let hint = EditDistance.closest(to: assignment.key, among: Key.allCases.map(\.rawValue)).map {
                 " (did you mean \($0)=?)"
@@ -111,6 +112,20 @@ struct QueueSettings {
             throw fail(error.message)
         }
     }
+
+    /// systemd sandbox keys an admin may bring from a unit that handlers
+    /// cannot have, and why: each needs a mount or user namespace per
+    /// handler, which spoold's own sandbox (`RestrictNamespaces=yes`) and the
+    /// way it starts handlers rule out.
+    private static let unsupportedSandboxKeys: [String: String] = {
+        let mounts = "it needs a mount namespace per handler, which spoold's sandbox rules out"
+        return [
+            "TemporaryFileSystem": "\(mounts); InaccessiblePaths= hides a path, ReadWritePaths= gives scratch space",
+            "BindPaths": "\(mounts); ReadWritePaths= opens a path for writing",
+            "BindReadOnlyPaths": "\(mounts); the file system is read-only to handlers already",
+            "PrivateUsers": "it needs a user namespace per handler, which spoold's sandbox rules out; User= runs the handler as another user",
+        ]
+    }()
 
     private mutating func set(_ key: Key, to value: String) throws(ValueError) {
         switch key {

@@ -36,5 +36,8 @@ final class SandboxKeysTests: XCTestCase {
         XCTAssertEqual(
             mailFailure("SystemCallErrorNumber=EWHAT"),
             "\(prefix):4: SystemCallErrorNumber=EWHAT: not an errno name (such as EPERM), a number from 1 to 4095, or kill")
+        XCTAssertEqual(
+            mailFailure("TemporaryFileSystem=/var/cache"),
+            "\(prefix):4: TemporaryFileSystem=/var/cache: not supported: it needs a mount namespace per handler, which spoold's sandbox rules out; InaccessiblePaths= hides a path, ReadWritePaths= gives scratch space")
     }
 }
