@@ -160,20 +160,20 @@ let package = Package(
             dependencies: ["CSeccomp", "CLandlock", "ProcessSupervisor", "SpoolQueueFiles"]
         ),
         .target(name: "CLandlock"),
-        .systemLibrary(
-            name: "CSystemd",
-            pkgConfig: "libsystemd",
-            providers: [.apt(["libsystemd-dev"])]
-        ),
+        .target(name: "CSystemd"),
         .target(
             name: "Systemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
-        .systemLibrary(
-            name: "CDBus",
-            pkgConfig: "dbus-1",
-            providers: [.apt(["libdbus-1-dev"])]
-        ),
+        // libdbus is linked from its static archive, not libdbus-1.so: the
+        // shared library loads libsystemd, and with it six more libraries,
+        // at every start, for the two functions of it libdbus calls (which
+        // CSystemd has). Its headers come through CDBus's and CDBusArch's
+        // include directories (links to libdbus-1-dev's), not pkg-config,
+        // whose -L/usr/lib/x86_64-linux-gnu would come first on the link
+        // line and find the shared library.
+        .target(name: "CDBusArch"),
+        .target(name: "CDBus", dependencies: ["CDBusArch", "CSystemd"]),
         .target(
             name: "DBus",
             dependencies: ["CDBus", "DurationConversions"]
@@ -312,7 +312,7 @@ let package = Package(
         .testTarget(name: "DBusTests", dependencies: ["DBus", "dbus-counter-example", "SpoolTestSupport"]),
         .testTarget(
             name: "SystemdTests",
-            dependencies: ["Systemd", "systemd-notify-example", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Systemd", "CSystemd", "systemd-notify-example", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

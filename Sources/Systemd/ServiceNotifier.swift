@@ -64,7 +64,7 @@ public struct ServiceNotifier: Sendable {
         states.flatMap(\.assignments).joined(separator: "\n")
     }
 
-    /// Maps a libsystemd result: positive is sent, zero is no socket,
+    /// Maps an sd_* result: positive is sent, zero is no socket,
     /// negative is an error.
     private static func check(_ result: Int32, function: String) throws -> Bool {
         guard result >= 0 else { throw SystemdError(errno: result, function: function) }

@@ -1,0 +1,1 @@
+/* libdbus itself is the static archive this target links (see CDBus.h). */

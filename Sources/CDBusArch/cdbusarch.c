@@ -1,0 +1,1 @@
+/* The architecture's dbus-arch-deps.h, for CDBus (see CDBus.h). */
