@@ -27,6 +27,15 @@ static int parse_number(const char *text, unsigned long long max, unsigned long 
     return 0;
 }
 
+/// Whether `text`, a LISTEN_PID or WATCHDOG_PID, names this process: 1, or 0
+/// for another one (a parent that was activated and forked); -EINVAL when it
+/// is no pid.
+static int names_this_process(const char *text) {
+    unsigned long long pid;
+    if (parse_number(text, INT_MAX, &pid) < 0 || pid == 0) return -EINVAL;
+    return (pid_t)pid == getpid();
+}
+
 static void unset_listen_variables(void) {
     unsetenv("LISTEN_PID");
     unsetenv("LISTEN_FDS");
@@ -35,21 +44,10 @@ static void unset_listen_variables(void) {
 
 int sd_listen_fds(int unset_environment) {
     int result;
-    unsigned long long pid, count;
+    unsigned long long count;
     const char *text = getenv("LISTEN_PID");
-    if (text == NULL) {
-        result = 0;
-        goto finish;
-    }
-    if (parse_number(text, INT_MAX, &pid) < 0 || pid == 0) {
-        result = -EINVAL;
-        goto finish;
-    }
-    // Meant for another process (a parent that was activated and forked).
-    if ((pid_t)pid != getpid()) {
-        result = 0;
-        goto finish;
-    }
+    result = text == NULL ? 0 : names_this_process(text);
+    if (result <= 0) goto finish;
     text = getenv("LISTEN_FDS");
     if (text == NULL) {
         result = 0;
@@ -248,7 +246,7 @@ int sd_notify(int unset_environment, const char *state) {
 
 int sd_watchdog_enabled(int unset_environment, uint64_t *usec) {
     int result;
-    unsigned long long interval, pid;
+    unsigned long long interval;
     const char *text = getenv("WATCHDOG_USEC");
     if (text == NULL) {
         result = 0;
@@ -260,14 +258,8 @@ int sd_watchdog_enabled(int unset_environment, uint64_t *usec) {
     }
     text = getenv("WATCHDOG_PID");
     if (text != NULL) {
-        if (parse_number(text, INT_MAX, &pid) < 0 || pid == 0) {
-            result = -EINVAL;
-            goto finish;
-        }
-        if ((pid_t)pid != getpid()) {
-            result = 0;
-            goto finish;
-        }
+        result = names_this_process(text);
+        if (result <= 0) goto finish;
     }
     if (usec != NULL) *usec = interval;
     result = 1;
