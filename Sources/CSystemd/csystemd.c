@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -53,7 +52,7 @@ int sd_listen_fds(int unset_environment) {
         result = 0;
         goto finish;
     }
-    if (parse_number(text, INT_MAX - SD_LISTEN_FDS_START, &count) < 0) {
+    if (parse_number(text, INT_MAX - SD_LISTEN_FDS_START, &count) < 0 || count == 0) {
         result = -EINVAL;
         goto finish;
     }
@@ -104,10 +103,11 @@ int sd_listen_fds_with_names(int unset_environment, char ***names) {
             }
         }
     } else {
-        // Names separated by ':', one for each descriptor.
+        // Names separated by ':', one for each descriptor (an empty
+        // LISTEN_FDNAMES names none).
         int found = 0;
         char *start = copy;
-        for (char *cursor = copy;; cursor++) {
+        for (char *cursor = copy; *copy != '\0'; cursor++) {
             if (*cursor != ':' && *cursor != '\0') continue;
             bool last = *cursor == '\0';
             *cursor = '\0';
@@ -186,6 +186,10 @@ int sd_pid_notify_with_fds(pid_t pid, int unset_environment, const char *state, 
         result = -EINVAL;
         goto finish;
     }
+    if (n_fds > 253) { // SCM_MAX_FD
+        result = -E2BIG;
+        goto finish;
+    }
     if (socket_path == NULL) {
         result = 0;
         goto finish;
@@ -202,7 +206,8 @@ int sd_pid_notify_with_fds(pid_t pid, int unset_environment, const char *state, 
     struct iovec payload = {(void *)state, strlen(state)};
     struct msghdr message = {
         .msg_name = &address, .msg_namelen = address_length, .msg_iov = &payload, .msg_iovlen = 1};
-    bool as_other = pid != 0 && pid != getpid();
+    // Credentials go along when they differ from what the kernel would attach.
+    bool as_other = (pid != 0 && pid != getpid()) || getuid() != geteuid() || getgid() != getegid();
     size_t control_size = (n_fds > 0 ? CMSG_SPACE(sizeof(int) * n_fds) : 0) + (as_other ? CMSG_SPACE(sizeof(struct ucred)) : 0);
     if (control_size > 0) {
         control = calloc(1, control_size);
@@ -221,7 +226,7 @@ int sd_pid_notify_with_fds(pid_t pid, int unset_environment, const char *state, 
             header = CMSG_NXTHDR(&message, header);
         }
         if (as_other) {
-            struct ucred credentials = {.pid = pid, .uid = getuid(), .gid = getgid()};
+            struct ucred credentials = {.pid = pid != 0 ? pid : getpid(), .uid = getuid(), .gid = getgid()};
             header->cmsg_level = SOL_SOCKET;
             header->cmsg_type = SCM_CREDENTIALS;
             header->cmsg_len = CMSG_LEN(sizeof credentials);
@@ -232,6 +237,15 @@ int sd_pid_notify_with_fds(pid_t pid, int unset_environment, const char *state, 
     do {
         sent = sendmsg(fd, &message, MSG_NOSIGNAL);
     } while (sent < 0 && errno == EINTR);
+    if (sent < 0 && errno == EPERM && as_other) {
+        // Credentials of another process take privilege: send without them,
+        // as libsystemd does (the descriptors, if any, stay).
+        message.msg_controllen = n_fds > 0 ? CMSG_SPACE(sizeof(int) * n_fds) : 0;
+        if (message.msg_controllen == 0) message.msg_control = NULL;
+        do {
+            sent = sendmsg(fd, &message, MSG_NOSIGNAL);
+        } while (sent < 0 && errno == EINTR);
+    }
     result = sent < 0 ? -errno : 1;
 finish:
     free(control);
@@ -271,15 +285,30 @@ finish:
     return result;
 }
 
-/// The journal's socket, opened once and shared: an unconnected datagram
-/// socket that every entry is sent through, with the address given each time.
-static int journal_socket = -1;
-static int journal_socket_error = 0;
-static pthread_once_t journal_socket_once = PTHREAD_ONCE_INIT;
+/// The journal's socket plus one (0: not open yet), shared by every thread:
+/// an unconnected datagram socket that each entry is sent through, with the
+/// address given each time. Opened on first use, and again after an open
+/// that failed (a passing EMFILE must not silence the journal for good).
+static int journal_socket_plus_one = 0;
 
-static void open_journal_socket(void) {
-    journal_socket = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (journal_socket < 0) journal_socket_error = errno;
+/// The journal's socket, or -errno.
+static int journal_socket(void) {
+    int current = __atomic_load_n(&journal_socket_plus_one, __ATOMIC_ACQUIRE);
+    if (current > 0) return current - 1;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    // As libsystemd: room for 8 MiB of entries before a sender waits for journald.
+    int size = 8 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0) {
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    }
+    int expected = 0;
+    if (!__atomic_compare_exchange_n(&journal_socket_plus_one, &expected, fd + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        // Another thread opened one first: use it.
+        close(fd);
+        return expected - 1;
+    }
+    return fd;
 }
 
 /// Writes the vectors to `fd` whole, however many there are.
@@ -327,6 +356,8 @@ int sd_journal_sendv(const struct iovec *iov, int n) {
 
 int csystemd_journal_sendv_to(const char *socket_path, const struct iovec *iov, int n) {
     if (iov == NULL || n <= 0 || socket_path == NULL) return -EINVAL;
+    // As libsystemd: logging leaves errno as it found it.
+    int saved_errno = errno;
     struct sockaddr_un address = {.sun_family = AF_UNIX};
     size_t path_size = strlen(socket_path) + 1;
     if (path_size > sizeof address.sun_path) return -EINVAL;
@@ -347,7 +378,7 @@ int csystemd_journal_sendv_to(const char *socket_path, const struct iovec *iov, 
         char *field = iov[index].iov_base;
         size_t size = iov[index].iov_len;
         char *equals = field != NULL ? memchr(field, '=', size) : NULL;
-        if (equals == NULL || equals == field) {
+        if (equals == NULL || equals == field || memchr(field, '\n', (size_t)(equals - field)) != NULL) {
             result = -EINVAL;
             goto finish;
         }
@@ -364,23 +395,26 @@ int csystemd_journal_sendv_to(const char *socket_path, const struct iovec *iov, 
         }
         vectors[count++] = (struct iovec){newline, 1};
     }
-    pthread_once(&journal_socket_once, open_journal_socket);
-    if (journal_socket < 0) {
-        result = -journal_socket_error;
+    int fd = journal_socket();
+    if (fd < 0) {
+        result = fd;
         goto finish;
     }
     struct msghdr message = {
         .msg_name = &address, .msg_namelen = address_length, .msg_iov = vectors, .msg_iovlen = count};
-    if (count <= IOV_MAX && sendmsg(journal_socket, &message, MSG_NOSIGNAL) >= 0) goto finish;
+    if (count <= IOV_MAX && sendmsg(fd, &message, MSG_NOSIGNAL) >= 0) goto finish;
     // No journal here: the entry is dropped, as libsystemd drops it.
     if (count <= IOV_MAX && errno == ENOENT) goto finish;
     if (count <= IOV_MAX && errno != EMSGSIZE && errno != ENOBUFS && errno != EAGAIN) {
         result = -errno;
         goto finish;
     }
-    result = send_in_memfd(journal_socket, &address, address_length, vectors, count);
+    result = send_in_memfd(fd, &address, address_length, vectors, count);
+    // No journal here: dropped, on this path too.
+    if (result == -ENOENT) result = 0;
 finish:
     free(vectors);
     free(lengths);
+    errno = saved_errno;
     return result;
 }
