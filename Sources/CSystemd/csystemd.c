@@ -178,6 +178,15 @@ static int unix_address(const char *text, struct sockaddr_un *address, socklen_t
     return 0;
 }
 
+/// sendmsg, again when a signal interrupts it.
+static ssize_t send_message(int fd, const struct msghdr *message) {
+    ssize_t sent;
+    do {
+        sent = sendmsg(fd, message, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    return sent;
+}
+
 int sd_pid_notify_with_fds(pid_t pid, int unset_environment, const char *state, const int *fds, unsigned n_fds) {
     int result, fd = -1;
     char *control = NULL;
@@ -233,18 +242,13 @@ int sd_pid_notify_with_fds(pid_t pid, int unset_environment, const char *state, 
             memcpy(CMSG_DATA(header), &credentials, sizeof credentials);
         }
     }
-    ssize_t sent;
-    do {
-        sent = sendmsg(fd, &message, MSG_NOSIGNAL);
-    } while (sent < 0 && errno == EINTR);
+    ssize_t sent = send_message(fd, &message);
     if (sent < 0 && errno == EPERM && as_other) {
         // Credentials of another process take privilege: send without them,
         // as libsystemd does (the descriptors, if any, stay).
         message.msg_controllen = n_fds > 0 ? CMSG_SPACE(sizeof(int) * n_fds) : 0;
         if (message.msg_controllen == 0) message.msg_control = NULL;
-        do {
-            sent = sendmsg(fd, &message, MSG_NOSIGNAL);
-        } while (sent < 0 && errno == EINTR);
+        sent = send_message(fd, &message);
     }
     result = sent < 0 ? -errno : 1;
 finish:
@@ -358,11 +362,9 @@ int csystemd_journal_sendv_to(const char *socket_path, const struct iovec *iov, 
     if (iov == NULL || n <= 0 || socket_path == NULL) return -EINVAL;
     // As libsystemd: logging leaves errno as it found it.
     int saved_errno = errno;
-    struct sockaddr_un address = {.sun_family = AF_UNIX};
-    size_t path_size = strlen(socket_path) + 1;
-    if (path_size > sizeof address.sun_path) return -EINVAL;
-    memcpy(address.sun_path, socket_path, path_size);
-    socklen_t address_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_size);
+    struct sockaddr_un address;
+    socklen_t address_length;
+    if (unix_address(socket_path, &address, &address_length) < 0) return -EINVAL;
     // Each field becomes FIELD=value\n, or, when the value holds a newline,
     // FIELD\n, its length as 64-bit little endian, the value and \n.
     struct iovec *vectors = calloc((size_t)n * 5, sizeof *vectors);

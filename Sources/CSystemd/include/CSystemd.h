@@ -51,8 +51,9 @@ int sd_watchdog_enabled(int unset_environment, uint64_t *usec);
 /// memfd, as libsystemd sends it.
 int sd_journal_sendv(const struct iovec *iov, int n);
 
-/// sd_journal_sendv to the journal socket at `socket_path` (journald's is
-/// /run/systemd/journal/socket; a container's or a test's may be elsewhere).
+/// sd_journal_sendv to the journal socket at `socket_path`, an absolute path
+/// or `@name` for an abstract socket, as NOTIFY_SOCKET is given (journald's
+/// is /run/systemd/journal/socket; a container's or a test's may be elsewhere).
 int csystemd_journal_sendv_to(const char *socket_path, const struct iovec *iov, int n);
 
 #endif
