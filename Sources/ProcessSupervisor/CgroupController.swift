@@ -7,4 +7,13 @@ public enum CgroupController: String, Sendable, Hashable, CaseIterable {
     /// `CPUQuota=` and `CPUWeight=`: `cpu.max` and `cpu.weight` (v2),
     /// `cpu.cfs_quota_us` and `cpu.shares` (v1).
     case cpu
+
+    /// The queue file keys that need the controller, as an admin writes them.
+    public var keys: String {
+        switch self {
+        case .memory: "MemoryMax="
+        case .pids: "TasksMax="
+        case .cpu: "CPUQuota=/CPUWeight="
+        }
+    }
 }

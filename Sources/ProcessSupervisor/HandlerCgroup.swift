@@ -57,13 +57,14 @@ public final class HandlerCgroup: Sendable {
     /// Sets `limits`, and lifts those it leaves off.
     /// - Throws: when a limit needs a controller the cgroup lacks, or a limit cannot be written.
     public func apply(_ limits: CgroupLimits) throws(CgroupError) {
-        if applied.withLock({ $0 == limits }) { return }
+        let previous = applied.withLock { $0 }
+        if previous == limits { return }
         for controller in limits.controllers.sorted(by: { $0.rawValue < $1.rawValue }) where directories[controller] == nil {
-            throw CgroupError("\(Self.keys[controller]!) cannot be enforced: \(missing[controller] ?? "no \(controller.rawValue) cgroup")")
+            throw CgroupError("\(controller.keys) cannot be enforced: \(missing[controller] ?? "no \(controller.rawValue) cgroup")")
         }
         // The controllers these limits use, and those the last ones did
         // (their limits are lifted); no other controller's files are touched.
-        let touched = limits.controllers.union(applied.withLock { $0?.controllers ?? [] })
+        let touched = limits.controllers.union(previous?.controllers ?? [])
         applied.withLock { $0 = nil }
         if touched.contains(.memory), let directory = directories[.memory] {
             let limit = limits.memoryMax.map { "\($0)" } ?? (isUnified ? "max" : "-1")
@@ -88,11 +89,6 @@ public final class HandlerCgroup: Sendable {
         }
         applied.withLock { $0 = limits }
     }
-
-    /// The keys that need each controller, as an admin wrote them.
-    private static let keys: [CgroupController: String] = [
-        .memory: "MemoryMax=", .pids: "TasksMax=", .cpu: "CPUQuota=/CPUWeight=",
-    ]
 
     /// The cgroup's counts of the limits among `limits` it enforced so far.
     func events(for limits: CgroupLimits) -> CgroupEvents {

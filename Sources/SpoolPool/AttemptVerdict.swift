@@ -57,8 +57,8 @@ enum AttemptVerdict: Equatable {
             reason = Self.reason("killed for a forbidden system call (SIGSYS: not allowed by the queue's SystemCallFilter=)", result, queue)
         case .signaled(SIGKILL) where result.cgroupEvents.oomKills > 0:
             reason = Self.reason(
-                "killed by the OOM killer: its memory reached MemoryMax=\(queue.cgroupLimits.memoryMax.map(ByteSize.spelled) ?? "")",
-                result, queue, handlerKilledForMemory: true)
+                "killed by the OOM killer: its memory reached \(Self.memoryMax(queue))", result, queue,
+                handlerKilledForMemory: true)
         case .signaled(let signal):
             reason = Self.reason("killed by signal \(signal) (\(String(cString: strsignal(signal))))", result, queue)
         case .timedOut:
@@ -79,10 +79,11 @@ enum AttemptVerdict: Equatable {
         var summary = summary
         let events = result.cgroupEvents
         var notes: [String] = []
-        if events.oomKills > (handlerKilledForMemory ? 1 : 0) {
-            let others = events.oomKills - (handlerKilledForMemory ? 1 : 0)
+        // The handler's own OOM kill is the summary; only the others are noted.
+        let others = events.oomKills - (handlerKilledForMemory ? 1 : 0)
+        if others > 0 {
             notes.append(
-                "the OOM killer ended \(others) \(handlerKilledForMemory ? "more " : "")process\(others == 1 ? "" : "es") at MemoryMax=\(queue.cgroupLimits.memoryMax.map(ByteSize.spelled) ?? "")")
+                "the OOM killer ended \(others) \(handlerKilledForMemory ? "more " : "")process\(others == 1 ? "" : "es") at \(Self.memoryMax(queue))")
         }
         if events.refusedForks > 0 {
             notes.append(
@@ -98,6 +99,11 @@ enum AttemptVerdict: Equatable {
         while line.last == UInt8(ascii: "\r") { line.removeLast() }
         let text = String(String(decoding: line, as: UTF8.self).prefix(quotedErrorLength))
         return "\(summary): \(text)"
+    }
+
+    /// `MemoryMax=` as the queue file sets it, such as `MemoryMax=64M`.
+    private static func memoryMax(_ queue: QueueConfiguration) -> String {
+        "MemoryMax=\(queue.cgroupLimits.memoryMax.map(ByteSize.spelled) ?? "")"
     }
 
     /// A duration in seconds, as `30` or `1.5`.
