@@ -255,7 +255,7 @@ let package = Package(
         .testTarget(
             name: "SpoolStoreTests",
             dependencies: [
-                "SpoolStore", "SpoolCore",
+                "SpoolStore", "SpoolCore", "SpoolTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

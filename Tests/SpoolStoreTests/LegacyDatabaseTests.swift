@@ -1,3 +1,4 @@
+import SpoolTestSupport
 import Foundation
 import Logging
 import NIOCore
@@ -42,7 +43,7 @@ final class LegacyDatabaseTests: XCTestCase {
     }
 
     func testAVersion2DatabaseIsConvertedOnceAndItsBodiesReadBack() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory().path
         let jobs = [storeJob(3, attempts: 1, lastFailure: "exit 2"), storeJob(7, state: .buried, tube: "mail"), storeJob(9, state: .delayed)]
         try makeLegacyDatabase(directory, jobs: jobs, nextJobID: 12)
         let harness = try StoreHarness(path: directory)
@@ -57,7 +58,7 @@ final class LegacyDatabaseTests: XCTestCase {
     }
 
     func testAVersion1DatabaseIsConvertedWithoutAttempts() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory().path
         try makeLegacyDatabase(directory, jobs: [storeJob(1), storeJob(2)], version: 1)
         let harness = try StoreHarness(path: directory)
         XCTAssertEqual(harness.recovered.jobs.map(\.id), [1, 2])
@@ -77,27 +78,27 @@ final class LegacyDatabaseTests: XCTestCase {
     }
 
     func testGarbageIsRefusedWithItsPath() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory().path
         try Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: directory + "/spool.db"))
         assertRefused(directory) { guard case .foreign = $0 else { return XCTFail("\($0)") } }
     }
 
     func testAnotherProgramsDatabaseIsRefused() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory().path
         try SQLiteConnection(path: directory + "/spool.db", create: true)
             .execute("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')")
         assertRefused(directory) { guard case .foreign = $0 else { return XCTFail("\($0)") } }
     }
 
     func testAnUnknownVersionIsRefused() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory().path
         try makeLegacyDatabase(directory, jobs: [])
         try SQLiteConnection(path: directory + "/spool.db", create: false).execute("PRAGMA user_version = 99")
         assertRefused(directory) { XCTAssertEqual($0, .unsupportedVersion(path: directory + "/spool.db", version: 99)) }
     }
 
     func testATruncatedDatabaseIsReportedDamaged() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory().path
         try makeLegacyDatabase(directory, jobs: (1...3000).map { storeJob(JobID($0), body: String(repeating: "y", count: 1000)) })
         let path = directory + "/spool.db"
         let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)

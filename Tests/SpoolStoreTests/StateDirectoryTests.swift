@@ -1,3 +1,4 @@
+import SpoolTestSupport
 import Foundation
 import Logging
 import SpoolCore
@@ -7,7 +8,7 @@ import XCTest
 
 final class StateDirectoryTests: XCTestCase {
     func testASecondOpenOfTheSameDirectoryIsRefused() throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try TestScratch.temporaryDirectory().path
         let (first, _) = try StateDirectory.open(directory, mode: .always, logger: Logger(label: "test"))
         XCTAssertThrowsError(try StateDirectory.open(directory, mode: .always, logger: Logger(label: "test"))) { error in
             XCTAssertEqual(error as? StoreError, .locked(path: directory + "/spoold.lock", owner: getpid()))
@@ -17,7 +18,7 @@ final class StateDirectoryTests: XCTestCase {
     }
 
     func testMissingDirectoriesAreCreatedPrivate() throws {
-        let directory = try makeTemporaryDirectory() + "/a/b"
+        let directory = try TestScratch.temporaryDirectory().path + "/a/b"
         let (opened, recovered) = try StateDirectory.open(directory, mode: .always, logger: Logger(label: "test"))
         XCTAssertEqual(recovered, RecoveredQueue())
         let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int)
@@ -26,7 +27,7 @@ final class StateDirectoryTests: XCTestCase {
     }
 
     func testAFileWhereTheDirectoryShouldBeIsRefused() throws {
-        let path = try makeTemporaryDirectory() + "/file"
+        let path = try TestScratch.temporaryDirectory().path + "/file"
         _ = FileManager.default.createFile(atPath: path, contents: Data())
         XCTAssertThrowsError(try StateDirectory.open(path, mode: .always, logger: Logger(label: "test"))) { error in
             guard case .unusableDirectory(let named, _) = error as? StoreError else { return XCTFail("\(error)") }

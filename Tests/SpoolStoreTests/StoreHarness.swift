@@ -1,3 +1,4 @@
+import SpoolTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -18,7 +19,7 @@ final class StoreHarness {
 
     /// Opens `path` (a new temporary directory when nil).
     init(path: String? = nil, mode: DurabilityMode = .always, segmentSize: Int = JournalStore.defaultSegmentSize, reservedBytes: Int64 = 0) throws {
-        self.path = try path ?? makeTemporaryDirectory()
+        self.path = try path ?? TestScratch.temporaryDirectory().path
         let (directory, recovered) = try StateDirectory.open(self.path, mode: mode, logger: Logger(label: "test"))
         self.directory = directory
         self.recovered = recovered

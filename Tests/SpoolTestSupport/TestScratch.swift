@@ -1,11 +1,15 @@
 import Foundation
+import XCTest
 
 /// What a test takes for itself and nobody else uses: a private directory, a free port.
 public enum TestScratch {
-    /// A fresh private directory for one test.
-    public static func temporaryDirectory() throws -> URL {
+    /// A fresh private directory, removed when the test that made it ends or, when
+    /// `sharedBySuite` (a fixture the test class keeps for all its tests, made in the first),
+    /// when the suite running now ends.
+    public static func temporaryDirectory(sharedBySuite: Bool = false) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("spool-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        ScratchCleaner.shared.track(url, bySuite: sharedBySuite)
         return url
     }
 

@@ -17,7 +17,7 @@ final class PostgresFixture {
     var socketDirectory: String { directory.appendingPathComponent("sock").path }
 
     init() throws {
-        directory = try TestScratch.temporaryDirectory()
+        directory = try TestScratch.temporaryDirectory(sharedBySuite: true)
         port = try TestScratch.freePort()
         let data = directory.appendingPathComponent("data").path
         try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
