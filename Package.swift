@@ -250,7 +250,7 @@ let package = Package(
         .testTarget(name: "DurationConversionsTests", dependencies: ["DurationConversions"]),
         .testTarget(
             name: "SpoolCoreTests",
-            dependencies: ["SpoolCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SpoolCore", "SpoolTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "SpoolStoreTests",

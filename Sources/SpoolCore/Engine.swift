@@ -1,3 +1,4 @@
+import DequeModule
 import NIOCore
 
 /// The queue engine: every job, tube and reservation, and the state machine
@@ -42,7 +43,13 @@ public final class Engine {
     /// Told of what the engine does on its own, outside any command's reply.
     public var onEvent: ((EngineEvent) -> Void)?
 
-    private var jobs: [JobID: Job] = [:]
+    private var jobs = JobTable()
+    /// The staged puts that the store has not made durable yet, with the
+    /// sequence of each one's record, and their ids in the order they were
+    /// staged: until its put is durable, a job is handed out only by
+    /// replies that wait for it.
+    private var undurablePuts: [JobID: CommitSequence] = [:]
+    private var undurablePutOrder = Deque<JobID>()
     private var tubesByName: [String: Tube] = [:]
     private var tubes: [Tube] = []
     private let defaultTube: Tube
@@ -73,8 +80,10 @@ public final class Engine {
     /// The engine's estimate of the memory jobs take: each job's bookkeeping
     /// and the bodies held in memory.
     public private(set) var accountedMemory = 0
-    /// What one job's bookkeeping takes, without its body, for ``accountedMemory``.
-    public static let memoryPerJob = 256
+    /// What one job's bookkeeping takes at most, without its body, for
+    /// ``accountedMemory``: its object (112 bytes), its slots in the job
+    /// table and a heap (up to 16 each) and, once reserved, its activity (48).
+    public static let memoryPerJob = 192
 
     private struct Counts {
         var urgent = 0
@@ -189,8 +198,8 @@ public final class Engine {
             let job = Job(
                 id: record.id, tube: tube, priority: record.priority, delay: record.delay, ttr: record.ttr,
                 body: record.storedBody.map(JobBody.stored) ?? .inMemory(record.body ?? ByteBuffer()),
-                now: now - max(0, wall - record.createdWall), wall: record.createdWall)
-            jobs[job.id] = job
+                now: now - max(0, wall - record.createdWall))
+            jobs.insert(job)
             account(job, sign: 1)
             tube.bodyBytes += job.body.length
             tube.jobCount += 1
@@ -273,8 +282,8 @@ public final class Engine {
             id: id, tube: tube, priority: priority,
             delay: Int64(delay) * nanosecondsPerSecond,
             ttr: Int64(max(ttr, 1)) * nanosecondsPerSecond,
-            body: .inMemory(body), now: clock.now, wall: clock.wallNanoseconds)
-        jobs[job.id] = job
+            body: .inMemory(body), now: clock.now)
+        jobs.insert(job)
         tube.jobCount += 1
         tube.totalJobs += 1
         activities[tube.activitySlot].puts += 1
@@ -283,7 +292,11 @@ public final class Engine {
         // Staged before the job is ready, so that a session waiting for it
         // is handed a job whose put it can wait for.
         stage(.insert(insertRecord(of: job, body: body)))
-        job.insertSequence = stagedSequence
+        if stagedSequence > store.durableSequence {
+            forgetDurablePuts()
+            undurablePuts[job.id] = stagedSequence
+            undurablePutOrder.append(job.id)
+        }
         if let stored = store.latestStoredBody { job.body = .stored(stored) }
         account(job, sign: 1)
         enqueue(job, delay: job.delay)
@@ -437,7 +450,7 @@ public final class Engine {
         if let retryAfter {
             job.delay = max(0, retryAfter)
             job.counters.releases += 1
-            enqueue(job, delay: job.delay)
+            enqueue(job, delay: max(0, retryAfter))
         } else {
             bury(job)
         }
@@ -540,9 +553,20 @@ public final class Engine {
 
     /// What a reply handing `job` out waits for: its put, until that is durable.
     private func handOut(_ job: Job) -> CommitSequence {
-        guard job.insertSequence > store.durableSequence else { return 0 }
-        replyBarrier = max(replyBarrier, job.insertSequence)
-        return job.insertSequence
+        guard !undurablePuts.isEmpty else { return 0 }
+        forgetDurablePuts()
+        guard let sequence = undurablePuts[job.id] else { return 0 }
+        replyBarrier = max(replyBarrier, sequence)
+        return sequence
+    }
+
+    /// Forgets the puts that the store has made durable since it last looked.
+    private func forgetDurablePuts() {
+        let durable = store.durableSequence
+        while let id = undurablePutOrder.first, undurablePuts[id].map({ $0 <= durable }) ?? true {
+            undurablePutOrder.removeFirst()
+            undurablePuts[id] = nil
+        }
     }
 
     /// Kicks up to `bound` jobs of the session's used tube: buried jobs if it
@@ -742,7 +766,7 @@ public final class Engine {
     /// Takes a job out of the queue, wherever it is.
     private func remove(_ job: Job) {
         leaveState(job)
-        jobs[job.id] = nil
+        jobs.remove(job.id)
         if !failures.isEmpty { failures[job.id] = nil }
         job.tube.jobCount -= 1
         job.tube.bodyBytes -= job.body.length
@@ -930,7 +954,7 @@ public final class Engine {
         }
         return JobRecord(
             id: job.id, tube: job.tube.name, priority: job.priority, delay: job.delay, ttr: job.ttr,
-            state: state, readyAtWall: readyAtWall, createdWall: job.createdWall,
+            state: state, readyAtWall: readyAtWall, createdWall: job.createdAt + (clock.wallNanoseconds - clock.now),
             counters: job.counters, attempts: job.attempts, lastFailure: lastFailure(of: job),
             body: body)
     }

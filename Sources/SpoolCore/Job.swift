@@ -13,42 +13,96 @@ public enum JobState: String, Sendable {
 
 /// A job and its bookkeeping. Owned by the ``Engine`` and touched only on its thread.
 final class Job {
-    // Stored properties go from the widest to the narrowest, so that the
-    // object has no padding: a backlog of millions of jobs is held in memory.
+    // A backlog of millions of jobs is held in memory, so a job keeps only
+    // what a queued job needs, from the widest field to the narrowest (no
+    // padding), in 101 bytes: malloc's 112-byte class. What only a job that
+    // was reserved, delayed or failed needs lives in its ``JobActivity``.
     let id: JobID
     unowned let tube: Tube
-    /// The delay of the latest put or release, in nanoseconds.
-    var delay: Int64
-    /// The time to run, in nanoseconds (at least one second).
-    let ttr: Int64
-    /// The body, or where the store keeps it.
-    var body: JobBody
-    let createdAt: Int64
-    /// When the latest reservation began (monotonic), for its run time.
-    var reservedAt: Int64 = 0
-    /// Wall-clock creation time, for store records.
-    let createdWall: Int64
     /// One time for each state, which no other state needs: see ``deadline``,
     /// ``readySince`` and ``burySequence``.
     private var stamp: Int64 = 0
-    /// The session holding the reservation.
-    var reserver: Session?
-    /// The sequence number of the record that put the job: until it is
-    /// durable, the job is handed out only by replies that wait for it.
-    var insertSequence: CommitSequence = 0
-    var counters = JobCounters()
+    /// When the job was created (monotonic).
+    let createdAt: Int64
+    /// What the job went through, from its first reservation, delay or failure on.
+    private var activity: JobActivity?
+    /// The body, or where the store keeps it.
+    var body: JobBody
     var priority: UInt32
-    /// Failed attempts by a worker pool since the job was put or last kicked.
-    var attempts: UInt32 = 0
+    /// The delay of the latest put or release, in whole seconds.
+    private(set) var delaySeconds: UInt32
+    /// The time to run, in whole seconds (at least one).
+    let ttrSeconds: UInt32
     /// Position in the tube's ready, delayed or buried heap (whichever matches `state`).
     var tubeHeapIndex: Int32 = -1
     /// Position in the engine's timer heap (delayed and reserved jobs).
     var timerHeapIndex: Int32 = -1
-    /// Position in the reserver's list of reserved jobs.
-    var sessionSlot: Int32 = -1
-    /// Position in the tube's heap of ready jobs by age (tubes with an aging rule only).
-    var ageHeapIndex: Int32 = -1
     var state: JobState = .ready
+
+    init(id: JobID, tube: Tube, priority: UInt32, delay: Int64, ttr: Int64, body: JobBody, now: Int64) {
+        self.id = id
+        self.tube = tube
+        self.priority = priority
+        self.delaySeconds = Job.wholeSeconds(delay)
+        self.ttrSeconds = max(1, Job.wholeSeconds(ttr))
+        self.body = body
+        self.createdAt = now
+    }
+
+    /// Nanoseconds as whole seconds, rounded up (so that a delay never ends
+    /// early on paper) and bounded by the protocol's 32 bits.
+    private static func wholeSeconds(_ nanoseconds: Int64) -> UInt32 {
+        let seconds = max(0, nanoseconds) / nanosecondsPerSecond + (nanoseconds % nanosecondsPerSecond > 0 ? 1 : 0)
+        return UInt32(clamping: seconds)
+    }
+
+    /// The delay of the latest put or release, in nanoseconds (whole seconds).
+    var delay: Int64 {
+        get { Int64(delaySeconds) * nanosecondsPerSecond }
+        set { delaySeconds = Job.wholeSeconds(newValue) }
+    }
+
+    /// The time to run, in nanoseconds.
+    var ttr: Int64 { Int64(ttrSeconds) * nanosecondsPerSecond }
+
+    /// The job's activity, made on first use.
+    private var madeActivity: JobActivity {
+        if let activity { return activity }
+        let made = JobActivity()
+        activity = made
+        return made
+    }
+
+    /// The session holding the reservation.
+    var reserver: Session? {
+        get { activity?.reserver }
+        set { if newValue != nil || activity != nil { madeActivity.reserver = newValue } }
+    }
+    /// When the latest reservation began (monotonic), for its run time.
+    var reservedAt: Int64 {
+        get { activity?.reservedAt ?? 0 }
+        set { madeActivity.reservedAt = newValue }
+    }
+    /// How often the job went through each transition.
+    var counters: JobCounters {
+        get { activity?.counters ?? JobCounters() }
+        set { madeActivity.counters = newValue }
+    }
+    /// Failed attempts by a worker pool since the job was put or last kicked.
+    var attempts: UInt32 {
+        get { activity?.attempts ?? 0 }
+        set { if newValue != 0 || activity != nil { madeActivity.attempts = newValue } }
+    }
+    /// Position in the reserver's list of reserved jobs.
+    var sessionSlot: Int32 {
+        get { activity?.sessionSlot ?? -1 }
+        set { if newValue != -1 || activity != nil { madeActivity.sessionSlot = newValue } }
+    }
+    /// Position in the tube's heap of ready jobs by age (tubes with an aging rule only).
+    var ageHeapIndex: Int32 {
+        get { activity?.ageHeapIndex ?? -1 }
+        set { if newValue != -1 || activity != nil { madeActivity.ageHeapIndex = newValue } }
+    }
 
     /// When a delayed job becomes ready, or a reserved job times out.
     var deadline: Int64 {
@@ -66,18 +120,23 @@ final class Job {
         set { stamp = Int64(bitPattern: newValue) }
     }
 
-    init(id: JobID, tube: Tube, priority: UInt32, delay: Int64, ttr: Int64, body: JobBody, now: Int64, wall: Int64) {
-        self.id = id
-        self.tube = tube
-        self.priority = priority
-        self.delay = delay
-        self.ttr = ttr
-        self.body = body
-        self.createdAt = now
-        self.createdWall = wall
-    }
-
     var isUrgent: Bool { priority < Engine.urgentThreshold }
+}
+
+/// What a job needs once it has been reserved, or has failed, or waits in a
+/// tube with an aging rule: kept apart so that a queued job stays small.
+final class JobActivity {
+    /// The session holding the reservation.
+    var reserver: Session?
+    /// When the latest reservation began (monotonic).
+    var reservedAt: Int64 = 0
+    var counters = JobCounters()
+    /// Failed attempts by a worker pool since the job was put or last kicked.
+    var attempts: UInt32 = 0
+    /// Position in the reserver's list of reserved jobs.
+    var sessionSlot: Int32 = -1
+    /// Position in the tube's heap of ready jobs by age.
+    var ageHeapIndex: Int32 = -1
 }
 
 /// A job's body: in memory, or left in the store that holds it durably.
