@@ -30,7 +30,9 @@ enum MessageWriter {
             }
         case .dictionary(let key, let valueType, let entries):
             // libdbus aborts the process on a malformed container: check first.
-            guard key.rawValue.count == 1, "ybnqiuxtdsogh".contains(key.rawValue), valueType.isSingleCompleteType else {
+            guard key.rawValue.count == 1, let code = key.rawValue.first, "ybnqiuxtdsogh".contains(code),
+                  valueType.isSingleCompleteType
+            else {
                 throw DBusError.invalidArgs("a{\(key)\(valueType)} is not a valid dictionary type")
             }
             try container("a", "{\(key)\(valueType)}", &iterator) { inner in

@@ -5,10 +5,15 @@ public enum MetricsFormat: Sendable, Equatable {
     /// OpenMetrics 1.0.0, which a scraper asks for in its `Accept` header.
     case openMetrics
 
-    /// The format a scraper asks for: OpenMetrics when its `Accept` header
-    /// names `application/openmetrics-text`, Prometheus's text format otherwise.
+    /// The format a scraper asks for: OpenMetrics when one of the media
+    /// ranges of its `Accept` header is `application/openmetrics-text` (with
+    /// any parameters), Prometheus's text format otherwise.
     public init(accept: String?) {
-        self = accept?.contains("application/openmetrics-text") == true ? .openMetrics : .prometheus
+        let ranges = accept?.split(separator: ",") ?? []
+        let asksForOpenMetrics = ranges.contains { range in
+            range.drop(while: { $0 == " " || $0 == "\t" }).lowercased().hasPrefix("application/openmetrics-text")
+        }
+        self = asksForOpenMetrics ? .openMetrics : .prometheus
     }
 
     /// The `Content-Type` of a scrape in this format.

@@ -69,6 +69,8 @@ final class MetricsExpositionTests: XCTestCase {
         XCTAssertEqual(MetricsFormat(accept: nil), .prometheus)
         XCTAssertEqual(MetricsFormat(accept: "text/plain;version=0.0.4;q=0.3,*/*;q=0.2"), .prometheus)
         XCTAssertEqual(MetricsFormat(accept: "application/openmetrics-text;version=1.0.0,text/plain;q=0.5"), .openMetrics)
+        XCTAssertEqual(MetricsFormat(accept: "text/plain;q=0.5, Application/OpenMetrics-Text; version=1.0.0"), .openMetrics)
+        XCTAssertEqual(MetricsFormat(accept: "text/x-application/openmetrics-text"), .prometheus)
         XCTAssertTrue(MetricsFormat.openMetrics.contentType.hasPrefix("application/openmetrics-text; version=1.0.0"))
     }
 }
