@@ -272,7 +272,8 @@ let package = Package(
         .testTarget(
             name: "SpoolEngineHostTests",
             dependencies: [
-                "SpoolEngineHost",
+                "SpoolEngineHost", "SpoolCore", "SpoolProtocol",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

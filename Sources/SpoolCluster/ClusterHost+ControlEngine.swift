@@ -76,6 +76,12 @@ extension ClusterHost: ControlEngine {
         try await eventLoop.submit { engine.value.observers.append(observer) }.get()
     }
 
+    /// The cluster's counts change with every node's work, which this node
+    /// learns from the database once a second: so, once a second.
+    public func nextChange() async throws {
+        try await Task.sleep(for: .seconds(1))
+    }
+
     public func pauseTube(_ name: String, seconds: UInt32) async throws -> Bool {
         let known = try await local().tubes[name] != nil
         let paused = try await database { db in try ClusterOperations.pause(name, seconds: seconds, known: known, on: db) }

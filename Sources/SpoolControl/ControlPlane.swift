@@ -10,13 +10,14 @@ import Synchronization
 ///
 /// Every read and change goes through the engine's typed operations
 /// (``ControlEngine``: the local engine's host, or a cluster node); nothing
-/// here blocks the engine. Four times a second the plane compares the queue with
-/// what it last published: tubes that appeared or went away are exported or
+/// here blocks the engine. When the queue changed, at most four times a
+/// second (never while it is idle), the plane compares it with what it last
+/// published: tubes that appeared or went away are exported or
 /// removed (ObjectManager's `InterfacesAdded` / `InterfacesRemoved`), and
 /// changed properties are announced in one `PropertiesChanged` per object,
 /// so a busy queue costs a few signals a second, never one per job.
 public final class ControlPlane: Sendable {
-    /// How often changes are published.
+    /// How often changes are published at most.
     public static let publishInterval: Duration = .milliseconds(250)
 
     private let connection: Connection
@@ -69,14 +70,17 @@ public final class ControlPlane: Sendable {
         }
         try await connection.requestName(ControlNames.busName)
         let task = Task { [self] in
-            // Ends with the sleep that stop() cancels: never one more
-            // publication, which would ask a loop that may be shutting down.
-            while (try? await Task.sleep(for: Self.publishInterval)) != nil {
+            // Publishes when the queue changed, at most four times a second;
+            // an idle queue wakes nothing. Ends with the wait or the sleep
+            // that stop() cancels: never one more publication, which would
+            // ask a loop that may be shutting down.
+            while (try? await host.nextChange()) != nil {
                 do {
                     try await publish(context)
                 } catch {
                     logger.warning("cannot publish the queue's state on D-Bus", metadata: ["error": "\(error)"])
                 }
+                guard (try? await Task.sleep(for: Self.publishInterval)) != nil else { return }
             }
         }
         publisher.withLock { $0 = task }

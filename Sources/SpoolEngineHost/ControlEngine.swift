@@ -15,6 +15,10 @@ public protocol ControlEngine: Sendable {
     func tubeStats(_ name: String) async throws -> TubeStats?
     /// Calls `observer` for every engine event (such as a job buried by the pool).
     func observe(_ observer: @escaping @Sendable (EngineEvent) -> Void) async throws
+    /// Returns once the queue may have changed since the last call returned
+    /// (at once the first time), so that an idle queue costs its watchers
+    /// nothing; throws `CancellationError` when the task is cancelled.
+    func nextChange() async throws
 
     /// Pauses the tube named `name` for `seconds` (0 ends a pause); false when it does not exist.
     func pauseTube(_ name: String, seconds: UInt32) async throws -> Bool

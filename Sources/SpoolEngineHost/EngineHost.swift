@@ -143,6 +143,19 @@ public final class EngineHost: Sendable {
         try await eventLoop.submit { loopEngine.value.observe(observer) }.get()
     }
 
+    /// Returns once the engine has changed since the last call returned.
+    public func nextChange() async throws {
+        let loopEngine = self.loopEngine
+        let promise = eventLoop.makePromise(of: Void.self)
+        try await withTaskCancellationHandler {
+            eventLoop.execute { loopEngine.value.whenChanged(promise) }
+            try await promise.futureResult.get()
+        } onCancel: {
+            // A promise completes once: the loop's later success is ignored.
+            promise.fail(CancellationError())
+        }
+    }
+
     /// Stops the engine's timer, at shutdown, once nothing serves any more.
     public func stop() async {
         let loopEngine = self.loopEngine

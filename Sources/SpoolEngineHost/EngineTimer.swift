@@ -7,6 +7,8 @@ import SpoolCore
 final class EngineTimer {
     private let engine: Engine
     private let eventLoop: EventLoop
+    /// Told after the timers that came due were processed.
+    var didFire: (() -> Void)?
     private var timer: Scheduled<Void>?
     private var armedDeadline: Int64 = .max
 
@@ -34,6 +36,7 @@ final class EngineTimer {
         armedDeadline = .max
         engine.processTimers()
         engineDidChange()
+        didFire?()
     }
 
     /// Stops the timer, at shutdown.

@@ -18,6 +18,10 @@ public final class LoopEngine: ConnectionEngine {
     private let dispatcher: CommandDispatcher
     private let timer: EngineTimer
     private var observers: [@Sendable (EngineEvent) -> Void] = []
+    /// Whether the engine changed since a watcher last asked (``whenChanged(_:)``).
+    private var changedSinceAsked = true
+    /// The watcher waiting for the next change.
+    private var changeWaiter: EventLoopPromise<Void>?
 
     init(engine: Engine, configuration: HostConfiguration, eventLoop: EventLoop, logger: Logger) {
         self.engine = engine
@@ -25,11 +29,12 @@ public final class LoopEngine: ConnectionEngine {
         self.eventLoop = eventLoop
         dispatcher = CommandDispatcher(engine: engine, configuration: configuration)
         timer = EngineTimer(engine: engine, eventLoop: eventLoop)
+        timer.didFire = { [unowned self] in noteChange() }
         engine.onEvent = { [unowned self] event in
             Self.log(event, logger)
             observers.forEach { $0(event) }
         }
-        timer.engineDidChange()
+        didChange()
     }
 
     private static func log(_ event: EngineEvent, _ logger: Logger) {
@@ -60,6 +65,7 @@ public final class LoopEngine: ConnectionEngine {
     public func openSession(delegate: SessionDelegate, isInternal: Bool = false) -> Session {
         let session = engine.openSession(isInternal: isInternal)
         session.delegate = delegate
+        noteChange()
         return session
     }
 
@@ -67,7 +73,7 @@ public final class LoopEngine: ConnectionEngine {
     public func closeSession(_ session: Session) {
         session.delegate = nil
         engine.closeSession(session)
-        timer.engineDidChange()
+        didChange()
     }
 
     // MARK: The protocol
@@ -77,7 +83,7 @@ public final class LoopEngine: ConnectionEngine {
     public func execute(_ command: Command, session: Session) -> Execution {
         engine.replyBarrier = 0
         let outcome = dispatcher.execute(command, session: session)
-        timer.engineDidChange()
+        didChange()
         return Execution(outcome: outcome, durableAfter: engine.replyBarrier)
     }
 
@@ -126,6 +132,7 @@ public final class LoopEngine: ConnectionEngine {
     /// becomes its delegate.
     public func openWorkerSession(watching tube: String) -> Session {
         let session = engine.openSession(isInternal: true)
+        noteChange()
         _ = engine.watch(session, tube: tube)
         if tube != "default" { _ = engine.ignore(session, tube: "default") }
         return session
@@ -133,14 +140,14 @@ public final class LoopEngine: ConnectionEngine {
 
     /// Reserves the next job for `session`; nil when it now waits (its delegate gets the outcome).
     public func reserve(_ session: Session) -> ReserveOutcome? {
-        defer { timer.engineDidChange() }
+        defer { didChange() }
         return engine.reserve(session, timeout: nil)
     }
 
     /// Ends a wait without an outcome for the session's delegate.
     public func stopWaiting(_ session: Session) {
         _ = engine.cancelWait(session)
-        timer.engineDidChange()
+        didChange()
     }
 
     /// A job's statistics; nil when it does not exist.
@@ -151,21 +158,21 @@ public final class LoopEngine: ConnectionEngine {
     /// Holds a reservation of `session` for `duration` nanoseconds from now.
     @discardableResult
     public func hold(_ session: Session, id: JobID, for duration: Int64) -> Bool {
-        defer { timer.engineDidChange() }
+        defer { didChange() }
         return engine.hold(session, id: id, for: duration)
     }
 
     /// Deletes a job reserved by `session`.
     @discardableResult
     public func delete(_ session: Session, id: JobID) -> Bool {
-        defer { timer.engineDidChange() }
+        defer { didChange() }
         return engine.delete(session, id: id)
     }
 
     /// Releases a job reserved by `session` with `priority`, ready at once.
     @discardableResult
     public func release(_ session: Session, id: JobID, priority: UInt32) -> Bool {
-        defer { timer.engineDidChange() }
+        defer { didChange() }
         return engine.release(session, id: id, priority: priority, delay: 0)
     }
 
@@ -173,14 +180,14 @@ public final class LoopEngine: ConnectionEngine {
     /// `retryAfter` nanoseconds, or buried with `reason` when nil.
     @discardableResult
     public func fail(_ session: Session, id: JobID, reason: String, retryAfter: Int64?) -> Bool {
-        defer { timer.engineDidChange() }
+        defer { didChange() }
         return engine.fail(session, id: id, reason: reason, retryAfter: retryAfter)
     }
 
     /// Sets or clears the aging rule of the tube named `name`.
     public func setAging(tubeNamed name: String, after: Int64?) {
         engine.setAging(tubeNamed: name, after: after)
-        timer.engineDidChange()
+        didChange()
     }
 
     /// Sets the limits of the tube named `name`; each one not given
@@ -190,7 +197,7 @@ public final class LoopEngine: ConnectionEngine {
         engine.setLimits(tubeNamed: name, TubeLimits(
             maxJobs: maxJobs, maxBytes: maxBytes,
             whenFull: waitWhenFull.map { $0 ? .wait : .refuse } ?? engine.defaultLimits.whenFull))
-        timer.engineDidChange()
+        didChange()
     }
 
     // MARK: Host internals
@@ -221,12 +228,40 @@ public final class LoopEngine: ConnectionEngine {
     func change<T>(_ body: (Engine) -> T) throws(StoreUnavailableError) -> (T, CommitSequence) {
         guard !StorePolicy.refuses(.other, under: engine.store.condition) else { throw StoreUnavailableError() }
         let result = body(engine)
-        timer.engineDidChange()
+        didChange()
         return (result, engine.stagedSequence)
     }
 
-    /// Stops the timer, at shutdown.
+    /// Completes `promise` once the engine has changed since the last
+    /// watcher was told: at once if it has. One watcher at a time: an
+    /// earlier one still waiting is told now.
+    func whenChanged(_ promise: EventLoopPromise<Void>) {
+        if changedSinceAsked {
+            changedSinceAsked = false
+            return promise.succeed()
+        }
+        changeWaiter?.succeed()
+        changeWaiter = promise
+    }
+
+    /// After every change: the engine's timer and the watcher.
+    private func didChange() {
+        timer.engineDidChange()
+        noteChange()
+    }
+
+    private func noteChange() {
+        changedSinceAsked = true
+        guard let waiter = changeWaiter else { return }
+        changeWaiter = nil
+        changedSinceAsked = false
+        waiter.succeed()
+    }
+
+    /// Stops the timer, at shutdown, and lets a watcher go.
     func stop() {
         timer.stop()
+        changeWaiter?.fail(CancellationError())
+        changeWaiter = nil
     }
 }
