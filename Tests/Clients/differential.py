@@ -146,10 +146,11 @@ class Conn:
         end = self.buf.index(CRLF) + 2
         return self._take(end)
 
-    def read_reply(self):
-        """Read one reply, knowing which replies carry a body."""
+    def read_reply(self, timeout=READ_TIMEOUT):
+        """Read one reply, knowing which replies carry a body; wait at most `timeout` seconds."""
         if not self.alive:
             return Reply(event="<connection already gone>")
+        self.sock.settimeout(timeout)
         try:
             line = self._take_line()
             reply = Reply(line)
@@ -162,13 +163,14 @@ class Conn:
             return reply
         except socket.timeout:
             self.alive = False
-            return Reply(event=f"<no reply within {READ_TIMEOUT:g}s; partial {self.buf!r}>")
+            return Reply(event=f"<no reply within {timeout:g}s; partial {self.buf!r}>")
         except (EOFError, ConnectionError):
             self.alive = False
             return Reply(event="<connection closed>" + (f" after {self.buf!r}" if self.buf else ""))
 
-    def send(self, data, replies=1, bytewise=False):
-        """Send raw bytes, read `replies` replies, record both and return the replies."""
+    def send(self, data, replies=1, bytewise=False, timeout=READ_TIMEOUT):
+        """Send raw bytes, read `replies` replies (each within `timeout`
+        seconds), record both and return the replies."""
         if not self.alive:
             self.session.record(self.label, data, ["<connection already gone>"])
             return []
@@ -182,15 +184,15 @@ class Conn:
             self.alive = False
             self.session.record(self.label, data, [f"<send failed: {exc.__class__.__name__}>"])
             return []
-        got = [self.read_reply() for _ in range(replies)]
+        got = [self.read_reply(timeout) for _ in range(replies)]
         self.session.record(self.label, data, [self.session.normalize(r, data) for r in got])
         return got
 
-    def call(self, line, replies=1):
+    def call(self, line, replies=1, timeout=READ_TIMEOUT):
         """Send one command line (CRLF added) and return its first reply."""
         if isinstance(line, str):
             line = line.encode("latin-1")
-        got = self.send(line + CRLF, replies)
+        got = self.send(line + CRLF, replies, timeout=timeout)
         return got[0] if got else Reply(event="<send failed>")
 
     def put(self, body=b"job", pri=0, delay=0, ttr=60):
@@ -806,9 +808,10 @@ def release_on_disconnect(s):
     first.reserve()
     first.close()
     second = s.worker()
-    # The job comes back after about a second; the wide timeout only
-    # matters on a loaded machine, where a server may answer late.
-    second.call("reserve-with-timeout 20")
+    # The job comes back after about a second; the wide timeouts (the
+    # server's and the read's) only matter on a loaded machine, where a
+    # server may answer late: CI once saw beanstalkd take over 5 s.
+    second.call("reserve-with-timeout 20", timeout=25)
     second.call(b"stats-job %d" % job)
     second.call(f"stats-tube {s.tube()}")
 
@@ -821,9 +824,10 @@ def quit_closes_connection(s):
     first.call("quit")
     first.call("list-tube-used")
     second = s.worker()
-    # The job comes back after about a second; the wide timeout only
-    # matters on a loaded machine, where a server may answer late.
-    second.call("reserve-with-timeout 20")
+    # The job comes back after about a second; the wide timeouts (the
+    # server's and the read's) only matter on a loaded machine, where a
+    # server may answer late: CI once saw beanstalkd take over 5 s.
+    second.call("reserve-with-timeout 20", timeout=25)
     second.call(b"stats-job %d" % job)
 
 
@@ -875,9 +879,10 @@ def ttr_expiry(s):
     job = first.put("slow", ttr=1)
     first.reserve()
     second = s.worker()
-    # The job comes back after about a second; the wide timeout only
-    # matters on a loaded machine, where a server may answer late.
-    second.call("reserve-with-timeout 20")
+    # The job comes back after about a second; the wide timeouts (the
+    # server's and the read's) only matter on a loaded machine, where a
+    # server may answer late: CI once saw beanstalkd take over 5 s.
+    second.call("reserve-with-timeout 20", timeout=25)
     second.call(b"stats-job %d" % job)
     first.call(b"delete %d" % job)
     first.call(b"touch %d" % job)

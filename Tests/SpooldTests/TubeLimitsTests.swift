@@ -46,9 +46,10 @@ final class TubeLimitsTests: XCTestCase {
             if let id = JobClient.insertedID(in: reply) { ids.append(id) } else { refusal = reply }
         }
         XCTAssertEqual(refusal, "OUT_OF_MEMORY")
-        // Bodies are on disk: a job accounts 256 bytes, and a put needs room
-        // for its body too: (8192 - 256 - 1000) / 256 = 27 jobs before, so 28.
-        XCTAssertEqual(ids.count, 28)
+        // Bodies are on disk: a job accounts 192 bytes (Engine.memoryPerJob),
+        // and a put needs room for its body too: (8192 - 192 - 1000) / 192 =
+        // 36 jobs before, so 37.
+        XCTAssertEqual(ids.count, 37)
         XCTAssertEqual(client.send("delete \(ids[0])"), "DELETED")
         XCTAssertNotNil(client.putID(String(repeating: "m", count: 1000)))
     }
