@@ -16,7 +16,8 @@ final class Job {
     // A backlog of millions of jobs is held in memory, so a job keeps only
     // what a queued job needs, from the widest field to the narrowest (no
     // padding), in 101 bytes: malloc's 112-byte class. What only a job that
-    // was reserved, delayed or failed needs lives in its ``JobActivity``.
+    // was reserved or failed, or waits in an aging tube, needs lives in its
+    // ``JobActivity``.
     let id: JobID
     unowned let tube: Tube
     /// One time for each state, which no other state needs: see ``deadline``,
@@ -24,7 +25,8 @@ final class Job {
     private var stamp: Int64 = 0
     /// When the job was created (monotonic).
     let createdAt: Int64
-    /// What the job went through, from its first reservation, delay or failure on.
+    /// What the job went through, from its first reservation or failure on
+    /// (or its first wait in a tube with an aging rule).
     private var activity: JobActivity?
     /// The body, or where the store keeps it.
     var body: JobBody
