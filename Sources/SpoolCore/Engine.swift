@@ -45,11 +45,11 @@ public final class Engine {
 
     private var jobs = JobTable()
     /// The staged puts that the store has not made durable yet, with the
-    /// sequence of each one's record, and their ids in the order they were
+    /// sequence of each one's record, by id and in the order they were
     /// staged: until its put is durable, a job is handed out only by
     /// replies that wait for it.
     private var undurablePuts: [JobID: CommitSequence] = [:]
-    private var undurablePutOrder = Deque<JobID>()
+    private var undurablePutOrder = Deque<(id: JobID, sequence: CommitSequence)>()
     private var tubesByName: [String: Tube] = [:]
     private var tubes: [Tube] = []
     private let defaultTube: Tube
@@ -295,7 +295,7 @@ public final class Engine {
         if stagedSequence > store.durableSequence {
             forgetDurablePuts()
             undurablePuts[job.id] = stagedSequence
-            undurablePutOrder.append(job.id)
+            undurablePutOrder.append((job.id, stagedSequence))
         }
         if let stored = store.latestStoredBody { job.body = .stored(stored) }
         account(job, sign: 1)
@@ -563,9 +563,9 @@ public final class Engine {
     /// Forgets the puts that the store has made durable since it last looked.
     private func forgetDurablePuts() {
         let durable = store.durableSequence
-        while let id = undurablePutOrder.first, undurablePuts[id].map({ $0 <= durable }) ?? true {
+        while let put = undurablePutOrder.first, put.sequence <= durable {
             undurablePutOrder.removeFirst()
-            undurablePuts[id] = nil
+            undurablePuts[put.id] = nil
         }
     }
 
