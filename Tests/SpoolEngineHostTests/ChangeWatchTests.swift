@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import SpoolCore
@@ -23,10 +24,10 @@ final class ChangeWatchTests: XCTestCase {
     /// Watches once: whether the promise was completed, and with a failure.
     private func watch(_ host: LoopEngine) -> (fulfilled: () -> Bool, promise: EventLoopPromise<Void>) {
         let promise = loop.makePromise(of: Void.self)
-        var fulfilled = false
-        promise.futureResult.whenSuccess { fulfilled = true }
+        let fulfilled = NIOLockedValueBox(false)
+        promise.futureResult.whenSuccess { fulfilled.withLockedValue { $0 = true } }
         host.whenChanged(promise)
-        return ({ fulfilled }, promise)
+        return ({ fulfilled.withLockedValue { $0 } }, promise)
     }
 
     func testAWatcherWaitsForTheNextCommandAndNotBefore() throws {
