@@ -9,21 +9,39 @@ import Glibc
 /// `spool-admin` (from the user database, as the bus's own policy does).
 /// The bus policy refuses everyone else before a call arrives; this is the
 /// second line of defence, by the caller's uid as the bus reports it.
+///
+/// The group is looked up when a caller other than root asks, not at start:
+/// a group made (or a member added) while spoold runs counts at once, and a
+/// start loads no name-service module (such as libnss_systemd) that nobody
+/// may ever need.
 struct Authorizer: Sendable {
-    /// The admin group's id, when the group exists.
-    let adminGroupID: gid_t?
+    /// The name of the group whose members may change things.
+    let adminGroup: String
 
     init(adminGroup: String = ControlNames.adminGroup) {
-        adminGroupID = getgrnam(adminGroup).map { $0.pointee.gr_gid }
+        self.adminGroup = adminGroup
     }
 
     /// Returns when the caller may change things; throws `AccessDenied` otherwise.
     func requireAdmin(_ call: MethodCall, to action: String) async throws {
         let credentials = try await call.credentials()
         if credentials.userID == 0 { return }
-        if let adminGroupID, Self.groups(of: credentials).contains(adminGroupID) { return }
+        if let adminGroupID = Self.groupID(named: adminGroup), Self.groups(of: credentials).contains(adminGroupID) { return }
         throw DBusError.accessDenied(
-            "\(action) requires root or membership of group \(ControlNames.adminGroup) (caller uid \(credentials.userID))")
+            "\(action) requires root or membership of group \(adminGroup) (caller uid \(credentials.userID))")
+    }
+
+    /// The id of group `name` in the group database, or nil when it has none.
+    private static func groupID(named name: String) -> gid_t? {
+        // getgrnam_r: handlers run concurrently, and getgrnam shares one buffer.
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        return buffer.withUnsafeMutableBufferPointer { storage -> gid_t? in
+            var entry = group()
+            var found: UnsafeMutablePointer<group>?
+            guard let base = storage.baseAddress, getgrnam_r(name, &entry, base, storage.count, &found) == 0, found != nil
+            else { return nil }
+            return entry.gr_gid
+        }
     }
 
     /// The caller's groups: those the bus reports, else the user's groups in

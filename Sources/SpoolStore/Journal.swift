@@ -260,8 +260,10 @@ final class Journal: @unchecked Sendable {
         }
     }
 
-    /// Deletes segments that hold nothing needed any more.
+    /// Deletes segments that hold nothing needed any more (with none, it
+    /// does nothing: a start that finds nothing to remove syncs no directory).
     func remove(_ segments: [UInt32]) throws {
+        guard !segments.isEmpty else { return }
         for segment in segments {
             if let descriptor = lock.withLock({ files.removeValue(forKey: segment) }) { close(descriptor) }
             guard unlink(path(of: segment)) == 0 || errno == ENOENT else { throw failure(path(of: segment)) }

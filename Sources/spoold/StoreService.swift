@@ -8,6 +8,12 @@ import Systemd
 /// The store: opens it and reads its jobs back before anything serves
 /// (telling systemd while it does), and closes it last, once every reply
 /// is durable. In memory, there is nothing to open.
+///
+/// The opening begins when the service is made, on a thread of its own,
+/// while the event loop and the rest of the services are still being set
+/// up: it is the longest step between a socket-activated start and the
+/// first reply (creating the event loop's thread and the service group take
+/// as long), and the two need not wait for each other.
 struct StoreService: Service {
     /// What the engine host starts from.
     struct Opened: Sendable {
@@ -20,11 +26,18 @@ struct StoreService: Service {
     let storage: Storage
     let logger: Logger
     let opened = Started<Opened>()
+    private let opening: Task<Opened, any Error>
+
+    init(storage: Storage, logger: Logger) {
+        self.storage = storage
+        self.logger = logger
+        opening = Task.detached { try Self.open(storage, logger: logger) }
+    }
 
     func run() async throws {
         let store: Opened
         do {
-            store = try open()
+            store = try await opening.value
         } catch {
             opened.fail()
             throw error
@@ -34,7 +47,7 @@ struct StoreService: Service {
         try await store.directory?.close()
     }
 
-    private func open() throws -> Opened {
+    private static func open(_ storage: Storage, logger: Logger) throws -> Opened {
         guard case .durable(let directory, let mode) = storage else {
             if case .memory(let reason, let ignoredFlag) = storage {
                 if let ignoredFlag { logger.warning("\(ignoredFlag) has no effect without a state directory (-b DIR)") }

@@ -370,6 +370,12 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.output.contains("org.freedesktop.DBus.Error.AccessDenied: Stop requires root or membership of group spool-admin"), refused.output)
         XCTAssertEqual(try call(open, manager, managerInterface, "Stop", as: admin).status, 0)
+
+        // The user database is read when a caller asks, not at start: a member
+        // added while spoold runs may change things at once.
+        _ = try SystemBus.user(reader, groups: ["spool", "spool-admin"])
+        defer { _ = try? SystemBus.user(reader, groups: ["spool"]) }
+        XCTAssertEqual(try call(open, manager, managerInterface, "Start", as: reader).status, 0, "a member added after start")
     }
 
     // MARK: - The worker pool over D-Bus
