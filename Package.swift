@@ -110,11 +110,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .systemLibrary(
-            name: "CSQLite",
-            pkgConfig: "sqlite3",
-            providers: [.apt(["libsqlite3-dev"])]
-        ),
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "SpoolStore",
             dependencies: [
@@ -154,7 +150,7 @@ let package = Package(
             linkerSettings: spooldLinkerSettings
         ),
         // libseccomp's headers come with libseccomp-dev (scripts/install-deps).
-        .target(name: "CSeccomp", linkerSettings: [.linkedLibrary("seccomp")]),
+        .target(name: "CSeccomp", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "SpoolSandbox",
             dependencies: ["CSeccomp", "CLandlock", "ProcessSupervisor", "SpoolQueueFiles"]

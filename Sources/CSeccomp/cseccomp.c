@@ -1,30 +1,103 @@
 #define _GNU_SOURCE
 #include "CSeccomp.h"
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+/// The libseccomp functions spoold calls, resolved by `load`.
+static struct {
+    scmp_filter_ctx (*init)(uint32_t);
+    void (*release)(scmp_filter_ctx);
+    int (*attr_set)(scmp_filter_ctx, enum scmp_filter_attr, uint32_t);
+    int (*syscall_resolve_name)(const char *);
+    int (*rule_add_array)(scmp_filter_ctx, uint32_t, int, unsigned int, const struct scmp_arg_cmp *);
+    int (*export_bpf)(const scmp_filter_ctx, int);
+} api;
+static const char *load_error = "libseccomp not loaded";
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+#define RESOLVE(field, symbol)                          \
+    do {                                                \
+        *(void **)&api.field = dlsym(library, symbol);  \
+        if (!api.field) {                               \
+            load_error = dlerror();                     \
+            return;                                     \
+        }                                               \
+    } while (0)
+
+static void load(void) {
+    void *library = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+        load_error = dlerror();
+        return;
+    }
+    RESOLVE(init, "seccomp_init");
+    RESOLVE(release, "seccomp_release");
+    RESOLVE(attr_set, "seccomp_attr_set");
+    RESOLVE(syscall_resolve_name, "seccomp_syscall_resolve_name");
+    RESOLVE(rule_add_array, "seccomp_rule_add_array");
+    RESOLVE(export_bpf, "seccomp_export_bpf");
+    load_error = NULL;
+}
+
+int cseccomp_load(const char **error) {
+    pthread_once(&once, load);
+    if (load_error) {
+        if (error) *error = load_error;
+        return -1;
+    }
+    return 0;
+}
+
+scmp_filter_ctx cseccomp_init(uint32_t default_action) {
+    return cseccomp_load(NULL) == 0 ? api.init(default_action) : NULL;
+}
+
+void cseccomp_release(scmp_filter_ctx ctx) {
+    if (cseccomp_load(NULL) == 0) api.release(ctx);
+}
+
+int cseccomp_attr_set(scmp_filter_ctx ctx, enum scmp_filter_attr attribute, uint32_t value) {
+    return cseccomp_load(NULL) == 0 ? api.attr_set(ctx, attribute, value) : -ENOSYS;
+}
+
+int cseccomp_syscall_resolve_name(const char *name) {
+    return cseccomp_load(NULL) == 0 ? api.syscall_resolve_name(name) : __NR_SCMP_ERROR;
+}
 
 uint32_t cseccomp_act_errno(uint16_t error) { return SCMP_ACT_ERRNO(error); }
 uint32_t cseccomp_act_kill_process(void) { return SCMP_ACT_KILL_PROCESS; }
 uint32_t cseccomp_act_allow(void) { return SCMP_ACT_ALLOW; }
 
+static int rule(scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned int count, const struct scmp_arg_cmp *comparisons) {
+    return cseccomp_load(NULL) == 0 ? api.rule_add_array(ctx, action, syscall, count, comparisons) : -ENOSYS;
+}
+
 int cseccomp_rule(scmp_filter_ctx ctx, uint32_t action, int syscall) {
-    return seccomp_rule_add_array(ctx, action, syscall, 0, NULL);
+    return rule(ctx, action, syscall, 0, NULL);
 }
 
 int cseccomp_rule_first_argument_equals(scmp_filter_ctx ctx, uint32_t action, int syscall, uint64_t value) {
-    return seccomp_rule_add(ctx, action, syscall, 1, SCMP_A0(SCMP_CMP_EQ, value));
+    struct scmp_arg_cmp comparison = SCMP_A0(SCMP_CMP_EQ, value);
+    return rule(ctx, action, syscall, 1, &comparison);
 }
 
 int cseccomp_rule_first_argument_at_least(scmp_filter_ctx ctx, uint32_t action, int syscall, uint64_t value) {
-    return seccomp_rule_add(ctx, action, syscall, 1, SCMP_A0(SCMP_CMP_GE, value));
+    struct scmp_arg_cmp comparison = SCMP_A0(SCMP_CMP_GE, value);
+    return rule(ctx, action, syscall, 1, &comparison);
 }
 
 void *cseccomp_export(scmp_filter_ctx ctx, size_t *count) {
+    if (cseccomp_load(NULL) != 0) {
+        errno = ENOSYS;
+        return NULL;
+    }
     int file = memfd_create("spool-seccomp", MFD_CLOEXEC);
     if (file < 0) return NULL;
-    int result = seccomp_export_bpf(ctx, file);
+    int result = api.export_bpf(ctx, file);
     if (result != 0) {
         close(file);
         errno = -result;

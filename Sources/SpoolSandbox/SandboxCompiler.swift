@@ -24,6 +24,7 @@ public enum SandboxCompiler {
     ///   exist, or when systemd's groups cannot be read.
     public static func filters(for settings: SandboxSettings) throws(SandboxError) -> [SeccompFilter] {
         if let cached = cache.withLock({ $0[settings] }) { return cached }
+        try loadLibseccomp()
         var filters = [try systemCallFilter(settings)]
         if let families = try familyFilter(settings) { filters.append(families) }
         cache.withLock { $0[settings] = filters }
@@ -34,16 +35,27 @@ public enum SandboxCompiler {
     /// assignment: the first decides which, later ones of the same polarity
     /// add, of the other polarity take away.
     static func systemCalls(_ assignments: [[String]], groups: SyscallGroups) throws(SandboxError) -> (allow: Bool, calls: Set<String>) {
+        // Without libseccomp every name would look unknown: say what is missing instead.
+        try loadLibseccomp()
         let known = (try? groups.systemCalls("@known")) ?? []
         var (allow, calls) = try combine(assignments) { item throws(SandboxError) in
             // A name systemd knows (for any architecture) or this one has.
-            if !item.hasPrefix("@"), !known.contains(item), seccomp_syscall_resolve_name(item) == __NR_SCMP_ERROR {
+            if !item.hasPrefix("@"), !known.contains(item), cseccomp_syscall_resolve_name(item) == __NR_SCMP_ERROR {
                 throw .unknownSystemCall(item)
             }
             return try groups.systemCalls(item)
         }
         if allow { calls.formUnion(try groups.systemCalls(implicitlyAllowed)) }
         return (allow, calls)
+    }
+
+    /// Loads libseccomp (once; see CSeccomp).
+    /// - Throws: ``SandboxError/seccomp(_:)`` with the loader's message.
+    static func loadLibseccomp() throws(SandboxError) {
+        var message: UnsafePointer<CChar>?
+        guard cseccomp_load(&message) == 0 else {
+            throw .seccomp("cannot load libseccomp: \(message.map { String(cString: $0) } ?? "unknown error")")
+        }
     }
 
     /// systemd's rule for a list key given several times
@@ -81,7 +93,7 @@ public enum SandboxCompiler {
             for name in calls.sorted() {
                 // systemd's groups name the calls of every architecture; this
                 // one has only some of them.
-                let number = seccomp_syscall_resolve_name(name)
+                let number = cseccomp_syscall_resolve_name(name)
                 guard number != __NR_SCMP_ERROR else { continue }
                 let result = cseccomp_rule(context, allow ? cseccomp_act_allow() : denied, number)
                 guard result == 0 else { throw .seccomp("\(name): \(String(cString: strerror(-result)))") }
@@ -109,7 +121,7 @@ public enum SandboxCompiler {
 
     private static func familyFilter(_ settings: SandboxSettings) throws(SandboxError) -> SeccompFilter? {
         guard let allowed = allowedFamilies(settings) else { return nil }
-        let socketCall = seccomp_syscall_resolve_name("socket")
+        let socketCall = cseccomp_syscall_resolve_name("socket")
         let refused = cseccomp_act_errno(UInt16(EAFNOSUPPORT))
         let familyLimit: Int32 = 46
         return try build(defaultAction: cseccomp_act_allow()) { context throws(SandboxError) in
@@ -126,11 +138,11 @@ public enum SandboxCompiler {
     private static func build(
         defaultAction: UInt32, _ rules: (scmp_filter_ctx) throws(SandboxError) -> Void
     ) throws(SandboxError) -> SeccompFilter {
-        guard let context = seccomp_init(defaultAction) else { throw .seccomp("seccomp_init failed") }
-        defer { seccomp_release(context) }
+        guard let context = cseccomp_init(defaultAction) else { throw .seccomp("seccomp_init failed") }
+        defer { cseccomp_release(context) }
         // A binary search over the system call numbers, not a list walked for
         // every call the handler makes (libseccomp 2.5's optimization level 2).
-        _ = seccomp_attr_set(context, SCMP_FLTATR_CTL_OPTIMIZE, 2)
+        _ = cseccomp_attr_set(context, SCMP_FLTATR_CTL_OPTIMIZE, 2)
         try rules(context)
         var size = 0
         guard let exported = cseccomp_export(context, &size) else {

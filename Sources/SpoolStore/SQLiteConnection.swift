@@ -12,30 +12,36 @@ final class SQLiteConnection {
     /// Opens (and with `create`, creates) the database at `path`.
     init(path: String, create: Bool) throws {
         self.path = path
+        var loadError: UnsafePointer<CChar>?
+        guard csqlite_load(&loadError) == 0 else {
+            let reason = loadError.map { String(cString: $0) } ?? "unknown error"
+            throw SQLiteError(code: SQLITE_ERROR, message: "cannot load SQLite (libsqlite3.so.0): \(reason)", path: path)
+        }
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0)
-        let result = sqlite3_open_v2(path, &handle, flags, nil)
+        let result = csqlite_open_v2(path, &handle, flags, nil)
         guard result == SQLITE_OK else {
-            let error = SQLiteError(code: result, message: String(cString: sqlite3_errstr(result)), path: path)
-            sqlite3_close_v2(handle)
+            let error = SQLiteError(code: result, message: String(cString: csqlite_errstr(result)), path: path)
+            csqlite_close_v2(handle)
             handle = nil
             throw error
         }
-        sqlite3_extended_result_codes(handle, 1)
+        _ = csqlite_extended_result_codes(handle, 1)
     }
 
     deinit {
-        sqlite3_close_v2(handle)
+        // nil when SQLite could not be loaded or the file opened.
+        if let handle { csqlite_close_v2(handle) }
     }
 
     /// Runs one or more statements that return no rows of interest.
     func execute(_ sql: String) throws {
-        try check(sqlite3_exec(handle, sql, nil, nil, nil))
+        try check(csqlite_exec(handle, sql))
     }
 
     /// Prepares a statement to run many times.
     func prepare(_ sql: String) throws -> SQLiteStatement {
         var statement: OpaquePointer?
-        try check(sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil))
+        try check(csqlite_prepare_v3(handle, sql, UInt32(SQLITE_PREPARE_PERSISTENT), &statement))
         return SQLiteStatement(statement: statement, connection: self)
     }
 
@@ -49,7 +55,7 @@ final class SQLiteConnection {
     /// Throws a ``SQLiteError`` unless `result` is `SQLITE_OK`, `SQLITE_ROW` or `SQLITE_DONE`.
     func check(_ result: Int32) throws {
         guard result != SQLITE_OK, result != SQLITE_ROW, result != SQLITE_DONE else { return }
-        throw SQLiteError(code: result, message: String(cString: sqlite3_errmsg(handle)), path: path)
+        throw SQLiteError(code: result, message: String(cString: csqlite_errmsg(handle)), path: path)
     }
 }
 

@@ -3,10 +3,31 @@
 
 // libseccomp for Swift: its action macros and variadic rule calls as
 // functions Swift can call, and a filter exported as BPF bytes.
+//
+// libseccomp is loaded with dlopen(3) on first use (a queue file's sandbox
+// to build or check), never at start: a spoold without sandboxed queues, the
+// beanstalkd drop-in case, maps one shared library fewer at every start.
+// <seccomp.h> gives the types and constants only; every call goes through
+// the functions below.
 
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/// Loads libseccomp.so.2 once. Returns 0, or -1 with `*error` (when not
+/// NULL) set to dlerror(3)'s message. The other functions load it too and
+/// fail (NULL, `__NR_SCMP_ERROR` or `-ENOSYS`) when it cannot be loaded.
+int cseccomp_load(const char **error);
+
+/// `seccomp_init`.
+scmp_filter_ctx cseccomp_init(uint32_t default_action);
+/// `seccomp_release`.
+void cseccomp_release(scmp_filter_ctx ctx);
+/// `seccomp_attr_set`.
+int cseccomp_attr_set(scmp_filter_ctx ctx, enum scmp_filter_attr attribute, uint32_t value);
+/// `seccomp_syscall_resolve_name`: the number of the system call `name` on
+/// this architecture, or `__NR_SCMP_ERROR`.
+int cseccomp_syscall_resolve_name(const char *name);
 
 /// `SCMP_ACT_ERRNO(error)`.
 uint32_t cseccomp_act_errno(uint16_t error);
