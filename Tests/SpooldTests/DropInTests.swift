@@ -64,6 +64,19 @@ final class DropInTests: XCTestCase {
         XCTAssertEqual(client.stats("stats")["durability"], "always")
     }
 
+    /// A start maps no library it does not use: SQLite (only for converting
+    /// an earlier release's spool.db) and libseccomp (only for sandboxed
+    /// queues) are loaded when needed, not at every start.
+    func testADurableStartMapsNeitherSQLiteNorLibseccomp() throws {
+        let directory = try TestScratch.temporaryDirectory().path
+        let server = try ServerProcess.spooldAsBeanstalkd(["-b", directory])
+        XCTAssertNotNil(try JobClient(port: server.port).putID("served"), "the store is open and serves")
+        let maps = try String(contentsOfFile: "/proc/\(server.process.processIdentifier)/maps", encoding: .utf8)
+        XCTAssertTrue(maps.contains("libc.so"), "the maps were read")
+        XCTAssertFalse(maps.contains("libsqlite3"), maps)
+        XCTAssertFalse(maps.contains("libseccomp"), maps)
+    }
+
     /// beanstalkd's -f and -F without -b are accepted and change nothing,
     /// with a warning; an explicit durable mode without a directory is refused.
     func testFsyncFlagsWithoutStateDirectory() throws {
