@@ -83,7 +83,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CDynamicLibrary", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CLibPQ", dependencies: ["CDynamicLibrary"]),
         .target(
             name: "SpoolCluster",
             dependencies: [
@@ -110,7 +111,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CSQLite", dependencies: ["CDynamicLibrary"]),
         .target(
             name: "SpoolStore",
             dependencies: [
@@ -150,7 +151,7 @@ let package = Package(
             linkerSettings: spooldLinkerSettings
         ),
         // libseccomp's headers come with libseccomp-dev (scripts/install-deps).
-        .target(name: "CSeccomp", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CSeccomp", dependencies: ["CDynamicLibrary"]),
         .target(
             name: "SpoolSandbox",
             dependencies: ["CSeccomp", "CLandlock", "ProcessSupervisor", "SpoolQueueFiles"]

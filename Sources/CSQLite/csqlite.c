@@ -1,13 +1,13 @@
 #include "CSQLite.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
+#include "CDynamicLibrary.h"
+
 #include <stddef.h>
 
 /// SQLITE_TRANSIENT: SQLite copies what is bound.
 #define TRANSIENT ((void (*)(void *))-1)
 
-/// The SQLite functions Spool calls, resolved by `load`.
+/// The SQLite functions Spool calls, resolved by `csqlite_load`.
 static struct {
     int (*open_v2)(const char *, sqlite3 **, int, const char *);
     int (*close_v2)(sqlite3 *);
@@ -27,52 +27,17 @@ static struct {
     int (*column_bytes)(sqlite3_stmt *, int);
     const void *(*column_blob)(sqlite3_stmt *, int);
 } api;
-static const char *load_error = "libsqlite3 not loaded";
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+/// In the order of `api`'s fields.
+static const char *const symbols[] = {
+    "sqlite3_open_v2", "sqlite3_close_v2", "sqlite3_errstr", "sqlite3_errmsg", "sqlite3_extended_result_codes",
+    "sqlite3_exec", "sqlite3_prepare_v3", "sqlite3_finalize", "sqlite3_reset", "sqlite3_step", "sqlite3_bind_int64",
+    "sqlite3_bind_text", "sqlite3_bind_blob64", "sqlite3_column_int64", "sqlite3_column_text", "sqlite3_column_bytes",
+    "sqlite3_column_blob",
+};
+_Static_assert(sizeof(symbols) / sizeof(symbols[0]) == sizeof(api) / sizeof(void *), "one symbol per field");
+static cdl_library library = CDL_LIBRARY_INIT("libsqlite3.so.0", symbols, &api);
 
-#define RESOLVE(field, symbol)                          \
-    do {                                                \
-        *(void **)&api.field = dlsym(library, symbol);  \
-        if (!api.field) {                               \
-            load_error = dlerror();                     \
-            return;                                     \
-        }                                               \
-    } while (0)
-
-static void load(void) {
-    void *library = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-        load_error = dlerror();
-        return;
-    }
-    RESOLVE(open_v2, "sqlite3_open_v2");
-    RESOLVE(close_v2, "sqlite3_close_v2");
-    RESOLVE(errstr, "sqlite3_errstr");
-    RESOLVE(errmsg, "sqlite3_errmsg");
-    RESOLVE(extended_result_codes, "sqlite3_extended_result_codes");
-    RESOLVE(exec, "sqlite3_exec");
-    RESOLVE(prepare_v3, "sqlite3_prepare_v3");
-    RESOLVE(finalize, "sqlite3_finalize");
-    RESOLVE(reset, "sqlite3_reset");
-    RESOLVE(step, "sqlite3_step");
-    RESOLVE(bind_int64, "sqlite3_bind_int64");
-    RESOLVE(bind_text, "sqlite3_bind_text");
-    RESOLVE(bind_blob64, "sqlite3_bind_blob64");
-    RESOLVE(column_int64, "sqlite3_column_int64");
-    RESOLVE(column_text, "sqlite3_column_text");
-    RESOLVE(column_bytes, "sqlite3_column_bytes");
-    RESOLVE(column_blob, "sqlite3_column_blob");
-    load_error = NULL;
-}
-
-int csqlite_load(const char **error) {
-    pthread_once(&once, load);
-    if (load_error) {
-        if (error) *error = load_error;
-        return -1;
-    }
-    return 0;
-}
+int csqlite_load(const char **error) { return cdl_load(&library, error); }
 
 int csqlite_open_v2(const char *path, sqlite3 **database, int flags, const char *vfs) {
     return api.open_v2(path, database, flags, vfs);

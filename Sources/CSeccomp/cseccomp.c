@@ -1,13 +1,12 @@
 #define _GNU_SOURCE
 #include "CSeccomp.h"
-#include <dlfcn.h>
+#include "CDynamicLibrary.h"
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-/// The libseccomp functions spoold calls, resolved by `load`.
+/// The libseccomp functions spoold calls, resolved by `cseccomp_load`.
 static struct {
     scmp_filter_ctx (*init)(uint32_t);
     void (*release)(scmp_filter_ctx);
@@ -16,41 +15,15 @@ static struct {
     int (*rule_add_array)(scmp_filter_ctx, uint32_t, int, unsigned int, const struct scmp_arg_cmp *);
     int (*export_bpf)(const scmp_filter_ctx, int);
 } api;
-static const char *load_error = "libseccomp not loaded";
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+/// In the order of `api`'s fields.
+static const char *const symbols[] = {
+    "seccomp_init", "seccomp_release", "seccomp_attr_set", "seccomp_syscall_resolve_name", "seccomp_rule_add_array",
+    "seccomp_export_bpf",
+};
+_Static_assert(sizeof(symbols) / sizeof(symbols[0]) == sizeof(api) / sizeof(void *), "one symbol per field");
+static cdl_library library = CDL_LIBRARY_INIT("libseccomp.so.2", symbols, &api);
 
-#define RESOLVE(field, symbol)                          \
-    do {                                                \
-        *(void **)&api.field = dlsym(library, symbol);  \
-        if (!api.field) {                               \
-            load_error = dlerror();                     \
-            return;                                     \
-        }                                               \
-    } while (0)
-
-static void load(void) {
-    void *library = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-        load_error = dlerror();
-        return;
-    }
-    RESOLVE(init, "seccomp_init");
-    RESOLVE(release, "seccomp_release");
-    RESOLVE(attr_set, "seccomp_attr_set");
-    RESOLVE(syscall_resolve_name, "seccomp_syscall_resolve_name");
-    RESOLVE(rule_add_array, "seccomp_rule_add_array");
-    RESOLVE(export_bpf, "seccomp_export_bpf");
-    load_error = NULL;
-}
-
-int cseccomp_load(const char **error) {
-    pthread_once(&once, load);
-    if (load_error) {
-        if (error) *error = load_error;
-        return -1;
-    }
-    return 0;
-}
+int cseccomp_load(const char **error) { return cdl_load(&library, error); }
 
 scmp_filter_ctx cseccomp_init(uint32_t default_action) {
     return cseccomp_load(NULL) == 0 ? api.init(default_action) : NULL;
