@@ -9,11 +9,12 @@ import Systemd
 /// (telling systemd while it does), and closes it last, once every reply
 /// is durable. In memory, there is nothing to open.
 ///
-/// The opening begins when the service is made, on a thread of its own,
-/// while the event loop and the rest of the services are still being set
-/// up: it is the longest step between a socket-activated start and the
-/// first reply (creating the event loop's thread and the service group take
-/// as long), and the two need not wait for each other.
+/// The opening begins when the service is made, in a task of its own (on
+/// one of Swift's cooperative threads), while the other services are made
+/// and the service group starts: it is the longest step between a
+/// socket-activated start and the first reply (starting the group, its
+/// signal handling and a task per service, takes as long), and the two need
+/// not wait for each other.
 struct StoreService: Service {
     /// What the engine host starts from.
     struct Opened: Sendable {
