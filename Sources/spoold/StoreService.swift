@@ -24,14 +24,10 @@ struct StoreService: Service {
         let recovered: RecoveredQueue
     }
 
-    let storage: Storage
-    let logger: Logger
     let opened = Started<Opened>()
     private let opening: Task<Opened, any Error>
 
     init(storage: Storage, logger: Logger) {
-        self.storage = storage
-        self.logger = logger
         opening = Task.detached { try Self.open(storage, logger: logger) }
     }
 
