@@ -201,10 +201,14 @@ let package = Package(
         ),
         .target(
             name: "SpoolControl",
-            dependencies: ["DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "DurationConversions", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "DBus", "SpoolControlAPI", "SpoolCore", "SpoolEngineHost", "DurationConversions", "SystemAccounts",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(name: "CSpawn"),
-        .target(name: "ProcessSupervisor", dependencies: ["CSpawn", "DurationConversions"]),
+        .target(name: "SystemAccounts"),
+        .target(name: "ProcessSupervisor", dependencies: ["CSpawn", "DurationConversions", "SystemAccounts"]),
         .target(name: "SpoolQueueFiles", dependencies: ["ProcessSupervisor", "SpoolPrimitives", "DurationConversions"]),
         .target(
             name: "SpoolPool",
@@ -245,6 +249,7 @@ let package = Package(
         ),
         .testTarget(name: "SpoolPrimitivesTests", dependencies: ["SpoolPrimitives"]),
         .testTarget(name: "DurationConversionsTests", dependencies: ["DurationConversions"]),
+        .testTarget(name: "SystemAccountsTests", dependencies: ["SystemAccounts"]),
         .testTarget(
             name: "SpoolCoreTests",
             dependencies: ["SpoolCore", "SpoolTestSupport", .product(name: "NIOCore", package: "swift-nio")]

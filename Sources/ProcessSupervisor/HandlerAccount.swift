@@ -1,4 +1,5 @@
 import Glibc
+import SystemAccounts
 
 /// The user and group ids a handler runs as, looked up by name in the system's
 /// account databases (through NSS, so LDAP and the like work) each time a
@@ -33,21 +34,10 @@ struct HandlerAccount {
         ) -> Int32,
         _ value: (Entry) -> Value
     ) throws(StartFailure) -> Value? {
-        let entry = UnsafeMutablePointer<Entry>.allocate(capacity: 1)
-        defer { entry.deallocate() }
-        // The entry's strings go in the buffer; a long member list needs a bigger one.
-        var capacity = 1024
-        while true {
-            var buffer = [CChar](repeating: 0, count: capacity)
-            var found: UnsafeMutablePointer<Entry>?
-            let code = function(name, entry, &buffer, capacity, &found)
-            if code == ERANGE, capacity < 1 << 20 {
-                capacity *= 4
-                continue
-            }
-            guard code == 0 else { throw StartFailure(call: "cannot look up \(kind) \"\(name)\"", error: code) }
-            // Only numbers are taken, so the strings' buffer may go.
-            return found.map { value($0.pointee) }
+        do {
+            return try AccountDatabase.lookUp({ function(name, $0, $1, $2, $3) }, value)
+        } catch {
+            throw StartFailure(call: "cannot look up \(kind) \"\(name)\"", error: error.code)
         }
     }
 }

@@ -1,5 +1,6 @@
 import DBus
 import SpoolControlAPI
+import SystemAccounts
 
 #if canImport(Glibc)
 import Glibc
@@ -31,37 +32,26 @@ struct Authorizer: Sendable {
             "\(action) requires root or membership of group \(adminGroup) (caller uid \(credentials.userID))")
     }
 
-    /// The id of group `name` in the group database, or nil when it has none.
+    /// The id of group `name` in the group database, or nil when it has none
+    /// (or cannot be read).
     private static func groupID(named name: String) -> gid_t? {
-        // getgrnam_r: handlers run concurrently, and getgrnam shares one buffer.
-        var buffer = [CChar](repeating: 0, count: 16_384)
-        return buffer.withUnsafeMutableBufferPointer { storage -> gid_t? in
-            var entry = group()
-            var found: UnsafeMutablePointer<group>?
-            guard let base = storage.baseAddress, getgrnam_r(name, &entry, base, storage.count, &found) == 0, found != nil
-            else { return nil }
-            return entry.gr_gid
-        }
+        (try? AccountDatabase.lookUp({ getgrnam_r(name, $0, $1, $2, $3) }, \.gr_gid)) ?? nil
     }
 
     /// The caller's groups: those the bus reports, else the user's groups in
     /// the user database (dbus-daemon 1.14 does not report them).
     private static func groups(of credentials: Credentials) -> [gid_t] {
         guard credentials.groupIDs.isEmpty else { return credentials.groupIDs }
-        // getpwuid_r: handlers run concurrently, and getpwuid shares one buffer.
-        var buffer = [CChar](repeating: 0, count: 16_384)
-        return buffer.withUnsafeMutableBufferPointer { storage -> [gid_t] in
-            var entry = passwd()
-            var found: UnsafeMutablePointer<passwd>?
-            guard let base = storage.baseAddress, getpwuid_r(credentials.userID, &entry, base, storage.count, &found) == 0, found != nil
-            else { return [] }
-            var count: Int32 = 64
-            var groups = [gid_t](repeating: 0, count: Int(count))
-            if getgrouplist(entry.pw_name, entry.pw_gid, &groups, &count) < 0 {
-                groups = [gid_t](repeating: 0, count: Int(count))
-                guard getgrouplist(entry.pw_name, entry.pw_gid, &groups, &count) >= 0 else { return [] }
-            }
-            return Array(groups.prefix(Int(count)))
+        let user = try? AccountDatabase.lookUp({ getpwuid_r(credentials.userID, $0, $1, $2, $3) }) { entry in
+            (name: String(cString: entry.pw_name), group: entry.pw_gid)
         }
+        guard let user = user ?? nil else { return [] }
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(user.name, user.group, &groups, &count) < 0 {
+            groups = [gid_t](repeating: 0, count: Int(count))
+            guard getgrouplist(user.name, user.group, &groups, &count) >= 0 else { return [] }
+        }
+        return Array(groups.prefix(Int(count)))
     }
 }
