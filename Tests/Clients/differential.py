@@ -801,6 +801,14 @@ def jobs_of_another_connection(s):
     owner.call(b"delete %d" % job)
 
 
+def reserve_returned_job(worker):
+    """Reserves, on `worker`, a job that comes back after about a second (a
+    reservation released or timed out). The wide timeouts (the server's and
+    the read's) only matter on a loaded machine, where a server may answer
+    late: CI once saw beanstalkd take over 5 s."""
+    worker.call("reserve-with-timeout 20", timeout=25)
+
+
 @conversation
 def release_on_disconnect(s):
     first = s.worker()
@@ -808,10 +816,7 @@ def release_on_disconnect(s):
     first.reserve()
     first.close()
     second = s.worker()
-    # The job comes back after about a second; the wide timeouts (the
-    # server's and the read's) only matter on a loaded machine, where a
-    # server may answer late: CI once saw beanstalkd take over 5 s.
-    second.call("reserve-with-timeout 20", timeout=25)
+    reserve_returned_job(second)
     second.call(b"stats-job %d" % job)
     second.call(f"stats-tube {s.tube()}")
 
@@ -824,10 +829,7 @@ def quit_closes_connection(s):
     first.call("quit")
     first.call("list-tube-used")
     second = s.worker()
-    # The job comes back after about a second; the wide timeouts (the
-    # server's and the read's) only matter on a loaded machine, where a
-    # server may answer late: CI once saw beanstalkd take over 5 s.
-    second.call("reserve-with-timeout 20", timeout=25)
+    reserve_returned_job(second)
     second.call(b"stats-job %d" % job)
 
 
@@ -879,10 +881,7 @@ def ttr_expiry(s):
     job = first.put("slow", ttr=1)
     first.reserve()
     second = s.worker()
-    # The job comes back after about a second; the wide timeouts (the
-    # server's and the read's) only matter on a loaded machine, where a
-    # server may answer late: CI once saw beanstalkd take over 5 s.
-    second.call("reserve-with-timeout 20", timeout=25)
+    reserve_returned_job(second)
     second.call(b"stats-job %d" % job)
     first.call(b"delete %d" % job)
     first.call(b"touch %d" % job)
