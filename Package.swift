@@ -206,7 +206,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "CSpawn"),
+        .target(name: "CSpawn", dependencies: ["CLandlock"]),
         .target(name: "SystemAccounts"),
         .target(name: "ProcessSupervisor", dependencies: ["CSpawn", "DurationConversions", "SystemAccounts"]),
         .target(name: "SpoolQueueFiles", dependencies: ["ProcessSupervisor", "SpoolPrimitives", "DurationConversions"]),

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CSpawn.h"
+#include "CLandlock.h"
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -20,15 +22,21 @@
 struct failure_report {
     int32_t step;
     int32_t error;
+    int32_t index;
 };
 
-/// Reports `step` with the current errno to the parent and exits. A write of
-/// at most PIPE_BUF bytes to a pipe is atomic, so the parent reads all or nothing.
-_Noreturn static void fail(int report_fd, cspawn_step step) {
-    struct failure_report report = {step, errno};
+/// Reports `step` (and the index of the tmpfs or rule it was at, or -1) with
+/// the current errno to the parent and exits. A write of at most PIPE_BUF
+/// bytes to a pipe is atomic, so the parent reads all or nothing.
+_Noreturn static void fail_at(int report_fd, cspawn_step step, size_t index) {
+    struct failure_report report = {step, errno, (int32_t)index};
     ssize_t written = write(report_fd, &report, sizeof report);
     (void)written; // Nothing is left to tell the parent if even this fails.
     _exit(127);
+}
+
+_Noreturn static void fail(int report_fd, cspawn_step step) {
+    fail_at(report_fd, step, (size_t)-1);
 }
 
 static int set_limit(int resource, cspawn_limit limit) {
@@ -48,6 +56,85 @@ struct kernel_sigaction {
 };
 
 static const struct kernel_sigaction default_action = {0};
+
+/// Writes `length` bytes of `text` to the file at `path` in one write(2), as
+/// /proc's id maps want them. 0, or -1 with errno set.
+static int write_whole(const char *path, const char *text, size_t length) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t written = write(fd, text, length);
+    int error = errno;
+    close(fd);
+    errno = error;
+    return written == (ssize_t)length ? 0 : -1;
+}
+
+/// "ID ID 1\n" into `buffer` (at least 36 bytes): `id` mapped to itself, and
+/// nothing else. snprintf is not async-signal-safe. Returns the length.
+static size_t identity_map(char *buffer, unsigned id) {
+    char digits[10];
+    size_t count = 0;
+    do {
+        digits[count++] = (char)('0' + id % 10);
+        id /= 10;
+    } while (id != 0);
+    size_t length = 0;
+    for (int copy = 0; copy < 2; copy++) {
+        for (size_t index = count; index > 0; index--) buffer[length++] = digits[index - 1];
+        buffer[length++] = ' ';
+    }
+    buffer[length++] = '1';
+    buffer[length++] = '\n';
+    return length;
+}
+
+/// The user and mount namespaces of private mounts, and the mounts. The
+/// process already has the handler's uid and gid: the user namespace it
+/// makes belongs to that user, maps only its uid and gid (which needs no
+/// privilege), and gives it the capabilities to mount in the new mount
+/// namespace only, which execve drops (it is not uid 0 there).
+static void enter_private_mounts(const cspawn_request *request, int report_fd) {
+    // The maps are files of /proc/self, which belong to root while the
+    // memory is not dumpable, as a change of uid leaves it. This child
+    // shares spoold's memory (and so its dumpable flag) until execve:
+    // spawns hold a lock so that no other child changes the flag meanwhile,
+    // and it is put back once the maps are written.
+    int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
+    char map[40];
+    if (write_whole("/proc/self/setgroups", "deny", 4) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
+    if (write_whole("/proc/self/uid_map", map, identity_map(map, request->uid)) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
+    if (write_whole("/proc/self/gid_map", map, identity_map(map, request->gid)) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
+    if (dumpable >= 0) prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+    // The copied mounts became slaves of spoold's (a namespace made in a
+    // less privileged user namespace never propagates back): the mounts
+    // below stay the handler's.
+    for (size_t index = 0; index < request->tmpfs_count; index++) {
+        const cspawn_tmpfs *tmpfs = &request->tmpfs[index];
+        unsigned long flags = MS_NOSUID | MS_NODEV | (tmpfs->read_only ? MS_RDONLY : 0);
+        if (mount("tmpfs", tmpfs->target, "tmpfs", flags, tmpfs->options) != 0) {
+            if (tmpfs->optional && errno == ENOENT) continue;
+            fail_at(report_fd, CSPAWN_STEP_MOUNT, index);
+        }
+    }
+}
+
+/// Builds the request's own Landlock ruleset, as the file system now looks
+/// to the child, and enforces it.
+static void restrict_file_system(const cspawn_request *request, int report_fd) {
+    int ruleset = clandlock_create_ruleset(request->landlock_handled);
+    if (ruleset < 0) fail(report_fd, CSPAWN_STEP_LANDLOCK);
+    for (size_t index = 0; index < request->landlock_rule_count; index++) {
+        const cspawn_path_rule *rule = &request->landlock_rules[index];
+        if (clandlock_allow_beneath(ruleset, rule->path, rule->rights) != 0) {
+            if (rule->optional && (errno == ENOENT || errno == EACCES)) continue;
+            fail_at(report_fd, CSPAWN_STEP_LANDLOCK_RULE, index);
+        }
+    }
+    if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) fail(report_fd, CSPAWN_STEP_LANDLOCK);
+    close(ruleset);
+}
 
 /// The child's side, between fork and execve: async-signal-safe calls only.
 _Noreturn static void run_child(const cspawn_request *request, int report_fd, const sigset_t *no_signals) {
@@ -127,6 +214,9 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
         fail(report_fd, CSPAWN_STEP_CLEAR_AMBIENT);
 
+    if (request->private_mounts) enter_private_mounts(request, report_fd);
+    if (request->landlock_handled != 0) restrict_file_system(request, report_fd);
+
     if (chdir(request->working_directory) != 0) fail(report_fd, CSPAWN_STEP_CHDIR);
 
     // The sandbox's filters come last: from here on only execve (and, should
@@ -164,8 +254,13 @@ static void reap(pid_t pid) {
 }
 
 static cspawn_result failure(cspawn_step step, int error) {
-    return (cspawn_result){.pid = 0, .pidfd = -1, .failed_step = step, .error = error};
+    return (cspawn_result){.pid = 0, .pidfd = -1, .failed_step = step, .error = error, .index = -1};
 }
+
+/// Held by a spawn until its child has execed or failed: a child shares
+/// spoold's memory, whose dumpable flag private mounts set for a moment and
+/// any change of uid clears (see enter_private_mounts).
+static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /// Reads the child's report: the number of bytes read, 0 when the pipe closed
 /// without one (execve succeeded), or -1 with errno.
@@ -200,6 +295,7 @@ cspawn_result cspawn(const cspawn_request *request) {
     // Blocked in the child from its first instruction until its dispositions
     // are reset: no handler of the parent's may run on the shared memory.
     pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
+    pthread_mutex_lock(&spawn_lock);
     // As posix_spawn does: the child shares the parent's memory on a stack of
     // its own, and this thread waits until it has called execve or exited.
     // Nothing is copied (a fork of a large daemon copies its page tables), and
@@ -207,6 +303,7 @@ cspawn_result cspawn(const cspawn_request *request) {
     // and touches nothing of the parent's but errno, read by no one meanwhile.
     pid_t pid = clone(child_entry, stack + child_stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &arguments);
     int fork_error = errno;
+    pthread_mutex_unlock(&spawn_lock);
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
     free(stack);
     close(report_pipe[1]);
@@ -221,7 +318,9 @@ cspawn_result cspawn(const cspawn_request *request) {
     close(report_pipe[0]);
     if (received == sizeof report) {
         reap(pid);
-        return failure((cspawn_step)report.step, report.error);
+        cspawn_result result = failure((cspawn_step)report.step, report.error);
+        result.index = report.index;
+        return result;
     }
     if (received != 0) {
         // Whether the child started is unknown: make sure it does not run.
@@ -238,7 +337,18 @@ cspawn_result cspawn(const cspawn_request *request) {
         reap(pid);
         return failure(CSPAWN_STEP_PIDFD_OPEN, pidfd_error);
     }
-    return (cspawn_result){.pid = pid, .pidfd = pidfd, .failed_step = CSPAWN_STEP_NONE, .error = 0};
+    return (cspawn_result){.pid = pid, .pidfd = pidfd, .failed_step = CSPAWN_STEP_NONE, .error = 0, .index = -1};
+}
+
+int cspawn_private_mounts_error(void) {
+    pid_t pid = fork();
+    if (pid < 0) return errno;
+    if (pid == 0) _exit(unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return errno;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : ECHILD;
 }
 
 const char *cspawn_step_name(cspawn_step step) {
@@ -267,6 +377,10 @@ const char *cspawn_step_name(cspawn_step step) {
     case CSPAWN_STEP_CHDIR: return "chdir";
     case CSPAWN_STEP_EXECVE: return "execve";
     case CSPAWN_STEP_PIDFD_OPEN: return "pidfd_open";
+    case CSPAWN_STEP_NAMESPACES: return "unshare(CLONE_NEWUSER|CLONE_NEWNS)";
+    case CSPAWN_STEP_ID_MAPS: return "writing the user namespace's uid_map and gid_map";
+    case CSPAWN_STEP_MOUNT: return "mounting a tmpfs";
+    case CSPAWN_STEP_LANDLOCK_RULE: return "landlock_add_rule";
     }
     return "unknown step";
 }

@@ -18,6 +18,10 @@ public struct HandlerCommand: Sendable, Equatable {
     public var seccompFilters: [SeccompFilter] = []
     /// The Landlock ruleset the program runs under; none by default.
     public var landlock: LandlockRuleset?
+    /// A file system view of the program's own (tmpfs mounts, and the
+    /// Landlock rules its child resolves after them, instead of
+    /// ``landlock``); none by default.
+    public var privateMounts: PrivateMounts?
     /// The limits of the cgroup the program and its children run in (see
     /// ``HandlerProcess/init(command:cgroup:timeout:killGracePeriod:outputLimit:)``); none by default.
     public var cgroupLimits = CgroupLimits()

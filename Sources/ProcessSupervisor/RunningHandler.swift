@@ -209,12 +209,30 @@ final class RunningHandler {
         }
         let argv = CStringArray(command.arguments)
         let envp = CStringArray(environment)
+        let mounts = command.privateMounts?.temporaryFileSystems ?? []
+        let rules = command.privateMounts?.landlock?.rules ?? []
+        // Paths and options, kept alive until the spawn returns.
+        let strings = CStringArray(mounts.flatMap { [$0.path, $0.options] } + rules.map(\.path))
+        let tmpfs = mounts.indices.map { index in
+            cspawn_tmpfs(
+                target: strings.pointers[2 * index], options: strings.pointers[2 * index + 1],
+                read_only: mounts[index].readOnly, optional: mounts[index].optional)
+        }
+        let pathRules = rules.indices.map { index in
+            cspawn_path_rule(
+                path: strings.pointers[2 * mounts.count + index], rights: rules[index].rights, optional: rules[index].optional)
+        }
         let limits = command.limits
-        let result = argv.pointers.withUnsafeBufferPointer { argv in
+        // The copies' owners outlive every pointer into them (Swift may end a
+        // class instance's life after its last use, before the spawn).
+        let result = withExtendedLifetime((argv, envp, strings)) {
+        argv.pointers.withUnsafeBufferPointer { argv in
             envp.pointers.withUnsafeBufferPointer { envp in
                 command.workingDirectory.withCString { directory in
                     withFilters(command.seccompFilters) { filters in
                         cgroupProcs.withUnsafeBufferPointer { cgroupProcs in
+                        tmpfs.withUnsafeBufferPointer { tmpfs in
+                        pathRules.withUnsafeBufferPointer { pathRules in
                         var request = cspawn_request(
                             path: argv[0], argv: argv.baseAddress, envp: envp.baseAddress, working_directory: directory,
                             uid: account.userID, gid: account.groupID, stdin_fd: stdin, stdout_fd: stdout,
@@ -222,15 +240,28 @@ final class RunningHandler {
                             open_files: cLimit(limits.openFiles), cpu_seconds: cLimit(limits.cpuSeconds),
                             processes: cLimit(limits.processes), filters: filters.baseAddress, filter_count: filters.count,
                             landlock_ruleset: command.landlock?.descriptor ?? -1, cgroup_procs: cgroupProcs.baseAddress,
-                            cgroup_count: cgroupProcs.count)
+                            cgroup_count: cgroupProcs.count, private_mounts: command.privateMounts != nil,
+                            tmpfs: tmpfs.baseAddress, tmpfs_count: tmpfs.count,
+                            landlock_handled: command.privateMounts?.landlock?.handled ?? 0,
+                            landlock_rules: pathRules.baseAddress, landlock_rule_count: pathRules.count)
                         return cspawn(&request)
+                        }
+                        }
                         }
                     }
                 }
             }
         }
+        }
         guard result.pid > 0 else {
-            throw StartFailure(call: String(cString: cspawn_step_name(result.failed_step)), error: result.error)
+            let step = String(cString: cspawn_step_name(result.failed_step))
+            let index = Int(result.index)
+            let call = switch result.failed_step {
+            case CSPAWN_STEP_MOUNT where mounts.indices.contains(index): "\(step) on \(mounts[index].path)"
+            case CSPAWN_STEP_LANDLOCK_RULE where rules.indices.contains(index): "\(step) for \(rules[index].path)"
+            default: step
+            }
+            throw StartFailure(call: call, error: result.error)
         }
         return (result.pid, result.pidfd)
     }

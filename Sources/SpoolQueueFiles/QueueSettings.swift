@@ -34,6 +34,7 @@ struct QueueSettings {
         case readOnlyPaths = "ReadOnlyPaths"
         case inaccessiblePaths = "InaccessiblePaths"
         case privateTmp = "PrivateTmp"
+        case temporaryFileSystem = "TemporaryFileSystem"
         case memoryMax = "MemoryMax"
         case tasksMax = "TasksMax"
         case cpuQuota = "CPUQuota"
@@ -42,8 +43,10 @@ struct QueueSettings {
         /// Whether the key may be given more than once, each time adding to its
         /// value, an empty assignment clearing it.
         var isRepeatable: Bool {
-            [.environment, .systemCallFilter, .restrictAddressFamilies, .readWritePaths, .readOnlyPaths, .inaccessiblePaths]
-                .contains(self)
+            [
+                .environment, .systemCallFilter, .restrictAddressFamilies, .readWritePaths, .readOnlyPaths,
+                .inaccessiblePaths, .temporaryFileSystem,
+            ].contains(self)
         }
     }
 
@@ -114,18 +117,12 @@ struct QueueSettings {
     }
 
     /// systemd sandbox keys an admin may bring from a unit that handlers
-    /// cannot have, and why: each needs a mount or user namespace per
-    /// handler, which spoold's own sandbox (`RestrictNamespaces=yes`) and the
-    /// way it starts handlers rule out.
-    private static let unsupportedSandboxKeys: [String: String] = {
-        let mounts = "it needs a mount namespace per handler, which spoold's sandbox rules out"
-        return [
-            "TemporaryFileSystem": "\(mounts); InaccessiblePaths= hides a path, ReadWritePaths= gives scratch space",
-            "BindPaths": "\(mounts); ReadWritePaths= opens a path for writing",
-            "BindReadOnlyPaths": "\(mounts); the file system is read-only to handlers already",
-            "PrivateUsers": "it needs a user namespace per handler, which spoold's sandbox rules out; User= runs the handler as another user",
-        ]
-    }()
+    /// cannot have, and why.
+    private static let unsupportedSandboxKeys: [String: String] = [
+        "BindPaths": "handlers get no bind mounts; ReadWritePaths= opens a path for writing",
+        "BindReadOnlyPaths": "handlers get no bind mounts; the file system is read-only to handlers already",
+        "PrivateUsers": "handlers run as real users of the machine; User= runs the handler as another user",
+    ]
 
     private mutating func set(_ key: Key, to value: String) throws(ValueError) {
         switch key {
@@ -156,6 +153,7 @@ struct QueueSettings {
         case .readOnlyPaths: try Self.addPaths(value, to: &sandbox.readOnlyPaths)
         case .inaccessiblePaths: try Self.addPaths(value, to: &sandbox.inaccessiblePaths)
         case .privateTmp: sandbox.privateTmp = try Self.boolean(value)
+        case .temporaryFileSystem: try Self.addTemporaryFileSystems(value, to: &sandbox.temporaryFileSystems)
         case .memoryMax: cgroupLimits.memoryMax = try CgroupLimits.memory(value)
         case .tasksMax: cgroupLimits.tasksMax = try CgroupLimits.tasks(value)
         case .cpuQuota: cgroupLimits.cpuQuotaPercent = try CgroupLimits.cpuQuota(value)
@@ -172,6 +170,17 @@ struct QueueSettings {
             throw QueueConfigurationError(
                 path: path, line: line,
                 problem: "ReadOnlyPaths=\(nested): beneath a ReadWritePaths= entry, which stays writable")
+        }
+        // Such a path would name a file of the handler's own, empty /tmp,
+        // where it does not exist: as in a unit, PrivateTmp=no reaches the shared one.
+        if sandbox.privateTmp, let line = assigned[.readWritePaths]?.line,
+            let shared = sandbox.readWritePaths.first(where: { writable in
+                !writable.hasPrefix("-") && ["/tmp/", "/var/tmp/"].contains { writable.hasPrefix($0) }
+            })
+        {
+            throw QueueConfigurationError(
+                path: path, line: line,
+                problem: "ReadWritePaths=\(shared): beneath /tmp or /var/tmp, which PrivateTmp= (the default) gives each handler empty, of its own; PrivateTmp=no reaches the shared ones")
         }
         guard backoffMin <= backoffMax else {
             let (min, max) = (assigned[.backoffMin], assigned[.backoffMax])
@@ -229,6 +238,43 @@ struct QueueSettings {
             let path = word.hasPrefix("-") ? String(word.dropFirst()) : word
             guard path.hasPrefix("/") else { throw ValueError("\(word) is not an absolute path") }
             paths.append(word)
+        }
+    }
+
+    /// `TemporaryFileSystem=`: `PATH[:OPTIONS]` words, as systemd's: the
+    /// options are tmpfs's, comma-separated (`ro`, `rw`, `mode=`, `size=`,
+    /// `nr_inodes=`); the mode defaults to 0755.
+    private static func addTemporaryFileSystems(_ value: String, to mounts: inout [TemporaryMount]) throws(ValueError) {
+        guard !value.isEmpty else {
+            mounts = []
+            return
+        }
+        for word in value.split(separator: " ") {
+            let parts = word.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let path = String(parts[0])
+            guard path.hasPrefix("/"), path != "/" else { throw ValueError("\(path) is not an absolute path below /") }
+            var readOnly = false
+            var options = ["mode=0755"]
+            for option in parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : [] {
+                switch option.split(separator: "=", maxSplits: 1).first.map(String.init) {
+                case "ro" where !option.contains("="): readOnly = true
+                case "rw" where !option.contains("="): readOnly = false
+                case "mode":
+                    guard option.dropFirst(5).allSatisfy({ ("0"..."7").contains($0) }), option.count > 5 else {
+                        throw ValueError("\(option): the mode is an octal number")
+                    }
+                    options.removeAll { $0.hasPrefix("mode=") }
+                    options.append(option)
+                case "size", "nr_inodes":
+                    let amount = option.split(separator: "=", maxSplits: 1).dropFirst().first ?? ""
+                    guard !amount.isEmpty, amount.allSatisfy({ $0.isNumber || "kKmMgG%".contains($0) }) else {
+                        throw ValueError("\(option): an amount such as 64m, 10% or 1000")
+                    }
+                    options.append(option)
+                default: throw ValueError("\(option) is not an option of TemporaryFileSystem= (ro, rw, mode=, size=, nr_inodes=)")
+                }
+            }
+            mounts.append(TemporaryMount(path: path, options: options.joined(separator: ","), readOnly: readOnly))
         }
     }
 

@@ -1,6 +1,9 @@
+import ProcessSupervisor
+
 /// A queue's sandbox as its file sets it, with systemd's keys and meaning:
-/// `SystemCallFilter=`, `SystemCallErrorNumber=`, `RestrictAddressFamilies=`
-/// and `PrivateNetwork=`. The words are checked here; the system calls and
+/// `SystemCallFilter=`, `SystemCallErrorNumber=`, `RestrictAddressFamilies=`,
+/// `PrivateNetwork=`, the paths, `PrivateTmp=` and `TemporaryFileSystem=`.
+/// The words are checked here; the system calls and
 /// groups they name are resolved when the filter is built (SpoolSandbox).
 public struct SandboxSettings: Sendable, Equatable, Hashable {
     /// The `SystemCallFilter=` assignments in order, each a list of system
@@ -26,15 +29,36 @@ public struct SandboxSettings: Sendable, Equatable, Hashable {
     /// `InaccessiblePaths=`: neither readable nor writable (absolute paths,
     /// a leading `-`: ignored when missing).
     public var inaccessiblePaths: [String] = []
-    /// `PrivateTmp=`: the shared `/tmp` and `/var/tmp` are out of reach
-    /// (inaccessible); a handler that needs scratch space names a directory
-    /// of its own in `ReadWritePaths=`.
+    /// `PrivateTmp=`: each handler gets a `/tmp` and a `/var/tmp` of its own,
+    /// empty at its start (tmpfs instances in a mount namespace of its own);
+    /// where spoold can make no mount namespace, the shared ones are out of
+    /// reach instead (inaccessible).
     public var privateTmp = true
+    /// `TemporaryFileSystem=`: an empty tmpfs over each of these directories
+    /// for each handler, in its own mount namespace (read-only with `ro`;
+    /// writable by the handler only where `ReadWritePaths=` says so, as the
+    /// rest of the file system).
+    public var temporaryFileSystems: [TemporaryMount] = []
+
+    /// The tmpfs instances a handler gets in a mount namespace of its own:
+    /// `PrivateTmp=`'s, then `TemporaryFileSystem=`'s.
+    public var temporaryMounts: [TemporaryMount] {
+        (privateTmp
+            ? [TemporaryMount(path: "/tmp", options: "mode=1777"), TemporaryMount(path: "/var/tmp", options: "mode=1777", optional: true)]
+            : []) + temporaryFileSystems
+    }
 
     /// The paths no handler of this queue may read: `InaccessiblePaths=`,
-    /// and with `PrivateTmp=` the shared temporary directories.
-    public var effectiveInaccessiblePaths: [String] {
-        inaccessiblePaths + (privateTmp ? ["-/tmp", "-/var/tmp"] : [])
+    /// and with `PrivateTmp=` but no mount namespace the shared temporary directories.
+    public func inaccessiblePaths(privateMounts: Bool) -> [String] {
+        inaccessiblePaths + (privateTmp && !privateMounts ? ["-/tmp", "-/var/tmp"] : [])
+    }
+
+    /// The paths a handler may write: the devices every handler may write, `ReadWritePaths=`,
+    /// and in a mount namespace of its own, `PrivateTmp=`'s directories.
+    public func writablePaths(privateMounts: Bool) -> [String] {
+        Self.alwaysWritable.map { "-" + $0 } + readWritePaths
+            + (privateTmp && privateMounts ? ["/tmp", "-/var/tmp"] : [])
     }
 
     /// The strict default of a queue file that names none: `@system-service`

@@ -7,14 +7,17 @@ import Synchronization
 import Glibc
 #endif
 
-/// A queue's file system rules as a Landlock ruleset: every write right the
-/// kernel knows is denied but beneath `ReadWritePaths=` (and the devices
-/// every handler may write); with `InaccessiblePaths=` (or `PrivateTmp=`),
-/// reading is denied too but beneath the siblings of every directory on the
-/// way to each inaccessible path, as listed when the ruleset is built.
-/// Landlock only allows, so hiding a path means allowing everything beside
-/// it. Built once per distinct sandbox and kept; each handler enforces it on
-/// itself before execve, without privileges.
+/// A queue's file system rules for Landlock: every write right the kernel
+/// knows is denied but beneath the writable paths (`ReadWritePaths=`, the
+/// devices every handler may write and, in a mount namespace of the
+/// handler's own, its fresh `/tmp` and `/var/tmp`); with `InaccessiblePaths=`
+/// (or `PrivateTmp=` without a mount namespace), reading is denied too but
+/// beneath the siblings of every directory on the way to each inaccessible
+/// path, as listed when the rules are made. Landlock only allows, so hiding
+/// a path means allowing everything beside it. A handler with private
+/// mounts builds its ruleset from the list itself, after its mounts; the
+/// others share one built once per distinct sandbox and kept. Each handler
+/// enforces it on itself before execve, without privileges.
 public enum FileSystemRules {
     /// The kernel's Landlock ABI version; 0 when it has none (then the file
     /// system is not restricted, and `spoolctl sandbox` says so).
@@ -27,44 +30,53 @@ public enum FileSystemRules {
 
     private static let cache = Mutex<[Key: LandlockRuleset]>([:])
 
-    /// The ruleset for `settings`; nil when the kernel has no Landlock.
-    /// - Throws: ``SandboxError/missingPath(_:)`` for a writable path that
-    ///   does not exist, ``SandboxError/landlock(_:)`` when the kernel refuses.
-    public static func ruleset(for settings: SandboxSettings) throws(SandboxError) -> LandlockRuleset? {
+    /// The rules of `settings` for a handler with or without a mount
+    /// namespace of its own; nil when the kernel has no Landlock.
+    /// - Throws: ``SandboxError/missingPath(_:)`` for a writable or hidden
+    ///   path that does not exist (and has no `-` first).
+    public static func rules(for settings: SandboxSettings, privateMounts: Bool) throws(SandboxError) -> LandlockRules? {
         guard abi > 0 else { return nil }
-        let key = Key(writable: settings.readWritePaths, hidden: settings.effectiveInaccessiblePaths)
-        if let cached = cache.withLock({ $0[key] }) { return cached }
-        let hidden = key.hidden.compactMap { word -> String? in
+        let hidden = settings.inaccessiblePaths(privateMounts: privateMounts).compactMap { word -> String? in
             let path = word.hasPrefix("-") ? String(word.dropFirst()) : word
             return access(path, F_OK) == 0 || !word.hasPrefix("-") ? path : nil
         }
         let write = clandlock_write_rights(Int32(abi))
         let read = hidden.isEmpty ? 0 : clandlock_read_rights()
-        let descriptor = clandlock_create_ruleset(write | read)
-        guard descriptor >= 0 else { throw .landlock("landlock_create_ruleset: \(String(cString: strerror(errno)))") }
-        let ruleset = LandlockRuleset(descriptor: descriptor)
-        for word in SandboxSettings.alwaysWritable.map({ "-" + $0 }) + key.writable {
-            try allow(word, write | read, in: descriptor)
+        var rules: [LandlockRules.Rule] = []
+        for word in settings.writablePaths(privateMounts: privateMounts) {
+            let optional = word.hasPrefix("-")
+            let path = optional ? String(word.dropFirst()) : word
+            if !optional, access(path, F_OK) != 0 { throw .missingPath(path) }
+            rules.append(LandlockRules.Rule(path: path, rights: write | read, optional: optional))
         }
         if !hidden.isEmpty {
-            for path in try readable(around: hidden) { try allow("-" + path, read, in: descriptor) }
+            for path in try readable(around: hidden) {
+                rules.append(LandlockRules.Rule(path: path, rights: read, optional: true))
+            }
+        }
+        return LandlockRules(handled: write | read, rules: rules)
+    }
+
+    /// The ruleset handlers without a mount namespace of their own share, for
+    /// `settings`; nil when the kernel has no Landlock.
+    /// - Throws: ``SandboxError/missingPath(_:)`` for a writable path that
+    ///   does not exist, ``SandboxError/landlock(_:)`` when the kernel refuses.
+    public static func ruleset(for settings: SandboxSettings) throws(SandboxError) -> LandlockRuleset? {
+        let key = Key(writable: settings.writablePaths(privateMounts: false), hidden: settings.inaccessiblePaths(privateMounts: false))
+        if let cached = cache.withLock({ $0[key] }) { return cached }
+        guard let rules = try rules(for: settings, privateMounts: false) else { return nil }
+        let descriptor = clandlock_create_ruleset(rules.handled)
+        guard descriptor >= 0 else { throw .landlock("landlock_create_ruleset: \(String(cString: strerror(errno)))") }
+        let ruleset = LandlockRuleset(descriptor: descriptor)
+        for rule in rules.rules where clandlock_allow_beneath(descriptor, rule.path, rule.rights) != 0 {
+            if errno == ENOENT || errno == EACCES {
+                if rule.optional { continue }
+                throw .missingPath(rule.path)
+            }
+            throw .landlock("\(rule.path): \(String(cString: strerror(errno)))")
         }
         cache.withLock { $0[key] = ruleset }
         return ruleset
-    }
-
-    /// Allows `rights` beneath `word`'s path; a missing path is skipped when
-    /// `word` starts with `-`.
-    private static func allow(_ word: String, _ rights: UInt64, in descriptor: Int32) throws(SandboxError) {
-        let optional = word.hasPrefix("-")
-        let path = optional ? String(word.dropFirst()) : word
-        guard clandlock_allow_beneath(descriptor, path, rights) == 0 else {
-            if errno == ENOENT || errno == EACCES {
-                if optional { return }
-                throw .missingPath(path)
-            }
-            throw .landlock("\(path): \(String(cString: strerror(errno)))")
-        }
     }
 
     /// The paths beneath which everything but `hidden` lies: starting from

@@ -10,6 +10,9 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
     case missingPath(String)
     /// The kernel refused the Landlock ruleset.
     case landlock(String)
+    /// `TemporaryFileSystem=` needs a mount namespace per handler, which
+    /// spoold cannot make here, for this reason.
+    case noMountNamespace(String)
 
     public var description: String {
         switch self {
@@ -18,6 +21,8 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
         case .seccomp(let reason): "cannot build the seccomp filter: \(reason)"
         case .missingPath(let path): "ReadWritePaths=: \(path) does not exist (write -\(path) to ignore it when missing)"
         case .landlock(let reason): "cannot build the file system rules: \(reason)"
+        case .noMountNamespace(let reason):
+            "TemporaryFileSystem=: needs a mount namespace per handler, which spoold cannot make here (\(reason)); under systemd, spoold.service needs RestrictNamespaces=user mnt"
         }
     }
 }

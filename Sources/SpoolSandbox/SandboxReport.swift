@@ -103,10 +103,16 @@ public struct SandboxReport: Sendable {
                     ? "the file system is read-only but there" : "not enforced: the kernel has no Landlock",
                 weight: 1.5),
             Finding(
-                key: "PrivateTmp=", value: sandbox.privateTmp ? "yes" : "no",
-                protects: sandbox.privateTmp && FileSystemRules.abi > 0,
-                meaning: sandbox.privateTmp ? "the shared /tmp and /var/tmp are out of reach" : "the shared /tmp is readable",
+                key: "PrivateTmp=", value: sandbox.privateTmp ? "yes" : "no", protects: sandbox.privateTmp,
+                meaning: sandbox.privateTmp
+                    ? "a /tmp and /var/tmp of its own, empty at each start (where spoold can make no mount namespace: the shared ones out of reach)"
+                    : "the shared /tmp is readable",
                 weight: 1),
+            Finding(
+                key: "TemporaryFileSystem=",
+                value: sandbox.temporaryFileSystems.isEmpty
+                    ? "none" : sandbox.temporaryFileSystems.map { $0.path + ($0.readOnly ? ":ro" : "") }.joined(separator: " "),
+                protects: true, meaning: "an empty tmpfs over each, of its own", weight: 0),
             Finding(
                 key: "InaccessiblePaths=", value: sandbox.inaccessiblePaths.isEmpty ? "none" : sandbox.inaccessiblePaths.joined(separator: " "),
                 protects: true, meaning: "neither readable nor writable", weight: 0),

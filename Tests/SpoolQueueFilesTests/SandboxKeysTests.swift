@@ -1,3 +1,4 @@
+import ProcessSupervisor
 import SpoolQueueFiles
 import XCTest
 
@@ -37,7 +38,32 @@ final class SandboxKeysTests: XCTestCase {
             mailFailure("SystemCallErrorNumber=EWHAT"),
             "\(prefix):4: SystemCallErrorNumber=EWHAT: not an errno name (such as EPERM), a number from 1 to 4095, or kill")
         XCTAssertEqual(
-            mailFailure("TemporaryFileSystem=/var/cache"),
-            "\(prefix):4: TemporaryFileSystem=/var/cache: not supported: it needs a mount namespace per handler, which spoold's sandbox rules out; InaccessiblePaths= hides a path, ReadWritePaths= gives scratch space")
+            mailFailure("BindPaths=/var/cache"),
+            "\(prefix):4: BindPaths=/var/cache: not supported: handlers get no bind mounts; ReadWritePaths= opens a path for writing")
+        XCTAssertEqual(
+            mailFailure("TemporaryFileSystem=/var:exec"),
+            "\(prefix):4: TemporaryFileSystem=/var:exec: exec is not an option of TemporaryFileSystem= (ro, rw, mode=, size=, nr_inodes=)")
+        XCTAssertEqual(mailFailure("TemporaryFileSystem=var"), "\(prefix):4: TemporaryFileSystem=var: var is not an absolute path below /")
+        XCTAssertEqual(
+            mailFailure("TemporaryFileSystem=/var:mode=rwx"), "\(prefix):4: TemporaryFileSystem=/var:mode=rwx: mode=rwx: the mode is an octal number")
+        XCTAssertEqual(
+            mailFailure("ReadWritePaths=/tmp/thumbnails"),
+            "\(prefix):4: ReadWritePaths=/tmp/thumbnails: beneath /tmp or /var/tmp, which PrivateTmp= (the default) gives each handler empty, of its own; PrivateTmp=no reaches the shared ones")
+    }
+
+    func testTemporaryFileSystemTakesSystemdsSpelling() throws {
+        let mounts = try mailQueue("TemporaryFileSystem=/var/cache /srv:ro,size=64m", "TemporaryFileSystem=/opt:mode=0700")
+            .sandbox.temporaryFileSystems
+        XCTAssertEqual(mounts, [
+            TemporaryMount(path: "/var/cache", options: "mode=0755"),
+            TemporaryMount(path: "/srv", options: "mode=0755,size=64m", readOnly: true),
+            TemporaryMount(path: "/opt", options: "mode=0700"),
+        ])
+        XCTAssertEqual(try mailQueue("TemporaryFileSystem=/srv", "TemporaryFileSystem=").sandbox.temporaryFileSystems, [])
+        // PrivateTmp='s mounts come first; without it, only the file's.
+        XCTAssertEqual(try mailQueue().sandbox.temporaryMounts.map(\.path), ["/tmp", "/var/tmp"])
+        XCTAssertEqual(try mailQueue("PrivateTmp=no", "TemporaryFileSystem=/srv").sandbox.temporaryMounts.map(\.path), ["/srv"])
+        XCTAssertNoThrow(try mailQueue("PrivateTmp=no", "ReadWritePaths=/tmp/thumbnails"), "the shared /tmp")
+        XCTAssertNoThrow(try mailQueue("ReadWritePaths=-/tmp/thumbnails /tmp"), "optional, or /tmp itself")
     }
 }

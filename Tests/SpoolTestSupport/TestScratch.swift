@@ -7,7 +7,21 @@ public enum TestScratch {
     /// `sharedBySuite` (a fixture the test class keeps for all its tests, made in the first),
     /// when the suite running now ends.
     public static func temporaryDirectory(sharedBySuite: Bool = false) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("spool-test-\(UUID().uuidString.prefix(8))")
+        try directory(in: FileManager.default.temporaryDirectory, sharedBySuite: sharedBySuite)
+    }
+
+    /// A fresh private directory outside /tmp and /var/tmp, for the files of
+    /// handlers (scripts, their output): each handler gets a /tmp of its own
+    /// (the sandbox's PrivateTmp=), where the shared one's files are not.
+    public static func handlerDirectory() throws -> URL {
+        let base = URL(fileURLWithPath: "/run/spool-tests")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        guard chmod(base.path, 0o755) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPERM) }
+        return try directory(in: base, sharedBySuite: false)
+    }
+
+    private static func directory(in base: URL, sharedBySuite: Bool) throws -> URL {
+        let url = base.appendingPathComponent("spool-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         ScratchCleaner.shared.track(url, bySuite: sharedBySuite)
         return url

@@ -20,7 +20,7 @@ final class PoolFixture {
     let marker: String
 
     init() throws {
-        root = try TestScratch.temporaryDirectory()
+        root = try TestScratch.handlerDirectory()
         queues = root.appendingPathComponent("queues.d")
         output = root.appendingPathComponent("out")
         stateDirectory = root.appendingPathComponent("state")
@@ -52,8 +52,7 @@ final class PoolFixture {
     func queue(_ name: String, _ settings: [String]) throws -> String {
         let path = queueFile(name)
         // The handlers and their output are there: the rest of the file system
-        // is read-only to them, and /tmp, where the fixture lives, out of
-        // their reach (PrivateTmp=).
+        // is read-only to them.
         let writable = settings.contains { $0.hasPrefix("ReadWritePaths=") } ? [] : ["ReadWritePaths=\(root.path)"]
         try (["[Queue]"] + settings + writable).map { $0 + "\n" }.joined().write(toFile: path, atomically: true, encoding: .utf8)
         return path

@@ -19,7 +19,7 @@ final class QueueFixture {
     private let markers: URL
 
     init() throws {
-        let root = try TestScratch.temporaryDirectory()
+        let root = try TestScratch.handlerDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)
         queues = root.appendingPathComponent("queues.d")
         markers = root.appendingPathComponent("markers")
@@ -50,8 +50,7 @@ final class QueueFixture {
         try writeFile(name, ([
             "[Queue]", "Tube=\(tube)", "ExecStart=\(handler.path) \(markers.path)", "User=root", "Timeout=30s",
             // The handler and its markers are there: the rest of the file
-            // system is read-only to it, and /tmp, where the fixture lives,
-            // out of its reach (PrivateTmp=).
+            // system is read-only to it.
             "ReadWritePaths=\(markers.deletingLastPathComponent().path)",
         ] + settings))
     }

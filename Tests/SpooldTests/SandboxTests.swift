@@ -109,7 +109,7 @@ final class SandboxTests: XCTestCase {
     }
 
     func testTheFileSystemIsReadOnlyButForReadWritePaths() throws {
-        let outside = try TestScratch.temporaryDirectory()
+        let outside = try TestScratch.handlerDirectory()
         chmod(outside.path, 0o777)
         let target = outside.appendingPathComponent("written").path
         let handler = try pool.handler("write.sh", """
@@ -149,10 +149,69 @@ final class SandboxTests: XCTestCase {
         let server = try pool.startSpoold()
         let client = try JobClient(port: server.port)
         let privateTmp = try XCTUnwrap(try run(secret, in: "private", on: client), "PrivateTmp= hides the shared /tmp")
-        XCTAssertTrue(privateTmp["reason"]?.contains("Permission denied") ?? false, "\(privateTmp)")
+        XCTAssertTrue(privateTmp["reason"]?.contains("No such file or directory") ?? false, "\(privateTmp)")
         XCTAssertNil(try run(secret, in: "shared", on: client), "with PrivateTmp=no the file is readable")
         let hidden = try XCTUnwrap(try run(secret, in: "hidden", on: client), "InaccessiblePaths= hides the directory")
         XCTAssertTrue(hidden["reason"]?.contains("Permission denied") ?? false, "\(hidden)")
+    }
+
+    func testPrivateTmpIsAnEmptyTmpfsOfEachAttemptsOwn() throws {
+        let shared = "/tmp/\(pool.marker)"
+        try "shared".write(toFile: shared, atomically: true, encoding: .utf8)
+        defer { unlink(shared) }
+        let handler = try pool.handler("tmp.sh", """
+            n=$(cat)
+            { ls -A /tmp | wc -l; ls -A /var/tmp | wc -l; stat -f -c %T /tmp; } > "$OUT/seen.$n"
+            echo "$n" > /tmp/$MARKER && echo "$n" > /var/tmp/$MARKER && cat /tmp/$MARKER >> "$OUT/seen.$n"
+            """)
+        try queue("scratch", handler: handler)
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        XCTAssertNil(try run("1", in: "scratch", on: client), "the handler wrote to its /tmp and /var/tmp")
+        XCTAssertNil(try run("2", in: "scratch", on: client))
+        // Empty at each start (the shared /tmp holds this test's file, the
+        // private one not even the previous attempt's), a tmpfs, writable.
+        XCTAssertEqual(pool.lines("seen.1"), ["0", "0", "tmpfs", "1"])
+        XCTAssertEqual(pool.lines("seen.2"), ["0", "0", "tmpfs", "2"])
+        XCTAssertEqual(try String(contentsOfFile: shared, encoding: .utf8), "shared", "the shared /tmp is untouched")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/tmp/\(pool.marker)"))
+    }
+
+    func testTemporaryFileSystemPutsAnEmptyDirectoryOverOne() throws {
+        let hidden = try TestScratch.handlerDirectory()
+        chmod(hidden.path, 0o755)
+        try "kept".write(to: hidden.appendingPathComponent("kept"), atomically: true, encoding: .utf8)
+        let handler = try pool.handler("cover.sh", """
+            tube=$(cat)
+            ls -A '\(hidden.path)' | wc -l > "$OUT/listing.$tube"
+            echo new > '\(hidden.path)/new' && cat '\(hidden.path)/new' > "$OUT/wrote.$tube"
+            """)
+        try queue("cover", handler: handler, ["TemporaryFileSystem=\(hidden.path)"])
+        try queue("scratch", handler: handler, [
+            "TemporaryFileSystem=\(hidden.path)", "ReadWritePaths=\(hidden.path) \(pool.root.path)",
+        ])
+        try queue("readonly", handler: handler, [
+            "TemporaryFileSystem=\(hidden.path):ro", "ReadWritePaths=\(hidden.path) \(pool.root.path)",
+        ])
+        try queue("missing", handler: handler, ["TemporaryFileSystem=/nonexistent/\(pool.marker)"])
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+
+        let covered = try XCTUnwrap(try run("cover", in: "cover", on: client), "read-only but where ReadWritePaths= says")
+        XCTAssertTrue(covered["reason"]?.contains("Permission denied") ?? false, "\(covered)")
+        XCTAssertNil(try run("scratch", in: "scratch", on: client), "writable with ReadWritePaths=")
+        let readOnly = try XCTUnwrap(try run("readonly", in: "readonly", on: client), ":ro mounts it read-only")
+        XCTAssertTrue(readOnly["reason"]?.contains("Read-only file system") ?? false, "\(readOnly)")
+        XCTAssertEqual(["cover", "scratch", "readonly"].map { pool.lines("listing.\($0)") }, [["0"], ["0"], ["0"]], "empty each time")
+        XCTAssertEqual(pool.lines("wrote.scratch"), ["new"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: hidden.path), ["kept"], "nothing reached the directory beneath")
+
+        let missing = try XCTUnwrap(try run("x", in: "missing", on: client))
+        XCTAssertEqual(missing["state"], "buried")
+        XCTAssertTrue(
+            missing["reason"]?.contains("mounting a tmpfs on /nonexistent/\(pool.marker): No such file or directory") ?? false,
+            "\(missing)")
     }
 
     func testAnUnknownGroupFailsTheFileAtLoad() throws {

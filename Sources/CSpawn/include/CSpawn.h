@@ -37,6 +37,10 @@ typedef enum cspawn_step {
     CSPAWN_STEP_SECCOMP,
     CSPAWN_STEP_EXECVE,
     CSPAWN_STEP_PIDFD_OPEN,
+    CSPAWN_STEP_NAMESPACES,
+    CSPAWN_STEP_ID_MAPS,
+    CSPAWN_STEP_MOUNT,
+    CSPAWN_STEP_LANDLOCK_RULE,
 } cspawn_step;
 
 /// One resource limit, soft and hard alike.
@@ -54,6 +58,28 @@ typedef struct cspawn_filter {
     /// How many instructions.
     unsigned short count;
 } cspawn_filter;
+
+/// A tmpfs the child mounts over a directory in a mount namespace of its own.
+typedef struct cspawn_tmpfs {
+    /// The directory it hides, an absolute path.
+    const char *target;
+    /// tmpfs's mount data, such as "mode=1777".
+    const char *options;
+    /// Mounted read-only.
+    bool read_only;
+    /// When the directory does not exist, nothing is mounted (instead of failing).
+    bool optional;
+} cspawn_tmpfs;
+
+/// One Landlock rule the child adds to a ruleset it builds itself.
+typedef struct cspawn_path_rule {
+    /// The rights are allowed beneath this path (a directory) or on it (a file).
+    const char *path;
+    /// Landlock's access rights (LANDLOCK_ACCESS_FS_*).
+    uint64_t rights;
+    /// When the path does not exist or cannot be reached, the rule is left out (instead of failing).
+    bool optional;
+} cspawn_path_rule;
 
 /// What to run and how.
 typedef struct cspawn_request {
@@ -92,6 +118,24 @@ typedef struct cspawn_request {
     /// still has the parent's identity. `cgroup_count` may be 0.
     const int *cgroup_procs;
     size_t cgroup_count;
+    /// A file system view of the child's own: once it has the request's uid
+    /// and gid, the child makes a user namespace that maps only those (which
+    /// needs no privilege) and a mount namespace in it, and mounts `tmpfs`
+    /// there, each over its directory; nothing propagates back. Then the
+    /// handler cannot mount anything itself (its seccomp filter and Landlock
+    /// forbid it), and it holds no capability outside its namespace.
+    bool private_mounts;
+    const cspawn_tmpfs *tmpfs;
+    size_t tmpfs_count;
+    /// A Landlock ruleset the child builds itself, after its mounts (so that
+    /// a rule can name a tmpfs it mounted), handling `landlock_handled`
+    /// rights (0: no such ruleset), with `landlock_rules`; enforced before
+    /// the working directory is changed. Used instead of `landlock_ruleset`
+    /// with private mounts, as a rule cannot be added to a ruleset shared
+    /// by all handlers without staying in it.
+    uint64_t landlock_handled;
+    const cspawn_path_rule *landlock_rules;
+    size_t landlock_rule_count;
 } cspawn_request;
 
 /// How starting a child went.
@@ -105,17 +149,29 @@ typedef struct cspawn_result {
     cspawn_step failed_step;
     /// The errno of the step that failed.
     int error;
+    /// For CSPAWN_STEP_MOUNT and CSPAWN_STEP_LANDLOCK_RULE, the index of the
+    /// request's tmpfs or rule that failed; -1 otherwise.
+    int index;
 } cspawn_result;
 
 /// Forks and, in the child: makes a process group of its own; joins the
 /// request's cgroups; resets every
 /// signal's disposition and unblocks all signals; sets no_new_privs; moves
 /// the request's descriptors to 0, 1 and 2 and closes all others; applies the
-/// limits; drops to the request's uid and gid; changes to the working
-/// directory; installs the seccomp filters; and execs. Returns once the child has execed or failed: a child
+/// limits; drops to the request's uid and gid; with private mounts, makes its
+/// user and mount namespaces and mounts the tmpfs instances, then builds and
+/// enforces its Landlock ruleset; changes to the working
+/// directory; installs the seccomp filters; and execs. Children start one
+/// at a time (each spawn holds a lock until its child has execed). Returns once the child has execed or failed: a child
 /// that failed has already been reaped, and the result names the failed step
 /// with its errno. Blocks all signals in the calling thread while forking.
 cspawn_result cspawn(const cspawn_request *request);
+
+/// 0 when a process of spoold's can make the user and mount namespaces of
+/// private mounts (tried in a short-lived child), or the errno that refuses
+/// them (EPERM under a seccomp filter such as systemd's RestrictNamespaces=,
+/// ENOSPC when user.max_user_namespaces is 0, ...).
+int cspawn_private_mounts_error(void);
 
 /// The name of a step as a person reads it, such as "setuid" or "setrlimit(RLIMIT_NPROC)".
 const char *cspawn_step_name(cspawn_step step);
