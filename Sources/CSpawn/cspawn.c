@@ -57,10 +57,21 @@ struct kernel_sigaction {
 
 static const struct kernel_sigaction default_action = {0};
 
-/// Writes `length` bytes of `text` to the file at `path` in one write(2), as
-/// /proc's id maps want them. 0, or -1 with errno set.
-static int write_whole(const char *path, const char *text, size_t length) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+/// Writes `length` bytes of `text` to the id map file `path` of /proc/self
+/// in one write(2), as the kernel wants them. 0, or -1 with errno set.
+///
+/// /proc/self's files belong to root while the process's memory is not
+/// dumpable, as a change of uid leaves it. This child shares spoold's memory
+/// (and so that flag) until execve, with other children of spoold's that
+/// may change their uid meanwhile: the flag is set just before the open, and
+/// set again should another child have cleared it in between (EACCES).
+static int write_id_map(const char *path, const char *text, size_t length) {
+    int fd = -1;
+    for (int attempt = 0; attempt < 1000 && fd < 0; attempt++) {
+        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) return -1;
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 && errno != EACCES) return -1;
+    }
     if (fd < 0) return -1;
     ssize_t written = write(fd, text, length);
     int error = errno;
@@ -88,28 +99,31 @@ static size_t identity_map(char *buffer, unsigned id) {
     return length;
 }
 
-/// The user and mount namespaces of private mounts, and the mounts. The
-/// process already has the handler's uid and gid: the user namespace it
-/// makes belongs to that user, maps only its uid and gid (which needs no
-/// privilege), and gives it the capabilities to mount in the new mount
-/// namespace only, which execve drops (it is not uid 0 there).
-static void enter_private_mounts(const cspawn_request *request, int report_fd) {
-    // The maps are files of /proc/self, which belong to root while the
-    // memory is not dumpable, as a change of uid leaves it. This child
-    // shares spoold's memory (and so its dumpable flag) until execve:
-    // spawns hold a lock so that no other child changes the flag meanwhile,
-    // and it is put back once the maps are written.
-    int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
-    char map[40];
-    if (write_whole("/proc/self/setgroups", "deny", 4) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
-    if (write_whole("/proc/self/uid_map", map, identity_map(map, request->uid)) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
-    if (write_whole("/proc/self/gid_map", map, identity_map(map, request->gid)) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
-    if (dumpable >= 0) prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
-    // The copied mounts became slaves of spoold's (a namespace made in a
-    // less privileged user namespace never propagates back): the mounts
-    // below stay the handler's.
+/// The namespaces of private mounts, and the mounts. The process already has
+/// the handler's uid and gid: the user namespace it makes belongs to that
+/// user, maps only its uid and gid (which needs no privilege), and gives it
+/// the capabilities to mount in the new mount namespace only, which execve
+/// drops (it is not uid 0 there). A root handler whose spoold may mount
+/// gets a mount namespace alone.
+/// `changed_identity`: the child changed its uid or gid before.
+static void enter_private_mounts(const cspawn_request *request, int report_fd, bool changed_identity) {
+    if (request->uid == 0 && unshare(CLONE_NEWNS) == 0) {
+        // A root handler of a spoold that may mount (root, outside a
+        // unit) keeps root's capabilities: a mount namespace alone. Its
+        // copied mounts still share events with spoold's (systemd makes /
+        // shared): as slaves, what is mounted below stays the handler's.
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
+    } else {
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
+        char map[40];
+        if (write_id_map("/proc/self/setgroups", "deny", 4) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
+        if (write_id_map("/proc/self/uid_map", map, identity_map(map, request->uid)) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
+        if (write_id_map("/proc/self/gid_map", map, identity_map(map, request->gid)) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
+        // What a change of uid leaves, as the kernel would have.
+        if (changed_identity) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // A mount namespace made in a less privileged user namespace gets
+        // its copied mounts as slaves: nothing mounted below propagates back.
+    }
     for (size_t index = 0; index < request->tmpfs_count; index++) {
         const cspawn_tmpfs *tmpfs = &request->tmpfs[index];
         unsigned long flags = MS_NOSUID | MS_NODEV | (tmpfs->read_only ? MS_RDONLY : 0);
@@ -197,7 +211,8 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
 
     uid_t uid = request->uid;
     gid_t gid = request->gid;
-    if (uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid()) {
+    bool changed_identity = uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid();
+    if (changed_identity) {
         // Raw system calls, as Go's runtime makes them in its children: glibc's
         // wrappers apply the change to every thread of the process, through
         // bookkeeping of the parent's threads that a child must not use.
@@ -214,7 +229,7 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
         fail(report_fd, CSPAWN_STEP_CLEAR_AMBIENT);
 
-    if (request->private_mounts) enter_private_mounts(request, report_fd);
+    if (request->private_mounts) enter_private_mounts(request, report_fd, changed_identity);
     if (request->landlock_handled != 0) restrict_file_system(request, report_fd);
 
     if (chdir(request->working_directory) != 0) fail(report_fd, CSPAWN_STEP_CHDIR);
@@ -257,11 +272,6 @@ static cspawn_result failure(cspawn_step step, int error) {
     return (cspawn_result){.pid = 0, .pidfd = -1, .failed_step = step, .error = error, .index = -1};
 }
 
-/// Held by a spawn until its child has execed or failed: a child shares
-/// spoold's memory, whose dumpable flag private mounts set for a moment and
-/// any change of uid clears (see enter_private_mounts).
-static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
-
 /// Reads the child's report: the number of bytes read, 0 when the pipe closed
 /// without one (execve succeeded), or -1 with errno.
 static ssize_t read_report(int fd, struct failure_report *report) {
@@ -295,7 +305,6 @@ cspawn_result cspawn(const cspawn_request *request) {
     // Blocked in the child from its first instruction until its dispositions
     // are reset: no handler of the parent's may run on the shared memory.
     pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
-    pthread_mutex_lock(&spawn_lock);
     // As posix_spawn does: the child shares the parent's memory on a stack of
     // its own, and this thread waits until it has called execve or exited.
     // Nothing is copied (a fork of a large daemon copies its page tables), and
@@ -303,7 +312,6 @@ cspawn_result cspawn(const cspawn_request *request) {
     // and touches nothing of the parent's but errno, read by no one meanwhile.
     pid_t pid = clone(child_entry, stack + child_stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &arguments);
     int fork_error = errno;
-    pthread_mutex_unlock(&spawn_lock);
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
     free(stack);
     close(report_pipe[1]);

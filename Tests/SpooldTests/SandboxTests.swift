@@ -177,6 +177,26 @@ final class SandboxTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/tmp/\(pool.marker)"))
     }
 
+    func testARootHandlerKeepsRootAndItsTmpMountStaysItsOwn() throws {
+        let shared = "/tmp/\(pool.marker)"
+        try "shared".write(toFile: shared, atomically: true, encoding: .utf8)
+        defer { unlink(shared) }
+        let handler = try pool.handler("root.sh", """
+            cat > /dev/null
+            { id -u; awk '{ print $3 }' /proc/self/uid_map; ls -A /tmp | wc -l; stat -f -c %T /tmp; } > "$OUT/root"
+            echo mine > /tmp/mine.$MARKER
+            """)
+        try pool.queue("root", ["Tube=root", "ExecStart=\(handler)", "User=root", "MaxAttempts=1"])
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        XCTAssertNil(try run("x", in: "root", on: client))
+        // Root of the machine's own user namespace (all 2^32 ids mapped), not of one of its own.
+        XCTAssertEqual(pool.lines("root"), ["0", "4294967295", "0", "tmpfs"])
+        // Had the tmpfs propagated to spoold's namespace, it would cover the shared /tmp still.
+        XCTAssertEqual(try String(contentsOfFile: shared, encoding: .utf8), "shared")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/mine.\(pool.marker)"))
+    }
+
     func testTemporaryFileSystemPutsAnEmptyDirectoryOverOne() throws {
         let hidden = try TestScratch.handlerDirectory()
         chmod(hidden.path, 0o755)

@@ -161,8 +161,7 @@ typedef struct cspawn_result {
 /// limits; drops to the request's uid and gid; with private mounts, makes its
 /// user and mount namespaces and mounts the tmpfs instances, then builds and
 /// enforces its Landlock ruleset; changes to the working
-/// directory; installs the seccomp filters; and execs. Children start one
-/// at a time (each spawn holds a lock until its child has execed). Returns once the child has execed or failed: a child
+/// directory; installs the seccomp filters; and execs. Returns once the child has execed or failed: a child
 /// that failed has already been reaped, and the result names the failed step
 /// with its errno. Blocks all signals in the calling thread while forking.
 cspawn_result cspawn(const cspawn_request *request);
