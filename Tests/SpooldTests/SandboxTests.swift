@@ -177,22 +177,44 @@ final class SandboxTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/tmp/\(pool.marker)"))
     }
 
-    func testARootHandlerKeepsRootAndItsTmpMountStaysItsOwn() throws {
+    /// Runs mount(8) with `arguments`, which must succeed.
+    private func mount(_ arguments: String...) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/mount")
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "mount \(arguments)")
+    }
+
+    func testARootHandlerKeepsRootAndItsMountsStayItsOwn() throws {
+        // A shared mount, as systemd makes every mount: what a handler mounts
+        // beneath it would show here too, unless its namespace is a slave.
+        let sharedMount = try TestScratch.handlerDirectory()
+        try mount("-t", "tmpfs", "tmpfs", sharedMount.path)
+        defer { umount2(sharedMount.path, Int32(MNT_DETACH)) }
+        try mount("--make-shared", sharedMount.path)
+        let covered = sharedMount.appendingPathComponent("covered")
+        try FileManager.default.createDirectory(at: covered, withIntermediateDirectories: false)
+        try "kept".write(to: covered.appendingPathComponent("kept"), atomically: true, encoding: .utf8)
         let shared = "/tmp/\(pool.marker)"
         try "shared".write(toFile: shared, atomically: true, encoding: .utf8)
         defer { unlink(shared) }
         let handler = try pool.handler("root.sh", """
             cat > /dev/null
-            { id -u; awk '{ print $3 }' /proc/self/uid_map; ls -A /tmp | wc -l; stat -f -c %T /tmp; } > "$OUT/root"
+            { id -u; awk '{ print $3 }' /proc/self/uid_map; ls -A /tmp | wc -l; ls -A '\(covered.path)' | wc -l; } > "$OUT/root"
             echo mine > /tmp/mine.$MARKER
             """)
-        try pool.queue("root", ["Tube=root", "ExecStart=\(handler)", "User=root", "MaxAttempts=1"])
+        try pool.queue("root", [
+            "Tube=root", "ExecStart=\(handler)", "User=root", "MaxAttempts=1", "TemporaryFileSystem=\(covered.path)",
+        ])
         let server = try pool.startSpoold()
         let client = try JobClient(port: server.port)
         XCTAssertNil(try run("x", in: "root", on: client))
-        // Root of the machine's own user namespace (all 2^32 ids mapped), not of one of its own.
-        XCTAssertEqual(pool.lines("root"), ["0", "4294967295", "0", "tmpfs"])
-        // Had the tmpfs propagated to spoold's namespace, it would cover the shared /tmp still.
+        // Root of the machine's own user namespace (all 2^32 ids mapped), not
+        // of one of its own; an empty /tmp and an empty directory over `covered`.
+        XCTAssertEqual(pool.lines("root"), ["0", "4294967295", "0", "0"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: covered.path), ["kept"], "no tmpfs propagated back")
         XCTAssertEqual(try String(contentsOfFile: shared, encoding: .utf8), "shared")
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/mine.\(pool.marker)"))
     }
