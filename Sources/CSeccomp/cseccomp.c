@@ -2,6 +2,7 @@
 #include "CSeccomp.h"
 #include "CDynamicLibrary.h"
 #include <errno.h>
+#include <linux/audit.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -39,6 +40,16 @@ int cseccomp_attr_set(scmp_filter_ctx ctx, enum scmp_filter_attr attribute, uint
 
 int cseccomp_syscall_resolve_name(const char *name) {
     return cseccomp_load(NULL) == 0 ? api.syscall_resolve_name(name) : __NR_SCMP_ERROR;
+}
+
+uint32_t cseccomp_native_architecture(void) {
+#if defined(__x86_64__) && !defined(__ILP32__)
+    return AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+    return AUDIT_ARCH_AARCH64;
+#else
+    return 0;
+#endif
 }
 
 uint32_t cseccomp_act_errno(uint16_t error) { return SCMP_ACT_ERRNO(error); }

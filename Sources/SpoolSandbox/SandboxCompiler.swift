@@ -25,8 +25,12 @@ public enum SandboxCompiler {
     public static func filters(for settings: SandboxSettings) throws(SandboxError) -> [SeccompFilter] {
         if let cached = cache.withLock({ $0[settings] }) { return cached }
         try loadLibseccomp()
-        var filters = [try systemCallFilter(settings)]
-        if let families = try familyFilter(settings) { filters.append(families) }
+        let families = allowedFamilies(settings)
+        // No socket at all (the strict default): the system call filter
+        // refuses socket() itself. The kernel compiles each filter at every
+        // handler's start, and a second one cost as much as the first.
+        var filters = [try systemCallFilter(settings, refusingSockets: families == [])]
+        if let families, !families.isEmpty { filters.append(try familyFilter(allowing: families)) }
         cache.withLock { $0[settings] = filters }
         return filters
     }
@@ -86,17 +90,38 @@ public enum SandboxCompiler {
         return (allow, items)
     }
 
-    private static func systemCallFilter(_ settings: SandboxSettings) throws(SandboxError) -> SeccompFilter {
+    /// The filter of `SystemCallFilter=`; with `refusingSockets`, a
+    /// `socket()` it allows fails with `EAFNOSUPPORT` instead (one it denies
+    /// stays denied, the stricter of the two).
+    private static func systemCallFilter(_ settings: SandboxSettings, refusingSockets: Bool) throws(SandboxError) -> SeccompFilter {
         let (allow, calls) = try systemCalls(settings.effectiveSystemCallFilter, groups: .systemd)
         let denied = settings.systemCallErrorNumber.map { cseccomp_act_errno(UInt16($0)) } ?? cseccomp_act_kill_process()
-        return try build(defaultAction: allow ? denied : cseccomp_act_allow()) { context throws(SandboxError) in
-            for name in calls.sorted() {
-                // systemd's groups name the calls of every architecture; this
-                // one has only some of them.
-                let number = cseccomp_syscall_resolve_name(name)
-                guard number != __NR_SCMP_ERROR else { continue }
-                let result = cseccomp_rule(context, allow ? cseccomp_act_allow() : denied, number)
-                guard result == 0 else { throw .seccomp("\(name): \(String(cString: strerror(-result)))") }
+        let refused = cseccomp_act_errno(UInt16(EAFNOSUPPORT))
+        var rules = calls.sorted().map { name in (name, allow ? cseccomp_act_allow() : denied) }
+        if refusingSockets {
+            if allow {
+                rules = rules.map { $0.0 == "socket" ? ($0.0, refused) : $0 }
+            } else if !calls.contains("socket") {
+                rules.append(("socket", refused))
+            }
+        }
+        // systemd's groups name the calls of every architecture; this one has only some of them.
+        let numbered = rules.compactMap { name, action -> (name: String, number: Int32, action: UInt32)? in
+            let number = cseccomp_syscall_resolve_name(name)
+            return number == __NR_SCMP_ERROR ? nil : (name, number, action)
+        }
+        let defaultAction = allow ? denied : cseccomp_act_allow()
+        if let program = SyscallRangeFilter.program(
+            architecture: cseccomp_native_architecture(),
+            actions: Dictionary(numbered.map { ($0.number, $0.action) }, uniquingKeysWith: { first, _ in first }),
+            otherwise: defaultAction, foreign: cseccomp_act_kill_process())
+        {
+            return SeccompFilter(instructions: program)
+        }
+        return try build(defaultAction: defaultAction) { context throws(SandboxError) in
+            for rule in numbered {
+                let result = cseccomp_rule(context, rule.action, rule.number)
+                guard result == 0 else { throw .seccomp("\(rule.name): \(String(cString: strerror(-result)))") }
             }
         }
     }
@@ -119,8 +144,8 @@ public enum SandboxCompiler {
         return allowed
     }
 
-    private static func familyFilter(_ settings: SandboxSettings) throws(SandboxError) -> SeccompFilter? {
-        guard let allowed = allowedFamilies(settings) else { return nil }
+    /// A filter on `socket()`'s first argument: only the `allowed` families.
+    private static func familyFilter(allowing allowed: Set<Int32>) throws(SandboxError) -> SeccompFilter {
         let socketCall = cseccomp_syscall_resolve_name("socket")
         let refused = cseccomp_act_errno(UInt16(EAFNOSUPPORT))
         let familyLimit: Int32 = 46

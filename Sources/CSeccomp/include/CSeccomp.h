@@ -31,6 +31,9 @@ int cseccomp_syscall_resolve_name(const char *name);
 
 /// `SCMP_ACT_ERRNO(error)`.
 uint32_t cseccomp_act_errno(uint16_t error);
+/// The audit architecture (AUDIT_ARCH_*) of the system calls of the build's
+/// own ABI, as seccomp_data.arch reports them: x86_64 or aarch64; 0 for another.
+uint32_t cseccomp_native_architecture(void);
 /// `SCMP_ACT_KILL_PROCESS`.
 uint32_t cseccomp_act_kill_process(void);
 /// `SCMP_ACT_ALLOW`.
