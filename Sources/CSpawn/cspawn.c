@@ -57,73 +57,16 @@ struct kernel_sigaction {
 
 static const struct kernel_sigaction default_action = {0};
 
-/// Writes `length` bytes of `text` to the id map file `path` of /proc/self
-/// in one write(2), as the kernel wants them. 0, or -1 with errno set.
-///
-/// /proc/self's files belong to root while the process's memory is not
-/// dumpable, as a change of uid leaves it. This child shares spoold's memory
-/// (and so that flag) until execve, with other children of spoold's that
-/// may change their uid meanwhile: the flag is set just before the open, and
-/// set again should another child have cleared it in between (EACCES).
-static int write_id_map(const char *path, const char *text, size_t length) {
-    int fd = -1;
-    for (int attempt = 0; attempt < 1000 && fd < 0; attempt++) {
-        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) return -1;
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 && errno != EACCES) return -1;
-    }
-    if (fd < 0) return -1;
-    ssize_t written = write(fd, text, length);
-    int error = errno;
-    close(fd);
-    errno = error;
-    return written == (ssize_t)length ? 0 : -1;
-}
-
-/// "ID ID 1\n" into `buffer` (at least 36 bytes): `id` mapped to itself, and
-/// nothing else. snprintf is not async-signal-safe. Returns the length.
-static size_t identity_map(char *buffer, unsigned id) {
-    char digits[10];
-    size_t count = 0;
-    do {
-        digits[count++] = (char)('0' + id % 10);
-        id /= 10;
-    } while (id != 0);
-    size_t length = 0;
-    for (int copy = 0; copy < 2; copy++) {
-        for (size_t index = count; index > 0; index--) buffer[length++] = digits[index - 1];
-        buffer[length++] = ' ';
-    }
-    buffer[length++] = '1';
-    buffer[length++] = '\n';
-    return length;
-}
-
-/// The namespaces of private mounts, and the mounts. The process already has
-/// the handler's uid and gid: the user namespace it makes belongs to that
-/// user, maps only its uid and gid (which needs no privilege), and gives it
-/// the capabilities to mount in the new mount namespace only, which execve
-/// drops (it is not uid 0 there). A root handler whose spoold may mount
-/// gets a mount namespace alone.
-/// `changed_identity`: the child changed its uid or gid before.
-static void enter_private_mounts(const cspawn_request *request, int report_fd, bool changed_identity) {
-    if (request->uid == 0 && unshare(CLONE_NEWNS) == 0) {
-        // A root handler of a spoold that may mount (root, outside a
-        // unit) keeps root's capabilities: a mount namespace alone. Its
-        // copied mounts still share events with spoold's (systemd makes /
-        // shared): as slaves, what is mounted below stays the handler's.
-        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
-    } else {
-        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
-        char map[40];
-        if (write_id_map("/proc/self/setgroups", "deny", 4) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
-        if (write_id_map("/proc/self/uid_map", map, identity_map(map, request->uid)) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
-        if (write_id_map("/proc/self/gid_map", map, identity_map(map, request->gid)) != 0) fail(report_fd, CSPAWN_STEP_ID_MAPS);
-        // What a change of uid leaves, as the kernel would have.
-        if (changed_identity) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        // A mount namespace made in a less privileged user namespace gets
-        // its copied mounts as slaves: nothing mounted below propagates back.
-    }
+/// The mount namespace of private mounts, and the mounts, made while the
+/// process still has spoold's identity and capabilities (CAP_SYS_ADMIN: a
+/// spoold that runs as root). The copied mounts become slaves of spoold's, so
+/// that nothing mounted here propagates back, and the handler, which changes
+/// to its own user afterwards, can mount or unmount nothing. No user
+/// namespace: its id maps would have to be written by a process that shares
+/// spoold's memory while the handler's user may trace it.
+static void enter_private_mounts(const cspawn_request *request, int report_fd) {
+    if (unshare(CLONE_NEWNS) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
     for (size_t index = 0; index < request->tmpfs_count; index++) {
         const cspawn_tmpfs *tmpfs = &request->tmpfs[index];
         unsigned long flags = MS_NOSUID | MS_NODEV | (tmpfs->read_only ? MS_RDONLY : 0);
@@ -161,6 +104,7 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
     for (size_t index = 0; index < request->cgroup_count; index++) {
         if (write(request->cgroup_procs[index], "0", 1) != 1) fail(report_fd, CSPAWN_STEP_CGROUP);
     }
+    if (request->private_mounts) enter_private_mounts(request, report_fd);
 
     // The parent's handlers must not run here, and an ignored signal would stay
     // ignored across execve: every disposition goes back to its default. Signals
@@ -211,8 +155,7 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
 
     uid_t uid = request->uid;
     gid_t gid = request->gid;
-    bool changed_identity = uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid();
-    if (changed_identity) {
+    if (uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid()) {
         // Raw system calls, as Go's runtime makes them in its children: glibc's
         // wrappers apply the change to every thread of the process, through
         // bookkeeping of the parent's threads that a child must not use.
@@ -229,7 +172,6 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
         fail(report_fd, CSPAWN_STEP_CLEAR_AMBIENT);
 
-    if (request->private_mounts) enter_private_mounts(request, report_fd, changed_identity);
     if (request->landlock_handled != 0) restrict_file_system(request, report_fd);
 
     if (chdir(request->working_directory) != 0) fail(report_fd, CSPAWN_STEP_CHDIR);
@@ -351,7 +293,13 @@ cspawn_result cspawn(const cspawn_request *request) {
 int cspawn_private_mounts_error(void) {
     pid_t pid = fork();
     if (pid < 0) return errno;
-    if (pid == 0) _exit(unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno);
+    if (pid == 0) {
+        // What a handler's child does, in a namespace that goes with this process.
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0 ||
+            mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+            _exit(errno);
+        _exit(0);
+    }
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return errno;
@@ -385,8 +333,7 @@ const char *cspawn_step_name(cspawn_step step) {
     case CSPAWN_STEP_CHDIR: return "chdir";
     case CSPAWN_STEP_EXECVE: return "execve";
     case CSPAWN_STEP_PIDFD_OPEN: return "pidfd_open";
-    case CSPAWN_STEP_NAMESPACES: return "unshare(CLONE_NEWUSER|CLONE_NEWNS)";
-    case CSPAWN_STEP_ID_MAPS: return "writing the user namespace's uid_map and gid_map";
+    case CSPAWN_STEP_NAMESPACES: return "unshare(CLONE_NEWNS)";
     case CSPAWN_STEP_MOUNT: return "mounting a tmpfs";
     case CSPAWN_STEP_LANDLOCK_RULE: return "landlock_add_rule";
     }

@@ -202,7 +202,9 @@ final class RunningHandler {
         cgroupProcs: [Int32]
     ) throws(StartFailure) -> (pid: pid_t, pidfd: Int32) {
         let environment = command.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        if let string = (command.arguments + environment + [command.workingDirectory]).first(where: {
+        let mountStrings = (command.privateMounts?.temporaryFileSystems ?? []).flatMap { [$0.path, $0.options] }
+            + (command.privateMounts?.landlock?.rules ?? []).map(\.path)
+        if let string = (command.arguments + environment + [command.workingDirectory] + mountStrings).first(where: {
             $0.utf8.contains(0)
         }) {
             throw StartFailure("\"\(string)\" contains a NUL byte, which C strings cannot carry")

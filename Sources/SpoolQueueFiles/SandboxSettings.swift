@@ -29,10 +29,10 @@ public struct SandboxSettings: Sendable, Equatable, Hashable {
     /// `InaccessiblePaths=`: neither readable nor writable (absolute paths,
     /// a leading `-`: ignored when missing).
     public var inaccessiblePaths: [String] = []
-    /// `PrivateTmp=`: each handler gets a `/tmp` and a `/var/tmp` of its own,
-    /// empty at its start (tmpfs instances in a mount namespace of its own);
-    /// where spoold can make no mount namespace, the shared ones are out of
-    /// reach instead (inaccessible).
+    /// `PrivateTmp=`: the shared `/tmp` and `/var/tmp` are out of reach
+    /// (inaccessible), and where spoold can make a mount namespace per
+    /// handler (it runs as root), each handler gets a `/tmp` and a
+    /// `/var/tmp` of its own, empty at its start (tmpfs instances).
     public var privateTmp = true
     /// `TemporaryFileSystem=`: an empty tmpfs over each of these directories
     /// for each handler, in its own mount namespace (read-only with `ro`;
@@ -49,9 +49,10 @@ public struct SandboxSettings: Sendable, Equatable, Hashable {
     }
 
     /// The paths no handler of this queue may read: `InaccessiblePaths=`,
-    /// and with `PrivateTmp=` but no mount namespace the shared temporary directories.
-    public func inaccessiblePaths(privateMounts: Bool) -> [String] {
-        inaccessiblePaths + (privateTmp && !privateMounts ? ["-/tmp", "-/var/tmp"] : [])
+    /// and with `PrivateTmp=` the shared temporary directories (a handler's
+    /// own, mounted over them, is reached through a rule of its own).
+    public var effectiveInaccessiblePaths: [String] {
+        inaccessiblePaths + (privateTmp ? ["-/tmp", "-/var/tmp"] : [])
     }
 
     /// The paths a handler may write: the devices every handler may write, `ReadWritePaths=`,

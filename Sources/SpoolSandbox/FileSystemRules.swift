@@ -11,7 +11,7 @@ import Glibc
 /// knows is denied but beneath the writable paths (`ReadWritePaths=`, the
 /// devices every handler may write and, in a mount namespace of the
 /// handler's own, its fresh `/tmp` and `/var/tmp`); with `InaccessiblePaths=`
-/// (or `PrivateTmp=` without a mount namespace), reading is denied too but
+/// or `PrivateTmp=` (the shared temporary directories), reading is denied too but
 /// beneath the siblings of every directory on the way to each inaccessible
 /// path, as listed when the rules are made. Landlock only allows, so hiding
 /// a path means allowing everything beside it. A handler with private
@@ -36,7 +36,7 @@ public enum FileSystemRules {
     ///   path that does not exist (and has no `-` first).
     public static func rules(for settings: SandboxSettings, privateMounts: Bool) throws(SandboxError) -> LandlockRules? {
         guard abi > 0 else { return nil }
-        let hidden = settings.inaccessiblePaths(privateMounts: privateMounts).compactMap { word -> String? in
+        let hidden = settings.effectiveInaccessiblePaths.compactMap { word -> String? in
             let path = word.hasPrefix("-") ? String(word.dropFirst()) : word
             return access(path, F_OK) == 0 || !word.hasPrefix("-") ? path : nil
         }
@@ -62,7 +62,7 @@ public enum FileSystemRules {
     /// - Throws: ``SandboxError/missingPath(_:)`` for a writable path that
     ///   does not exist, ``SandboxError/landlock(_:)`` when the kernel refuses.
     public static func ruleset(for settings: SandboxSettings) throws(SandboxError) -> LandlockRuleset? {
-        let key = Key(writable: settings.writablePaths(privateMounts: false), hidden: settings.inaccessiblePaths(privateMounts: false))
+        let key = Key(writable: settings.writablePaths(privateMounts: false), hidden: settings.effectiveInaccessiblePaths)
         if let cached = cache.withLock({ $0[key] }) { return cached }
         guard let rules = try rules(for: settings, privateMounts: false) else { return nil }
         let descriptor = clandlock_create_ruleset(rules.handled)

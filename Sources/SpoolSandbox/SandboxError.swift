@@ -22,7 +22,7 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
         case .missingPath(let path): "ReadWritePaths=: \(path) does not exist (write -\(path) to ignore it when missing)"
         case .landlock(let reason): "cannot build the file system rules: \(reason)"
         case .noMountNamespace(let reason):
-            "TemporaryFileSystem=: needs a mount namespace per handler, which spoold cannot make here (\(reason)); under systemd, spoold.service needs RestrictNamespaces=user mnt"
+            "TemporaryFileSystem=: needs a mount namespace per handler, which spoold makes only when it runs as root (\(reason))"
         }
     }
 }

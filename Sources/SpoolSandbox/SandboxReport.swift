@@ -103,9 +103,10 @@ public struct SandboxReport: Sendable {
                     ? "the file system is read-only but there" : "not enforced: the kernel has no Landlock",
                 weight: 1.5),
             Finding(
-                key: "PrivateTmp=", value: sandbox.privateTmp ? "yes" : "no", protects: sandbox.privateTmp,
+                key: "PrivateTmp=", value: sandbox.privateTmp ? "yes" : "no",
+                protects: sandbox.privateTmp && (FileSystemRules.abi > 0 || PrivateMounts.unavailableReason == nil),
                 meaning: sandbox.privateTmp
-                    ? "a /tmp and /var/tmp of its own, empty at each start (where spoold can make no mount namespace: the shared ones out of reach)"
+                    ? "the shared /tmp and /var/tmp are out of reach; a spoold running as root gives each handler its own"
                     : "the shared /tmp is readable",
                 weight: 1),
             Finding(

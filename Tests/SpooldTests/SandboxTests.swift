@@ -229,8 +229,9 @@ final class SandboxTests: XCTestCase {
             echo new > '\(hidden.path)/new' && cat '\(hidden.path)/new' > "$OUT/wrote.$tube"
             """)
         try queue("cover", handler: handler, ["TemporaryFileSystem=\(hidden.path)"])
+        // Owned by root, mode 0755 unless mode= says otherwise, as systemd's.
         try queue("scratch", handler: handler, [
-            "TemporaryFileSystem=\(hidden.path)", "ReadWritePaths=\(hidden.path) \(pool.root.path)",
+            "TemporaryFileSystem=\(hidden.path):mode=1777", "ReadWritePaths=\(hidden.path) \(pool.root.path)",
         ])
         try queue("readonly", handler: handler, [
             "TemporaryFileSystem=\(hidden.path):ro", "ReadWritePaths=\(hidden.path) \(pool.root.path)",

@@ -32,9 +32,6 @@ SOCKET is the path of spoold's Unix socket. MODE is one of:
   pool-forbidden
              the same with a job on which the handler makes a system call
              its queue's sandbox forbids
-  pool-scratch
-             the same with a job on which the handler reports what it finds
-             in /tmp and /var/tmp
   pool-limited
              the same in the tube e2e-limited, whose queue sets MemoryMax=
   refused    expect the connection to be refused by the socket's permissions;
@@ -192,7 +189,6 @@ MODES = {
     "pool": run_pool,
     "pool-fail": run_failing_pool_job,
     "pool-forbidden": lambda socket_path: run_failing_pool_job(socket_path, "forbidden call"),
-    "pool-scratch": lambda socket_path: run_failing_pool_job(socket_path, "scratch"),
     "pool-limited": lambda socket_path: run_failing_pool_job(socket_path, "limited", tube=LIMITED_TUBE),
     "refused": expect_refusal,
 }

@@ -38,7 +38,6 @@ typedef enum cspawn_step {
     CSPAWN_STEP_EXECVE,
     CSPAWN_STEP_PIDFD_OPEN,
     CSPAWN_STEP_NAMESPACES,
-    CSPAWN_STEP_ID_MAPS,
     CSPAWN_STEP_MOUNT,
     CSPAWN_STEP_LANDLOCK_RULE,
 } cspawn_step;
@@ -118,12 +117,12 @@ typedef struct cspawn_request {
     /// still has the parent's identity. `cgroup_count` may be 0.
     const int *cgroup_procs;
     size_t cgroup_count;
-    /// A file system view of the child's own: once it has the request's uid
-    /// and gid, the child makes a user namespace that maps only those (which
-    /// needs no privilege) and a mount namespace in it, and mounts `tmpfs`
-    /// there, each over its directory; nothing propagates back. Then the
-    /// handler cannot mount anything itself (its seccomp filter and Landlock
-    /// forbid it), and it holds no capability outside its namespace.
+    /// A file system view of the child's own: right after joining its
+    /// cgroups, with the parent's identity and capabilities (CAP_SYS_ADMIN),
+    /// the child makes a mount namespace whose mounts are slaves of the
+    /// parent's and mounts `tmpfs` there, each over its directory; nothing
+    /// propagates back, and the handler, running as its own user, can mount
+    /// or unmount nothing.
     bool private_mounts;
     const cspawn_tmpfs *tmpfs;
     size_t tmpfs_count;
@@ -155,21 +154,21 @@ typedef struct cspawn_result {
 } cspawn_result;
 
 /// Forks and, in the child: makes a process group of its own; joins the
-/// request's cgroups; resets every
+/// request's cgroups; with private mounts, makes its mount namespace and
+/// mounts the tmpfs instances; resets every
 /// signal's disposition and unblocks all signals; sets no_new_privs; moves
 /// the request's descriptors to 0, 1 and 2 and closes all others; applies the
-/// limits; drops to the request's uid and gid; with private mounts, makes its
-/// user and mount namespaces and mounts the tmpfs instances, then builds and
-/// enforces its Landlock ruleset; changes to the working
+/// limits; drops to the request's uid and gid; with its own Landlock rules,
+/// builds and enforces the ruleset; changes to the working
 /// directory; installs the seccomp filters; and execs. Returns once the child has execed or failed: a child
 /// that failed has already been reaped, and the result names the failed step
 /// with its errno. Blocks all signals in the calling thread while forking.
 cspawn_result cspawn(const cspawn_request *request);
 
-/// 0 when a process of spoold's can make the user and mount namespaces of
+/// 0 when a process of spoold's can make the mount namespace and mounts of
 /// private mounts (tried in a short-lived child), or the errno that refuses
-/// them (EPERM under a seccomp filter such as systemd's RestrictNamespaces=,
-/// ENOSPC when user.max_user_namespaces is 0, ...).
+/// them (EPERM without CAP_SYS_ADMIN, as spoold runs under its unit, or
+/// under a seccomp filter such as systemd's RestrictNamespaces=).
 int cspawn_private_mounts_error(void);
 
 /// The name of a step as a person reads it, such as "setuid" or "setrlimit(RLIMIT_NPROC)".
