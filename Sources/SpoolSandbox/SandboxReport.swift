@@ -113,7 +113,9 @@ public struct SandboxReport: Sendable {
                 key: "TemporaryFileSystem=",
                 value: sandbox.temporaryFileSystems.isEmpty
                     ? "none" : sandbox.temporaryFileSystems.map { $0.path + ($0.readOnly ? ":ro" : "") }.joined(separator: " "),
-                protects: true, meaning: "an empty tmpfs over each, of its own", weight: 0),
+                protects: true,
+                meaning: sandbox.temporaryFileSystems.isEmpty ? "no directory covered" : "an empty tmpfs of its own over each",
+                weight: 0),
             Finding(
                 key: "InaccessiblePaths=", value: sandbox.inaccessiblePaths.isEmpty ? "none" : sandbox.inaccessiblePaths.joined(separator: " "),
                 protects: true, meaning: "neither readable nor writable", weight: 0),
