@@ -12,7 +12,15 @@ final class HTTPTests: XCTestCase {
 
     private func spooldWithHTTP(_ extra: [String] = []) throws -> (ServerProcess, Int) {
         let httpPort = try TestScratch.freePort()
-        return (try ServerProcess.spoold(["--http", "tcp:127.0.0.1:\(httpPort)"] + extra), httpPort)
+        let server = try ServerProcess.spoold(["--http", "tcp:127.0.0.1:\(httpPort)"] + extra)
+        // ServerProcess waits for the protocol's listener; the HTTP one may bind a moment later.
+        let listening = Deadline.poll(for: 10) {
+            guard let client = try? RawClient(port: httpPort) else { return false }
+            client.close()
+            return true
+        }
+        XCTAssertTrue(listening, "nothing listens on the HTTP port \(httpPort): \(server.outputSoFar)")
+        return (server, httpPort)
     }
 
     /// `stats-tube`'s numbers for `tube`, by key.
