@@ -15,7 +15,10 @@ final class HandlerSandboxTests: XCTestCase {
         XCTAssertEqual(mounts.temporaryFileSystems.map(\.path), ["/tmp", "/var/tmp"])
         XCTAssertEqual(mounts.temporaryFileSystems.map(\.options), ["mode=1777", "mode=1777"])
         XCTAssertNil(sandbox.landlock, "the child builds its own ruleset")
-        try XCTSkipIf(FileSystemRules.abi == 0, "no Landlock in this kernel")
+        guard FileSystemRules.abi > 0 else {
+            XCTAssertNil(mounts.landlock, "a kernel without Landlock gets no rules")
+            return
+        }
         let rules = try XCTUnwrap(mounts.landlock)
         XCTAssertEqual(rules.rules.filter { !$0.optional }.map(\.path), ["/tmp"], "writable, and required")
         XCTAssertTrue(rules.rules.contains { $0.path == "/var/tmp" && $0.optional })
@@ -25,7 +28,10 @@ final class HandlerSandboxTests: XCTestCase {
     func testWithoutNamespacesPrivateTmpHidesTheSharedOnes() throws {
         let sandbox = try HandlerSandbox(.strict, privateMountsUnavailable: refused)
         XCTAssertNil(sandbox.privateMounts)
-        try XCTSkipIf(FileSystemRules.abi == 0, "no Landlock in this kernel")
+        guard FileSystemRules.abi > 0 else {
+            XCTAssertNil(sandbox.landlock, "a kernel without Landlock gets no ruleset")
+            return
+        }
         XCTAssertNotNil(sandbox.landlock)
         let rules = try XCTUnwrap(FileSystemRules.rules(for: .strict, privateMounts: false))
         XCTAssertFalse(rules.rules.contains { $0.path == "/tmp" }, "neither readable nor writable")

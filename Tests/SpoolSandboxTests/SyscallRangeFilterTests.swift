@@ -53,8 +53,12 @@ final class SyscallRangeFilterTests: XCTestCase {
 
     func testTheStrictFilterAllowsExactlyItsCalls() throws {
         let architecture = cseccomp_native_architecture()
-        try XCTSkipIf(architecture == 0, "libseccomp's program serves this architecture")
         let program = try XCTUnwrap(SandboxCompiler.filters(for: .strict).first).instructions
+        guard architecture != 0 else {
+            // libseccomp's program serves this architecture: one comparison per call.
+            XCTAssertGreaterThan(program.count / 8, 160)
+            return
+        }
         XCTAssertLessThan(program.count / 8, 160, "ranges, not one comparison per call")
         let (_, calls) = try SandboxCompiler.systemCalls(SandboxSettings.defaultSystemCallFilter, groups: .systemd)
         let allowed = Set(calls.map { cseccomp_syscall_resolve_name($0) }.filter { $0 >= 0 }.map { UInt32($0) })

@@ -262,14 +262,17 @@ final class SandboxTests: XCTestCase {
     /// namespace: the shared /tmp is hidden instead, and a queue that needs
     /// one fails to load, saying why.
     func testWithoutRootTheSharedTmpIsHiddenAndTemporaryFileSystemRefused() throws {
-        try XCTSkipIf(FileSystemRules.abi == 0, "no Landlock in this kernel")
         let handler = try pool.handler("ls.sh", "cat > /dev/null; ls -A /tmp > /dev/null")
         try queue("hidden", handler: handler)
         try queue("covered", handler: handler, ["TemporaryFileSystem=/srv"])
         let server = try ServerProcess.spooldAsNobody(["--queues-directory", pool.queues.path])
         let client = try JobClient(port: server.port)
-        let hidden = try XCTUnwrap(try run("x", in: "hidden", on: client), "/tmp is out of reach")
-        XCTAssertTrue(hidden["reason"]?.contains("/tmp': Permission denied") ?? false, "\(hidden)")
+        let hidden = try run("x", in: "hidden", on: client)
+        if FileSystemRules.abi > 0 {
+            XCTAssertTrue(hidden?["reason"]?.contains("/tmp': Permission denied") ?? false, "/tmp is out of reach: \(hidden ?? [:])")
+        } else {
+            XCTAssertNil(hidden, "without Landlock nothing hides /tmp, as spoolctl sandbox says")
+        }
         XCTAssertTrue(Deadline.poll(for: 5) {
             server.outputSoFar.contains(
                 "TemporaryFileSystem=: needs a mount namespace per handler, which spoold makes only when it runs as root (making a mount namespace: Operation not permitted)")
