@@ -202,8 +202,10 @@ final class RunningHandler {
         cgroupProcs: [Int32]
     ) throws(StartFailure) -> (pid: pid_t, pidfd: Int32) {
         let environment = command.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let mountStrings = (command.privateMounts?.temporaryFileSystems ?? []).flatMap { [$0.path, $0.options] }
-            + (command.privateMounts?.landlock?.rules ?? []).map(\.path)
+        let mounts = command.privateMounts?.temporaryFileSystems ?? []
+        let rules = command.privateMounts?.landlock?.rules ?? []
+        // The mounts' paths and options, then the rules' paths.
+        let mountStrings = mounts.flatMap { [$0.path, $0.options] } + rules.map(\.path)
         if let string = (command.arguments + environment + [command.workingDirectory] + mountStrings).first(where: {
             $0.utf8.contains(0)
         }) {
@@ -211,10 +213,8 @@ final class RunningHandler {
         }
         let argv = CStringArray(command.arguments)
         let envp = CStringArray(environment)
-        let mounts = command.privateMounts?.temporaryFileSystems ?? []
-        let rules = command.privateMounts?.landlock?.rules ?? []
-        // Paths and options, kept alive until the spawn returns.
-        let strings = CStringArray(mounts.flatMap { [$0.path, $0.options] } + rules.map(\.path))
+        // Kept alive until the spawn returns.
+        let strings = CStringArray(mountStrings)
         let tmpfs = mounts.indices.map { index in
             cspawn_tmpfs(
                 target: strings.pointers[2 * index], options: strings.pointers[2 * index + 1],

@@ -17,7 +17,8 @@ public struct HandlerSandbox: Sendable {
     /// shared temporary directories instead.
     public let privateMounts: PrivateMounts?
 
-    /// Builds (or finds, each part is kept) the sandbox of `settings`.
+    /// Builds the sandbox of `settings` (the filters and a shared ruleset are
+    /// kept and found again; private mounts' rules are listed anew).
     /// - Throws: ``SandboxError`` when a part cannot be built, or
     ///   `TemporaryFileSystem=` needs a mount namespace spoold cannot make.
     public init(_ settings: SandboxSettings) throws(SandboxError) {
