@@ -2,7 +2,7 @@
 /// how long each took (write and fsync, as the engine's loop waits for it)
 /// and how many records each carried (group commit at work).
 public struct CommitActivity: Sendable, Equatable {
-    /// Seconds from the loop handing a commit to the writer to its completion.
+    /// Seconds from the start of a commit (on the loop or handed to the writer thread) to its completion.
     public internal(set) var latency = Histogram(upperBounds: Histogram.commitLatencyBounds)
     /// Records per commit.
     public internal(set) var batchSize = Histogram(upperBounds: Histogram.batchSizeBounds)

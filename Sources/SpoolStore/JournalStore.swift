@@ -8,15 +8,18 @@ import Glibc
 #endif
 
 /// The durable ``JobStore``: an append-only journal of records, written and
-/// fsynced by a writer thread of its own, with group commit. Bodies stay in
-/// the journal: memory holds only where each one is.
+/// fsynced with group commit. Bodies stay in the journal: memory holds only
+/// where each one is.
 ///
-/// The engine's loop never waits for the disk. It lays each record out in
-/// the journal as it is staged (so a body's place is known at once) and
-/// wakes the writer; the writer takes everything staged by the time it runs
-/// (records that arrive while it wakes join the commit), writes it into
-/// space allocated beforehand, and fsyncs once. The loop then advances
-/// ``durableSequence`` and runs the callbacks that hold replies.
+/// The engine's loop lays each record out in the journal as it is staged
+/// (so a body's place is known at once). At the end of the loop's pass the
+/// commit takes everything staged by the time it runs, writes it into space
+/// allocated beforehand and fsyncs once; the loop then advances
+/// ``durableSequence`` and runs the callbacks that hold replies. While
+/// clients keep arriving during commits, the store's writer thread commits
+/// and the loop serves them meanwhile (records that arrive while the writer
+/// wakes join its commit); while commits carry a record or two, the loop
+/// commits itself and saves the two wake-ups (``CommitPlacement``).
 ///
 /// Segments fill up to a fixed size; a segment whose jobs are all gone is
 /// deleted (oldest first), and the few jobs left in an old segment that is
@@ -68,6 +71,9 @@ public final class JournalStore: JobStore {
     private var commitInFlight = false
     private var commitStartedAt = ContinuousClock.now
     private var activity = CommitActivity()
+    private var placement: CommitPlacement
+    /// Commits made on the loop rather than the writer thread since start (see ``CommitPlacement``).
+    private(set) var commitsOnLoop: UInt64 = 0
     private var flushScheduled = false
     private var retryScheduled = false
     private var spaceCheckScheduled = false
@@ -96,11 +102,22 @@ public final class JournalStore: JobStore {
     /// - Parameters:
     ///   - reservedBytes: space that must stay free for puts to be accepted.
     ///   - segmentSize: the space allocated for each segment.
-    public init(
+    public convenience init(
         directory: StateDirectory, reservedBytes: Int64, segmentSize: Int = JournalStore.defaultSegmentSize,
         eventLoop: EventLoop, logger: Logger
     ) {
+        self.init(
+            directory: directory, reservedBytes: reservedBytes, segmentSize: segmentSize, placement: CommitPlacement(),
+            eventLoop: eventLoop, logger: logger)
+    }
+
+    /// Creates the store with `placement` deciding where commits run.
+    init(
+        directory: StateDirectory, reservedBytes: Int64, segmentSize: Int, placement: CommitPlacement,
+        eventLoop: EventLoop, logger: Logger
+    ) {
         eventLoop.preconditionInEventLoop()
+        self.placement = placement
         journal = directory.journal
         writer = directory.writer
         mode = directory.mode
@@ -227,17 +244,28 @@ public final class JournalStore: JobStore {
         commitStartedAt = .now
         let journal = self.journal
         let sync = mode == .always
+        if condition == .healthy, placement.onLoop {
+            commitsOnLoop += 1
+            finishCommit(Result { try Self.commit(journal, sync: sync, measure: measure) })
+            return
+        }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        writer.runIfActive(eventLoop: eventLoop) { () -> CommitResult in
-            // Taken now, not when the loop asked: what was staged meanwhile joins.
-            let chunks = journal.takeChunks()
-            try journal.write(chunks, sync: sync)
-            return CommitResult(
-                chunks: chunks.count, lastSequence: chunks.last?.lastSequence ?? 0,
-                available: measure ? journal.availableBytes() : nil)
+        writer.runIfActive(eventLoop: eventLoop) {
+            try Self.commit(journal, sync: sync, measure: measure)
         }.whenComplete { result in
             bound.value.finishCommit(result)
         }
+    }
+
+    /// Writes what is staged and, with `sync`, fsyncs it; with `measure`,
+    /// measures the space left after.
+    private static func commit(_ journal: Journal, sync: Bool, measure: Bool) throws -> CommitResult {
+        // Taken now, not when the loop asked: what was staged meanwhile joins.
+        let chunks = journal.takeChunks()
+        try journal.write(chunks, sync: sync)
+        return CommitResult(
+            chunks: chunks.count, lastSequence: chunks.last?.lastSequence ?? 0,
+            available: measure ? journal.availableBytes() : nil)
     }
 
     /// What the writer thread reports of a commit that succeeded.
@@ -257,7 +285,9 @@ public final class JournalStore: JobStore {
             journal.dropChunks(commit.chunks)
             dirtySinceSync = true
             let elapsed = (ContinuousClock.now - commitStartedAt) / .seconds(1)
-            activity.record(records: Int(commit.lastSequence &- min(durableSequence, commit.lastSequence)), seconds: elapsed)
+            let records = Int(commit.lastSequence &- min(durableSequence, commit.lastSequence))
+            activity.record(records: records, seconds: elapsed)
+            placement.record(records: records, seconds: elapsed)
             durableSequence = max(durableSequence, commit.lastSequence)
             // Not healthy means measured: a failing store always becomes healthy or full here.
             if let available = commit.available {

@@ -48,6 +48,19 @@ final class JournalStoreTests: XCTestCase {
         try harness.close()
     }
 
+    func testSmallCommitsRunOnTheLoopAndLargeOnesOnTheWriterThread() throws {
+        // However slow this machine's disk: only the records decide here.
+        let harness = try StoreHarness(placement: CommitPlacement(loopSecondsLimit: .infinity))
+        for id in 1...3 { try harness.commit([.insert(storeJob(JobID(id)))]) }
+        XCTAssertEqual(try harness.onLoop { $0.commitsOnLoop }, 3, "one record at a time: the loop commits")
+        try harness.commit((4...40).map { .insert(storeJob(JobID($0))) })
+        XCTAssertEqual(try harness.onLoop { $0.commitsOnLoop }, 4, "still on the loop: the store did not know yet")
+        try harness.commit([.insert(storeJob(41))])
+        XCTAssertEqual(try harness.onLoop { $0.commitsOnLoop }, 4, "after a commit of 37 records the writer thread commits")
+        XCTAssertEqual(try harness.onLoop { $0.commits }, 5)
+        XCTAssertEqual(try StoreHarness.reopen(harness).jobs.map(\.id), Array(1...41), "every commit is durable, wherever it ran")
+    }
+
     func testEveryKindOfRecordComesBack() throws {
         let harness = try StoreHarness()
         let reason = "exit status 1: can't open \"/srv/in\\box\"\n\tsecond line; attempt 2 of 2 ✓"

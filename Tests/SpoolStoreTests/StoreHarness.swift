@@ -18,7 +18,10 @@ final class StoreHarness {
     private(set) var recovered = RecoveredQueue()
 
     /// Opens `path` (a new temporary directory when nil).
-    init(path: String? = nil, mode: DurabilityMode = .always, segmentSize: Int = JournalStore.defaultSegmentSize, reservedBytes: Int64 = 0) throws {
+    init(
+        path: String? = nil, mode: DurabilityMode = .always, segmentSize: Int = JournalStore.defaultSegmentSize, reservedBytes: Int64 = 0,
+        placement: CommitPlacement = CommitPlacement()
+    ) throws {
         self.path = try path ?? TestScratch.temporaryDirectory().path
         let (directory, recovered) = try StateDirectory.open(self.path, mode: mode, logger: Logger(label: "test"))
         self.directory = directory
@@ -26,7 +29,9 @@ final class StoreHarness {
         let loop = self.loop
         store = try loop.submit {
             NIOLoopBound(
-                JournalStore(directory: directory, reservedBytes: reservedBytes, segmentSize: segmentSize, eventLoop: loop, logger: Logger(label: "test")),
+                JournalStore(
+                    directory: directory, reservedBytes: reservedBytes, segmentSize: segmentSize, placement: placement,
+                    eventLoop: loop, logger: Logger(label: "test")),
                 eventLoop: loop)
         }.wait()
     }
