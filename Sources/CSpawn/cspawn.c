@@ -13,7 +13,10 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <dirent.h>
+#include <stdbool.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +94,109 @@ static void restrict_file_system(const cspawn_request *request, int report_fd) {
     }
     if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) fail(report_fd, CSPAWN_STEP_LANDLOCK);
     close(ruleset);
+}
+
+/// Removes from the directory `directory` the entry whose inode is `inode`,
+/// an emptied directory.
+static int remove_directory_entry(int directory, ino64_t inode) {
+    char buffer[1024] __attribute__((aligned(8)));
+    if (lseek(directory, 0, SEEK_SET) < 0) return errno;
+    for (;;) {
+        long count = syscall(SYS_getdents64, directory, buffer, sizeof buffer);
+        if (count < 0) return errno;
+        if (count == 0) return ENOENT;
+        for (long offset = 0; offset < count;) {
+            const struct dirent64 *entry = (const struct dirent64 *)(buffer + offset);
+            offset += entry->d_reclen;
+            const char *name = entry->d_name;
+            if (entry->d_ino != inode || (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0)))) continue;
+            return unlinkat(directory, name, AT_REMOVEDIR) == 0 ? 0 : errno;
+        }
+    }
+}
+
+/// Opens the directory `name` in `directory` to empty it, making it 0700
+/// first when its owner could not list or change it.
+static int open_to_empty(int directory, const char *name) {
+    int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    int child = openat(directory, name, flags);
+    if (child < 0 && errno == EACCES && fchmodat(directory, name, S_IRWXU, 0) == 0) child = openat(directory, name, flags);
+    if (child >= 0 && fchmod(child, S_IRWXU) != 0 && errno != EPERM) {
+        int error = errno;
+        close(child);
+        errno = error;
+        return -1;
+    }
+    return child;
+}
+
+int cspawn_empty_directory(const char *path) {
+    int current = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (current < 0) return errno;
+    // Depth first without recursion (the child's stack is small, and a tree
+    // may be deep): down into each directory found, up through ".." once it
+    // is empty, removing it by its inode number.
+    char buffer[1024] __attribute__((aligned(8)));
+    size_t depth = 0;
+    int error = 0;
+    for (;;) {
+        bool descended = false;
+        // From the start each time: removals change what the directory holds.
+        if (lseek(current, 0, SEEK_SET) < 0) {
+            error = errno;
+            break;
+        }
+        long count;
+        while (!descended && (count = syscall(SYS_getdents64, current, buffer, sizeof buffer)) > 0) {
+            for (long offset = 0; offset < count;) {
+                const struct dirent64 *entry = (const struct dirent64 *)(buffer + offset);
+                offset += entry->d_reclen;
+                const char *name = entry->d_name;
+                if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+                if (unlinkat(current, name, 0) == 0) continue;
+                if (errno != EISDIR) {
+                    error = errno;
+                    break;
+                }
+                int child = open_to_empty(current, name);
+                if (child < 0) {
+                    error = errno;
+                    break;
+                }
+                close(current);
+                current = child;
+                depth++;
+                descended = true;
+                break;
+            }
+            if (error != 0) break;
+        }
+        if (error != 0) break;
+        if (descended) continue;
+        if (count < 0) {
+            error = errno;
+            break;
+        }
+        if (depth == 0) break;
+        // Empty: up one level, and remove it there.
+        struct stat status;
+        if (fstat(current, &status) != 0) {
+            error = errno;
+            break;
+        }
+        int parent = openat(current, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0) {
+            error = errno;
+            break;
+        }
+        close(current);
+        current = parent;
+        depth--;
+        error = remove_directory_entry(current, status.st_ino);
+        if (error != 0) break;
+    }
+    close(current);
+    return error;
 }
 
 /// The child's side, between fork and execve: async-signal-safe calls only.
@@ -173,6 +279,14 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
         fail(report_fd, CSPAWN_STEP_CLEAR_AMBIENT);
 
     if (request->landlock_handled != 0) restrict_file_system(request, report_fd);
+
+    if (request->temporary_directory != NULL) {
+        int error = cspawn_empty_directory(request->temporary_directory);
+        if (error != 0) {
+            errno = error;
+            fail(report_fd, CSPAWN_STEP_TEMPORARY_DIRECTORY);
+        }
+    }
 
     if (chdir(request->working_directory) != 0) fail(report_fd, CSPAWN_STEP_CHDIR);
 
@@ -310,6 +424,7 @@ int cspawn_private_mounts_error(void) {
 const char *cspawn_step_name(cspawn_step step) {
     switch (step) {
     case CSPAWN_STEP_SECCOMP: return "seccomp filter";
+    case CSPAWN_STEP_TEMPORARY_DIRECTORY: return "emptying its temporary directory";
     case CSPAWN_STEP_LANDLOCK: return "landlock_restrict_self";
     case CSPAWN_STEP_NONE: return "none";
     case CSPAWN_STEP_PIPE: return "pipe";

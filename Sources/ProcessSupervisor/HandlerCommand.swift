@@ -22,6 +22,11 @@ public struct HandlerCommand: Sendable, Equatable {
     /// Landlock rules its child resolves after them, instead of
     /// ``landlock``); none by default.
     public var privateMounts: PrivateMounts?
+    /// A directory of the handler's own (its `TMPDIR`) that the child
+    /// empties as the handler's user before it execs, so that each attempt
+    /// finds it empty; nil by default. The directory must exist, and the
+    /// handler's user must be able to reach and change it.
+    public var temporaryDirectory: String?
     /// The limits of the cgroup the program and its children run in (see
     /// ``HandlerProcess/init(command:cgroup:timeout:killGracePeriod:outputLimit:)``); none by default.
     public var cgroupLimits = CgroupLimits()

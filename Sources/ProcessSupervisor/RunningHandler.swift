@@ -206,7 +206,8 @@ final class RunningHandler {
         let rules = command.privateMounts?.landlock?.rules ?? []
         // The mounts' paths and options, then the rules' paths.
         let mountStrings = mounts.flatMap { [$0.path, $0.options] } + rules.map(\.path)
-        if let string = (command.arguments + environment + [command.workingDirectory] + mountStrings).first(where: {
+        let directories = [command.workingDirectory] + (command.temporaryDirectory.map { [$0] } ?? [])
+        if let string = (command.arguments + environment + directories + mountStrings).first(where: {
             $0.utf8.contains(0)
         }) {
             throw StartFailure("\"\(string)\" contains a NUL byte, which C strings cannot carry")
@@ -215,6 +216,7 @@ final class RunningHandler {
         let envp = CStringArray(environment)
         // Kept alive until the spawn returns.
         let strings = CStringArray(mountStrings)
+        let temporaryDirectory = command.temporaryDirectory.map { CStringArray([$0]) }
         let tmpfs = mounts.indices.map { index in
             cspawn_tmpfs(
                 target: strings.pointers[2 * index], options: strings.pointers[2 * index + 1],
@@ -227,7 +229,7 @@ final class RunningHandler {
         let limits = command.limits
         // The copies' owners outlive every pointer into them (Swift may end a
         // class instance's life after its last use, before the spawn).
-        let result = withExtendedLifetime((argv, envp, strings)) {
+        let result = withExtendedLifetime((argv, envp, strings, temporaryDirectory)) {
         argv.pointers.withUnsafeBufferPointer { argv in
             envp.pointers.withUnsafeBufferPointer { envp in
                 command.workingDirectory.withCString { directory in
@@ -245,7 +247,8 @@ final class RunningHandler {
                             cgroup_count: cgroupProcs.count, private_mounts: command.privateMounts != nil,
                             tmpfs: tmpfs.baseAddress, tmpfs_count: tmpfs.count,
                             landlock_handled: command.privateMounts?.landlock?.handled ?? 0,
-                            landlock_rules: pathRules.baseAddress, landlock_rule_count: pathRules.count)
+                            landlock_rules: pathRules.baseAddress, landlock_rule_count: pathRules.count,
+                            temporary_directory: temporaryDirectory?.pointers[0])
                         return cspawn(&request)
                         }
                         }
@@ -261,6 +264,7 @@ final class RunningHandler {
             let call = switch result.failed_step {
             case CSPAWN_STEP_MOUNT where mounts.indices.contains(index): "\(step) on \(mounts[index].path)"
             case CSPAWN_STEP_LANDLOCK_RULE where rules.indices.contains(index): "\(step) for \(rules[index].path)"
+            case CSPAWN_STEP_TEMPORARY_DIRECTORY: "\(step) \(command.temporaryDirectory ?? "")"
             default: step
             }
             throw StartFailure(call: call, error: result.error)

@@ -4,6 +4,7 @@ import ProcessSupervisor
 import SpoolCore
 import SpoolEngineHost
 import SpoolQueueFiles
+import SpoolSandbox
 
 /// One worker of a tube's pool: an engine worker (``EngineWorker``) that
 /// watches the tube alone, takes one job at a time in the tube's order and
@@ -27,6 +28,11 @@ final class PoolWorker: EngineWorkerDelegate {
     /// The cgroup this worker's handlers run in, made when its queue first
     /// sets a cgroup limit (`MemoryMax=` ...) and kept until the worker ends.
     private var cgroup: HandlerCgroup?
+    /// The directory this worker's handlers get as `TMPDIR` where their
+    /// sandbox asks for one (``HandlerSandbox/needsTemporaryDirectory``),
+    /// made for the pool's sandbox of that generation and kept until the
+    /// sandbox changes or the worker ends.
+    private var temporaryDirectory: (generation: Int, directory: HandlerTemporaryDirectory)?
     /// Set when the pool shrinks or goes away: the worker ends after its attempt.
     private(set) var isRetiring = false
     private var isClosed = false
@@ -84,8 +90,12 @@ final class PoolWorker: EngineWorkerDelegate {
         let queue = pool.configuration
         let number = Int(job.attempts) + 1
         var command = HandlerCommand(queue: queue, jobID: job.id, attempt: number, priority: job.priority)
-        let sandbox = pool.sandbox
-        if case .success(let built) = sandbox { built.apply(to: &command) }
+        let sandbox = pool.sandbox.flatMap { built in
+            handlerTemporaryDirectory(for: built).map { directory in
+                built.apply(to: &command, temporaryDirectory: directory)
+                return built
+            }
+        }
         let cgroup = queue.cgroupLimits.isEmpty ? .success(nil) : handlerCgroup()
         let process = HandlerProcess(
             command: command, cgroup: try? cgroup.get(), timeout: timeout, killGracePeriod: pool.killGracePeriod,
@@ -104,6 +114,20 @@ final class PoolWorker: EngineWorkerDelegate {
             case (.success, .success): await process.run(input: input)
             }
             eventLoop.execute { bound.value.finish(context, result) }
+        }
+    }
+
+    /// The worker's temporary directory for `sandbox`, made when it needs one
+    /// and the worker has none for it yet.
+    private func handlerTemporaryDirectory(for sandbox: HandlerSandbox) -> Result<HandlerTemporaryDirectory?, SandboxError> {
+        if let kept = temporaryDirectory, kept.generation == pool.sandboxGeneration, sandbox.needsTemporaryDirectory {
+            return .success(kept.directory)
+        }
+        temporaryDirectory?.directory.remove()
+        temporaryDirectory = nil
+        return Result { () throws(SandboxError) in try sandbox.makeTemporaryDirectory() }.map { made in
+            temporaryDirectory = made.map { (pool.sandboxGeneration, $0) }
+            return made
         }
     }
 
@@ -157,6 +181,8 @@ final class PoolWorker: EngineWorkerDelegate {
         isClosed = true
         worker.close()
         cgroup?.remove()
+        temporaryDirectory?.directory.remove()
+        temporaryDirectory = nil
     }
 }
 

@@ -15,10 +15,16 @@ final class TubePool {
     private let logger: Logger
     /// The queue's configuration; a reload replaces it for the next attempts.
     private(set) var configuration: QueueConfiguration {
-        didSet { sandbox = Self.sandbox(configuration) }
+        didSet {
+            sandbox = Self.sandbox(configuration)
+            sandboxGeneration += 1
+        }
     }
     /// The queue's sandbox, or why it cannot be built.
     private(set) var sandbox: Result<HandlerSandbox, SandboxError>
+    /// Counts the sandboxes built, so that a worker knows when what it made
+    /// for one (its temporary directory) is out of date.
+    private(set) var sandboxGeneration = 0
     /// Whether the workers take jobs.
     private(set) var isRunning = true
     /// The workers that take jobs.

@@ -95,6 +95,7 @@ public final class WorkerPool: Sendable {
         try? await eventLoop.flatSubmit {
             registry.value.closeAll()
             CgroupTree.removeThisProcessTree()
+            HandlerTemporaryDirectory.removeBase()
             let durable = eventLoop.makePromise(of: Void.self)
             registry.value.engine.whenAllDurable { durable.succeed() }
             return durable.futureResult

@@ -34,7 +34,11 @@ public enum FileSystemRules {
     /// namespace of its own; nil when the kernel has no Landlock.
     /// - Throws: ``SandboxError/missingPath(_:)`` for a writable or hidden
     ///   path that does not exist (and has no `-` first).
-    public static func rules(for settings: SandboxSettings, privateMounts: Bool) throws(SandboxError) -> LandlockRules? {
+    /// - Parameter temporaryDirectory: a directory of the handler's own,
+    ///   writable as well (``ruleset(for:temporaryDirectory:)``).
+    public static func rules(
+        for settings: SandboxSettings, privateMounts: Bool, temporaryDirectory: String? = nil
+    ) throws(SandboxError) -> LandlockRules? {
         guard abi > 0 else { return nil }
         let hidden = settings.effectiveInaccessiblePaths.compactMap { word -> String? in
             let path = word.hasPrefix("-") ? String(word.dropFirst()) : word
@@ -43,7 +47,7 @@ public enum FileSystemRules {
         let write = clandlock_write_rights(Int32(abi))
         let read = hidden.isEmpty ? 0 : clandlock_read_rights()
         var rules: [LandlockRules.Rule] = []
-        for word in settings.writablePaths(privateMounts: privateMounts) {
+        for word in settings.writablePaths(privateMounts: privateMounts) + (temporaryDirectory.map { [$0] } ?? []) {
             let optional = word.hasPrefix("-")
             let path = optional ? String(word.dropFirst()) : word
             if !optional, access(path, F_OK) != 0 { throw .missingPath(path) }
@@ -65,6 +69,22 @@ public enum FileSystemRules {
         let key = Key(writable: settings.writablePaths(privateMounts: false), hidden: settings.effectiveInaccessiblePaths)
         if let cached = cache.withLock({ $0[key] }) { return cached }
         guard let rules = try rules(for: settings, privateMounts: false) else { return nil }
+        let ruleset = try build(rules)
+        cache.withLock { $0[key] = ruleset }
+        return ruleset
+    }
+
+    /// The ruleset of the handlers of one worker that get `temporaryDirectory`,
+    /// a directory of their own, writable besides what `settings` allows (it
+    /// names the directory, so it is not kept for others); nil when the
+    /// kernel has no Landlock.
+    /// - Throws: as ``ruleset(for:)``.
+    public static func ruleset(for settings: SandboxSettings, temporaryDirectory: String) throws(SandboxError) -> LandlockRuleset? {
+        guard let rules = try rules(for: settings, privateMounts: false, temporaryDirectory: temporaryDirectory) else { return nil }
+        return try build(rules)
+    }
+
+    private static func build(_ rules: LandlockRules) throws(SandboxError) -> LandlockRuleset {
         let descriptor = clandlock_create_ruleset(rules.handled)
         guard descriptor >= 0 else { throw .landlock("landlock_create_ruleset: \(String(cString: strerror(errno)))") }
         let ruleset = LandlockRuleset(descriptor: descriptor)
@@ -75,7 +95,6 @@ public enum FileSystemRules {
             }
             throw .landlock("\(rule.path): \(String(cString: strerror(errno)))")
         }
-        cache.withLock { $0[key] = ruleset }
         return ruleset
     }
 

@@ -16,6 +16,13 @@ public struct HandlerSandbox: Sendable {
     /// spoold cannot make mount namespaces and `PrivateTmp=` hides the
     /// shared temporary directories instead.
     public let privateMounts: PrivateMounts?
+    /// The settings, for the rules of a worker's temporary directory; nil
+    /// when the handlers need none: where spoold makes no mount namespace,
+    /// `PrivateTmp=` gives each worker's handlers a directory of their own
+    /// as `TMPDIR` (``makeTemporaryDirectory()``) while Landlock hides the
+    /// shared `/tmp` and `/var/tmp` (with no Landlock nothing is hidden,
+    /// and the handlers use the shared ones as before).
+    private let temporaryDirectorySettings: SandboxSettings?
 
     /// Builds the sandbox of `settings` (the filters and a shared ruleset are
     /// kept and found again; private mounts' rules are listed anew).
@@ -34,19 +41,50 @@ public struct HandlerSandbox: Sendable {
             privateMounts = PrivateMounts(
                 temporaryFileSystems: mounts, landlock: try FileSystemRules.rules(for: settings, privateMounts: true))
             landlock = nil
+            temporaryDirectorySettings = nil
         } else {
             if let reason = privateMountsUnavailable, !settings.temporaryFileSystems.isEmpty {
                 throw .noMountNamespace(reason)
             }
             privateMounts = nil
             landlock = try FileSystemRules.ruleset(for: settings)
+            temporaryDirectorySettings = settings.privateTmp && landlock != nil ? settings : nil
         }
     }
 
-    /// Has `command` run under this sandbox.
-    public func apply(to command: inout HandlerCommand) {
+    /// Whether the handlers need a temporary directory of each worker's own
+    /// (``makeTemporaryDirectory()``).
+    public var needsTemporaryDirectory: Bool { temporaryDirectorySettings != nil }
+
+    /// A new temporary directory for one worker's handlers, with their rules;
+    /// nil when they need none.
+    /// - Throws: ``SandboxError/temporaryDirectory(_:)`` when it cannot be
+    ///   made, or as ``FileSystemRules/ruleset(for:temporaryDirectory:)``.
+    public func makeTemporaryDirectory() throws(SandboxError) -> HandlerTemporaryDirectory? {
+        guard let settings = temporaryDirectorySettings else { return nil }
+        let path: String
+        switch HandlerTemporaryDirectory.makeDirectory() {
+        case .success(let made): path = made
+        case .failure(let error): throw .temporaryDirectory(error.description)
+        }
+        do {
+            return HandlerTemporaryDirectory(path: path, landlock: try FileSystemRules.ruleset(for: settings, temporaryDirectory: path))
+        } catch {
+            HandlerTemporaryDirectory(path: path, landlock: nil).remove()
+            throw error
+        }
+    }
+
+    /// Has `command` run under this sandbox, with `temporaryDirectory` (made
+    /// by ``makeTemporaryDirectory()``) as its `TMPDIR` unless the queue's
+    /// `Environment=` names another.
+    public func apply(to command: inout HandlerCommand, temporaryDirectory: HandlerTemporaryDirectory? = nil) {
         command.seccompFilters = filters
-        command.landlock = landlock
+        command.landlock = temporaryDirectory?.landlock ?? landlock
         command.privateMounts = privateMounts
+        if let temporaryDirectory {
+            command.temporaryDirectory = temporaryDirectory.path
+            command.environment["TMPDIR"] = command.environment["TMPDIR"] ?? temporaryDirectory.path
+        }
     }
 }

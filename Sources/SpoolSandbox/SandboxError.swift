@@ -13,6 +13,8 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `TemporaryFileSystem=` needs a mount namespace per handler, which
     /// spoold cannot make here, for this reason.
     case noMountNamespace(String)
+    /// `PrivateTmp=`'s directory for a worker's handlers cannot be made, for this reason.
+    case temporaryDirectory(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
         case .seccomp(let reason): "cannot build the seccomp filter: \(reason)"
         case .missingPath(let path): "ReadWritePaths=: \(path) does not exist (write -\(path) to ignore it when missing)"
         case .landlock(let reason): "cannot build the file system rules: \(reason)"
+        case .temporaryDirectory(let reason): "PrivateTmp=: cannot make the handlers' temporary directory: \(reason)"
         case .noMountNamespace(let reason):
             "TemporaryFileSystem=: needs a mount namespace per handler, which spoold makes only when it runs as root (\(reason))"
         }

@@ -106,7 +106,7 @@ public struct SandboxReport: Sendable {
                 key: "PrivateTmp=", value: sandbox.privateTmp ? "yes" : "no",
                 protects: sandbox.privateTmp && (FileSystemRules.abi > 0 || PrivateMounts.unavailableReason == nil),
                 meaning: sandbox.privateTmp
-                    ? "the shared /tmp and /var/tmp are out of reach; a spoold running as root gives each handler its own"
+                    ? "the shared /tmp and /var/tmp are out of reach; each handler gets its own (a tmpfs /tmp where spoold runs as root, else a $TMPDIR)"
                     : "the shared /tmp is readable",
                 weight: 1),
             Finding(

@@ -313,6 +313,35 @@ final class HandlerProcessTests: XCTestCase {
         XCTAssertEqual(ProcessTable.children(of: getpid()), [], "children of the test, zombies included")
     }
 
+    func testTheTemporaryDirectoryIsEmptiedBeforeTheHandlerStarts() async throws {
+        let scratch = "\(handlers.path)/scratch"
+        let outside = "\(handlers.path)/outside"
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: false)
+        try "kept".write(toFile: "\(outside)/file", atomically: false, encoding: .utf8)
+        // Deeper than any recursion on the child's small stack could go, a
+        // directory its owner locked itself out of, and links to outside.
+        let deep = "\(scratch)/" + Array(repeating: "d", count: 300).joined(separator: "/")
+        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+        try "deep".write(toFile: "\(deep)/file", atomically: false, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: "\(scratch)/locked/inner", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(scratch)/link", withDestinationPath: outside)
+        try FileManager.default.createSymbolicLink(atPath: "\(scratch)/locked/inner/link", withDestinationPath: "\(outside)/file")
+        chmod("\(scratch)/locked", 0)
+        let program = try handlers.program("list", "ls -A \"$1\" | wc -l")
+        var command = try handlers.command(program, [])
+        command.arguments.append(scratch)
+        command.temporaryDirectory = scratch
+        let result = await HandlerProcess(command: command, timeout: .seconds(10)).run(input: [])
+        XCTAssertEqual(result.outcome, .exited(0), text(result.standardError))
+        XCTAssertEqual(text(result.standardOutput).trimmingCharacters(in: .whitespaces), "0\n", "empty when the handler starts")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch), "the directory itself stays")
+        XCTAssertEqual(try String(contentsOfFile: "\(outside)/file", encoding: .utf8), "kept", "links are removed, not followed")
+
+        command.temporaryDirectory = "\(handlers.path)/missing"
+        let missing = await HandlerProcess(command: command, timeout: .seconds(2)).run(input: [])
+        XCTAssertEqual(missing.outcome, .failedToStart("emptying its temporary directory \(handlers.path)/missing: No such file or directory"))
+    }
+
     // MARK: Concurrency
 
     func testAttemptsRunConcurrentlyWithoutHoldingTheCooperativePool() async throws {

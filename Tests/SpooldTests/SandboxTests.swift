@@ -279,6 +279,38 @@ final class SandboxTests: XCTestCase {
         }, server.outputSoFar)
     }
 
+    func testWithoutRootEachWorkerGetsATemporaryDirectoryEmptiedForEachAttempt() throws {
+        // The first attempt leaves a tree its owner cannot change (0500)
+        // with a file deep in it; the second must find the directory empty.
+        let handler = try pool.handler("tmpdir.sh", """
+            n=$(cat)
+            { printf '%s\\n' "$TMPDIR"; ls -A "$TMPDIR" | wc -l; } > "$OUT/seen.$n"
+            mkdir -p "$TMPDIR/a/b/c" && echo "$n" > "$TMPDIR/a/b/c/f" && echo "$n" > "$TMPDIR/top" && chmod 500 "$TMPDIR/a/b"
+            cat "$TMPDIR/top" >> "$OUT/seen.$n"
+            """)
+        try queue("scratch", handler: handler)
+        try queue("snoop", handler: try pool.handler("snoop.sh", "ls -A \"$(cat)\" > /dev/null"))
+        let server = try ServerProcess.spooldAsNobody(["--queues-directory", pool.queues.path])
+        let client = try JobClient(port: server.port)
+        XCTAssertNil(try run("1", in: "scratch", on: client), "the handler wrote to its TMPDIR")
+        XCTAssertNil(try run("2", in: "scratch", on: client))
+        let first = pool.lines("seen.1")
+        guard FileSystemRules.abi > 0 else {
+            // Nothing hides the shared /tmp: the handlers use it, as spoolctl sandbox says.
+            XCTAssertEqual(first, ["", "0"])
+            return
+        }
+        let directory = try XCTUnwrap(first.first)
+        XCTAssertTrue(directory.contains("/spoold-handlers."), directory)
+        XCTAssertEqual(first, [directory, "0", "1"])
+        XCTAssertEqual(pool.lines("seen.2"), [directory, "0", "2"], "the worker's directory, emptied of all the first attempt left")
+        let snooped = try XCTUnwrap(try run(directory, in: "snoop", on: client), "another queue's handler cannot list it")
+        XCTAssertTrue(snooped["reason"]?.contains("Permission denied") ?? false, "\(snooped)")
+        XCTAssertEqual(server.stop(), 0)
+        let base = (directory as NSString).deletingLastPathComponent
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base), "spoold removes what it made when it stops")
+    }
+
     func testAnUnknownGroupFailsTheFileAtLoad() throws {
         let handler = try pool.handler("true.sh", "exit 0")
         try queue("typo", handler: handler, ["SystemCallFilter=@system-servce"])

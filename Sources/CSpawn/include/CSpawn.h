@@ -40,6 +40,7 @@ typedef enum cspawn_step {
     CSPAWN_STEP_NAMESPACES,
     CSPAWN_STEP_MOUNT,
     CSPAWN_STEP_LANDLOCK_RULE,
+    CSPAWN_STEP_TEMPORARY_DIRECTORY,
 } cspawn_step;
 
 /// One resource limit, soft and hard alike.
@@ -135,6 +136,12 @@ typedef struct cspawn_request {
     uint64_t landlock_handled;
     const cspawn_path_rule *landlock_rules;
     size_t landlock_rule_count;
+    /// A directory of the handler's own that the child empties (see
+    /// cspawn_empty_directory) once it has the handler's identity and its
+    /// file system rules, just before it changes to the working directory:
+    /// each attempt finds it empty, whatever the one before left, and only
+    /// the handler's own user could remove that. NULL: none.
+    const char *temporary_directory;
 } cspawn_request;
 
 /// How starting a child went.
@@ -171,6 +178,12 @@ cspawn_result cspawn(const cspawn_request *request);
 /// under a seccomp filter such as systemd's RestrictNamespaces=).
 int cspawn_private_mounts_error(void);
 
+/// Removes everything in the directory at `path`, which stays: files,
+/// symbolic links (never followed) and directories at any depth, with system
+/// calls only (so a child may call it between fork and execve). A directory
+/// its owner cannot enter or change is made 0700 first. Returns 0, or the
+/// errno of the step that failed (what was removed by then stays removed).
+int cspawn_empty_directory(const char *path);
 /// The name of a step as a person reads it, such as "setuid" or "setrlimit(RLIMIT_NPROC)".
 const char *cspawn_step_name(cspawn_step step);
 
