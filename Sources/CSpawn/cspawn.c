@@ -96,31 +96,32 @@ static void restrict_file_system(const cspawn_request *request, int report_fd) {
     close(ruleset);
 }
 
-/// Removes from the directory `directory` the entry whose inode is `inode`,
-/// an emptied directory.
-static int remove_directory_entry(int directory, ino64_t inode) {
-    char buffer[1024] __attribute__((aligned(8)));
-    if (lseek(directory, 0, SEEK_SET) < 0) return errno;
-    for (;;) {
-        long count = syscall(SYS_getdents64, directory, buffer, sizeof buffer);
-        if (count < 0) return errno;
-        if (count == 0) return ENOENT;
-        for (long offset = 0; offset < count;) {
-            const struct dirent64 *entry = (const struct dirent64 *)(buffer + offset);
-            offset += entry->d_reclen;
-            const char *name = entry->d_name;
-            if (entry->d_ino != inode || (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0)))) continue;
-            return unlinkat(directory, name, AT_REMOVEDIR) == 0 ? 0 : errno;
-        }
-    }
-}
-
-/// Opens the directory `name` in `directory` to empty it, making it 0700
-/// first when its owner could not list or change it.
+/// Opens the directory `name` in `directory` to empty it, never through a
+/// symbolic link, and makes it 0700 where its owner could not list or change
+/// it (by the descriptor, never by name: a name may be swapped meanwhile for
+/// a link to anywhere).
 static int open_to_empty(int directory, const char *name) {
-    int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    int child = openat(directory, name, flags);
-    if (child < 0 && errno == EACCES && fchmodat(directory, name, S_IRWXU, 0) == 0) child = openat(directory, name, flags);
+    int child = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (child < 0 && errno == EACCES) {
+        // Not listable: opened for its path only, made 0700 through the
+        // descriptor's /proc link (which leads to it alone), then reopened.
+        int only_path = openat(directory, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (only_path < 0) return -1;
+        char link[32] = "/proc/self/fd/";
+        char digits[12];
+        size_t count = 0;
+        for (unsigned value = (unsigned)only_path; count == 0 || value > 0; value /= 10) digits[count++] = (char)('0' + value % 10);
+        size_t length = 14;
+        while (count > 0) link[length++] = digits[--count];
+        link[length] = 0;
+        if (chmod(link, S_IRWXU) == 0) child = openat(only_path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int error = errno;
+        close(only_path);
+        errno = error;
+        if (child < 0) return -1;
+    }
+    // Writable, so that what is in it can go (EPERM: not its owner's, which
+    // the removal below reports if it matters).
     if (child >= 0 && fchmod(child, S_IRWXU) != 0 && errno != EPERM) {
         int error = errno;
         close(child);
@@ -130,72 +131,71 @@ static int open_to_empty(int directory, const char *name) {
     return child;
 }
 
+static bool is_dot_or_dot_dot(const char *name) {
+    return name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0));
+}
+
 int cspawn_empty_directory(const char *path) {
-    int current = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (current < 0) return errno;
-    // Depth first without recursion (the child's stack is small, and a tree
-    // may be deep): down into each directory found, up through ".." once it
-    // is empty, removing it by its inode number.
-    char buffer[1024] __attribute__((aligned(8)));
+    // Depth first without recursion (a child's stack is small): a stack of
+    // the open directories from the top down, never "..", so that a tree
+    // moved about meanwhile cannot lead anywhere but deeper into it. A
+    // directory is removed from its parent's next scan once it is empty.
+    int stack[CSPAWN_EMPTY_DEPTH];
     size_t depth = 0;
+    stack[0] = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (stack[0] < 0) return errno;
+    char buffer[1024] __attribute__((aligned(8)));
+    size_t removed = 0;
     int error = 0;
-    for (;;) {
+    while (error == 0) {
+        int current = stack[depth];
         bool descended = false;
+        long count = 0;
         // From the start each time: removals change what the directory holds.
         if (lseek(current, 0, SEEK_SET) < 0) {
             error = errno;
             break;
         }
-        long count;
-        while (!descended && (count = syscall(SYS_getdents64, current, buffer, sizeof buffer)) > 0) {
-            for (long offset = 0; offset < count;) {
+        while (error == 0 && !descended && (count = syscall(SYS_getdents64, current, buffer, sizeof buffer)) > 0) {
+            for (long offset = 0; offset < count && error == 0 && !descended;) {
                 const struct dirent64 *entry = (const struct dirent64 *)(buffer + offset);
                 offset += entry->d_reclen;
                 const char *name = entry->d_name;
-                if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
-                if (unlinkat(current, name, 0) == 0) continue;
-                if (errno != EISDIR) {
+                if (is_dot_or_dot_dot(name)) continue;
+                if (++removed > CSPAWN_EMPTY_ENTRIES) {
+                    error = EMLINK;
+                } else if (unlinkat(current, name, 0) == 0 || errno == ENOENT) {
+                    continue;
+                } else if (errno != EISDIR) {
                     error = errno;
-                    break;
-                }
-                int child = open_to_empty(current, name);
-                if (child < 0) {
+                } else if (unlinkat(current, name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
+                    continue;
+                } else if (errno != ENOTEMPTY && errno != EEXIST) {
                     error = errno;
-                    break;
+                } else if (depth + 1 == CSPAWN_EMPTY_DEPTH) {
+                    error = ELOOP;
+                } else {
+                    int child = open_to_empty(current, name);
+                    if (child >= 0) {
+                        stack[++depth] = child;
+                        descended = true;
+                    } else if (errno != ENOENT) {
+                        error = errno;
+                    }
                 }
-                close(current);
-                current = child;
-                depth++;
-                descended = true;
-                break;
             }
-            if (error != 0) break;
         }
-        if (error != 0) break;
-        if (descended) continue;
+        if (error != 0 || descended) continue;
         if (count < 0) {
             error = errno;
             break;
         }
         if (depth == 0) break;
-        // Empty: up one level, and remove it there.
-        struct stat status;
-        if (fstat(current, &status) != 0) {
-            error = errno;
-            break;
-        }
-        int parent = openat(current, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (parent < 0) {
-            error = errno;
-            break;
-        }
+        // Empty: its parent's next scan removes it.
         close(current);
-        current = parent;
         depth--;
-        error = remove_directory_entry(current, status.st_ino);
-        if (error != 0) break;
     }
-    close(current);
+    for (size_t level = 0; level <= depth; level++) close(stack[level]);
     return error;
 }
 
@@ -268,7 +268,13 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
         // The groups go first, while the process may still change them.
         if (syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
         if (syscall(SYS_setresgid, gid, gid, gid) != 0) fail(report_fd, CSPAWN_STEP_SETGID);
-        if (syscall(SYS_setresuid, uid, uid, uid) != 0) fail(report_fd, CSPAWN_STEP_SETUID);
+        // With a temporary directory to empty first, only the effective
+        // user changes for now (the files are the handler's), the real and
+        // saved ones stay spoold's: a process the handler's user left
+        // running may not signal (stop) this child while it empties the
+        // directory, which spoold's thread waits for. Below, after it.
+        uid_t kept = request->temporary_directory != NULL ? getuid() : uid;
+        if (syscall(SYS_setresuid, kept, uid, kept) != 0) fail(report_fd, CSPAWN_STEP_SETUID);
     }
     // spoold may hold ambient capabilities (CAP_SETUID, CAP_SETGID, CAP_KILL
     // under its unit) so that it can start handlers as other users. A change
@@ -286,6 +292,8 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
             errno = error;
             fail(report_fd, CSPAWN_STEP_TEMPORARY_DIRECTORY);
         }
+        // Now the handler's user for good (see the identity change above).
+        if (syscall(SYS_setresuid, uid, uid, uid) != 0) fail(report_fd, CSPAWN_STEP_SETUID);
     }
 
     if (chdir(request->working_directory) != 0) fail(report_fd, CSPAWN_STEP_CHDIR);

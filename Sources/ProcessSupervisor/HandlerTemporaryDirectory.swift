@@ -11,12 +11,12 @@ import Glibc
 /// user, before the handler starts (``HandlerCommand/temporaryDirectory``),
 /// and the Landlock ruleset of its handlers, ``landlock``, names it writable.
 ///
-/// The directories lie in one base directory spoold makes in its `TMPDIR`
-/// (or `/tmp`) when the first is needed, `spoold-handlers.XXXXXX`, mode 0711:
-/// others may pass through it but not list it. Each directory has a random
-/// name and mode 0777, so that a handler that runs as another user than
-/// spoold may write in it; only someone who knows its name reaches it, and
-/// the handlers' Landlock rules keep each out of the others'.
+/// The directories lie in one base directory spoold makes in `/tmp` when
+/// the first is needed, `spoold-handlers.XXXXXX`, mode 0711: others may pass
+/// through it but not list it. Each directory has a random name and mode
+/// 1777, so that a handler that runs as another user than spoold may write
+/// in it; only someone who knows its name reaches it, and the handlers'
+/// Landlock rules (which hide `/tmp`) keep each out of the others'.
 public final class HandlerTemporaryDirectory: Sendable {
     /// The directory.
     public let path: String
@@ -36,20 +36,29 @@ public final class HandlerTemporaryDirectory: Sendable {
     /// - Returns: its path, or why it cannot be made.
     public static func makeDirectory() -> Result<String, TemporaryDirectoryError> {
         base.withLock { base -> Result<String, TemporaryDirectoryError> in
+            // A base that went (systemd-tmpfiles ages /tmp) is made again.
+            if let made = base, access(made, F_OK) != 0 { base = nil }
             if base == nil {
-                let parent = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
-                var template = Array((parent + "/spoold-handlers.XXXXXX").utf8CString)
-                guard let made = mkdtemp(&template), chmod(made, 0o711) == 0 else {
-                    return .failure(TemporaryDirectoryError(path: parent, errno: errno))
+                // Always /tmp, whatever spoold's TMPDIR: Landlock hides /tmp
+                // (and /var/tmp) from the other handlers, nothing else.
+                var template = Array("/tmp/spoold-handlers.XXXXXX".utf8CString)
+                guard let made = mkdtemp(&template) else { return .failure(TemporaryDirectoryError(path: "/tmp", errno: errno)) }
+                let path = String(cString: made)
+                guard chmod(path, 0o711) == 0 else {
+                    let error = errno
+                    rmdir(path)
+                    return .failure(TemporaryDirectoryError(path: path, errno: error))
                 }
-                base = String(cString: made)
+                base = path
             }
             var random = SystemRandomNumberGenerator()
             let name = String(random.next() as UInt64, radix: 16)
             let path = base! + "/" + String(repeating: "0", count: 16 - name.count) + name
-            // chmod after: the umask (0077 under spoold's unit) narrows mkdir's mode.
+            // chmod after: the umask (0077 under spoold's unit) narrows mkdir's
+            // mode. Sticky: what a handler makes there only it (and spoold,
+            // the directory's owner) may remove.
             guard mkdir(path, 0o700) == 0 else { return .failure(TemporaryDirectoryError(path: path, errno: errno)) }
-            guard chmod(path, 0o777) == 0 else {
+            guard chmod(path, 0o1777) == 0 else {
                 let error = errno
                 rmdir(path)
                 return .failure(TemporaryDirectoryError(path: path, errno: error))
@@ -58,21 +67,38 @@ public final class HandlerTemporaryDirectory: Sendable {
         }
     }
 
+    /// Whether the directory is still there (systemd-tmpfiles may age `/tmp`).
+    public var exists: Bool { access(path, F_OK) == 0 }
+
+    /// Whether `result` is an attempt whose child could not empty this
+    /// directory (what a handler left is too deep or too large, or a process
+    /// it left keeps changing it): the next attempt should get a new one.
+    public func couldNotBeEmptied(by result: AttemptResult) -> Bool {
+        guard case .failedToStart(let reason) = result.outcome else { return false }
+        return reason.hasPrefix(String(cString: cspawn_step_name(CSPAWN_STEP_TEMPORARY_DIRECTORY)) + " " + path + ":")
+    }
+
     /// Removes the directory and what its handlers left in it, as far as
     /// spoold may (not what a handler of another user left in a directory
     /// of its own; that goes with the base directory's file system, such as
-    /// the private `/tmp` of spoold's unit when the unit stops).
+    /// the private `/tmp` of spoold's unit when the unit stops). Blocks: call
+    /// it off the event loop.
     public func remove() {
         Self.removeTree(path)
     }
 
     /// Removes the base directory and everything in it, as far as spoold
-    /// may; the next directory made makes a new one.
+    /// may; the next directory made makes a new one. Blocks: call it off the
+    /// event loop.
     public static func removeBase() {
         guard let path = base.withLock({ base in defer { base = nil }; return base }) else { return }
         removeTree(path)
     }
 
+    /// Removes what spoold may of the tree at `path`: never through a
+    /// symbolic link or "..", and changing the mode of no directory but
+    /// those it opened inside, however a process the handlers left moves the
+    /// tree about meanwhile. Blocks: call it off the event loop.
     private static func removeTree(_ path: String) {
         _ = cspawn_empty_directory(path)
         rmdir(path)

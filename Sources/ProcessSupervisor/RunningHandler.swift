@@ -267,7 +267,14 @@ final class RunningHandler {
             case CSPAWN_STEP_TEMPORARY_DIRECTORY: "\(step) \(command.temporaryDirectory ?? "")"
             default: step
             }
-            throw StartFailure(call: call, error: result.error)
+            switch (result.failed_step, result.error) {
+            case (CSPAWN_STEP_TEMPORARY_DIRECTORY, ELOOP):
+                throw StartFailure("\(call): what the last attempt left is more than \(CSPAWN_EMPTY_DEPTH) directories deep")
+            case (CSPAWN_STEP_TEMPORARY_DIRECTORY, EMLINK):
+                throw StartFailure("\(call): more than \(CSPAWN_EMPTY_ENTRIES) entries")
+            default:
+                throw StartFailure(call: call, error: result.error)
+            }
         }
         return (result.pid, result.pidfd)
     }

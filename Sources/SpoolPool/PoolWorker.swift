@@ -120,15 +120,23 @@ final class PoolWorker: EngineWorkerDelegate {
     /// The worker's temporary directory for `sandbox`, made when it needs one
     /// and the worker has none for it yet.
     private func handlerTemporaryDirectory(for sandbox: HandlerSandbox) -> Result<HandlerTemporaryDirectory?, SandboxError> {
-        if let kept = temporaryDirectory, kept.generation == pool.sandboxGeneration, sandbox.needsTemporaryDirectory {
+        if let kept = temporaryDirectory, kept.generation == pool.sandboxGeneration, sandbox.needsTemporaryDirectory,
+           kept.directory.exists {
             return .success(kept.directory)
         }
-        temporaryDirectory?.directory.remove()
-        temporaryDirectory = nil
+        discardTemporaryDirectory()
         return Result { () throws(SandboxError) in try sandbox.makeTemporaryDirectory() }.map { made in
             temporaryDirectory = made.map { (pool.sandboxGeneration, $0) }
             return made
         }
+    }
+
+    /// Forgets the worker's temporary directory and removes it, off the
+    /// loop: what a handler left there may be large.
+    private func discardTemporaryDirectory() {
+        guard let directory = temporaryDirectory?.directory else { return }
+        temporaryDirectory = nil
+        Task.detached { directory.remove() }
     }
 
     /// The worker's cgroup, made on first use beneath spoold's own.
@@ -149,6 +157,9 @@ final class PoolWorker: EngineWorkerDelegate {
     /// Applies the verdict on a finished attempt, then takes the next job.
     private func finish(_ context: AttemptContext, _ result: AttemptResult) {
         attempt = nil
+        if let directory = temporaryDirectory?.directory, directory.couldNotBeEmptied(by: result) {
+            discardTemporaryDirectory()
+        }
         var random = SystemRandomNumberGenerator()
         let verdict = AttemptVerdict(
             result: result, attempt: context.number, queue: context.queue, timeout: context.timeout, random: &random)
@@ -181,8 +192,7 @@ final class PoolWorker: EngineWorkerDelegate {
         isClosed = true
         worker.close()
         cgroup?.remove()
-        temporaryDirectory?.directory.remove()
-        temporaryDirectory = nil
+        discardTemporaryDirectory()
     }
 }
 

@@ -95,11 +95,12 @@ public final class WorkerPool: Sendable {
         try? await eventLoop.flatSubmit {
             registry.value.closeAll()
             CgroupTree.removeThisProcessTree()
-            HandlerTemporaryDirectory.removeBase()
             let durable = eventLoop.makePromise(of: Void.self)
             registry.value.engine.whenAllDurable { durable.succeed() }
             return durable.futureResult
         }.get()
+        // Off the loop: what handlers left there may be large.
+        HandlerTemporaryDirectory.removeBase()
     }
 
     private func onLoop<T: Sendable>(_ body: @escaping @Sendable (PoolRegistry) throws -> T) async throws -> T {

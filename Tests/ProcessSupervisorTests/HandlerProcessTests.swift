@@ -313,33 +313,66 @@ final class HandlerProcessTests: XCTestCase {
         XCTAssertEqual(ProcessTable.children(of: getpid()), [], "children of the test, zombies included")
     }
 
-    func testTheTemporaryDirectoryIsEmptiedBeforeTheHandlerStarts() async throws {
+    /// A tree of `depth` directories beneath `root`, each with a file, plus
+    /// a directory its owner locked itself out of and links to `outside`;
+    /// all of it owned by `nobody`, as a handler would leave it.
+    private func leftovers(in root: String, depth: Int, outside: String) throws {
+        let deep = root + "/" + Array(repeating: "d", count: depth).joined(separator: "/")
+        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+        try "deep".write(toFile: "\(deep)/file", atomically: false, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: "\(root)/locked/inner", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(root)/link", withDestinationPath: outside)
+        try FileManager.default.createSymbolicLink(atPath: "\(root)/locked/inner/link", withDestinationPath: "\(outside)/file")
+        let chown = Process()
+        chown.executableURL = URL(fileURLWithPath: "/bin/chown")
+        chown.arguments = ["-R", "-h", "nobody", root]
+        try chown.run()
+        chown.waitUntilExit()
+        XCTAssertEqual(chown.terminationStatus, 0)
+        chmod("\(root)/locked", 0)
+    }
+
+    func testTheTemporaryDirectoryIsEmptiedBeforeTheHandlerStartsAsItsUser() async throws {
         let scratch = "\(handlers.path)/scratch"
         let outside = "\(handlers.path)/outside"
         try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: false)
         try "kept".write(toFile: "\(outside)/file", atomically: false, encoding: .utf8)
-        // Deeper than any recursion on the child's small stack could go, a
-        // directory its owner locked itself out of, and links to outside.
-        let deep = "\(scratch)/" + Array(repeating: "d", count: 300).joined(separator: "/")
-        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
-        try "deep".write(toFile: "\(deep)/file", atomically: false, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: "\(scratch)/locked/inner", withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: "\(scratch)/link", withDestinationPath: outside)
-        try FileManager.default.createSymbolicLink(atPath: "\(scratch)/locked/inner/link", withDestinationPath: "\(outside)/file")
-        chmod("\(scratch)/locked", 0)
-        let program = try handlers.program("list", "ls -A \"$1\" | wc -l")
-        var command = try handlers.command(program, [])
+        try leftovers(in: scratch, depth: 60, outside: outside)
+        let program = try handlers.program("list", "ls -A \"$1\" | wc -l; grep ^Uid: /proc/self/status")
+        // As nobody, started by this root process: the child empties the
+        // directory as nobody (its effective user), then becomes nobody wholly.
+        var command = try handlers.command(program, [], user: "nobody")
         command.arguments.append(scratch)
         command.temporaryDirectory = scratch
         let result = await HandlerProcess(command: command, timeout: .seconds(10)).run(input: [])
         XCTAssertEqual(result.outcome, .exited(0), text(result.standardError))
-        XCTAssertEqual(text(result.standardOutput).trimmingCharacters(in: .whitespaces), "0\n", "empty when the handler starts")
+        let nobody = getpwnam("nobody")!.pointee.pw_uid
+        XCTAssertEqual(text(result.standardOutput), "0\nUid:\t\(nobody)\t\(nobody)\t\(nobody)\t\(nobody)\n", "empty when the handler starts")
         XCTAssertTrue(FileManager.default.fileExists(atPath: scratch), "the directory itself stays")
         XCTAssertEqual(try String(contentsOfFile: "\(outside)/file", encoding: .utf8), "kept", "links are removed, not followed")
+
+        try leftovers(in: scratch, depth: 70, outside: outside)
+        let deep = await HandlerProcess(command: command, timeout: .seconds(10)).run(input: [])
+        XCTAssertEqual(deep.outcome, .failedToStart(
+            "emptying its temporary directory \(scratch): what the last attempt left is more than 64 directories deep"))
+        XCTAssertTrue(HandlerTemporaryDirectory(path: scratch, landlock: nil).couldNotBeEmptied(by: deep))
 
         command.temporaryDirectory = "\(handlers.path)/missing"
         let missing = await HandlerProcess(command: command, timeout: .seconds(2)).run(input: [])
         XCTAssertEqual(missing.outcome, .failedToStart("emptying its temporary directory \(handlers.path)/missing: No such file or directory"))
+    }
+
+    func testSpooldRemovesWhatItMayOfADirectoryAndNothingOutside() throws {
+        let scratch = "\(handlers.path)/scratch"
+        let outside = "\(handlers.path)/outside"
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: false)
+        try "kept".write(toFile: "\(outside)/file", atomically: false, encoding: .utf8)
+        try leftovers(in: scratch, depth: 20, outside: outside)
+        chmod("\(scratch)/locked", 0o700)
+        HandlerTemporaryDirectory(path: scratch, landlock: nil).remove()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch), "all of it goes")
+        XCTAssertEqual(try String(contentsOfFile: "\(outside)/file", encoding: .utf8), "kept", "links are removed, not followed")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: outside)[.posixPermissions] as? Int, 0o755, "no mode changed outside")
     }
 
     // MARK: Concurrency

@@ -178,11 +178,18 @@ cspawn_result cspawn(const cspawn_request *request);
 /// under a seccomp filter such as systemd's RestrictNamespaces=).
 int cspawn_private_mounts_error(void);
 
+/// How deep cspawn_empty_directory goes (ELOOP beyond), and how many
+/// entries it removes at most (EMLINK beyond): a directory refilled as it is
+/// emptied cannot keep it going.
+enum { CSPAWN_EMPTY_DEPTH = 64, CSPAWN_EMPTY_ENTRIES = 100000 };
 /// Removes everything in the directory at `path`, which stays: files,
-/// symbolic links (never followed) and directories at any depth, with system
-/// calls only (so a child may call it between fork and execve). A directory
-/// its owner cannot enter or change is made 0700 first. Returns 0, or the
-/// errno of the step that failed (what was removed by then stays removed).
+/// symbolic links (never followed) and directories, with system calls only
+/// (so a child may call it between fork and execve), never through ".." or
+/// a symbolic link, so nothing outside the directory is touched however its
+/// tree is moved about meanwhile. Each directory in it is made 0700 (through
+/// its descriptor) so that what it holds can go. Entries that vanish
+/// meanwhile count as removed. Returns 0, or the errno of the step that
+/// failed (what was removed by then stays removed).
 int cspawn_empty_directory(const char *path);
 /// The name of a step as a person reads it, such as "setuid" or "setrlimit(RLIMIT_NPROC)".
 const char *cspawn_step_name(cspawn_step step);
