@@ -119,8 +119,7 @@ struct ClusterNodeService: Service {
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
             tasks.append(cluster.every(.nanoseconds(interval.nanoseconds / 2)) { [self] _ in notifier.send([.watchdog], logger: logger) })
         }
-        let limit = daemon.exitWhenIdle
-        let state = NIOLockedValueBox((line: first, idleSeconds: UInt32(0)))
+        let state = NIOLockedValueBox((line: first, idle: IdleCountdown(limit: daemon.exitWhenIdle)))
         tasks.append(cluster.every(.seconds(1)) { [self] status in
             let pools = pool.statusOnLoop
             let line = ServiceReporter.statusLine(status.statusLine, pools)
@@ -128,8 +127,7 @@ struct ClusterNodeService: Service {
             let (changed, idle) = state.withLockedValue { state -> (Bool, Bool) in
                 let changed = line != state.line
                 state.line = line
-                state.idleSeconds = isIdle ? state.idleSeconds + 1 : 0
-                return (changed, limit > 0 && state.idleSeconds == limit)
+                return (changed, state.idle.tick(isIdle: isIdle))
             }
             if changed { notifier.send([.status(line)], logger: logger) }
             if idle { onIdle() }

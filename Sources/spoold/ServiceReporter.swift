@@ -14,9 +14,8 @@ struct ServiceReporter: Sendable {
     let logger: Logger
 
     private struct State {
-        var lastStatus = ""
-        var idleTicks: UInt32 = 0
-        var idleReported = false
+        var lastStatus: String
+        var idle: IdleCountdown
     }
 
     /// Sends READY=1 with the first status, then starts the periodic tasks.
@@ -35,17 +34,14 @@ struct ServiceReporter: Sendable {
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
             tasks.append(host.every(half) { _ in notifier.send([.watchdog], logger: logger) })
         }
-        let state = NIOLockedValueBox(State(lastStatus: first))
+        let state = NIOLockedValueBox(State(lastStatus: first, idle: IdleCountdown(limit: idleLimit)))
         tasks.append(host.every(.seconds(1)) { snapshot in
             let line = Self.statusLine(snapshot.statusLine, pool.statusOnLoop)
             let isIdle = snapshot.isIdle && httpConnections() == 0
             let (status, idle) = state.withLockedValue { state -> (String?, Bool) in
                 let changed = line != state.lastStatus
                 state.lastStatus = line
-                state.idleTicks = isIdle ? state.idleTicks + 1 : 0
-                let idle = idleLimit > 0 && state.idleTicks >= idleLimit && !state.idleReported
-                if idle { state.idleReported = true }
-                return (changed ? line : nil, idle)
+                return (changed ? line : nil, state.idle.tick(isIdle: isIdle))
             }
             if let status { notifier.send([.status(status)], logger: logger) }
             if idle { onIdle() }
