@@ -32,9 +32,22 @@ uint64_t clandlock_read_rights(void) {
     return LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_EXECUTE;
 }
 
+/// The ruleset's attributes as Linux 6.12 lays them out: ABI 4 added the
+/// network rights, ABI 6 the scopes (newer than Debian 12's headers).
+struct ruleset_attributes {
+    uint64_t handled_access_fs;
+    uint64_t handled_access_net;
+    uint64_t scoped;
+};
+
+/// ABI 6: no signal to a process outside the sender's Landlock domain.
+#define SCOPE_SIGNAL (1ULL << 1)
+
 int clandlock_create_ruleset(uint64_t handled) {
-    struct landlock_ruleset_attr attributes = {.handled_access_fs = handled};
-    return (int)syscall(SYS_landlock_create_ruleset, &attributes, sizeof attributes, 0);
+    struct ruleset_attributes attributes = {.handled_access_fs = handled, .handled_access_net = 0, .scoped = SCOPE_SIGNAL};
+    // An older kernel takes the file system rights alone.
+    size_t size = clandlock_abi() >= 6 ? sizeof attributes : sizeof attributes.handled_access_fs;
+    return (int)syscall(SYS_landlock_create_ruleset, &attributes, size, 0);
 }
 
 int clandlock_allow_beneath(int ruleset, const char *path, uint64_t rights) {

@@ -186,7 +186,8 @@ int cspawn_empty_directory(const char *path) {
             }
         }
         if (error != 0 || descended) continue;
-        if (count < 0) {
+        // ENOENT: removed meanwhile (by another walk), so empty.
+        if (count < 0 && errno != ENOENT) {
             error = errno;
             break;
         }

@@ -13,6 +13,25 @@ enum DedicatedThread {
         }
     }
 
+    /// Runs `work` on a new detached thread that ends with it, without
+    /// waiting for it; false when the system refused to create a thread.
+    static func start(_ work: @escaping @Sendable () -> Void) -> Bool {
+        let box = Unmanaged.passRetained(Work(work))
+        var thread = pthread_t()
+        let code = pthread_create(
+            &thread, nil,
+            { argument in
+                Unmanaged<Work>.fromOpaque(argument!).takeRetainedValue().body()
+                return nil
+            }, box.toOpaque())
+        guard code == 0 else {
+            box.release()
+            return false
+        }
+        pthread_detach(thread)
+        return true
+    }
+
     /// The value of `work`, run on a new detached thread that ends with it.
     /// - Throws: the system refused to create a thread.
     static func run<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async throws(StartFailure) -> Value {

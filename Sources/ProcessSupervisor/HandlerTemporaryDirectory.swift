@@ -37,7 +37,7 @@ public final class HandlerTemporaryDirectory: Sendable {
     public static func makeDirectory() -> Result<String, TemporaryDirectoryError> {
         base.withLock { base -> Result<String, TemporaryDirectoryError> in
             // A base that went (systemd-tmpfiles ages /tmp) is made again.
-            if let made = base, access(made, F_OK) != 0 { base = nil }
+            if let made = base, !isOwnDirectory(made, mode: 0o711) { base = nil }
             if base == nil {
                 // Always /tmp, whatever spoold's TMPDIR: Landlock hides /tmp
                 // (and /var/tmp) from the other handlers, nothing else.
@@ -67,8 +67,18 @@ public final class HandlerTemporaryDirectory: Sendable {
         }
     }
 
-    /// Whether the directory is still there (systemd-tmpfiles may age `/tmp`).
-    public var exists: Bool { access(path, F_OK) == 0 }
+    /// Whether the directory is still there, spoold's (systemd-tmpfiles may
+    /// age `/tmp`, and where `/tmp` is shared someone else may make a
+    /// directory of that name then).
+    public var exists: Bool { Self.isOwnDirectory(path, mode: 0o1777) }
+
+    /// Whether `path` is a directory (not a link to one) of spoold's own user
+    /// with permissions `mode`.
+    private static func isOwnDirectory(_ path: String, mode: mode_t) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR && status.st_uid == geteuid()
+            && status.st_mode & 0o7777 == mode
+    }
 
     /// Whether `result` is an attempt whose child could not empty this
     /// directory (what a handler left is too deep or too large, or a process
@@ -87,12 +97,19 @@ public final class HandlerTemporaryDirectory: Sendable {
         Self.removeTree(path)
     }
 
+    /// Removes the directory as ``remove()`` does, on a thread of its own
+    /// (what a handler left there may be large); on the calling thread when
+    /// no thread can be made.
+    public func removeInBackground() {
+        let path = self.path
+        if !DedicatedThread.start({ Self.removeTree(path) }) { Self.removeTree(path) }
+    }
+
     /// Removes the base directory and everything in it, as far as spoold
-    /// may; the next directory made makes a new one. Blocks: call it off the
-    /// event loop.
-    public static func removeBase() {
+    /// may (on a thread of its own); the next directory made makes a new one.
+    public static func removeBase() async {
         guard let path = base.withLock({ base in defer { base = nil }; return base }) else { return }
-        removeTree(path)
+        _ = try? await DedicatedThread.run { removeTree(path) }
     }
 
     /// Removes what spoold may of the tree at `path`: never through a
@@ -100,6 +117,8 @@ public final class HandlerTemporaryDirectory: Sendable {
     /// those it opened inside, however a process the handlers left moves the
     /// tree about meanwhile. Blocks: call it off the event loop.
     private static func removeTree(_ path: String) {
+        // Not a directory of spoold's (any more): not its to empty.
+        guard isOwnDirectory(path, mode: 0o1777) || isOwnDirectory(path, mode: 0o711) else { return }
         _ = cspawn_empty_directory(path)
         rmdir(path)
     }

@@ -136,7 +136,7 @@ final class PoolWorker: EngineWorkerDelegate {
     private func discardTemporaryDirectory() {
         guard let directory = temporaryDirectory?.directory else { return }
         temporaryDirectory = nil
-        Task.detached { directory.remove() }
+        directory.removeInBackground()
     }
 
     /// The worker's cgroup, made on first use beneath spoold's own.

@@ -99,8 +99,7 @@ public final class WorkerPool: Sendable {
             registry.value.engine.whenAllDurable { durable.succeed() }
             return durable.futureResult
         }.get()
-        // Off the loop: what handlers left there may be large.
-        HandlerTemporaryDirectory.removeBase()
+        await HandlerTemporaryDirectory.removeBase()
     }
 
     private func onLoop<T: Sendable>(_ body: @escaping @Sendable (PoolRegistry) throws -> T) async throws -> T {

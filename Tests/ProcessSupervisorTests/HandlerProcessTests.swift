@@ -369,7 +369,14 @@ final class HandlerProcessTests: XCTestCase {
         try "kept".write(toFile: "\(outside)/file", atomically: false, encoding: .utf8)
         try leftovers(in: scratch, depth: 20, outside: outside)
         chmod("\(scratch)/locked", 0o700)
-        HandlerTemporaryDirectory(path: scratch, landlock: nil).remove()
+        // As spoold makes it: its own, 1777 (nobody owns it here, as spoold
+        // it is not, and it stays).
+        let notOwn = HandlerTemporaryDirectory(path: scratch, landlock: nil)
+        notOwn.remove()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(scratch)/locked/inner"), "not spoold's: left alone")
+        XCTAssertEqual(chown(scratch, getuid(), getgid()), 0)
+        XCTAssertEqual(chmod(scratch, 0o1777), 0)
+        notOwn.remove()
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch), "all of it goes")
         XCTAssertEqual(try String(contentsOfFile: "\(outside)/file", encoding: .utf8), "kept", "links are removed, not followed")
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: outside)[.posixPermissions] as? Int, 0o755, "no mode changed outside")

@@ -311,6 +311,21 @@ final class SandboxTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: base), "spoold removes what it made when it stops")
     }
 
+    func testAHandlerCannotSignalSpooldEvenAsItsUser() throws {
+        // spoold runs as nobody, as its handlers: only Landlock's signal
+        // scope (ABI 6, Linux 6.12) keeps them from stopping spoold (their
+        // parent) or the next attempt's child before its execve.
+        try queue("signals", handler: try pool.handler("signal.sh", "cat > /dev/null; kill -0 $PPID"))
+        let server = try ServerProcess.spooldAsNobody(["--queues-directory", pool.queues.path])
+        let client = try JobClient(port: server.port)
+        let outcome = try run("x", in: "signals", on: client)
+        if FileSystemRules.abi >= 6 {
+            XCTAssertTrue(outcome?["reason"]?.contains("Operation not permitted") ?? false, "\(outcome ?? [:])")
+        } else {
+            XCTAssertNil(outcome, "without the scope the same user may signal spoold")
+        }
+    }
+
     func testAnUnknownGroupFailsTheFileAtLoad() throws {
         let handler = try pool.handler("true.sh", "exit 0")
         try queue("typo", handler: handler, ["SystemCallFilter=@system-servce"])

@@ -19,8 +19,11 @@ uint64_t clandlock_write_rights(int abi);
 uint64_t clandlock_read_rights(void);
 
 /// A new ruleset handling `handled`: afterwards, those rights are denied
-/// everywhere but beneath the paths a rule allows them. A CLOEXEC fd, or -1
-/// with errno set.
+/// everywhere but beneath the paths a rule allows them. Where the kernel
+/// has Landlock ABI 6 (Linux 6.12), it also scopes signals: a process that
+/// enforces it may signal only the processes of its own domain (those it
+/// started), not spoold nor another handler nor the next attempt's child.
+/// A CLOEXEC fd, or -1 with errno set.
 int clandlock_create_ruleset(uint64_t handled);
 
 /// Allows `rights` beneath `path` (a directory, or the file itself). 0, or
