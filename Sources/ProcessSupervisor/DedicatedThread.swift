@@ -14,8 +14,9 @@ enum DedicatedThread {
     }
 
     /// Runs `work` on a new detached thread that ends with it, without
-    /// waiting for it; false when the system refused to create a thread.
-    static func start(_ work: @escaping @Sendable () -> Void) -> Bool {
+    /// waiting for it; returns 0, or pthread_create's error when the system
+    /// refused to create a thread (then `work` does not run).
+    static func start(_ work: @escaping @Sendable () -> Void) -> Int32 {
         let box = Unmanaged.passRetained(Work(work))
         var thread = pthread_t()
         let code = pthread_create(
@@ -26,28 +27,18 @@ enum DedicatedThread {
             }, box.toOpaque())
         guard code == 0 else {
             box.release()
-            return false
+            return code
         }
         pthread_detach(thread)
-        return true
+        return 0
     }
 
     /// The value of `work`, run on a new detached thread that ends with it.
     /// - Throws: the system refused to create a thread.
     static func run<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async throws(StartFailure) -> Value {
         let result: Result<Value, StartFailure> = await withCheckedContinuation { continuation in
-            let box = Unmanaged.passRetained(Work { continuation.resume(returning: .success(work())) })
-            var thread = pthread_t()
-            let code = pthread_create(
-                &thread, nil,
-                { argument in
-                    Unmanaged<Work>.fromOpaque(argument!).takeRetainedValue().body()
-                    return nil
-                }, box.toOpaque())
-            if code == 0 {
-                pthread_detach(thread)
-            } else {
-                box.release()
+            let code = start { continuation.resume(returning: .success(work())) }
+            if code != 0 {
                 continuation.resume(returning: .failure(StartFailure(call: "cannot start a thread", error: code)))
             }
         }

@@ -102,7 +102,7 @@ public final class HandlerTemporaryDirectory: Sendable {
     /// no thread can be made.
     public func removeInBackground() {
         let path = self.path
-        if !DedicatedThread.start({ Self.removeTree(path) }) { Self.removeTree(path) }
+        if DedicatedThread.start({ Self.removeTree(path) }) != 0 { Self.removeTree(path) }
     }
 
     /// Removes the base directory and everything in it, as far as spoold
