@@ -1,3 +1,4 @@
+import Foundation
 @testable import SpoolSandbox
 import ProcessSupervisor
 import SpoolQueueFiles
@@ -15,6 +16,8 @@ final class HandlerSandboxTests: XCTestCase {
         XCTAssertEqual(mounts.temporaryFileSystems.map(\.path), ["/tmp", "/var/tmp"])
         XCTAssertEqual(mounts.temporaryFileSystems.map(\.options), ["mode=1777", "mode=1777"])
         XCTAssertNil(sandbox.landlock, "the child builds its own ruleset")
+        XCTAssertFalse(sandbox.needsTemporaryDirectory, "its /tmp is its own")
+        XCTAssertNil(try sandbox.makeTemporaryDirectory())
         guard FileSystemRules.abi > 0 else {
             XCTAssertNil(mounts.landlock, "a kernel without Landlock gets no rules")
             return
@@ -25,14 +28,33 @@ final class HandlerSandboxTests: XCTestCase {
         XCTAssertFalse(rules.rules.contains { $0.rights & ~rules.handled != 0 }, "no rule allows what is not handled")
     }
 
-    func testWithoutNamespacesPrivateTmpHidesTheSharedOnes() throws {
+    func testWithoutNamespacesPrivateTmpHidesTheSharedOnes() async throws {
         let sandbox = try HandlerSandbox(.strict, privateMountsUnavailable: refused)
         XCTAssertNil(sandbox.privateMounts)
         guard FileSystemRules.abi > 0 else {
             XCTAssertNil(sandbox.landlock, "a kernel without Landlock gets no ruleset")
+            XCTAssertFalse(sandbox.needsTemporaryDirectory, "nothing hides the shared /tmp")
             return
         }
         XCTAssertNotNil(sandbox.landlock)
+        XCTAssertTrue(sandbox.needsTemporaryDirectory, "a $TMPDIR of each worker's own instead")
+        let directory = try XCTUnwrap(try sandbox.makeTemporaryDirectory())
+        XCTAssertTrue(directory.path.hasPrefix("/tmp/spoold-handlers."), directory.path)
+        XCTAssertTrue(directory.exists, "spoold's own, 1777")
+        XCTAssertNotNil(directory.landlock)
+        XCTAssertFalse(directory.landlock === sandbox.landlock, "a ruleset that names the directory, the worker's own")
+        var command = HandlerCommand(
+            arguments: ["/bin/true"], environment: [:], user: "nobody", group: nil, workingDirectory: "/", limits: ResourceLimits())
+        sandbox.apply(to: &command, temporaryDirectory: directory)
+        XCTAssertEqual(command.environment["TMPDIR"], directory.path)
+        XCTAssertEqual(command.temporaryDirectory, directory.path)
+        command.environment["TMPDIR"] = "/var/lib/mine"
+        sandbox.apply(to: &command, temporaryDirectory: directory)
+        XCTAssertEqual(command.environment["TMPDIR"], "/var/lib/mine", "the queue's Environment= wins")
+        let base = (directory.path as NSString).deletingLastPathComponent
+        await HandlerTemporaryDirectory.removeBase()
+        XCTAssertFalse(directory.exists)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base), "the base directory goes with what it holds")
         let rules = try XCTUnwrap(FileSystemRules.rules(for: .strict, privateMounts: false))
         XCTAssertFalse(rules.rules.contains { $0.path == "/tmp" }, "neither readable nor writable")
         XCTAssertTrue(rules.rules.contains { $0.path == "/usr" }, "the rest stays readable")
@@ -53,5 +75,6 @@ final class HandlerSandboxTests: XCTestCase {
         var settings = SandboxSettings.strict
         settings.privateTmp = false
         XCTAssertNil(try HandlerSandbox(settings, privateMountsUnavailable: nil).privateMounts)
+        XCTAssertFalse(try HandlerSandbox(settings, privateMountsUnavailable: refused).needsTemporaryDirectory)
     }
 }
