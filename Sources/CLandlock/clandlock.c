@@ -45,9 +45,14 @@ struct ruleset_attributes {
 
 int clandlock_create_ruleset(uint64_t handled) {
     struct ruleset_attributes attributes = {.handled_access_fs = handled, .handled_access_net = 0, .scoped = SCOPE_SIGNAL};
-    // An older kernel takes the file system rights alone.
-    size_t size = clandlock_abi() >= 6 ? sizeof attributes : sizeof attributes.handled_access_fs;
-    return (int)syscall(SYS_landlock_create_ruleset, &attributes, size, 0);
+    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attributes, sizeof attributes, 0);
+    // E2BIG: a kernel before ABI 6, which knows no scope (it refuses bytes
+    // beyond its own attributes that are not zero); the file system rights
+    // alone, then. No probe of the ABI first: the common case takes one call.
+    if (ruleset < 0 && errno == E2BIG) {
+        ruleset = (int)syscall(SYS_landlock_create_ruleset, &attributes, sizeof attributes.handled_access_fs, 0);
+    }
+    return ruleset;
 }
 
 int clandlock_allow_beneath(int ruleset, const char *path, uint64_t rights) {
