@@ -11,6 +11,12 @@ public struct AttemptResult: Sendable {
     public let duration: Duration
     /// What the handler's cgroup enforced during the attempt; none without one.
     public var cgroupEvents = CgroupEvents()
+    /// Whether the handler never ran because its child could not empty the
+    /// handler's temporary directory (``HandlerCommand/temporaryDirectory``):
+    /// what an earlier handler left is too deep or too large, the directory
+    /// went, or a process left behind keeps changing it. The next attempt
+    /// should get another directory.
+    public var temporaryDirectoryFailed = false
 }
 
 extension AttemptResult {

@@ -102,9 +102,10 @@ public struct HandlerProcess: Sendable {
     }
 
     private static func failure(_ failure: StartFailure, started: ContinuousClock.Instant) -> AttemptResult {
-        let result = AttemptResult.failedToStart(failure.reason)
-        return AttemptResult(
-            outcome: result.outcome, standardOutput: result.standardOutput, standardError: result.standardError,
+        var result = AttemptResult(
+            outcome: .failedToStart(failure.reason), standardOutput: CapturedOutput(), standardError: CapturedOutput(),
             duration: .now - started)
+        result.temporaryDirectoryFailed = failure.temporaryDirectory
+        return result
     }
 }

@@ -80,14 +80,6 @@ public final class HandlerTemporaryDirectory: Sendable {
             && status.st_mode & 0o7777 == mode
     }
 
-    /// Whether `result` is an attempt whose child could not empty this
-    /// directory (what a handler left is too deep or too large, or a process
-    /// it left keeps changing it): the next attempt should get a new one.
-    public func couldNotBeEmptied(by result: AttemptResult) -> Bool {
-        guard case .failedToStart(let reason) = result.outcome else { return false }
-        return reason.hasPrefix(String(cString: cspawn_step_name(CSPAWN_STEP_TEMPORARY_DIRECTORY)) + " " + path + ":")
-    }
-
     /// Removes the directory and what its handlers left in it, as far as
     /// spoold may (not what a handler of another user left in a directory
     /// of its own; that goes with the base directory's file system, such as

@@ -267,13 +267,16 @@ final class RunningHandler {
             case CSPAWN_STEP_TEMPORARY_DIRECTORY: "\(step) \(command.temporaryDirectory ?? "")"
             default: step
             }
-            switch (result.failed_step, result.error) {
-            case (CSPAWN_STEP_TEMPORARY_DIRECTORY, ELOOP):
-                throw StartFailure("\(call): what the last attempt left is more than \(CSPAWN_EMPTY_DEPTH) directories deep")
-            case (CSPAWN_STEP_TEMPORARY_DIRECTORY, EMLINK):
-                throw StartFailure("\(call): more than \(CSPAWN_EMPTY_ENTRIES) entries")
+            let emptying = result.failed_step == CSPAWN_STEP_TEMPORARY_DIRECTORY
+            switch (emptying, result.error) {
+            case (true, ELOOP):
+                throw StartFailure(
+                    "\(call): what the last attempt left is more than \(CSPAWN_EMPTY_DEPTH) directories deep",
+                    temporaryDirectory: true)
+            case (true, EMLINK):
+                throw StartFailure("\(call): more than \(CSPAWN_EMPTY_ENTRIES) entries", temporaryDirectory: true)
             default:
-                throw StartFailure(call: call, error: result.error)
+                throw StartFailure(call: call, error: result.error, temporaryDirectory: emptying)
             }
         }
         return (result.pid, result.pidfd)

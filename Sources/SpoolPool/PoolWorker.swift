@@ -157,7 +157,7 @@ final class PoolWorker: EngineWorkerDelegate {
     /// Applies the verdict on a finished attempt, then takes the next job.
     private func finish(_ context: AttemptContext, _ result: AttemptResult) {
         attempt = nil
-        if let directory = temporaryDirectory?.directory, directory.couldNotBeEmptied(by: result) {
+        if result.temporaryDirectoryFailed {
             discardTemporaryDirectory()
         }
         var random = SystemRandomNumberGenerator()

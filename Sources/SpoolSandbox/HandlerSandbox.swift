@@ -10,7 +10,8 @@ public struct HandlerSandbox: Sendable {
     /// The filters (``SandboxCompiler``).
     public let filters: [SeccompFilter]
     /// The shared file system rules (``FileSystemRules``); nil with private
-    /// mounts, or on a kernel without Landlock.
+    /// mounts, where each worker's handlers get a ruleset of their own
+    /// (``needsTemporaryDirectory``), or on a kernel without Landlock.
     public let landlock: LandlockRuleset?
     /// The handler's own mounts; nil when the queue needs none, or when
     /// spoold cannot make mount namespaces and `PrivateTmp=` hides the
@@ -47,8 +48,17 @@ public struct HandlerSandbox: Sendable {
                 throw .noMountNamespace(reason)
             }
             privateMounts = nil
-            landlock = try FileSystemRules.ruleset(for: settings)
-            temporaryDirectorySettings = settings.privateTmp && landlock != nil ? settings : nil
+            if settings.privateTmp, FileSystemRules.abi > 0 {
+                // Each worker's handlers get a ruleset naming their
+                // directory; the rules are checked now, as a shared
+                // ruleset's would be, so a missing path fails the load.
+                _ = try FileSystemRules.rules(for: settings, privateMounts: false)
+                landlock = nil
+                temporaryDirectorySettings = settings
+            } else {
+                landlock = try FileSystemRules.ruleset(for: settings)
+                temporaryDirectorySettings = nil
+            }
         }
     }
 

@@ -355,11 +355,17 @@ final class HandlerProcessTests: XCTestCase {
         let deep = await HandlerProcess(command: command, timeout: .seconds(10)).run(input: [])
         XCTAssertEqual(deep.outcome, .failedToStart(
             "emptying its temporary directory \(scratch): what the last attempt left is more than 64 directories deep"))
-        XCTAssertTrue(HandlerTemporaryDirectory(path: scratch, landlock: nil).couldNotBeEmptied(by: deep))
+        XCTAssertTrue(deep.temporaryDirectoryFailed)
 
         command.temporaryDirectory = "\(handlers.path)/missing"
         let missing = await HandlerProcess(command: command, timeout: .seconds(2)).run(input: [])
         XCTAssertEqual(missing.outcome, .failedToStart("emptying its temporary directory \(handlers.path)/missing: No such file or directory"))
+        XCTAssertTrue(missing.temporaryDirectoryFailed)
+        command.temporaryDirectory = nil
+        command.arguments[0] = "\(handlers.path)/no-such-program"
+        let other = await HandlerProcess(command: command, timeout: .seconds(2)).run(input: [])
+        XCTAssertEqual(other.outcome, .failedToStart("execve: No such file or directory"))
+        XCTAssertFalse(other.temporaryDirectoryFailed, "another step's failure leaves the directory in use")
     }
 
     func testSpooldRemovesWhatItMayOfADirectoryAndNothingOutside() throws {

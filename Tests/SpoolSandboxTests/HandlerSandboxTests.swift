@@ -36,13 +36,15 @@ final class HandlerSandboxTests: XCTestCase {
             XCTAssertFalse(sandbox.needsTemporaryDirectory, "nothing hides the shared /tmp")
             return
         }
-        XCTAssertNotNil(sandbox.landlock)
+        XCTAssertNil(sandbox.landlock, "no shared ruleset: each worker's names its directory")
         XCTAssertTrue(sandbox.needsTemporaryDirectory, "a $TMPDIR of each worker's own instead")
         let directory = try XCTUnwrap(try sandbox.makeTemporaryDirectory())
         XCTAssertTrue(directory.path.hasPrefix("/tmp/spoold-handlers."), directory.path)
         XCTAssertTrue(directory.exists, "spoold's own, 1777")
         XCTAssertNotNil(directory.landlock)
-        XCTAssertFalse(directory.landlock === sandbox.landlock, "a ruleset that names the directory, the worker's own")
+        let other = try XCTUnwrap(try sandbox.makeTemporaryDirectory())
+        XCTAssertNotEqual(other.path, directory.path)
+        XCTAssertFalse(directory.landlock === other.landlock, "a ruleset that names the directory, the worker's own")
         var command = HandlerCommand(
             arguments: ["/bin/true"], environment: [:], user: "nobody", group: nil, workingDirectory: "/", limits: ResourceLimits())
         sandbox.apply(to: &command, temporaryDirectory: directory)
@@ -58,6 +60,17 @@ final class HandlerSandboxTests: XCTestCase {
         let rules = try XCTUnwrap(FileSystemRules.rules(for: .strict, privateMounts: false))
         XCTAssertFalse(rules.rules.contains { $0.path == "/tmp" }, "neither readable nor writable")
         XCTAssertTrue(rules.rules.contains { $0.path == "/usr" }, "the rest stays readable")
+    }
+
+    func testAMissingPathFailsTheSandboxWhereEachWorkerGetsItsOwnRules() throws {
+        try XCTSkipIf(FileSystemRules.abi == 0, "no Landlock: no rules to check")
+        var settings = SandboxSettings.strict
+        settings.readWritePaths = ["/no/such/spool/path"]
+        XCTAssertThrowsError(try HandlerSandbox(settings, privateMountsUnavailable: refused)) { error in
+            XCTAssertEqual(error as? SandboxError, .missingPath("/no/such/spool/path"))
+        }
+        settings.readWritePaths = ["-/no/such/spool/path"]
+        XCTAssertTrue(try HandlerSandbox(settings, privateMountsUnavailable: refused).needsTemporaryDirectory, "an optional path may be missing")
     }
 
     func testTemporaryFileSystemIsRefusedWithoutNamespaces() throws {
