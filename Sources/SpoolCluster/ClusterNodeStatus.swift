@@ -1,6 +1,8 @@
+import SpoolEngineHost
+
 /// What a cluster node tells its service manager: whether it is registered
 /// (serving) and how many clients it has.
-public struct ClusterNodeStatus: Sendable, Equatable {
+public struct ClusterNodeStatus: ServiceStatus, Equatable {
     /// The node's id in `spool_nodes`; nil while it has lost the database.
     public let node: Int32?
     /// The protocol connections open now.

@@ -1,5 +1,5 @@
 /// The queue's counts at one moment, as the service status shows them.
-public struct StatusSnapshot: Sendable, Equatable {
+public struct StatusSnapshot: ServiceStatus, Equatable {
     /// Ready jobs.
     public var ready: Int
     /// Reserved jobs.

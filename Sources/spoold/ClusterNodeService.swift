@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 import SpoolCluster
@@ -82,14 +81,14 @@ struct ClusterNodeService: Service {
             }
             started.append { [web] in await web?.shutdown() }
         }
+        let reporter = ServiceReporter(notifier: notifier, logger: logger)
         let tasks: [RepeatedTask]
         let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
         do {
-            let first = ServiceReporter.statusLine(try await cluster.status().statusLine, try await pool.status())
-            notifier.send([.ready, .status(first)], logger: logger)
-            tasks = try report(cluster, pool, notifier, first: first, httpConnections: { [web] in web?.openConnections ?? 0 }) {
-                idleContinuation.yield()
-            }
+            tasks = try await reporter.start(
+                first: try await cluster.status(), every: cluster.every, pool: pool,
+                httpConnections: { [web] in web?.openConnections ?? 0 }, idleLimit: daemon.exitWhenIdle
+            ) { idleContinuation.yield() }
         } catch {
             await stopStarted()
             throw error
@@ -103,36 +102,8 @@ struct ClusterNodeService: Service {
         logger.notice("stopping")
         signalHandling.cancel()
         tasks.forEach { $0.cancel() }
-        notifier.send([.stopping, .status("stopping")], logger: logger)
+        reporter.stopping()
         await stopStarted()
-    }
-
-    /// The watchdog's pings and, every second, the status line
-    /// and the idle count; `onIdle` runs once the node has had no client
-    /// and no running handler for `--exit-when-idle` seconds.
-    private func report(
-        _ cluster: ClusterHost, _ pool: WorkerPool, _ notifier: ServiceNotifier, first: String,
-        httpConnections: @escaping @Sendable () -> Int, onIdle: @escaping @Sendable () -> Void
-    ) throws -> [RepeatedTask] {
-        var tasks: [RepeatedTask] = []
-        if let interval = try Watchdog.interval() {
-            logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
-            tasks.append(cluster.every(.nanoseconds(interval.nanoseconds / 2)) { [self] _ in notifier.send([.watchdog], logger: logger) })
-        }
-        let state = NIOLockedValueBox((line: first, idle: IdleCountdown(limit: daemon.exitWhenIdle)))
-        tasks.append(cluster.every(.seconds(1)) { [self] status in
-            let pools = pool.statusOnLoop
-            let line = ServiceReporter.statusLine(status.statusLine, pools)
-            let isIdle = status.isIdle && pools.allSatisfy { $0.busy == 0 } && httpConnections() == 0
-            let (changed, idle) = state.withLockedValue { state -> (Bool, Bool) in
-                let changed = line != state.line
-                state.line = line
-                return (changed, state.idle.tick(isIdle: isIdle))
-            }
-            if changed { notifier.send([.status(line)], logger: logger) }
-            if idle { onIdle() }
-        })
-        return tasks
     }
 
     private func handle(_ signals: UnixSignalsSequence, _ cluster: ClusterHost, _ queues: QueueReloader) async {

@@ -28,7 +28,8 @@ struct ReporterService: Service {
         let reporter = ServiceReporter(notifier: ServiceNotifier(), logger: logger)
         let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
         let tasks = try await reporter.start(
-            host: host, pool: pool.pool, httpConnections: { web?.openConnections ?? 0 }, idleLimit: idleLimit
+            first: try await host.statusSnapshot(), every: host.every, pool: pool.pool,
+            httpConnections: { web?.openConnections ?? 0 }, idleLimit: idleLimit
         ) { idleContinuation.yield() }
         logger.notice("spoold started", metadata: startupNote)
         for await _ in idle.cancelOnGracefulShutdown() {

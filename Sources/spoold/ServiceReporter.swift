@@ -2,8 +2,8 @@ import DurationConversions
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import SpoolPool
 import SpoolEngineHost
+import SpoolPool
 import Systemd
 
 /// Tells systemd how spoold is doing: READY=1 once it serves, a live STATUS=
@@ -18,32 +18,39 @@ struct ServiceReporter: Sendable {
         var idle: IdleCountdown
     }
 
-    /// Sends READY=1 with the first status, then starts the periodic tasks.
+    /// Sends READY=1 with the first status, then starts the periodic tasks:
+    /// the watchdog's pings and, every second, the status line and the idle
+    /// count.
     /// - Parameters:
+    ///   - first: the engine's status now.
+    ///   - every: runs its body with the engine's status at an interval, on
+    ///     the engine's loop (so that the watchdog pings prove the loop alive).
     ///   - httpConnections: open HTTP connections, which keep spoold from being idle.
-    ///   - idleLimit: seconds of idleness after which `onIdle` runs once (0: never).
-    func start(
-        host: EngineHost, pool: WorkerPool, httpConnections: @escaping @Sendable () -> Int, idleLimit: UInt32,
-        onIdle: @escaping @Sendable () -> Void
+    ///   - idleLimit: seconds in which the engine was idle, no handler ran and
+    ///     no HTTP client was connected, after which `onIdle` runs once (0: never).
+    func start<Status: ServiceStatus>(
+        first: Status, every: (TimeAmount, @escaping @Sendable (Status) -> Void) -> RepeatedTask, pool: WorkerPool,
+        httpConnections: @escaping @Sendable () -> Int, idleLimit: UInt32, onIdle: @escaping @Sendable () -> Void
     ) async throws -> [RepeatedTask] {
-        let first = Self.statusLine(try await host.statusSnapshot().statusLine, try await pool.status())
-        notifier.send([.ready, .status(first)], logger: logger)
+        let firstLine = Self.statusLine(first.statusLine, try await pool.status())
+        notifier.send([.ready, .status(firstLine)], logger: logger)
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
             let half = TimeAmount.nanoseconds(interval.nanoseconds / 2)
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
-            tasks.append(host.every(half) { _ in notifier.send([.watchdog], logger: logger) })
+            tasks.append(every(half) { _ in notifier.send([.watchdog], logger: logger) })
         }
-        let state = NIOLockedValueBox(State(lastStatus: first, idle: IdleCountdown(limit: idleLimit)))
-        tasks.append(host.every(.seconds(1)) { snapshot in
-            let line = Self.statusLine(snapshot.statusLine, pool.statusOnLoop)
-            let isIdle = snapshot.isIdle && httpConnections() == 0
-            let (status, idle) = state.withLockedValue { state -> (String?, Bool) in
+        let state = NIOLockedValueBox(State(lastStatus: firstLine, idle: IdleCountdown(limit: idleLimit)))
+        tasks.append(every(.seconds(1)) { status in
+            let pools = pool.statusOnLoop
+            let line = Self.statusLine(status.statusLine, pools)
+            let isIdle = status.isIdle && pools.allSatisfy { $0.busy == 0 } && httpConnections() == 0
+            let (changed, idle) = state.withLockedValue { state -> (String?, Bool) in
                 let changed = line != state.lastStatus
                 state.lastStatus = line
                 return (changed ? line : nil, state.idle.tick(isIdle: isIdle))
             }
-            if let status { notifier.send([.status(status)], logger: logger) }
+            if let changed { notifier.send([.status(changed)], logger: logger) }
             if idle { onIdle() }
         })
         return tasks
