@@ -288,7 +288,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SpooldTests",
-            dependencies: ["spoold", "spoolctl", "SpoolClient", "SpoolControlAPI", "DBus", "SpoolTestSupport"],
+            dependencies: [
+                "spoold", "spoolctl", "SpoolClient", "SpoolControlAPI", "DBus", "SpoolCluster", "SpoolTestSupport",
+            ],
             exclude: []
         ),
         .testTarget(name: "SpoolQueueFilesTests", dependencies: ["SpoolQueueFiles", "ProcessSupervisor"]),

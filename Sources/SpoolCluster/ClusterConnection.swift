@@ -59,4 +59,13 @@ final class ClusterConnection: EngineConnection {
 
     /// The reservation whose TTR runs out first, if any.
     var earliestDeadline: NIODeadline? { reserved.values.min() }
+
+    /// Forgets the reservations whose TTR ran out by `now` (the rescue of
+    /// whichever node comes first returns them to ready in the database).
+    /// - Returns: how many it forgot.
+    func forgetExpiredReservations(now: NIODeadline = .now()) -> Int {
+        let before = reserved.count
+        reserved = reserved.filter { $0.value > now }
+        return before - reserved.count
+    }
 }

@@ -47,6 +47,12 @@ public final class ClusterEngine: ConnectionEngine {
         let id: Int64
     }
 
+    /// A job a write pass removed, and the session whose delete removed it.
+    private struct DeletedJob: Hashable {
+        let id: Int64
+        let session: Int64
+    }
+
     // One write (the puts and deletes of all connections, one commit) and
     // one reserve pass are in flight at a time; the next forms while they
     // commit. Two writes in flight measured no faster at 16+16
@@ -163,6 +169,7 @@ public final class ClusterEngine: ConnectionEngine {
     }
 
     private func deadlineSoon(_ connection: ClusterConnection) -> Bool {
+        forgetExpiredReservations(of: connection)
         guard let earliest = connection.earliestDeadline else { return false }
         return earliest - .now() <= .seconds(1)
     }
@@ -170,6 +177,7 @@ public final class ClusterEngine: ConnectionEngine {
     /// Wakes a waiting reserve when it times out or a held job's TTR nears its end.
     private func armWaitTimer(_ connection: ClusterConnection) {
         connection.waitTimer?.cancel()
+        forgetExpiredReservations(of: connection)
         let soon = connection.earliestDeadline.map { $0 - .seconds(1) }
         let when = [connection.reserveDeadline, soon].compactMap { $0 }.min()
         guard let when else { return }
@@ -222,16 +230,30 @@ public final class ClusterEngine: ConnectionEngine {
         connection.waitTimer?.cancel()
         waiters.removeAll { $0 === connection }
         connections[connection.sessionID] = nil
-        releaseOwned(Array(connection.reserved.keys))
+        forgetExpiredReservations(of: connection)
+        releaseOwned(connection.reserved.keys.map { ($0, connection.sessionID) })
         connection.reserved.removeAll()
     }
 
+    /// Forgets the reservations of `connection` whose TTR ran out, counting
+    /// each as a timeout: the job is no longer the connection's, whichever
+    /// node's rescue returns it to ready (so a close never releases it from
+    /// another session that reserved it since, and DEADLINE_SOON never
+    /// answers for it).
+    private func forgetExpiredReservations(of connection: ClusterConnection) {
+        jobTimeouts += connection.forgetExpiredReservations()
+    }
+
     /// Gives reservations of this node back (a closed connection's, or jobs
-    /// a pass reserved for a wait that had ended).
-    private func releaseOwned(_ ids: [Int64]) {
-        guard !ids.isEmpty, let node = nodeID else { return }
+    /// a pass reserved for a wait that had ended), each as (job, the session
+    /// that holds it).
+    private func releaseOwned(_ reservations: [(id: Int64, session: Int64)]) {
+        guard !reservations.isEmpty, let node = nodeID else { return }
+        let parameters: [PostgresValue] = [
+            .int64Array(reservations.map(\.id)), .int32(node), .int64Array(reservations.map(\.session)),
+        ]
         pool.run(on: eventLoop, commit: .lease) { connection in
-            try connection.execute(ClusterStatements.releaseOwned, [.int64Array(ids), .int32(node)])
+            try connection.execute(ClusterStatements.releaseOwned, parameters)
         }.assumeIsolated().whenComplete { [self] result in
             if case .failure(let error) = result {
                 logger.warning("cannot release reservations; they return when their TTR ends", metadata: ["error": "\(error)"])
@@ -281,10 +303,13 @@ public final class ClusterEngine: ConnectionEngine {
                 "a write pass returned \(inserted.count) ids for \(putBatch.count) jobs")
         }
         for (put, row) in zip(putBatch, inserted) { put.connection.finish(.inserted(UInt64(rows.int64(row, 1)))) }
-        let deleted = Set((inserted.count..<rows.count).map { rows.int64($0, 1) })
+        // Each row removed answers DELETED to the one delete that removed
+        // it; another delete of the same job in the pass finds it gone.
+        var deleted = Set((inserted.count..<rows.count).map { DeletedJob(id: rows.int64($0, 1), session: rows.int64($0, 2)) })
         for delete in deleteBatch {
             delete.connection.reserved[delete.id] = nil
-            delete.connection.finish(.word(deleted.contains(delete.id) ? .deleted : .notFound))
+            let removed = deleted.remove(DeletedJob(id: delete.id, session: delete.connection.sessionID)) != nil
+            delete.connection.finish(.word(removed ? .deleted : .notFound))
         }
         if !putBatch.isEmpty { scheduleReservePass() }
     }
@@ -339,12 +364,12 @@ public final class ClusterEngine: ConnectionEngine {
                     // Jobs put while the wait was not yet advertised: look again.
                     if !waiters.isEmpty { reserveAgain = true }
                 }
-                var unwanted: [Int64] = []
+                var unwanted: [(id: Int64, session: Int64)] = []
                 for rows in results {
                     for row in 0..<rows.count {
                         let id = rows.int64(row, 0)
                         guard let waiter = connections[rows.int64(row, 1)], waiter.isWaitingInReserve else {
-                            unwanted.append(id)
+                            unwanted.append((id, rows.int64(row, 1)))
                             continue
                         }
                         waiter.reserved[id] = .now() + .seconds(rows.int64(row, 2))
@@ -429,12 +454,16 @@ public final class ClusterEngine: ConnectionEngine {
             }
         case .stats:
             let server = serverSnapshot()
+            let local = knownTubes
             statement = { db in
                 let counts = try db.execute(ClusterStatements.countsAll)
                 let totals = try db.execute(ClusterStatements.totals)
+                // The tubes list-tubes shows: this node's, and those that
+                // hold jobs or are paused.
+                let shared = try db.execute(ClusterStatements.tubeNames)
+                let tubes = local.union((0..<shared.count).map { shared.text($0, 0) })
                 let stats = ClusterStatistics.engine(
-                    server, counts: counts, totalJobs: UInt64(totals.int64(0, 0)),
-                    tubes: max(server.tubes, Int(totals.int64(0, 1))))
+                    server, counts: counts, totalJobs: UInt64(totals.int64(0, 0)), tubes: tubes.count)
                 var document = StatsDocuments.server(
                     stats, counters: server.counters, configuration: server.configuration, identity: server.identity,
                     uptime: server.uptime)
@@ -596,7 +625,7 @@ public final class ClusterEngine: ConnectionEngine {
             workers: clients.filter(\.isWorker).count, waiting: waiters.lazy.filter { !$0.isInternal }.count,
             totalConnections: totalConnections, jobTimeouts: jobTimeouts,
             uptime: (NIODeadline.now() - startedAt).nanoseconds / 1_000_000_000,
-            tubes: knownTubes.count, draining: isDraining, node: nodeID ?? 0)
+            draining: isDraining, node: nodeID ?? 0)
     }
 
     // MARK: Node life
@@ -644,11 +673,14 @@ public final class ClusterEngine: ConnectionEngine {
             try connection.execute(ClusterStatements.rescue, [.int32(node), .int32(ClusterSchema.lockClass)], prepared: false)
         }.assumeIsolated().whenComplete { [self] result in
             guard case .success(let rows) = result else { return }
+            // This node's reservations the rescue timed out, unless the
+            // connection's own clock had already let them go.
             for row in 0..<rows.count where rows.int64(row, 0) != 0 {
-                let id = rows.int64(row, 0)
-                jobTimeouts += 1
-                for connection in connections.values { connection.reserved[id] = nil }
+                if connections[rows.int64(row, 1)]?.reserved.removeValue(forKey: rows.int64(row, 0)) != nil {
+                    jobTimeouts += 1
+                }
             }
+            for connection in connections.values { forgetExpiredReservations(of: connection) }
             scheduleReservePass()
         }
     }

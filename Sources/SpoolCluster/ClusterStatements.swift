@@ -9,8 +9,10 @@ enum ClusterStatements {
     /// - deletes: $7 ids, $8 the deleting sessions; a reserved job goes only
     ///   for the session of this node that holds it.
     ///
-    /// Returns (0, id) for every job put, in the order given, then (1, id)
-    /// for every job deleted. The tubes' counters move once per tube.
+    /// Returns (0, id, 0) for every job put, in the order given, then (1,
+    /// id, session) for every job deleted, naming the session whose delete
+    /// removed it (of two deletes of one job in a pass, only one did). The
+    /// tubes' counters move once per tube.
     ///
     /// Puts wake other nodes: NOTIFY only when another node waits on one of
     /// the tubes, once per pass. Every node row is then locked FOR SHARE, so
@@ -28,7 +30,7 @@ enum ClusterStatements {
         deleted AS (
             DELETE FROM spool_jobs j USING removal d
             WHERE j.id = d.id AND (j.state <> 1 OR (j.owner_node = $6 AND j.owner_session = d.session))
-            RETURNING j.id, j.tube),
+            RETURNING j.id, j.tube, d.session),
         moved AS (
             SELECT tube, sum(put) AS put, sum(del) AS del FROM (
                 SELECT tube, 1 AS put, 0 AS del FROM input UNION ALL SELECT tube, 0, 1 FROM deleted) AS m
@@ -41,8 +43,8 @@ enum ClusterStatements {
             SELECT coalesce(bool_or(id <> $6 AND waiting_tubes && $1::text[]), false) AS anyone
             FROM (SELECT id, waiting_tubes FROM spool_nodes WHERE cardinality($1::text[]) > 0 FOR SHARE) AS nodes),
         notified AS (SELECT pg_notify('spool_jobs', '') FROM waiting WHERE anyone)
-        SELECT 0 AS kind, id FROM inserted, (SELECT count(*) FROM notified) AS n
-        UNION ALL SELECT 1, id FROM deleted
+        SELECT 0 AS kind, id, 0::int8 AS session FROM inserted, (SELECT count(*) FROM notified) AS n
+        UNION ALL SELECT 1, id, session FROM deleted
         ORDER BY kind, id
         """
 
@@ -96,34 +98,48 @@ enum ClusterStatements {
     /// Advertises the tubes $2 this node's reserves wait on (node $1).
     static let advertiseWaiting = "UPDATE spool_nodes SET waiting_tubes = $2 WHERE id = $1"
 
-    /// Releases the reservations $1 of node $2 (a closed connection's, or
-    /// jobs reserved for a reserve that had already ended).
+    /// Releases the reservations $1 of node $2, each held by the session
+    /// at the same place in $3 (a closed connection's, or jobs reserved for
+    /// a reserve that had already ended). A job that has since timed out
+    /// and gone to another session of the node stays that session's.
     static let releaseOwned = """
-        UPDATE spool_jobs SET state = 0, owner_node = NULL, owner_session = NULL, lease_until = NULL, ready_at = now()
-        WHERE id = ANY($1::int8[]) AND state = 1 AND owner_node = $2
+        UPDATE spool_jobs j SET state = 0, owner_node = NULL, owner_session = NULL, lease_until = NULL, ready_at = now()
+        FROM unnest($1::int8[], $3::int8[]) AS r(id, session)
+        WHERE j.id = r.id AND j.state = 1 AND j.owner_node = $2 AND j.owner_session = r.session
         """
 
     /// Returns jobs whose TTR ran out, and the reservations of dead nodes
-    /// (their liveness lock is gone), to ready; removes dead nodes. $1 this
-    /// node. Returns the ids whose reservations this node held and lost.
+    /// (their liveness lock is gone, or their row already went), to ready;
+    /// removes dead nodes. $1 this node, $2 the liveness locks' class.
+    /// Returns (id, session) for each reservation of this node that timed
+    /// out (the owner read before the update clears it), then (0, 0).
+    ///
+    /// Advisory locks are the database's own, but `pg_locks` lists every
+    /// database of the server: only this database's count.
     static let rescue = """
         WITH dead AS (
             SELECT n.id FROM spool_nodes n
             WHERE n.id <> $1 AND NOT EXISTS (
                 SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = $2
-                  AND l.objid = n.id AND l.objsubid = 2 AND l.granted)),
-        expired AS (
-            UPDATE spool_jobs SET state = 0, owner_node = NULL, owner_session = NULL, lease_until = NULL,
-                ready_at = now(), timeouts = timeouts + 1
+                  AND l.objid = n.id AND l.objsubid = 2 AND l.granted
+                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))),
+        expiring AS (
+            SELECT id, owner_node, owner_session FROM spool_jobs
             WHERE state = 1 AND lease_until <= now()
-            RETURNING id, owner_node),
+            FOR UPDATE SKIP LOCKED),
+        expired AS (
+            UPDATE spool_jobs j SET state = 0, owner_node = NULL, owner_session = NULL, lease_until = NULL,
+                ready_at = now(), timeouts = j.timeouts + 1
+            FROM expiring e WHERE j.id = e.id
+            RETURNING j.id, e.owner_node, e.owner_session),
         orphaned AS (
             UPDATE spool_jobs SET state = 0, owner_node = NULL, owner_session = NULL, lease_until = NULL, ready_at = now()
-            WHERE state = 1 AND owner_node IN (SELECT id FROM dead) AND lease_until > now()
+            WHERE state = 1 AND lease_until > now() AND (
+                owner_node IN (SELECT id FROM dead)
+                OR NOT EXISTS (SELECT 1 FROM spool_nodes n WHERE n.id = owner_node))
             RETURNING id),
         gone AS (DELETE FROM spool_nodes WHERE id IN (SELECT id FROM dead) RETURNING id)
-        SELECT id, (SELECT count(*) FROM orphaned) + (SELECT count(*) FROM expired) + (SELECT count(*) FROM gone)
-        FROM expired WHERE owner_node = $1
+        SELECT id, owner_session FROM expired WHERE owner_node = $1
         UNION ALL SELECT 0, (SELECT count(*) FROM orphaned) + (SELECT count(*) FROM expired) + (SELECT count(*) FROM gone)
         """
 
@@ -252,9 +268,9 @@ enum ClusterStatements {
         FROM (\(countsSelect) WHERE tube = $1) AS c LEFT JOIN spool_tubes t ON t.name = $1
         """
 
-    /// The totals over every tube: jobs ever put, and how many tubes have jobs.
+    /// The jobs ever put, over every tube.
     static let totals = """
-        SELECT coalesce(sum(total_jobs), 0)::int8, (SELECT count(DISTINCT tube) FROM spool_jobs)::int8 FROM spool_tubes
+        SELECT coalesce(sum(total_jobs), 0)::int8 FROM spool_tubes
         """
 
     /// The tubes that hold jobs or are paused.

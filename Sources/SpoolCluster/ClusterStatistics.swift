@@ -26,7 +26,6 @@ enum ClusterStatistics {
         var totalConnections: Int
         var jobTimeouts: Int
         var uptime: Int64
-        var tubes: Int
         var draining: Bool
         var node: Int32
     }

@@ -38,7 +38,14 @@ final class PostgresConnection: @unchecked Sendable {
         try execute("SET plan_cache_mode = force_generic_plan")
         try execute("SET enable_hashjoin = off")
         try execute("SET enable_mergejoin = off")
-        if !synchronousCommit { try execute("SET synchronous_commit = off") }
+        if !synchronousCommit {
+            try execute("SET synchronous_commit = off")
+        } else if try execute("SELECT current_setting('synchronous_commit')").text(0, 0) == "off" {
+            // A role or database set to `off` would acknowledge puts before
+            // they are flushed: an acknowledged job must be on disk. (Any
+            // stronger setting, such as remote_apply, is the admin's and stays.)
+            try execute("SET synchronous_commit = on")
+        }
     }
 
     deinit {

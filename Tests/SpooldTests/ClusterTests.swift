@@ -149,6 +149,90 @@ final class ClusterTests: XCTestCase {
                        "A's lease ended: the job is B's now")
     }
 
+    /// A reservation whose TTR ran out is no longer its connection's on
+    /// the node that holds it either, whichever node's rescue returned it:
+    /// no DEADLINE_SOON for it, counted in job-timeouts, and not released
+    /// from the session that reserved it since when the first one closes.
+    func testAnExpiredReservationIsNoLongerItsConnections() throws {
+        let (_, url) = try database()
+        let (server, a) = try node(url)
+        defer { _ = server.stop() }
+        let id = ask(a, "put 0 0 1 2", body: "hi").dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(askWithBody(a, "reserve-with-timeout 5").0, "RESERVED \(id) 2\r\n")
+        let b = try RawClient(port: server.port)
+        XCTAssertEqual(askWithBody(b, "reserve-with-timeout 30", timeout: 40).0, "RESERVED \(id) 2\r\n", "after A's TTR")
+        XCTAssertEqual(ask(a, "reserve-with-timeout 0"), "TIMED_OUT\r\n", "A holds nothing that is about to time out")
+        a.send("stats\r\n")
+        XCTAssertTrue(a.readDocument().contains("job-timeouts: 1\n"))
+        a.close()
+        XCTAssertEqual(ask(b, "release \(id) 0 0"), "RELEASED\r\n", "B's reservation, whatever A's close did")
+    }
+
+    /// Two deletes of one job in the same pass of writes: one removes it.
+    func testOfTwoDeletesOfOneJobOnlyOneDeletesIt() throws {
+        let (_, url) = try database()
+        let (server, a) = try node(url)
+        defer { _ = server.stop() }
+        let b = try RawClient(port: server.port)
+        let c = try RawClient(port: server.port)
+        for _ in 0..<40 {
+            let id = ask(a, "put 0 0 60 1", body: "x").dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)
+            // C's put keeps a pass of writes in flight while the two deletes
+            // arrive, so that they wait for the next pass together.
+            c.send("put 0 0 60 1\r\ny\r\n")
+            a.send("delete \(id)\r\n")
+            b.send("delete \(id)\r\n")
+            let replies = [a.readLine(), b.readLine()].sorted()
+            XCTAssertEqual(replies, ["DELETED\r\n", "NOT_FOUND\r\n"], "job \(id)")
+            XCTAssertTrue(c.readLine().hasPrefix("INSERTED"))
+        }
+    }
+
+    /// current-tubes counts what list-tubes lists: this node's tubes and the
+    /// database's.
+    func testCurrentTubesCountsTheTubesListed() throws {
+        let (_, url) = try database()
+        let (server, a) = try node(url)
+        defer { _ = server.stop() }
+        let b = try RawClient(port: server.port)
+        XCTAssertEqual(ask(b, "use elsewhere"), "USING elsewhere\r\n")
+        XCTAssertTrue(ask(b, "put 0 0 60 1", body: "x").hasPrefix("INSERTED"))
+        b.close()
+        XCTAssertEqual(ask(a, "use here"), "USING here\r\n")
+        XCTAssertTrue(Deadline.poll(for: 10, every: 0.05) {
+            a.send("stats\r\n")
+            return a.readDocument().contains("current-connections: 1\n")
+        }, "B's close seen")
+        a.send("list-tubes\r\n")
+        let listed = a.readDocument()
+        for tube in ["default", "here", "elsewhere"] { XCTAssertTrue(listed.contains("- \(tube)\n"), listed) }
+        a.send("stats\r\n")
+        XCTAssertTrue(a.readDocument().contains("current-tubes: 3\n"))
+    }
+
+    /// Liveness locks are per database, but pg_locks lists the server's: a
+    /// killed node is found dead although a node of the same id lives in
+    /// another Spool database on the server.
+    func testANodeIsFoundDeadWhateverNodesOfOtherDatabasesHold() throws {
+        let (fixture, url) = try database()
+        let otherURL = try fixture.newDatabase()
+        let (first, a) = try node(url)
+        let (second, b) = try node(url)
+        let (third, _) = try node(otherURL)
+        let (fourth, _) = try node(otherURL)
+        defer { _ = first.stop(); _ = second.stop(); _ = third.stop(); _ = fourth.stop() }
+        func nodeID(_ client: RawClient) -> String? {
+            client.send("stats\r\n")
+            return client.readDocument().split(separator: "\n").first { $0.hasPrefix("cluster-node: ") }.map(String.init)
+        }
+        let others = [third, fourth].compactMap { try? RawClient(port: $0.port) }.map(nodeID)
+        XCTAssertTrue(others.contains(nodeID(b)), "a namesake of B lives in the other database: \(others)")
+        XCTAssertTrue(ask(a, "put 0 0 3600 4", body: "held").hasPrefix("INSERTED"))
+        XCTAssertTrue(askWithBody(b, "reserve-with-timeout 5").0.hasPrefix("RESERVED"))
+        second.signal(SIGKILL)
+        XCTAssertTrue(askWithBody(a, "reserve-with-timeout 30", timeout: 40).0.hasPrefix("RESERVED"), "B found dead")
+    }
+
     func testPauseIsShared() throws {
         let (_, url) = try database()
         let (first, a) = try node(url)
