@@ -13,9 +13,12 @@ import SpoolPool
 /// page as a server-sent event. A page that opens gets the history first,
 /// so its plots cover the last minutes at once.
 ///
-/// Bounded: the history and the failures have fixed lengths, and a page
-/// that does not read its events (its connection's output stays full for a
-/// whole interval) is disconnected rather than buffered for.
+/// Bounded: the history and the failures have fixed lengths; the history's
+/// event is made once per sample and the same buffer goes to every page
+/// that opens meanwhile; a page whose last event is still unsent when the
+/// next sample comes skips that sample (a slow link sees a coarser plot),
+/// and one that has read nothing for ``stallLimit`` is disconnected, so
+/// that no page is ever owed more than its last event.
 actor DashboardFeed {
     /// How often the queue is sampled.
     static let interval = Duration.seconds(1)
@@ -23,12 +26,32 @@ actor DashboardFeed {
     static let historyLength = 300
     /// Failures kept for the page.
     static let failureLength = 20
+    /// How long a page may leave an event unread before it is disconnected.
+    static let stallLimit = TimeAmount.seconds(30)
 
     private let sources: HTTPSources
     private let logger: Logger
     private var history = Deque<String>()
+    /// The history as one event, made when the first page after a sample opens.
+    private var historyEvent: ByteBuffer?
     private let failures = NIOLockedValueBox(Deque<RecentFailure>())
-    private var subscribers: [ObjectIdentifier: Channel] = [:]
+    private var subscribers: [ObjectIdentifier: Subscriber] = [:]
+
+    /// An open page: its connection, and since when its last event waits
+    /// to be sent (nil once the connection took it).
+    private struct Subscriber {
+        let channel: Channel
+        let unsentSince: NIOLockedValueBox<NIODeadline?>
+
+        /// Writes `message`, marking it unsent until the connection took it.
+        func send(_ message: ByteBuffer) {
+            let unsentSince = self.unsentSince
+            unsentSince.withLockedValue { $0 = .now() }
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenComplete { _ in unsentSince.withLockedValue { $0 = nil } }
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(message)), promise: promise)
+        }
+    }
 
     init(sources: HTTPSources, logger: Logger) {
         self.sources = sources
@@ -53,7 +76,7 @@ actor DashboardFeed {
             await sample()
             try? await Task.sleep(for: Self.interval)
         }
-        for channel in subscribers.values { channel.close(promise: nil) }
+        for subscriber in subscribers.values { subscriber.channel.close(promise: nil) }
     }
 
     /// Takes a sample, keeps it and pushes it to every page.
@@ -64,6 +87,7 @@ actor DashboardFeed {
             let sample = DashboardSample.json(metrics, pools: pools, time: Self.now())
             history.append(sample)
             if history.count > Self.historyLength { history.removeFirst() }
+            historyEvent = nil
             broadcast(event("sample", "{\"sample\":\(sample),\"failures\":\(failuresJSON())}"))
         } catch {
             logger.debug("dashboard sample failed", metadata: ["error": "\(error)"])
@@ -72,9 +96,11 @@ actor DashboardFeed {
 
     /// Adds a page's connection, to which the history goes at once.
     func subscribe(_ channel: Channel) {
-        subscribers[ObjectIdentifier(channel)] = channel
-        let message = event("history", "{\"history\":[\(history.joined(separator: ","))],\"failures\":\(failuresJSON())}")
-        channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(message)), promise: nil)
+        let subscriber = Subscriber(channel: channel, unsentSince: NIOLockedValueBox(nil))
+        subscribers[ObjectIdentifier(channel)] = subscriber
+        let message = historyEvent ?? event("history", "{\"history\":[\(history.joined(separator: ","))],\"failures\":\(failuresJSON())}")
+        historyEvent = message
+        subscriber.send(message)
     }
 
     /// Forgets a page whose connection closed.
@@ -83,14 +109,21 @@ actor DashboardFeed {
     }
 
     private func broadcast(_ message: ByteBuffer) {
-        for (key, channel) in subscribers {
-            guard channel.isActive, channel.isWritable else {
-                // Still full from the last push: a page that does not read.
+        let now = NIODeadline.now()
+        for (key, subscriber) in subscribers {
+            guard subscriber.channel.isActive else {
                 subscribers[key] = nil
-                channel.close(promise: nil)
                 continue
             }
-            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(message)), promise: nil)
+            if let since = subscriber.unsentSince.withLockedValue({ $0 }) {
+                if now - since >= Self.stallLimit {
+                    // A page that does not read.
+                    subscribers[key] = nil
+                    subscriber.channel.close(promise: nil)
+                }
+                continue
+            }
+            subscriber.send(message)
         }
     }
 

@@ -9,14 +9,19 @@ import SpoolServer
 /// swift-nio's HTTP/1.1 support. Off unless an address is given.
 ///
 /// Bounded against hostile clients: at most ``maximumConnections`` at once
-/// (later ones are closed at once), request headers of at most
-/// ``maximumHeaderBytes`` (answered 400 and closed), a whole request within
-/// ``HTTPRequestHandler/requestTimeout``. Its connections run on the
+/// (later ones are closed at once), of which at most ``maximumStreams``
+/// live feeds, request headers of at most ``maximumHeaderBytes`` (answered
+/// 400 and closed), a whole request within
+/// ``HTTPRequestHandler/requestTimeout``, responses no faster than the
+/// client reads them. Its connections run on the
 /// engine's loop, like the protocol's, and cost the protocol nothing while
 /// idle.
 public final class HTTPListener: Sendable {
     /// Connections served at once.
     public static let maximumConnections = 128
+    /// Live feeds (`/events`, an open dashboard each) served at once; a
+    /// quarter of the connections, so that scrapes always find room.
+    public static let maximumStreams = 32
     /// The most bytes of request headers taken.
     public static let maximumHeaderBytes = 16 * 1024
 
@@ -30,6 +35,7 @@ public final class HTTPListener: Sendable {
     public init(eventLoop: EventLoop, configuration: ServerConfiguration, sources: HTTPSources, logger: Logger) {
         let feed = DashboardFeed(sources: sources, logger: logger)
         let connections = NIOLockedValueBox(0)
+        let streams = NIOLockedValueBox(0)
         self.feed = feed
         self.connections = connections
         listeners = Listeners(eventLoop: eventLoop, configuration: configuration, what: "http", logger: logger) { channel in
@@ -49,7 +55,7 @@ public final class HTTPListener: Sendable {
             limits.maxHeaderFieldCount = 100
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-                try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(sources: sources, feed: feed, logger: logger))
+                try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(sources: sources, feed: feed, streams: streams, logger: logger))
             }
         }
     }

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import SpoolMetrics
@@ -10,7 +11,16 @@ import SpoolMetrics
 /// A request must arrive whole within ``requestTimeout`` of the connection
 /// opening or of the previous response (slow clients, slowloris): after that
 /// the connection is closed. Header size is bounded by the decoder
-/// (``HTTPListener``), which answers 431 beyond it.
+/// (``HTTPListener``), which answers 400 and closes beyond it.
+///
+/// A client that pipelines requests and does not read the responses is
+/// answered no faster than it reads: a request that arrives while the
+/// connection's output is full waits until it drains (NIO's pipelining
+/// handler then buffers nothing more and stops reading the socket), and a
+/// client that reads nothing for ``requestTimeout`` is disconnected.
+///
+/// At most ``HTTPListener/maximumStreams`` live feeds are open at once, so
+/// that open dashboards never take every connection `/metrics` needs.
 final class HTTPRequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -20,14 +30,20 @@ final class HTTPRequestHandler: ChannelInboundHandler {
 
     private let sources: HTTPSources
     private let feed: DashboardFeed
+    private let streams: NIOLockedValueBox<Int>
     private let logger: Logger
     private var head: HTTPRequestHead?
+    /// A whole request that waits for the connection's output to drain.
+    private var parked: HTTPRequestHead?
     private var deadline: Scheduled<Void>?
     private var streaming = false
 
-    init(sources: HTTPSources, feed: DashboardFeed, logger: Logger) {
+    /// A handler whose live feed counts itself in `streams`, the feeds open
+    /// on the listener.
+    init(sources: HTTPSources, feed: DashboardFeed, streams: NIOLockedValueBox<Int>, logger: Logger) {
         self.sources = sources
         self.feed = feed
+        self.streams = streams
         self.logger = logger
     }
 
@@ -42,6 +58,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
         if streaming {
+            streams.withLockedValue { $0 -= 1 }
             let feed = self.feed
             let channel = context.channel
             Task { await feed.unsubscribe(channel) }
@@ -66,8 +83,23 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             deadline?.cancel()
             guard let head else { return }
             self.head = nil
+            guard context.channel.isWritable else {
+                // The client has not read what it asked for before: it must
+                // within the request's time, or it is disconnected.
+                parked = head
+                return armDeadline(context)
+            }
             route(head, context: context)
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let head = parked {
+            parked = nil
+            deadline?.cancel()
+            route(head, context: context)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     // MARK: Routes
@@ -78,7 +110,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             headers.add(name: "allow", value: "GET, HEAD")
             return respond(head, .methodNotAllowed, "text/plain; charset=utf-8", "read-only: only GET and HEAD\n", extra: headers, context: context)
         }
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let path = Self.path(of: head.uri)
         switch path {
         case "/metrics":
             metrics(head, context: context)
@@ -93,6 +125,19 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         default:
             respond(head, .notFound, "text/plain; charset=utf-8", "not found: \(path.prefix(200))\n", context: context)
         }
+    }
+
+    /// The path of a request target: without its query, and without the
+    /// scheme and authority of the absolute form (`http://host/metrics`),
+    /// which a server must accept (RFC 9112, 3.2.2).
+    static func path(of target: String) -> String {
+        var rest = Substring(target)
+        let scheme = rest.prefix { $0.isLetter }
+        if !scheme.isEmpty, rest[scheme.endIndex...].hasPrefix("://") {
+            let authority = rest[scheme.endIndex...].dropFirst(3)
+            rest = authority.firstIndex(of: "/").map { authority[$0...] } ?? "/"
+        }
+        return String(rest.prefix { $0 != "?" })
     }
 
     private func metrics(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -117,6 +162,16 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     /// The live feed: a response that stays open, to which the feed writes
     /// server-sent events.
     private func events(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let admitted = head.method != .GET || streams.withLockedValue { open in
+            guard open < HTTPListener.maximumStreams else { return false }
+            open += 1
+            return true
+        }
+        guard admitted else {
+            return respond(
+                head, .serviceUnavailable, "text/plain; charset=utf-8",
+                "too many live feeds open (\(HTTPListener.maximumStreams)); try again later\n", context: context)
+        }
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/event-stream; charset=utf-8")
         headers.add(name: "cache-control", value: "no-store")

@@ -164,6 +164,47 @@ final class HTTPTests: XCTestCase {
         XCTAssertEqual(protocolClient.readLine(), "DELETED\r\n")
     }
 
+    /// A client that pipelines requests and never reads gets answers no
+    /// faster than it reads: spoold stops reading its requests instead of
+    /// queueing answers in memory (before: 20,000 requests grew RSS by 170 MB).
+    func testAClientThatDoesNotReadIsAnsweredNoFasterThanItReads() throws {
+        let (server, httpPort) = try spooldWithHTTP()
+        let flood = try RawClient(port: httpPort)
+        let request = Array("GET /dashboard.js HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        let sent = flood.sendUntilStalled(request, limit: 64 << 20, stall: 3)
+        XCTAssertLessThan(sent, 8 << 20, "spoold kept reading requests whose answers were not read")
+        let scrape = try RawClient(port: httpPort)
+        scrape.send("GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(scrape.readLine().hasPrefix("HTTP/1.1 200"), "served beside it, absolute-form target too")
+        let client = try RawClient(port: server.port)
+        client.send("stats\r\n")
+        XCTAssertTrue(client.readLine().hasPrefix("OK "), "the protocol too")
+    }
+
+    /// Open dashboards (live feeds) take at most a quarter of the
+    /// connections: the next is refused with 503, and scrapes still get in.
+    func testLiveFeedsAreCappedAndScrapesStillServed() throws {
+        let (server, httpPort) = try spooldWithHTTP()
+        defer { _ = server.stop() }
+        let feeds = try (0..<32).map { _ in try RawClient(port: httpPort) }
+        for feed in feeds {
+            feed.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            XCTAssertTrue(feed.readLine().hasPrefix("HTTP/1.1 200"))
+        }
+        let refused = try RawClient(port: httpPort)
+        refused.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertTrue(refused.readLine().hasPrefix("HTTP/1.1 503"))
+        let scrape = try RawClient(port: httpPort)
+        scrape.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(scrape.readLine().hasPrefix("HTTP/1.1 200"))
+        feeds[0].close()
+        XCTAssertTrue(Deadline.poll(for: 10, every: 0.05) {
+            guard let again = try? RawClient(port: httpPort) else { return false }
+            again.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            return again.readLine().hasPrefix("HTTP/1.1 200")
+        }, "a closed feed's place is free again")
+    }
+
     func testHTTPSocketFromSystemdAndIdleExitWaitsForAnOpenDashboard() throws {
         let directory = try TestScratch.temporaryDirectory()
         let notify = try NotifySocket(directory: directory)

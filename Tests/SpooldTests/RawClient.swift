@@ -65,6 +65,19 @@ final class RawClient {
         }
     }
 
+    /// Sends `bytes` again and again until `limit` bytes went or the peer
+    /// took nothing for `stall` seconds (it stopped reading); returns the
+    /// count sent.
+    func sendUntilStalled(_ bytes: [UInt8], limit: Int, stall: TimeInterval) -> Int {
+        var total = 0
+        while total < limit {
+            total += sendWithoutBlocking(bytes)
+            var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            if poll(&ready, 1, Int32(stall * 1000)) <= 0 || ready.revents & Int16(POLLOUT) == 0 { break }
+        }
+        return total
+    }
+
     /// Sends as much of `bytes` as the socket takes without blocking; returns the count sent.
     func sendWithoutBlocking(_ bytes: [UInt8]) -> Int {
         var offset = 0
