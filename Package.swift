@@ -1,12 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// spoold is linked with lld, the toolchain's linker, for two things that
+/// spoold is linked with lld, the toolchain's linker, for three things that
 /// make its start cheap (see README, Footprint): relative relocations packed
-/// (DT_RELR, glibc 2.36+), and the functions it runs at start and on the hot
-/// path laid out together first in .text (spoold.order, recorded by
-/// bench/order-file), so that the kernel maps a few hundred KiB of code
-/// instead of most of the binary. The static standard library's link
+/// (DT_RELR, glibc 2.36+); the functions it runs at start, then those of
+/// the hot path, laid out together in .text (spoold.order, recorded by
+/// scripts/order-file; it orders functions only where each has a section of
+/// its own, as the .deb's build asks with -function-sections), so that the
+/// kernel maps less of the binary; and segments aligned to 64 KiB, so that
+/// the kernel, which maps whole 64 KiB windows (and whole large folios of
+/// the page cache) around a fault, finds them aligned with the file's. The static standard library's link
 /// arguments export every symbol of the executable (`-export-dynamic`);
 /// nothing loads spoold as a library, so `--no-export-dynamic` takes that
 /// back: 12,790 symbols fewer in the dynamic symbol table, and the 5,565
@@ -20,6 +23,7 @@ let spooldLinkerSettings: [LinkerSetting] = [
     .unsafeFlags([
         "-use-ld=lld",
         "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+        "-Xlinker", "-z", "-Xlinker", "max-page-size=65536",
         "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/spoold/spoold.order",
         "-Xlinker", "--no-warn-symbol-ordering",
         "-Xlinker", "--no-export-dynamic",
