@@ -10,6 +10,14 @@ import Synchronization
 /// objects run their handlers as tasks, so a slow handler never stalls the
 /// connection, and the connection never blocks the caller's threads.
 ///
+/// Bounded against callers that send faster than they are answered. The
+/// bus limits the calls awaiting a reply per caller, but not calls that want
+/// none: a sender with ``maximumCallsPerSender`` of those in flight has the
+/// next dropped. With ``maximumCallsInFlight`` calls in flight in all, the
+/// connection reads no more until one ends, and libdbus stops reading the
+/// socket once ``maximumReceivedBytes`` of messages wait; the bus holds the
+/// rest within its own limits.
+///
 /// ```swift
 /// let bus = try Connection(.system)
 /// bus.export(Interface("org.example.Hello1", methods: [
@@ -20,6 +28,13 @@ import Synchronization
 /// try await bus.requestName("org.example.Hello1")
 /// ```
 public final class Connection: Sendable {
+    /// Incoming method calls answered at once.
+    public static let maximumCallsInFlight = 512
+    /// Incoming method calls that want no reply answered at once, per sender.
+    public static let maximumCallsPerSender = 32
+    /// Bytes of received messages libdbus keeps before it stops reading.
+    public static let maximumReceivedBytes = 4 << 20
+
     /// Which bus to connect to.
     public enum Bus: Sendable {
         /// The system bus (`DBUS_SYSTEM_BUS_ADDRESS`, else the standard socket).
@@ -55,6 +70,8 @@ public final class Connection: Sendable {
         /// cancelled when the connection closes.
         var callTasks: [UInt64: Task<Void, Never>] = [:]
         var nextCallTask: UInt64 = 0
+        /// Calls that want no reply in flight, by sender.
+        var callsBySender: [String: Int] = [:]
         var closed = false
     }
 
@@ -93,6 +110,7 @@ public final class Connection: Sendable {
         }
         guard let connection else { throw DBusError(libdbus: error, fallback: "cannot connect") }
         dbus_connection_set_exit_on_disconnect(connection, 0)
+        dbus_connection_set_max_received_size(connection, Self.maximumReceivedBytes)
         raw = connection
         uniqueName = dbus_bus_get_unique_name(connection).map { String(cString: $0) } ?? ""
         var ends: [Int32] = [-1, -1]
@@ -357,10 +375,18 @@ public final class Connection: Sendable {
                 if let reply { state.withLock { $0.pendingCalls[serial] = reply } }
             }
             dbus_connection_read_write(raw, 0)
-            while dbus_connection_dispatch(raw) == DBUS_DISPATCH_DATA_REMAINS {}
+            // At the limit of calls in flight, what was read waits to be
+            // dispatched until a call ends (which wakes this thread).
+            while state.withLock({ $0.callTasks.count < Self.maximumCallsInFlight }),
+                  dbus_connection_dispatch(raw) == DBUS_DISPATCH_DATA_REMAINS {}
             let timeout = expireCalls()
+            // At the limit, the socket is not read (a call's end wakes the thread).
+            let paused = state.withLock { $0.callTasks.count >= Self.maximumCallsInFlight }
             var fds = [
-                pollfd(fd: descriptor, events: Int16(POLLIN) | (dbus_connection_has_messages_to_send(raw) != 0 ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(
+                    fd: descriptor,
+                    events: (paused ? 0 : Int16(POLLIN)) | (dbus_connection_has_messages_to_send(raw) != 0 ? Int16(POLLOUT) : 0),
+                    revents: 0),
                 pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0),
             ]
             _ = poll(&fds, 2, timeout)
@@ -443,15 +469,29 @@ public final class Connection: Sendable {
     }
 
     /// Answers an incoming method call in a task of its own, tracked until it
-    /// ends so that closing the connection cancels it.
+    /// ends so that closing the connection cancels it; drops a call that
+    /// wants no reply when its sender has ``maximumCallsPerSender`` of those
+    /// in flight.
     private func answer(_ call: Message) {
+        let counted = call.expectsReply ? nil : call.sender ?? ""
         state.withLock { state in
             guard !state.closed else { return }
+            if let sender = counted {
+                guard state.callsBySender[sender, default: 0] < Self.maximumCallsPerSender else { return }
+                state.callsBySender[sender, default: 0] += 1
+            }
             state.nextCallTask += 1
             let id = state.nextCallTask
             state.callTasks[id] = Task { [self] in
                 await objects.dispatch(call, on: self)
-                _ = self.state.withLock { $0.callTasks.removeValue(forKey: id) }
+                self.state.withLock { state in
+                    state.callTasks[id] = nil
+                    if let sender = counted {
+                        state.callsBySender[sender, default: 1] -= 1
+                        if state.callsBySender[sender] == 0 { state.callsBySender[sender] = nil }
+                    }
+                }
+                wake()
             }
         }
     }

@@ -7,12 +7,15 @@ import Glibc
 #endif
 
 /// Decides who may change Spool: root, and the members of group
-/// `spool-admin` (from the user database, as the bus's own policy does).
-/// The bus policy refuses everyone else before a call arrives; this is the
-/// second line of defence, by the caller's uid as the bus reports it.
+/// `spool-admin`. The bus policy refuses everyone else before a call
+/// arrives; this is the second line of defence, by the caller's uid and
+/// groups as the bus reports them (`GetConnectionCredentials`: the groups
+/// the caller's process had when it connected, as the bus's policy sees
+/// them too).
 ///
-/// The group is looked up when a caller other than root asks, not at start:
-/// a group made (or a member added) while spoold runs counts at once, and a
+/// The group's id is looked up when a caller other than root asks, not at
+/// start: a group made while spoold runs counts at once (a member added
+/// counts from their next login, whose processes have the group), and a
 /// start loads no name-service module (such as libnss_systemd) that nobody
 /// may ever need.
 struct Authorizer: Sendable {
@@ -38,8 +41,9 @@ struct Authorizer: Sendable {
         (try? AccountDatabase.lookUp({ getgrnam_r(name, $0, $1, $2, $3) }, \.gr_gid)) ?? nil
     }
 
-    /// The caller's groups: those the bus reports, else the user's groups in
-    /// the user database (dbus-daemon 1.14 does not report them).
+    /// The caller's groups: those the bus reports (dbus-daemon does on
+    /// Linux), else, from a bus that reports none, the user's groups in the
+    /// user database.
     private static func groups(of credentials: Credentials) -> [gid_t] {
         guard credentials.groupIDs.isEmpty else { return credentials.groupIDs }
         let user = try? AccountDatabase.lookUp({ getpwuid_r(credentials.userID, $0, $1, $2, $3) }) { entry in

@@ -95,18 +95,34 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertTrue(try condition(), "no longer true: \(what)", file: file, line: line)
     }
 
-    /// Starts dbus-monitor on `bus` for spoold's signals; returns once it listens.
-    private func startMonitor(_ bus: SystemBus) throws -> (Process, OutputCollector) {
+    /// Starts dbus-monitor on `bus` for spoold's signals (`filter`); returns
+    /// once it listens. As root it becomes a monitor; as `user` it cannot,
+    /// and listens with match rules as any client of the bus does.
+    private func startMonitor(
+        _ bus: SystemBus, filter: String = "type='signal',sender='org.spool.Spool1'", as user: String? = nil
+    ) throws -> (Process, OutputCollector) {
         let monitor = Process()
-        monitor.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-monitor")
-        monitor.arguments = ["--address", bus.address, "type='signal',sender='\(busName)'"]
+        if let user {
+            let entry = try XCTUnwrap(getpwnam(user))
+            monitor.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            monitor.arguments = [
+                "--reuid=\(entry.pointee.pw_uid)", "--regid=\(entry.pointee.pw_gid)", "--init-groups",
+                "/usr/bin/dbus-monitor", "--address", bus.address, filter,
+            ]
+        } else {
+            monitor.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-monitor")
+            monitor.arguments = ["--address", bus.address, filter]
+        }
         let pipe = Pipe()
         monitor.standardOutput = pipe
         monitor.standardError = pipe
         let output = OutputCollector(pipe)
         try monitor.run()
-        // A monitor announces itself by losing the name the bus gave it.
-        try waitUntil("dbus-monitor is listening") { output.soFar.contains("member=NameLost") }
+        // A monitor announces itself by losing the name the bus gave it; a
+        // client with match rules shows the name it got.
+        try waitUntil("dbus-monitor is listening") {
+            output.soFar.contains(user == nil ? "member=NameLost" : "member=NameAcquired")
+        }
         return (monitor, output)
     }
 
@@ -309,6 +325,29 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertEqual(counts.reduce(0, +), 50_002, "Hello, 50,000 GetAll and Kick each got a return or an error")
     }
 
+    /// The bus limits the calls awaiting a reply per caller, not calls that
+    /// want none: anyone may send spoold as many Introspect calls flagged
+    /// NO_REPLY_EXPECTED as the socket takes. Those beyond a few in flight
+    /// per sender are dropped, so that they cost bounded memory (before:
+    /// 300,000 grew spoold's RSS by 260 MB) and others are still served.
+    func testAFloodOfCallsThatWantNoReplyCostsBoundedMemory() throws {
+        let outsider = "spool-test-outsider"
+        _ = try SystemBus.user(outsider, groups: [])
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus)
+        defer { server.stop() }
+        XCTAssertEqual(try managerProperty(bus, "Version"), "s \"0.1.0\"")
+        let before = try XCTUnwrap(server.peakResidentKiB)
+        let flood = try run(
+            "/usr/bin/python3", [TestEnvironment.clients.appendingPathComponent("dbusnoreply.py").path, bus.address, "200000"],
+            as: outsider)
+        XCTAssertEqual(flood.output, "sent 200000\npinged\n", "every call taken or dropped before the Ping's answer")
+        let grown = try XCTUnwrap(server.peakResidentKiB) - before
+        print("200,000 calls that want no reply: spoold's peak RSS grew by \(grown) KiB")
+        XCTAssertLessThan(grown, 16 * 1024)
+        XCTAssertEqual(try managerProperty(bus, "Version"), "s \"0.1.0\"", "others are served")
+    }
+
     func testSignalsReachASubscriberCoalesced() throws {
         let bus = try SystemBus()
         let server = try startSpoold(on: bus)
@@ -337,6 +376,35 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertGreaterThan(managerChanges, 0)
         XCTAssertLessThanOrEqual(Double(managerChanges), elapsed / 0.25 + 3, "coalesced: at most a few a second, not one per job (\(managerChanges) in \(elapsed) s)")
         XCTAssertTrue(output.soFar.contains("string \"fresh\""), "JobBuried names the tube")
+    }
+
+    /// spoold's signals name every queue and carry handlers' reasons: only
+    /// root and the groups receive them, although a stock system bus lets
+    /// everyone receive every signal.
+    func testOnlyTheGroupsReceiveSpooldsSignals() throws {
+        let outsider = "spool-test-outsider", reader = "spool-test-reader"
+        _ = try SystemBus.user(outsider, groups: [])
+        _ = try SystemBus.user(reader, groups: ["spool"])
+        let bus = try SystemBus()
+        let server = try startSpoold(on: bus)
+        defer { server.stop() }
+        let (readerMonitor, readerOutput) = try startMonitor(bus, as: reader)
+        defer { readerMonitor.terminate() }
+        let (outsiderMonitor, outsiderOutput) = try startMonitor(bus, filter: "type='signal'", as: outsider)
+        defer { outsiderMonitor.terminate() }
+
+        let client = try RawClient(port: server.port)
+        client.send("use secret-payroll\r\nput 0 0 60 1\r\nx\r\n")
+        XCTAssertEqual(client.read(matching: "USING secret-payroll\r\nINSERTED 1\r\n"), "USING secret-payroll\r\nINSERTED 1\r\n")
+        try waitUntil("the reader hears of the new queue") { readerOutput.soFar.contains("secret_2dpayroll") }
+        // A signal everyone may receive, sent after: once the outsider has
+        // it, it would have had spoold's, which the bus sent before.
+        XCTAssertEqual(try runCommand("/usr/bin/dbus-send", [
+            "--bus=\(bus.address)", "--type=signal", "/org/example/Marker", "org.example.Marker.Ping",
+        ]).status, 0)
+        try waitUntil("the outsider hears the marker") { outsiderOutput.soFar.contains("member=Ping") }
+        XCTAssertFalse(outsiderOutput.soFar.contains("secret_2dpayroll"), outsiderOutput.soFar)
+        XCTAssertFalse(outsiderOutput.soFar.contains("/org/spool/Spool1"), outsiderOutput.soFar)
     }
 
     func testOnlyAdminsChangeThingsByPolicyAndInTheDaemon() throws {
@@ -371,8 +439,10 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertTrue(refused.output.contains("org.freedesktop.DBus.Error.AccessDenied: Stop requires root or membership of group spool-admin"), refused.output)
         XCTAssertEqual(try call(open, manager, managerInterface, "Stop", as: admin).status, 0)
 
-        // The user database is read when a caller asks, not at start: a member
-        // added while spoold runs may change things at once.
+        // The group is looked up when a caller asks, not at start, and the
+        // bus reports the groups of the caller's process: a member added while
+        // spoold runs may change things from their next login (setpriv
+        // --init-groups reads the user database anew).
         _ = try SystemBus.user(reader, groups: ["spool", "spool-admin"])
         defer { _ = try? SystemBus.user(reader, groups: ["spool"]) }
         XCTAssertEqual(try call(open, manager, managerInterface, "Start", as: reader).status, 0, "a member added after start")
