@@ -255,6 +255,18 @@ public final class Connection: Sendable {
         }
     }
 
+    /// The unique name of the connection that owns `name` now, or nil when
+    /// none does: the sender that the signals of `name` carry.
+    public func nameOwner(_ name: BusName) async throws -> String? {
+        do {
+            let reply = try await call(.bus, .bus, .bus, "GetNameOwner", [.string(name.rawValue)])
+            guard case .string(let owner)? = reply.first else { throw DBusError.failed("malformed name owner from the bus") }
+            return owner
+        } catch let error as DBusError where error.name.rawValue == "org.freedesktop.DBus.Error.NameHasNoOwner" {
+            return nil
+        }
+    }
+
     /// The user and groups of the connection named `sender`, from the bus.
     public func credentials(of sender: String) async throws -> Credentials {
         let reply = try await call(.bus, .bus, .bus, "GetConnectionCredentials", [.string(sender)])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DBus
 import Foundation
+import SpoolControlAPI
 
 /// `spoolctl watch`: a live view, redrawn when spoold's signals say
 /// something changed, never by polling.
@@ -38,7 +39,8 @@ struct WatchCommand: SpoolCommand {
 
     /// Reads everything afresh and shows it.
     private func snapshot(_ control: ControlClient) async throws -> WatchModel {
-        let model = WatchModel(status: try await control.status(), queues: try await control.queues())
+        let owner = try await control.connection.nameOwner(ControlNames.busName)
+        let model = WatchModel(status: try await control.status(), queues: try await control.queues(), owner: owner)
         if output.json {
             JSONOutput.print(["event": "snapshot", "status": JSONOutput.object(model.status), "tubes": model.sortedQueues.map(\.json)], compact: true)
         } else if Terminal.outputIsTerminal {

@@ -29,12 +29,17 @@ struct WatchModel {
     var status: [String: DBusValue]
     /// The queues by object path.
     var queues: [ObjectPath: QueueSnapshot]
+    /// The unique bus name of spoold's connection, the only sender whose
+    /// signals count: on a bus anyone may send a signal to this client, as
+    /// spoold's or the bus's (nil while spoold is not running).
+    private(set) var owner: String?
     /// The latest events worth a line (burials, tubes coming and going), newest last.
     private(set) var events: [String] = []
 
-    init(status: [String: DBusValue], queues: [QueueSnapshot]) {
+    init(status: [String: DBusValue], queues: [QueueSnapshot], owner: String?) {
         self.status = status
         self.queues = Dictionary(uniqueKeysWithValues: queues.map { ($0.path, $0) })
+        self.owner = owner
     }
 
     /// The match rules for the signals the model follows.
@@ -50,9 +55,12 @@ struct WatchModel {
         return path.isDescendant(of: ControlNames.managerPath)
     }
 
-    /// Applies a signal; returns what changed, or nil for a signal of no interest.
+    /// Applies a signal; returns what changed, or nil for a signal of no
+    /// interest or from another sender than spoold (or the bus, for its own).
     mutating func apply(_ message: Message) -> Change? {
         guard let path = message.path, let member = message.member, let arguments = try? message.arguments() else { return nil }
+        let trusted = path == .bus ? BusName.bus.rawValue : owner
+        guard let trusted, message.sender == trusted else { return nil }
         switch (member, arguments.first, arguments.count > 1 ? arguments[1] : nil) {
         case (PropertiesInterface.propertiesChanged, _, let changed?):
             let properties = changed.vardictValue ?? [:]
@@ -75,17 +83,19 @@ struct WatchModel {
             note("tube \(queue.name) went away")
             return .removed(queue.name)
         case (ManagerAPI.jobBuried.name, .string(let tube)?, .uint64(let id)?):
-            let reason = arguments.count > 2 ? "\(JSONOutput.value(arguments[2]))" : ""
+            let reason = arguments.count > 2 ? Self.printable("\(JSONOutput.value(arguments[2]))") : ""
             note("job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(reason)"))
             return .buried(tube: tube, id: id, reason: reason)
         case (MemberName.nameOwnerChanged, _, _):
             guard arguments.count > 2, case .string(let owner) = arguments[2] else { return nil }
             if owner.isEmpty {
+                self.owner = nil
                 status[ManagerAPI.state] = .string("not running")
                 queues = [:]
                 note("spoold stopped")
                 return .stopped
             }
+            self.owner = owner
             note("spoold started")
             return .started
         default:
@@ -112,6 +122,14 @@ struct WatchModel {
         var parts = tm()
         localtime_r(&seconds, &parts)
         return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    /// `text` with control characters (a terminal's escape sequences among
+    /// them) shown as `\u{…}` escapes: a handler's reason is its own words.
+    static func printable(_ text: String) -> String {
+        String(text.unicodeScalars.flatMap { scalar -> [Character] in
+            scalar.properties.generalCategory == .control ? Array("\\u{\(String(scalar.value, radix: 16))}") : [Character(scalar)]
+        })
     }
 
     private mutating func note(_ event: String) {

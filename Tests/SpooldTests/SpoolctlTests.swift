@@ -387,6 +387,30 @@ final class SpoolctlTests: XCTestCase {
         XCTAssertTrue(events.contains { $0["event"] as? String == "added" && $0["tube"] as? String == "events" })
     }
 
+    /// Anyone on the bus may send `spoolctl watch` a signal that names
+    /// spoold's path and interface: only spoold's own (and the bus's) count.
+    func testWatchIgnoresSignalsForgedByOthers() throws {
+        let spool = try SpoolctlFixture()
+        let watch = try spool.start(["watch"], inTerminal: false)
+        defer { watch.stop() }
+        XCTAssertTrue(Deadline.poll(for: 10) { watch.soFar.contains("TUBE") }, watch.soFar)
+        let pid = watch.process.processIdentifier
+        let listed = try runCommand("/usr/bin/busctl", ["--address=\(spool.bus.address)", "--unique", "--json=short", "list"])
+        let names = (try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]]) ?? []
+        let watcher = try XCTUnwrap(names.first { $0["pid"] as? Int == Int(pid) }?["name"] as? String, listed.output)
+        for forged in [
+            ["/org/spool/Spool1", "org.spool.Spool1.Manager.JobBuried", "string:payroll", "uint64:424242", "string:FORGED"],
+            ["/org/freedesktop/DBus", "org.freedesktop.DBus.NameOwnerChanged", "string:org.spool.Spool1", "string:\(watcher)", "string:"],
+        ] {
+            let sent = try runCommand("/usr/bin/dbus-send", ["--bus=\(spool.bus.address)", "--type=signal", "--dest=\(watcher)"] + forged)
+            XCTAssertEqual(sent.status, 0, sent.output)
+        }
+        _ = try put(["after"], into: "after-forgery", spool)
+        XCTAssertTrue(Deadline.poll(for: 10) { watch.soFar.contains("tube after-forgery appeared") }, watch.soFar)
+        XCTAssertFalse(watch.soFar.contains("FORGED"), watch.soFar)
+        XCTAssertFalse(watch.soFar.contains("spoold stopped"), watch.soFar)
+    }
+
     /// `key: value` lines as a dictionary.
     private static func fields(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
