@@ -6,7 +6,7 @@ enum StandardInterfaces {
     static func answer(
         _ message: Message, path: ObjectPath, member: MemberName, server: ObjectServer, connection: Connection
     ) async throws -> [DBusValue]? {
-        switch message.interface {
+        switch message.interface ?? standardInterface(of: member) {
         case IntrospectableInterface.name?:
             return try IntrospectableInterface.answer(member, message: message, path: path, server: server)
         case PropertiesInterface.name?:
@@ -15,6 +15,17 @@ enum StandardInterfaces {
             return try await ObjectManagerInterface.answer(member, message: message, path: path, server: server)
         default:
             return nil
+        }
+    }
+
+    /// The standard interface a call without an interface field means by
+    /// `member` (the field is optional in method calls).
+    private static func standardInterface(of member: MemberName) -> InterfaceName? {
+        switch member.rawValue {
+        case "Introspect": IntrospectableInterface.name
+        case "Get", "GetAll", "Set": PropertiesInterface.name
+        case "GetManagedObjects": ObjectManagerInterface.name
+        default: nil
         }
     }
 

@@ -191,6 +191,10 @@ final class ConnectionTests: XCTestCase {
         let root = try await call("Introspect", interface: "org.freedesktop.DBus.Introspectable", at: "/org/spool")
         guard case .string(let rootXML)? = root.first else { return XCTFail() }
         XCTAssertTrue(rootXML.contains("<node name=\"Test1\"/>"), rootXML)
+        // The interface field is optional in a call: Introspect alone is the standard one.
+        let bare = try Message.methodCall(destination: busName, path: path, interface: nil, member: "Introspect")
+        let bareReply = try await client.call(bare).arguments()
+        XCTAssertEqual(bareReply, reply)
     }
 
     func testObjectManagerAnnouncesObjectsAndPropertiesChangedReachesSubscribers() async throws {

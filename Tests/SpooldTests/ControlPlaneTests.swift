@@ -378,10 +378,11 @@ final class ControlPlaneTests: XCTestCase {
         XCTAssertTrue(output.soFar.contains("string \"fresh\""), "JobBuried names the tube")
     }
 
-    /// spoold's signals name every queue and carry handlers' reasons: only
-    /// root and the groups receive them, although a stock system bus lets
-    /// everyone receive every signal.
-    func testOnlyTheGroupsReceiveSpooldsSignals() throws {
+    /// spoold's signals name every queue and carry handlers' reasons, and its
+    /// introspection lists every queue's object: only root and the groups
+    /// receive the signals (a stock system bus lets everyone receive every
+    /// signal) and may introspect.
+    func testOnlyTheGroupsReceiveSpooldsSignalsAndSeeItsQueues() throws {
         let outsider = "spool-test-outsider", reader = "spool-test-reader"
         _ = try SystemBus.user(outsider, groups: [])
         _ = try SystemBus.user(reader, groups: ["spool"])
@@ -405,6 +406,10 @@ final class ControlPlaneTests: XCTestCase {
         try waitUntil("the outsider hears the marker") { outsiderOutput.soFar.contains("member=Ping") }
         XCTAssertFalse(outsiderOutput.soFar.contains("secret_2dpayroll"), outsiderOutput.soFar)
         XCTAssertFalse(outsiderOutput.soFar.contains("/org/spool/Spool1"), outsiderOutput.soFar)
+        XCTAssertTrue(try busctl(bus, ["tree", busName], as: reader).output.contains("secret_2dpayroll"))
+        let tree = try busctl(bus, ["tree", busName], as: outsider)
+        XCTAssertFalse(tree.output.contains("secret_2dpayroll"), tree.output)
+        XCTAssertEqual(try call(bus, manager, "org.freedesktop.DBus.Peer", "Ping", as: outsider).status, 0, "anyone may ping")
     }
 
     func testOnlyAdminsChangeThingsByPolicyAndInTheDaemon() throws {
