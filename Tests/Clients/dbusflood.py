@@ -50,8 +50,9 @@ def method_call(serial, destination, path, interface, member, signature="", body
     return pad(header, 8) + body
 
 
-def main():
-    address, count, queue = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def connect(address):
+    """A connection to the bus at ADDRESS (unix:path=...), authenticated and
+    registered (Hello, serial 1)."""
     path = address.split("path=", 1)[1].split(",", 1)[0]
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     connection.connect(path)
@@ -60,6 +61,12 @@ def main():
         sys.exit("the bus refused the authentication")
     connection.sendall(b"BEGIN\r\n")
     connection.sendall(method_call(1, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello"))
+    return connection
+
+
+def main():
+    address, count, queue = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    connection = connect(address)
     call = method_call(2, "org.spool.Spool1", "/org/spool/Spool1", "org.freedesktop.DBus.Properties", "GetAll",
                        "s", string("org.spool.Spool1.Manager"))
     connection.sendall(call * count)

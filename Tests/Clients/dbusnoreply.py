@@ -11,26 +11,17 @@ that wants its reply: calls reach spoold in order, so once the Ping is
 answered, spoold has taken (or dropped) every one before it. Prints "sent
 COUNT", then "pinged" when the Ping's reply came.
 """
-import os
-import socket
 import struct
 import sys
 
-from dbusflood import method_call
+from dbusflood import connect, method_call
 
 NO_REPLY_EXPECTED = 0x1
 
 
 def main():
     address, count = sys.argv[1], int(sys.argv[2])
-    path = address.split("path=", 1)[1].split(",", 1)[0]
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    connection.connect(path)
-    connection.sendall(b"\0AUTH EXTERNAL " + str(os.getuid()).encode().hex().encode() + b"\r\n")
-    if not connection.recv(4096).startswith(b"OK "):
-        sys.exit("the bus refused the authentication")
-    connection.sendall(b"BEGIN\r\n")
-    connection.sendall(method_call(1, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello"))
+    connection = connect(address)
     call = bytearray(method_call(2, "org.spool.Spool1", "/org/spool/Spool1", "org.freedesktop.DBus.Introspectable", "Introspect"))
     call[2] |= NO_REPLY_EXPECTED
     batch = bytes(call) * 1000

@@ -23,6 +23,14 @@ final class HTTPTests: XCTestCase {
         return (server, httpPort)
     }
 
+    /// Sends `GET target` on a new connection to `port`; the connection, kept
+    /// open unless `close`, and the response's status line.
+    private func get(_ target: String, port: Int, close: Bool = false) throws -> (RawClient, String) {
+        let client = try RawClient(port: port)
+        client.send("GET \(target) HTTP/1.1\r\nHost: x\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n")
+        return (client, client.readLine())
+    }
+
     /// `stats-tube`'s numbers for `tube`, by key.
     private func tubeStats(_ client: RawClient, _ tube: String) -> [String: Double] {
         client.send("stats-tube \(tube)\r\n")
@@ -173,9 +181,9 @@ final class HTTPTests: XCTestCase {
         let request = Array("GET /dashboard.js HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
         let sent = flood.sendUntilStalled(request, limit: 64 << 20, stall: 3)
         XCTAssertLessThan(sent, 8 << 20, "spoold kept reading requests whose answers were not read")
-        let scrape = try RawClient(port: httpPort)
-        scrape.send("GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        XCTAssertTrue(scrape.readLine().hasPrefix("HTTP/1.1 200"), "served beside it, absolute-form target too")
+        XCTAssertTrue(
+            try get("http://127.0.0.1/metrics", port: httpPort, close: true).1.hasPrefix("HTTP/1.1 200"),
+            "served beside it, absolute-form target too")
         let client = try RawClient(port: server.port)
         client.send("stats\r\n")
         XCTAssertTrue(client.readLine().hasPrefix("OK "), "the protocol too")
@@ -186,22 +194,17 @@ final class HTTPTests: XCTestCase {
     func testLiveFeedsAreCappedAndScrapesStillServed() throws {
         let (server, httpPort) = try spooldWithHTTP()
         defer { _ = server.stop() }
-        let feeds = try (0..<32).map { _ in try RawClient(port: httpPort) }
-        for feed in feeds {
-            feed.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-            XCTAssertTrue(feed.readLine().hasPrefix("HTTP/1.1 200"))
+        var feeds: [RawClient] = []
+        for _ in 0..<32 {
+            let (feed, status) = try get("/events", port: httpPort)
+            XCTAssertTrue(status.hasPrefix("HTTP/1.1 200"), status)
+            feeds.append(feed)
         }
-        let refused = try RawClient(port: httpPort)
-        refused.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-        XCTAssertTrue(refused.readLine().hasPrefix("HTTP/1.1 503"))
-        let scrape = try RawClient(port: httpPort)
-        scrape.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        XCTAssertTrue(scrape.readLine().hasPrefix("HTTP/1.1 200"))
+        XCTAssertTrue(try get("/events", port: httpPort).1.hasPrefix("HTTP/1.1 503"))
+        XCTAssertTrue(try get("/metrics", port: httpPort, close: true).1.hasPrefix("HTTP/1.1 200"))
         feeds[0].close()
         XCTAssertTrue(Deadline.poll(for: 10, every: 0.05) {
-            guard let again = try? RawClient(port: httpPort) else { return false }
-            again.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-            return again.readLine().hasPrefix("HTTP/1.1 200")
+            (try? get("/events", port: httpPort).1.hasPrefix("HTTP/1.1 200")) ?? false
         }, "a closed feed's place is free again")
     }
 
