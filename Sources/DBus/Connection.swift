@@ -14,9 +14,10 @@ import Synchronization
 /// bus limits the calls awaiting a reply per caller, but not calls that want
 /// none: a sender with ``maximumCallsPerSender`` of those in flight has the
 /// next dropped. With ``maximumCallsInFlight`` calls in flight in all, the
-/// connection reads no more until one ends, and libdbus stops reading the
-/// socket once ``maximumReceivedBytes`` of messages wait; the bus holds the
-/// rest within its own limits.
+/// next is refused at once (`LimitsExceeded`, or dropped when it wants no
+/// reply), so that the thread keeps reading and dispatching, and the
+/// replies to the connection's own calls (the callers' credentials, which
+/// the calls in flight wait for) still arrive.
 ///
 /// ```swift
 /// let bus = try Connection(.system)
@@ -32,8 +33,6 @@ public final class Connection: Sendable {
     public static let maximumCallsInFlight = 512
     /// Incoming method calls that want no reply answered at once, per sender.
     public static let maximumCallsPerSender = 32
-    /// Bytes of received messages libdbus keeps before it stops reading.
-    public static let maximumReceivedBytes = 4 << 20
 
     /// Which bus to connect to.
     public enum Bus: Sendable {
@@ -110,7 +109,6 @@ public final class Connection: Sendable {
         }
         guard let connection else { throw DBusError(libdbus: error, fallback: "cannot connect") }
         dbus_connection_set_exit_on_disconnect(connection, 0)
-        dbus_connection_set_max_received_size(connection, Self.maximumReceivedBytes)
         raw = connection
         uniqueName = dbus_bus_get_unique_name(connection).map { String(cString: $0) } ?? ""
         var ends: [Int32] = [-1, -1]
@@ -387,18 +385,10 @@ public final class Connection: Sendable {
                 if let reply { state.withLock { $0.pendingCalls[serial] = reply } }
             }
             dbus_connection_read_write(raw, 0)
-            // At the limit of calls in flight, what was read waits to be
-            // dispatched until a call ends (which wakes this thread).
-            while state.withLock({ $0.callTasks.count < Self.maximumCallsInFlight }),
-                  dbus_connection_dispatch(raw) == DBUS_DISPATCH_DATA_REMAINS {}
+            while dbus_connection_dispatch(raw) == DBUS_DISPATCH_DATA_REMAINS {}
             let timeout = expireCalls()
-            // At the limit, the socket is not read (a call's end wakes the thread).
-            let paused = state.withLock { $0.callTasks.count >= Self.maximumCallsInFlight }
             var fds = [
-                pollfd(
-                    fd: descriptor,
-                    events: (paused ? 0 : Int16(POLLIN)) | (dbus_connection_has_messages_to_send(raw) != 0 ? Int16(POLLOUT) : 0),
-                    revents: 0),
+                pollfd(fd: descriptor, events: Int16(POLLIN) | (dbus_connection_has_messages_to_send(raw) != 0 ? Int16(POLLOUT) : 0), revents: 0),
                 pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0),
             ]
             _ = poll(&fds, 2, timeout)
@@ -481,17 +471,16 @@ public final class Connection: Sendable {
     }
 
     /// Answers an incoming method call in a task of its own, tracked until it
-    /// ends so that closing the connection cancels it; drops a call that
+    /// ends so that closing the connection cancels it. Drops a call that
     /// wants no reply when its sender has ``maximumCallsPerSender`` of those
-    /// in flight.
+    /// in flight, and refuses any beyond ``maximumCallsInFlight`` in all.
     private func answer(_ call: Message) {
         let counted = call.expectsReply ? nil : call.sender ?? ""
-        state.withLock { state in
-            guard !state.closed else { return }
-            if let sender = counted {
-                guard state.callsBySender[sender, default: 0] < Self.maximumCallsPerSender else { return }
-                state.callsBySender[sender, default: 0] += 1
-            }
+        let refused = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            if let sender = counted, state.callsBySender[sender, default: 0] >= Self.maximumCallsPerSender { return false }
+            guard state.callTasks.count < Self.maximumCallsInFlight else { return true }
+            if let sender = counted { state.callsBySender[sender, default: 0] += 1 }
             state.nextCallTask += 1
             let id = state.nextCallTask
             state.callTasks[id] = Task { [self] in
@@ -503,8 +492,12 @@ public final class Connection: Sendable {
                         if state.callsBySender[sender] == 0 { state.callsBySender[sender] = nil }
                     }
                 }
-                wake()
             }
+            return false
+        }
+        if refused, call.expectsReply,
+           let refusal = call.errorReply(.limitsExceeded("more than \(Self.maximumCallsInFlight) calls at once; try again")) {
+            send(refusal)
         }
     }
 

@@ -55,6 +55,11 @@ public struct DBusError: Error, Equatable, Sendable, CustomStringConvertible {
         DBusError("org.freedesktop.DBus.Error.PropertyReadOnly", message)
     }
 
+    /// The service has as much to do as it takes at once.
+    public static func limitsExceeded(_ message: String) -> DBusError {
+        DBusError("org.freedesktop.DBus.Error.LimitsExceeded", message)
+    }
+
     /// A generic failure.
     public static func failed(_ message: String) -> DBusError {
         DBusError("org.freedesktop.DBus.Error.Failed", message)

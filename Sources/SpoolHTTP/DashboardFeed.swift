@@ -17,8 +17,10 @@ import SpoolPool
 /// event is made once per sample and the same buffer goes to every page
 /// that opens meanwhile; a page whose last event is still unsent when the
 /// next sample comes skips that sample (a slow link sees a coarser plot),
-/// and one that has read nothing for ``stallLimit`` is disconnected, so
-/// that no page is ever owed more than its last event.
+/// and one that has taken nothing for ``stallLimit`` is disconnected, so
+/// that no page is ever owed more than its last event. Events go out in
+/// pieces of ``pieceBytes``, so that a page that reads a large history
+/// slowly shows that it reads.
 actor DashboardFeed {
     /// How often the queue is sampled.
     static let interval = Duration.seconds(1)
@@ -26,8 +28,10 @@ actor DashboardFeed {
     static let historyLength = 300
     /// Failures kept for the page.
     static let failureLength = 20
-    /// How long a page may leave an event unread before it is disconnected.
+    /// How long a page may take nothing of an event before it is disconnected.
     static let stallLimit = TimeAmount.seconds(30)
+    /// The pieces an event is written in.
+    static let pieceBytes = 64 * 1024
 
     private let sources: HTTPSources
     private let logger: Logger
@@ -37,19 +41,55 @@ actor DashboardFeed {
     private let failures = NIOLockedValueBox(Deque<RecentFailure>())
     private var subscribers: [ObjectIdentifier: Subscriber] = [:]
 
-    /// An open page: its connection, and since when its last event waits
-    /// to be sent (nil once the connection took it).
+    /// An open page: its connection, and what of its events is unsent.
     private struct Subscriber {
         let channel: Channel
-        let unsentSince: NIOLockedValueBox<NIODeadline?>
+        let output: NIOLockedValueBox<Output>
 
-        /// Writes `message`, marking it unsent until the connection took it.
+        /// The pieces of events not yet taken by the connection, and when
+        /// it last took one (or when the first of them was queued).
+        struct Output {
+            var unsentPieces = 0
+            var lastProgress = NIODeadline.now()
+        }
+
+        init(channel: Channel) {
+            self.channel = channel
+            output = NIOLockedValueBox(Output())
+        }
+
+        /// Writes `message` in pieces, each marking progress once the
+        /// connection took it (the pieces share the message's storage).
         func send(_ message: ByteBuffer) {
-            let unsentSince = self.unsentSince
-            unsentSince.withLockedValue { $0 = .now() }
-            let promise = channel.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { _ in unsentSince.withLockedValue { $0 = nil } }
-            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(message)), promise: promise)
+            var rest = message
+            var pieces: [ByteBuffer] = []
+            while rest.readableBytes > 0, let piece = rest.readSlice(length: min(DashboardFeed.pieceBytes, rest.readableBytes)) {
+                pieces.append(piece)
+            }
+            output.withLockedValue { output in
+                if output.unsentPieces == 0 { output.lastProgress = .now() }
+                output.unsentPieces += pieces.count
+            }
+            let output = self.output
+            for piece in pieces {
+                let promise = channel.eventLoop.makePromise(of: Void.self)
+                promise.futureResult.whenComplete { _ in
+                    output.withLockedValue { output in
+                        output.unsentPieces -= 1
+                        output.lastProgress = .now()
+                    }
+                }
+                channel.write(HTTPServerResponsePart.body(.byteBuffer(piece)), promise: promise)
+            }
+            channel.flush()
+        }
+
+        /// Whether events wait to be sent, and whether the page has taken
+        /// nothing of them for `limit` by `now`.
+        func backlog(now: NIODeadline, limit: TimeAmount) -> (waiting: Bool, stalled: Bool) {
+            output.withLockedValue { output in
+                (output.unsentPieces > 0, output.unsentPieces > 0 && now - output.lastProgress >= limit)
+            }
         }
     }
 
@@ -96,7 +136,7 @@ actor DashboardFeed {
 
     /// Adds a page's connection, to which the history goes at once.
     func subscribe(_ channel: Channel) {
-        let subscriber = Subscriber(channel: channel, unsentSince: NIOLockedValueBox(nil))
+        let subscriber = Subscriber(channel: channel)
         subscribers[ObjectIdentifier(channel)] = subscriber
         let message = historyEvent ?? event("history", "{\"history\":[\(history.joined(separator: ","))],\"failures\":\(failuresJSON())}")
         historyEvent = message
@@ -115,15 +155,14 @@ actor DashboardFeed {
                 subscribers[key] = nil
                 continue
             }
-            if let since = subscriber.unsentSince.withLockedValue({ $0 }) {
-                if now - since >= Self.stallLimit {
-                    // A page that does not read.
-                    subscribers[key] = nil
-                    subscriber.channel.close(promise: nil)
-                }
-                continue
+            let backlog = subscriber.backlog(now: now, limit: Self.stallLimit)
+            if backlog.stalled {
+                // A page that does not read.
+                subscribers[key] = nil
+                subscriber.channel.close(promise: nil)
+            } else if !backlog.waiting {
+                subscriber.send(message)
             }
-            subscriber.send(message)
         }
     }
 

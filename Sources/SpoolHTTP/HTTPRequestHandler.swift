@@ -201,9 +201,17 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         if !request.isKeepAlive { headers.add(name: "connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
         if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil) }
+        // Armed before the end goes out: writing it hands over the next
+        // pipelined request at once, whose handling (a feed) must be able to
+        // take the deadline back.
+        if request.isKeepAlive { armDeadline(context) }
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if request.isKeepAlive {
-            armDeadline(context)
+            // The next request's time runs from when the client had all of
+            // this response (a large scrape over a slow link takes a while).
+            written.assumeIsolated().whenComplete { [self] _ in
+                if head == nil, parked == nil, !streaming { armDeadline(context) }
+            }
         } else {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }

@@ -77,7 +77,7 @@ struct WatchCommand: SpoolCommand {
         case .queue(let tube, let properties): "tube \(tube) " + assignments(properties)
         case .added(let tube, _): "tube \(tube) appeared"
         case .removed(let tube): "tube \(tube) went away"
-        case .buried(let tube, let id, let reason): "job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(reason)")
+        case .buried(let tube, let id, let reason): "job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(WatchModel.printable(reason))")
         case .started: "spoold started"
         case .stopped: "spoold stopped"
         }

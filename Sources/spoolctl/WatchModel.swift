@@ -83,8 +83,8 @@ struct WatchModel {
             note("tube \(queue.name) went away")
             return .removed(queue.name)
         case (ManagerAPI.jobBuried.name, .string(let tube)?, .uint64(let id)?):
-            let reason = arguments.count > 2 ? Self.printable("\(JSONOutput.value(arguments[2]))") : ""
-            note("job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(reason)"))
+            let reason = arguments.count > 2 ? "\(JSONOutput.value(arguments[2]))" : ""
+            note("job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(Self.printable(reason))"))
             return .buried(tube: tube, id: id, reason: reason)
         case (MemberName.nameOwnerChanged, _, _):
             guard arguments.count > 2, case .string(let owner) = arguments[2] else { return nil }

@@ -7,9 +7,12 @@ Connects to the bus at ADDRESS (unix:path=...), says Hello, then sends COUNT
 calls of org.freedesktop.DBus.Introspectable.Introspect to /org/spool/Spool1
 flagged NO_REPLY_EXPECTED (the bus limits the calls awaiting a reply per
 caller, not these), as fast as the socket takes them, and last a Peer.Ping
-that wants its reply: calls reach spoold in order, so once the Ping is
-answered, spoold has taken (or dropped) every one before it. Prints "sent
-COUNT", then "pinged" when the Ping's reply came.
+that wants its reply. Peer is answered by libdbus inside spoold, as the
+calls before it are dispatched in order, so once the Ping is answered,
+spoold has taken (or dropped) every one before it. Run it as a user the bus
+lets introspect spoold (root, or a member of group spool): the bus drops
+others' calls before they reach spoold. Prints "sent COUNT", then "pinged"
+when the Ping's reply came.
 """
 import struct
 import sys

@@ -168,6 +168,31 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(ask(b, "release \(id) 0 0"), "RELEASED\r\n", "B's reservation, whatever A's close did")
     }
 
+    /// As above when another node's rescue returned the job (the node that
+    /// holds it was stopped meanwhile, so its own rescue never saw it).
+    func testAReservationAnotherNodeTimedOutIsNoLongerItsConnections() throws {
+        let (_, url) = try database()
+        let (first, a) = try node(url)
+        let (second, observer) = try node(url)
+        defer { _ = first.stop(); _ = second.stop() }
+        let b = try RawClient(port: first.port)
+        let id = ask(a, "put 0 0 3 2", body: "hi").dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(askWithBody(a, "reserve-with-timeout 5").0, "RESERVED \(id) 2\r\n")
+        first.signal(SIGSTOP)
+        let returned = Deadline.poll(for: 30, every: 0.1) {
+            observer.send("stats-job \(id)\r\n")
+            return observer.readDocument().contains("state: ready\n")
+        }
+        first.signal(SIGCONT)
+        XCTAssertTrue(returned, "the second node's rescue returns the job once its TTR is over")
+        XCTAssertEqual(askWithBody(b, "reserve-with-timeout 30", timeout: 40).0, "RESERVED \(id) 2\r\n")
+        XCTAssertEqual(ask(a, "reserve-with-timeout 0"), "TIMED_OUT\r\n", "A holds nothing that is about to time out")
+        a.send("stats\r\n")
+        XCTAssertTrue(a.readDocument().contains("job-timeouts: 1\n"), "counted on the node whose client held it")
+        a.close()
+        XCTAssertEqual(ask(b, "release \(id) 0 0"), "RELEASED\r\n", "B's reservation, whatever A's close did")
+    }
+
     /// Two deletes of one job in the same pass of writes: one removes it.
     func testOfTwoDeletesOfOneJobOnlyOneDeletesIt() throws {
         let (_, url) = try database()

@@ -3,7 +3,7 @@ import Foundation
 /// A blocking TCP client that sends raw bytes and reads replies with a deadline,
 /// for byte-exact protocol checks.
 final class RawClient {
-    private let fd: Int32
+    private var fd: Int32
     private var pending = [UInt8]()
 
     /// Connects to 127.0.0.1:`port`.
@@ -22,6 +22,7 @@ final class RawClient {
         guard connected else {
             let code = errno
             Glibc.close(fd)
+            fd = -1
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .ECONNREFUSED)
         }
     }
@@ -43,16 +44,19 @@ final class RawClient {
         guard connected else {
             let code = errno
             Glibc.close(fd)
+            fd = -1
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .ECONNREFUSED)
         }
     }
 
+    /// Closes the connection (once: a descriptor number reused since is not closed again).
     func close() {
-        Glibc.close(fd)
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
     }
 
     deinit {
-        Glibc.close(fd)
+        if fd >= 0 { Glibc.close(fd) }
     }
 
     /// Sends all of `bytes`.
