@@ -124,13 +124,21 @@ public struct Interface: Sendable {
     public var properties: [Property]
     /// Its signals.
     public var signals: [SignalDescription]
+    /// Every property's value at once, for `GetAll` and `GetManagedObjects`,
+    /// where one read costs less than one per property; nil: each property's
+    /// getter is asked.
+    public var readAll: (@Sendable () async throws -> [String: DBusValue])?
 
     /// Describes an interface.
-    public init(_ name: InterfaceName, methods: [Method] = [], properties: [Property] = [], signals: [SignalDescription] = []) {
+    public init(
+        _ name: InterfaceName, methods: [Method] = [], properties: [Property] = [], signals: [SignalDescription] = [],
+        readAll: (@Sendable () async throws -> [String: DBusValue])? = nil
+    ) {
         self.name = name
         self.methods = methods
         self.properties = properties
         self.signals = signals
+        self.readAll = readAll
     }
 
     func method(_ name: MemberName) -> Method? { methods.first { $0.name == name } }
@@ -138,6 +146,7 @@ public struct Interface: Sendable {
 
     /// Every readable property's value, for `GetAll` and `ObjectManager`.
     func allProperties() async throws -> DBusValue {
+        if let readAll { return .vardict(try await readAll()) }
         var values: [String: DBusValue] = [:]
         for property in properties {
             values[property.name.rawValue] = try await property.get()

@@ -160,13 +160,13 @@ struct ControlContext: Sendable {
     let durability: String
     let startedAt = ContinuousClock.now
 
-    /// A read of the queue's summary (no tube's statistics) and the pools' status, as a D-Bus value.
-    func read(_ body: (QueueSnapshot, [PoolFigures]) throws -> DBusValue) async throws -> DBusValue {
+    /// A read of the queue's summary (no tube's statistics) and the pools' status.
+    func read<Value>(_ body: (QueueSnapshot, [PoolFigures]) throws -> Value) async throws -> Value {
         try body(try await host.summary(), try await pool.figures())
     }
 
     /// A read of one tube's statistics and its pool's; `NoSuchQueue` when the tube is gone.
-    func readTube(_ tube: String, _ body: (TubeStats, PoolFigures?) -> DBusValue?) async throws -> DBusValue {
+    func readTube<Value>(_ tube: String, _ body: (TubeStats, PoolFigures?) -> Value?) async throws -> Value {
         let status = try await pool.figures().first { $0.tube == tube }
         guard let stats = try await host.tubeStats(tube), let value = body(stats, status) else {
             throw ControlNames.Errors.noSuchQueue(tube)

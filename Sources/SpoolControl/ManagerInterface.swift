@@ -42,6 +42,12 @@ enum ManagerInterface {
             })
         }, signals: [
             ManagerAPI.jobBuried,
-        ])
+        ], readAll: {
+            // One summary of the queue and the pools for all of them.
+            var all = try await context.read { queue, pools in ControlSnapshot.managerProperties(queue, pools: pools) }
+            all[ManagerAPI.version.name.rawValue] = .string(context.version)
+            all[ManagerAPI.durability.name.rawValue] = .string(context.durability)
+            return all
+        })
     }
 }

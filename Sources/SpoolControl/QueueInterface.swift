@@ -62,6 +62,9 @@ enum QueueInterface {
             return Property(property, get: {
                 try await context.readTube(tube) { ControlSnapshot.queueProperties($0, pool: $1)[name] }
             })
+        }, readAll: {
+            // One read of the tube and its pool for all of them.
+            try await context.readTube(tube) { ControlSnapshot.allQueueProperties($0, pool: $1) }
         })
     }
 

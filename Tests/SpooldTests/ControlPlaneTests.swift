@@ -239,6 +239,27 @@ final class ControlPlaneTests: XCTestCase {
             XCTAssertEqual(signatures["org.spool.Spool1.\(member)"], signature, member)
         }
         XCTAssertEqual(try busctl(bus, ["get-property", busName, queuePath, queueInterface, "Name"]).output, "s \"my.tube\"\n")
+
+        // GetAll reads everything at once (one read of the queue): every
+        // property, with the value its Get gives on this quiet queue.
+        let managerProperties: Set = ["State", "Version", "Durability", "JobsUrgent", "JobsReady", "JobsReserved", "JobsDelayed",
+                                      "JobsBuried", "Connections", "Tubes", "Workers", "WorkersBusy", "WorkersIdle"]
+        let queueProperties: Set = ["Name", "PauseTimeLeft", "JobsUrgent", "JobsReady", "JobsReserved", "JobsDelayed", "JobsBuried",
+                                    "TotalJobs", "Deletes", "Using", "Watching", "Waiting", "Paused", "PauseSeconds", "Bytes",
+                                    "MaxJobs", "MaxBytes", "WhenFull", "PutsWaiting", "PoolState", "Workers", "WorkersBusy",
+                                    "WorkersIdle", "Attempts", "Failures", "AverageRunTime"]
+        for (path, interface, expected) in [(manager, managerInterface, managerProperties), (queuePath, queueInterface, queueProperties)] {
+            let all = try busctl(bus, ["--json=short", "call", busName, path, "org.freedesktop.DBus.Properties", "GetAll", "s", interface])
+            let reply = try JSONSerialization.jsonObject(with: Data(all.output.utf8)) as? [String: Any]
+            let properties = try XCTUnwrap((reply?["data"] as? [Any])?.first as? [String: [String: Any]], all.output)
+            XCTAssertEqual(Set(properties.keys), expected, interface)
+            for (name, value) in properties {
+                let single = try busctl(bus, ["--json=short", "get-property", busName, path, interface, name])
+                let one = try JSONSerialization.jsonObject(with: Data(single.output.utf8)) as? [String: Any]
+                XCTAssertEqual(one?["type"] as? String, value["type"] as? String, name)
+                XCTAssertEqual("\(one?["data"] ?? "")", "\(value["data"] ?? "")", name)
+            }
+        }
     }
 
     /// A tube's limits and how full it is are on its queue object: `MaxJobs`,
