@@ -188,7 +188,9 @@ public final class Engine {
     /// Restores what a durable store held, before any session opens: ready and
     /// delayed jobs (with what is left of their delay) and buried jobs, with
     /// their priority, TTR, tube and counters; pauses that have not ended.
-    /// Stages no records: everything restored is already durable.
+    /// Stages no records (everything restored is already durable) but the
+    /// end of each running pause of a tube that no longer exists, which the
+    /// store would otherwise carry on until it ends.
     public func restore(_ queue: RecoveredQueue) {
         let now = clock.now
         let wall = clock.wallNanoseconds
@@ -217,7 +219,10 @@ public final class Engine {
         }
         nextJobID = max(nextJobID, queue.nextJobID)
         for pause in queue.pauses where pause.untilWall > wall {
-            guard let tube = tubesByName[pause.tube] else { continue }
+            guard let tube = tubesByName[pause.tube] else {
+                stage(.pause(tube: pause.tube, untilWall: 0, duration: 0))
+                continue
+            }
             if pauses.contains(tube) { pauses.remove(tube) }
             tube.pauseDuration = pause.duration
             tube.unpauseAt = now + (pause.untilWall - wall)
@@ -995,6 +1000,12 @@ public final class Engine {
             tubes[index] = last
             last.listIndex = index
         }
-        if pauses.contains(tube) { pauses.remove(tube) }
+        if pauses.contains(tube) {
+            pauses.remove(tube)
+            // The store keeps a running pause in every new segment's header
+            // until it ends: a pause of 2^32-1 seconds of a tube gone would
+            // stay for good (and with enough of them fill the disk).
+            stage(.pause(tube: tube.name, untilWall: 0, duration: 0))
+        }
     }
 }

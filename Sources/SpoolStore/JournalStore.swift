@@ -148,12 +148,16 @@ public final class JournalStore: JobStore {
         stagedSequence += 1
         switch record {
         case .insert(let job): nextJobID = max(nextJobID, job.id + 1)
-        case .pause(let tube, let untilWall, let duration): pauses[tube] = (untilWall, duration)
+        // A pause that ends at 0 is the end of the tube's pause (its tube is gone).
+        case .pause(let tube, let untilWall, let duration): pauses[tube] = untilWall > 0 ? (untilWall, duration) : nil
         case .update, .delete: break
         }
         let size = JournalRecord.size(of: record)
         if !startsSegment, Int(position) + size > capacity {
             previousEnd = position
+            // A segment that no job was put in (only updates, deletes and
+            // pauses) goes, as an emptied one does, once older ones are gone.
+            if usage[segment]?.liveJobs == 0, emptiedAt[segment] == nil { emptiedAt[segment] = stagedSequence }
             segment += 1
             startsSegment = true
         }
@@ -186,7 +190,9 @@ public final class JournalStore: JobStore {
         let header = JournalRecord.SegmentHeader(segment: segment, previousEnd: previousEnd, nextJobID: nextJobID)
         let running = pauses.sorted { $0.key < $1.key }.map { StoreRecord.pause(tube: $0.key, untilWall: $0.value.untilWall, duration: $0.value.duration) }
         let headerBytes = JournalRecord.segmentHeaderSize + running.reduce(0) { $0 + JournalRecord.size(of: $1) }
-        capacity = max(segmentSize, headerBytes + room)
+        // Room for a segment's worth of records beside the header, however
+        // many pauses it carries.
+        capacity = headerBytes + max(segmentSize, room)
         let segment = self.segment
         journal.append(at: segment, offset: 0, capacity: capacity, sequence: stagedSequence) { buffer in
             JournalRecord.append(header, to: &buffer)

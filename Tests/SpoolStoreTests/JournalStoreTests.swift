@@ -117,6 +117,38 @@ final class JournalStoreTests: XCTestCase {
         XCTAssertEqual(recovered.nextJobID, 42)
     }
 
+    /// A segment filled with updates alone (a job released again and again)
+    /// holds no job: it goes once the segments before it are gone, rather
+    /// than keeping every later one (found by review: 130,000 releases kept
+    /// the journal growing until a restart).
+    func testASegmentOfUpdatesAloneGoesToo() throws {
+        let harness = try StoreHarness(segmentSize: 4096)
+        let job = storeJob(1, body: "held")
+        let bodies = try harness.commit([.insert(job)])
+        try harness.commit((0..<200).map { _ in updateRecord(job) })
+        XCTAssertGreaterThan(try harness.onLoop { $0.segments }.count, 3, "the updates fill segments of their own")
+        try harness.commit([.delete(1)])
+        try harness.onLoop { store in store.release(bodies[0]!) }
+        try harness.commit([.insert(storeJob(2, body: "next"))])
+        XCTAssertEqual(try harness.onLoop { $0.segments }.count, 1, "only the current segment is left")
+        XCTAssertEqual(try StoreHarness.reopen(harness).jobs.map(\.id), [2])
+    }
+
+    /// A pause that ended (its tube is gone) is no longer carried into every
+    /// new segment's header, and a header full of pauses still leaves a
+    /// segment's worth of room for records (found by review: 75,000 pauses
+    /// of tubes gone made every later record a 16 MB segment of its own).
+    func testAnEndedPauseLeavesTheSegmentHeaders() throws {
+        let harness = try StoreHarness(segmentSize: 4096)
+        let forever = Int64.max / 2
+        try harness.commit((0..<100).map { .pause(tube: "tube-\($0)-" + String(repeating: "t", count: 100), untilWall: forever, duration: 1) })
+        try harness.commit((0..<100).map { .pause(tube: "tube-\($0)-" + String(repeating: "t", count: 100), untilWall: 0, duration: 0) })
+        try harness.commit((1...40).map { .insert(storeJob(JobID($0), body: String(repeating: "x", count: 200))) })
+        let recovered = try StoreHarness.reopen(harness)
+        XCTAssertEqual(recovered.pauses.filter { $0.untilWall > 0 }.count, 0, "no pause runs on")
+        XCTAssertEqual(recovered.jobs.count, 40)
+    }
+
     /// A put/delete soak with one job that stays: the journal rolls over many
     /// segments, and deletes the old ones, moving the job that stays so that
     /// its segment can go too. The disk holds a few segments, not the soak.
