@@ -138,7 +138,7 @@ public final class Engine {
             tube.blockedPuts.removeAll { $0.session === session }
             session.blockedIn = nil
         }
-        while let job = session.reserved.last {
+        while let job = session.reserved.first {
             leaveState(job)
             enqueue(job, delay: 0)
         }
@@ -439,7 +439,7 @@ public final class Engine {
     public func touch(_ session: Session, id: JobID) -> Bool {
         guard let job = reservedJob(id, by: session) else { return false }
         timers.remove(job)
-        job.deadline = clock.now + job.ttr
+        session.moveDeadline(of: job, to: clock.now + job.ttr)
         timers.insert(job)
         return true
     }
@@ -471,7 +471,7 @@ public final class Engine {
     public func hold(_ session: Session, id: JobID, for duration: Int64) -> Bool {
         guard let job = reservedJob(id, by: session) else { return false }
         timers.remove(job)
-        job.deadline = clock.now + duration
+        session.moveDeadline(of: job, to: clock.now + duration)
         timers.insert(job)
         return true
     }

@@ -95,7 +95,7 @@ final class Job {
         get { activity?.attempts ?? 0 }
         set { if newValue != 0 || activity != nil { madeActivity.attempts = newValue } }
     }
-    /// Position in the reserver's list of reserved jobs.
+    /// Position in the reserver's heap of reservations.
     var sessionSlot: Int32 {
         get { activity?.sessionSlot ?? -1 }
         set { if newValue != -1 || activity != nil { madeActivity.sessionSlot = newValue } }
@@ -135,7 +135,7 @@ final class JobActivity {
     var counters = JobCounters()
     /// Failed attempts by a worker pool since the job was put or last kicked.
     var attempts: UInt32 = 0
-    /// Position in the reserver's list of reserved jobs.
+    /// Position in the reserver's heap of reservations.
     var sessionSlot: Int32 = -1
     /// Position in the tube's heap of ready jobs by age.
     var ageHeapIndex: Int32 = -1

@@ -40,7 +40,8 @@ public final class Session {
     var used: Tube
     /// Watched tubes, in beanstalkd's order (removal swaps in the last one).
     var watched: [Tube]
-    var reserved: [Job] = []
+    /// The session's reservations, soonest TTR deadline first.
+    var reserved = IndexedHeap<ReservationOrder>()
     var isProducer = false
     /// The id taken for the job of a put whose body is still arriving.
     var startedPutID: JobID?
@@ -74,23 +75,32 @@ public final class Session {
     /// Whether a reserve by this session is waiting for a job.
     public var isWaitingForJob: Bool { isWaiting }
 
-    /// The soonest TTR deadline among the session's reserved jobs.
-    var soonestDeadline: Int64? { reserved.lazy.map(\.deadline).min() }
+    /// The soonest TTR deadline among the session's reserved jobs: O(1), as
+    /// every reserve asks (beanstalkd keeps it too), so that a session
+    /// holding many jobs does not make each of its reserves scan them all.
+    var soonestDeadline: Int64? { reserved.first?.deadline }
 
     func addReserved(_ job: Job) {
-        job.sessionSlot = Int32(truncatingIfNeeded: reserved.count)
-        reserved.append(job)
+        reserved.insert(job)
     }
 
     func removeReserved(_ job: Job) {
-        let slot = Int(job.sessionSlot)
-        let last = reserved.removeLast()
-        if slot < reserved.count {
-            reserved[slot] = last
-            last.sessionSlot = Int32(truncatingIfNeeded: slot)
-        }
-        job.sessionSlot = -1
+        reserved.remove(job)
     }
+
+    /// Sets the deadline of `job`, one of this session's reservations.
+    func moveDeadline(of job: Job, to deadline: Int64) {
+        reserved.remove(job)
+        job.deadline = deadline
+        reserved.insert(job)
+    }
+}
+
+/// A session's reservations, soonest TTR deadline first.
+enum ReservationOrder: HeapPolicy {
+    static func precedes(_ a: Job, _ b: Job) -> Bool { a.deadline < b.deadline }
+    static func index(of job: Job) -> Int { Int(job.sessionSlot) }
+    static func setIndex(_ index: Int, of job: Job) { job.sessionSlot = Int32(truncatingIfNeeded: index) }
 }
 
 /// Waiting sessions, soonest wake-up first.

@@ -84,6 +84,29 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(f.engine.reserve(s, timeout: nil), .deadlineSoon, "asked again inside the margin")
     }
 
+    /// DEADLINE_SOON follows the soonest of many reservations as they are
+    /// touched, released and deleted (the session keeps them in a heap).
+    func testDeadlineSoonFollowsTheSoonestOfManyReservations() {
+        let f = Fixture()
+        let s = f.engine.openSession()
+        let ttrs: [UInt32] = [50, 5, 30, 20, 40]
+        let ids = ttrs.map { f.put(s, ttr: $0) }
+        for id in ids { XCTAssertEqual(f.reserveNow(s), id) }
+        f.advance(seconds: 4)
+        XCTAssertEqual(f.engine.reserve(s, timeout: 0), .deadlineSoon, "the 5 s one")
+        XCTAssertTrue(f.engine.touch(s, id: ids[1]))
+        XCTAssertEqual(f.engine.reserve(s, timeout: 0), .timedOut, "touched: 5 s away again")
+        XCTAssertTrue(f.engine.release(s, id: ids[1], priority: 0, delay: 100))
+        f.advance(seconds: 15.5)
+        XCTAssertEqual(f.engine.reserve(s, timeout: 0), .deadlineSoon, "the 20 s one, 0.5 s away")
+        XCTAssertTrue(f.engine.delete(s, id: ids[3]))
+        XCTAssertEqual(f.engine.reserve(s, timeout: 0), .timedOut, "next: the 30 s one, 10.5 s away")
+        f.advance(seconds: 10)
+        XCTAssertEqual(f.engine.reserve(s, timeout: 0), .deadlineSoon, "the 30 s one")
+        XCTAssertTrue(f.engine.hold(s, id: ids[2], for: 60 * 1_000_000_000))
+        XCTAssertEqual(f.engine.reserve(s, timeout: 0), .timedOut, "held: the 40 s one is 10.5 s away")
+    }
+
     func testDeadlineSoonYieldsToReadyJobs() {
         let f = Fixture()
         let s = f.engine.openSession()

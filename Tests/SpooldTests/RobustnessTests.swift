@@ -77,6 +77,31 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(observer.stats("stats")["current-connections"], "2")
     }
 
+    /// Clients waiting in `reserve` that go on sending (and never read) park
+    /// a few KiB each, not a megabyte: a waiting connection is hardly read,
+    /// as beanstalkd does not read one at all (before: +944 MB for 1,000).
+    /// A hang-up is still seen, and the waits still end with a job.
+    func testWaitingClientsThatKeepSendingParkLittleInput() throws {
+        let server = try ServerProcess.spoold()
+        let observer = try JobClient(port: server.port)
+        let before = try XCTUnwrap(server.peakResidentKiB)
+        let flood = Array(String(repeating: "stats\r\n", count: 128 * 1024).utf8)
+        let waiters = try (0..<100).map { _ in try RawClient(port: server.port) }
+        var sent = 0
+        for waiter in waiters {
+            waiter.send("reserve\r\n")
+            sent += waiter.sendWithoutBlocking(flood)
+        }
+        XCTAssertTrue(Deadline.poll(for: 10) { observer.stats("stats")["current-waiting"] == "100" }, "100 waiting")
+        let grown = try XCTUnwrap(server.peakResidentKiB) - before
+        print("100 waiting clients sent \(sent / 1024) KiB more: spoold's peak RSS grew by \(grown) KiB")
+        XCTAssertLessThan(grown, 16 * 1024)
+        let id = try XCTUnwrap(observer.putID("for a waiter"))
+        XCTAssertTrue(Deadline.poll(for: 10) { observer.stats("stats-job \(id)")["state"] == "reserved" }, "a waiter took it")
+        waiters.forEach { $0.close() }
+        XCTAssertTrue(Deadline.poll(for: 10) { observer.stats("stats")["current-connections"] == "1" }, "hang-ups seen")
+    }
+
     /// Reply amplification: eight clients pipeline `peek` of a 60 KB job and
     /// never read. Each 8-byte command would make a 60 KB reply; spoold stops
     /// running a connection's commands while about one maximum-size job of
