@@ -62,6 +62,11 @@ enum JournalRecord {
         frameBytes + headerSize(of: record) + ((record.insertedBody?.readableBytes) ?? 0)
     }
 
+    /// The fewest bytes an insert takes beside its body (no tube name, no
+    /// failure reason): what a live job costs its segment at least, so that
+    /// a segment of small jobs, all live, never counts as mostly garbage.
+    static let insertOverheadBytes = frameBytes + 1 + (8 + 4 + 1 + 8 * 4 + 4 * 5 + 4 + 2 + 2) + 8
+
     /// Bytes of a segment header record.
     static let segmentHeaderSize = frameBytes + 1 + 8 + 4 + 4 + 4 + 8 + 8
 
@@ -208,6 +213,8 @@ enum JournalRecord {
             decoded = .segment(SegmentHeader(segment: number, previousEnd: previousEnd, nextJobID: try reader.integer(UInt64.self)))
         case .insert, .update:
             var job = try reader.jobFields()
+            // No job has id 0, and none can have the highest (the next id after it would overflow).
+            guard job.id != 0, job.id != .max else { throw .damaged("a record names job \(job.id)") }
             if kind == .insert {
                 let bodyLength = try reader.integer(UInt32.self)
                 let bodyChecksum = try reader.integer(UInt32.self)

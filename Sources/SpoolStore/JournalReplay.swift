@@ -14,7 +14,8 @@ struct JournalReplay {
     struct Usage: Equatable {
         /// Jobs whose latest insert (and body) is in the segment.
         var liveJobs = 0
-        /// Their bytes.
+        /// Their bytes: bodies and, at least, their inserts' fixed fields
+        /// (``JournalRecord/insertOverheadBytes``).
         var liveBytes = 0
         /// Where the segment's records end.
         var end: UInt32 = 0
@@ -38,8 +39,11 @@ struct JournalReplay {
         var pauses: [String: RecoveredQueue.Pause] = [:]
         var nextJobID: JobID = 1
         let segments = try journal.segmentsOnDisk()
-        // A job takes at least some 100 bytes of the journal.
-        var jobs = RecordTable(expecting: segments.count * (JournalStore.defaultSegmentSize / 100))
+        // A job takes at least some 100 bytes of the journal; the table grows
+        // past a million if it must (reserving room for every byte on disk
+        // took 27 MB of address space per segment file, and a thousand
+        // files made the start fail to allocate).
+        var jobs = RecordTable(expecting: min(segments.count * (JournalStore.defaultSegmentSize / 100), 1 << 20))
         var expectedEnd: (segment: UInt32, end: UInt32)?
         var ends: [UInt32: UInt32] = [:]
         for (index, segment) in segments.enumerated() {
@@ -111,7 +115,7 @@ struct JournalReplay {
         for job in live {
             guard let stored = job.storedBody else { continue }
             usage[stored.segment, default: Usage()].liveJobs += 1
-            usage[stored.segment, default: Usage()].liveBytes += Int(stored.length)
+            usage[stored.segment, default: Usage()].liveBytes += Int(stored.length) + JournalRecord.insertOverheadBytes
         }
         // The last segment with records: an empty one after it (a start
         // that died before its first commit) is removed, and the next

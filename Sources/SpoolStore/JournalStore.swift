@@ -147,7 +147,7 @@ public final class JournalStore: JobStore {
     public func stage(_ record: StoreRecord) -> CommitSequence {
         stagedSequence += 1
         switch record {
-        case .insert(let job): nextJobID = max(nextJobID, job.id + 1)
+        case .insert(let job): nextJobID = max(nextJobID, job.id &+ 1)
         // A pause that ends at 0 is the end of the tube's pause (its tube is gone).
         case .pause(let tube, let untilWall, let duration): pauses[tube] = untilWall > 0 ? (untilWall, duration) : nil
         case .update, .delete: break
@@ -172,7 +172,7 @@ public final class JournalStore: JobStore {
         segmentUsage.end = self.position
         if let stored {
             segmentUsage.liveJobs += 1
-            segmentUsage.liveBytes += Int(stored.length)
+            segmentUsage.liveBytes += Int(stored.length) + JournalRecord.insertOverheadBytes
         }
         usage[segment] = segmentUsage
         latestStoredBody = stored
@@ -213,7 +213,7 @@ public final class JournalStore: JobStore {
     public func release(_ stored: StoredBody) {
         guard var segmentUsage = usage[stored.segment] else { return }
         segmentUsage.liveJobs -= 1
-        segmentUsage.liveBytes -= Int(stored.length)
+        segmentUsage.liveBytes -= Int(stored.length) + JournalRecord.insertOverheadBytes
         usage[stored.segment] = segmentUsage
         if segmentUsage.liveJobs == 0 { emptiedAt[stored.segment] = stagedSequence }
     }
@@ -343,7 +343,14 @@ public final class JournalStore: JobStore {
         let journal = self.journal
         let logger = self.logger
         let removed = empty
-        writer.runIfActive(eventLoop: eventLoop) { try journal.remove(removed) }.whenFailure { error in
+        // Outside mode `always` a commit is not yet on disk: what the removed
+        // segments held (moved jobs, the header with the next id) must be
+        // before the removal is.
+        let syncFirst = mode != .always
+        writer.runIfActive(eventLoop: eventLoop) {
+            if syncFirst { try journal.syncAll() }
+            try journal.remove(removed)
+        }.whenFailure { error in
             logger.error("cannot delete an empty journal segment", metadata: ["error": "\(error)"])
         }
     }

@@ -69,6 +69,33 @@ final class JournalRecoveryTests: XCTestCase {
         }
     }
 
+    /// A thousand segment files (here empty, so damaged) are refused with a
+    /// clear message: the start no longer reserves room for every job they
+    /// could hold (27 MB of address space each) and failed to allocate.
+    func testAThousandSegmentsAreReadWithoutReservingRoomForEachByte() throws {
+        let harness = try StoreHarness()
+        try harness.commit([.insert(storeJob(1))])
+        try harness.close()
+        for segment in 2...1_001 {
+            XCTAssertTrue(FileManager.default.createFile(atPath: segmentPath(harness, UInt32(segment)), contents: nil))
+        }
+        XCTAssertThrowsError(try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))) { error in
+            XCTAssertTrue("\(error)".contains(self.segmentPath(harness, 2)), "\(error)")
+        }
+    }
+
+    /// A record with the highest job id (no next id exists) is damage, not a
+    /// crash (found by review: the next id overflowed): at the end of the last
+    /// segment, as here, it is taken for a write cut short.
+    func testARecordOfTheHighestJobIDIsDamageNotACrash() throws {
+        let harness = try StoreHarness()
+        try harness.commit([.insert(storeJob(1)), .insert(storeJob(.max))])
+        try harness.close()
+        let (_, recovered) = try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))
+        XCTAssertEqual(recovered.jobs.map(\.id), [1])
+        XCTAssertEqual(recovered.nextJobID, 2)
+    }
+
     func testAMissingSegmentRefusesToStart() throws {
         let harness = try StoreHarness(segmentSize: 4096)
         try harness.commit((1...30).map { .insert(storeJob(JobID($0), body: String(repeating: "m", count: 500))) })

@@ -149,6 +149,30 @@ final class JournalStoreTests: XCTestCase {
         XCTAssertEqual(recovered.jobs.count, 40)
     }
 
+    /// A queue of small jobs, all live, is not "mostly garbage": its oldest
+    /// segment is never moved (found by review: bodies of 10 bytes made
+    /// every segment look empty, and each move's commit started the next,
+    /// rewriting the journal at 50 MiB/s while idle).
+    func testSegmentsOfSmallLiveJobsAreNotMoved() throws {
+        let harness = try StoreHarness(segmentSize: 4096)
+        let loop = harness.loop
+        let engine = try harness.onLoop { store in NIOLoopBound(Engine(clock: ManualClock(), store: store), eventLoop: loop) }
+        for _ in 0..<5 {
+            let done = harness.loop.makePromise(of: Void.self)
+            try harness.onLoop { store in
+                let session = engine.value.openSession()
+                for _ in 0..<40 { _ = engine.value.put(session, priority: 1, delay: 0, ttr: 60, body: ByteBuffer(string: "tiny")) }
+                store.whenDurable(engine.value.stagedSequence) { _ in done.succeed() }
+                engine.value.closeSession(session)
+            }
+            try done.futureResult.wait()
+        }
+        let segments = try harness.onLoop { $0.segments }
+        XCTAssertGreaterThanOrEqual(segments.count, 3, "enough segments for a move to be considered")
+        XCTAssertEqual(segments.first, 1, "the oldest segment, all live, stays where it is")
+        XCTAssertEqual(try StoreHarness.reopen(harness).jobs.count, 200)
+    }
+
     /// A put/delete soak with one job that stays: the journal rolls over many
     /// segments, and deletes the old ones, moving the job that stays so that
     /// its segment can go too. The disk holds a few segments, not the soak.

@@ -88,7 +88,7 @@ func storeJob(
     counters.releases = 2
     counters.buries = state == .buried ? 1 : 0
     return JobRecord(
-        id: id, tube: tube, priority: UInt32(id * 10), delay: state == .delayed ? 5_000_000_000 : 0,
+        id: id, tube: tube, priority: UInt32(truncatingIfNeeded: id &* 10), delay: state == .delayed ? 5_000_000_000 : 0,
         ttr: 60_000_000_000, state: state, readyAtWall: state == .delayed ? 1_900_000_000_000_000_000 : 0,
         createdWall: 1_700_000_000_000_000_000, counters: counters, attempts: attempts, lastFailure: lastFailure,
         body: body.map { ByteBuffer(string: $0) })
