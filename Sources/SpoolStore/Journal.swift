@@ -218,12 +218,24 @@ final class Journal: @unchecked Sendable {
     }
 
     /// Writes `chunks` (creating the segments they start) and, with `sync`,
-    /// fsyncs every file they touched.
+    /// fsyncs every file they touched, a segment before any later one is
+    /// written.
     /// - Throws: ``StoreError`` naming the file; nothing is durable then, and
     ///   the same chunks are written again by the next attempt.
     func write(_ chunks: [Chunk], sync: Bool) throws {
         var touched: [UInt32: CInt] = [:]
         for chunk in chunks {
+            // A commit that reaches into the next segment makes the segments
+            // before it durable first: the next one's header names where
+            // they end, and a start that finds that header but not their
+            // tail (a power cut between two unordered syncs) refuses the
+            // journal.
+            if sync, touched[chunk.segment] == nil {
+                for (segment, earlier) in touched where fdatasync(earlier) != 0 {
+                    throw failure(path(of: segment))
+                }
+                touched.removeAll()
+            }
             let descriptor = try touched[chunk.segment] ?? descriptor(for: chunk)
             touched[chunk.segment] = descriptor
             if chunk.segment == allocatedAhead.segment {
