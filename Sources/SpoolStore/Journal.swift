@@ -37,7 +37,9 @@ final class Journal: @unchecked Sendable {
     let directory: String
     private let lock = NIOLock()
     private var files: [UInt32: CInt] = [:]
-    /// The newest segment's space allocated and not yet written (writer only).
+    /// The newest segment's space allocated and not yet written (under
+    /// `lock`: commits write it on the loop or the writer thread, and the
+    /// writer thread measures the space).
     private var allocatedAhead = (segment: UInt32(0), allocated: 0, written: 0)
     private var sealed: [Chunk] = []
     private var open: Chunk?
@@ -238,14 +240,18 @@ final class Journal: @unchecked Sendable {
             }
             let descriptor = try touched[chunk.segment] ?? descriptor(for: chunk)
             touched[chunk.segment] = descriptor
-            if chunk.segment == allocatedAhead.segment {
-                allocatedAhead.written = max(allocatedAhead.written, Int(chunk.offset) + chunk.bytes.readableBytes)
+            lock.withLock {
+                if chunk.segment == allocatedAhead.segment {
+                    allocatedAhead.written = max(allocatedAhead.written, Int(chunk.offset) + chunk.bytes.readableBytes)
+                }
             }
             try chunk.bytes.withUnsafeReadableBytes { bytes in
                 var written = 0
                 while written < bytes.count {
                     let count = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(chunk.offset) + off_t(written))
                     if count < 0, errno == EINTR { continue }
+                    // Nothing written and no error: errno says nothing of it.
+                    if count == 0 { errno = EIO }
                     guard count > 0 else { throw failure(path(of: chunk.segment)) }
                     written += count
                 }
@@ -258,11 +264,12 @@ final class Journal: @unchecked Sendable {
     }
 
     /// Free space on the journal's file system, plus what the newest segment
-    /// has allocated and not yet used (writer only).
+    /// has allocated and not yet used.
     func availableBytes() -> Int64 {
         var fileSystem = statvfs()
         guard statvfs(directory, &fileSystem) == 0 else { return 0 }
-        return Int64(fileSystem.f_bavail) * Int64(fileSystem.f_frsize) + Int64(max(0, allocatedAhead.allocated - allocatedAhead.written))
+        let ahead = lock.withLock { max(0, allocatedAhead.allocated - allocatedAhead.written) }
+        return Int64(fileSystem.f_bavail) * Int64(fileSystem.f_frsize) + Int64(ahead)
     }
 
     /// fsyncs every segment (mode `interval:MS`).
@@ -296,7 +303,7 @@ final class Journal: @unchecked Sendable {
         // nearly full disk) the file simply grows as it is written.
         if let capacity = chunk.capacity {
             let allocated = posix_fallocate(descriptor, 0, off_t(capacity)) == 0 ? capacity : 0
-            allocatedAhead = (chunk.segment, allocated, 0)
+            lock.withLock { allocatedAhead = (chunk.segment, allocated, 0) }
         }
         do {
             try syncDirectory()
