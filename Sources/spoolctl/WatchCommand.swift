@@ -59,7 +59,7 @@ struct WatchCommand: SpoolCommand {
         } else if Terminal.outputIsTerminal {
             redraw(model)
         } else {
-            print("\(WatchModel.clock(Date())) \(Self.line(change))")
+            print("\(WatchModel.clock(Date())) \(change.line)")
             Terminal.flush()
         }
     }
@@ -68,19 +68,6 @@ struct WatchCommand: SpoolCommand {
         // Home, clear the screen, draw.
         print("\u{1B}[H\u{1B}[2J" + model.screen(at: Date()))
         Terminal.flush()
-    }
-
-    /// A change as one line of text.
-    static func line(_ change: WatchModel.Change) -> String {
-        switch change {
-        case .manager(let properties): "spoold " + assignments(properties)
-        case .queue(let tube, let properties): "tube \(tube) " + assignments(properties)
-        case .added(let tube, _): "tube \(tube) appeared"
-        case .removed(let tube): "tube \(tube) went away"
-        case .buried(let tube, let id, let reason): "job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(WatchModel.printable(reason))")
-        case .started: "spoold started"
-        case .stopped: "spoold stopped"
-        }
     }
 
     /// A change as a JSON object.
@@ -94,9 +81,5 @@ struct WatchCommand: SpoolCommand {
         case .started: ["event": "started"]
         case .stopped: ["event": "stopped"]
         }
-    }
-
-    private static func assignments(_ properties: [String: DBusValue]) -> String {
-        properties.sorted { $0.key < $1.key }.map { "\($0.key)=\(JSONOutput.value($0.value))" }.joined(separator: " ")
     }
 }

@@ -20,6 +20,24 @@ struct WatchModel {
         case started
         /// spoold left the bus.
         case stopped
+
+        /// The change as one line of text (a reason's control characters
+        /// escaped, as the line goes to a terminal).
+        var line: String {
+            switch self {
+            case .manager(let properties): "spoold " + Self.assignments(properties)
+            case .queue(let tube, let properties): "tube \(tube) " + Self.assignments(properties)
+            case .added(let tube, _): "tube \(tube) appeared"
+            case .removed(let tube): "tube \(tube) went away"
+            case .buried(let tube, let id, let reason): "job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(WatchModel.printable(reason))")
+            case .started: "spoold started"
+            case .stopped: "spoold stopped"
+            }
+        }
+
+        private static func assignments(_ properties: [String: DBusValue]) -> String {
+            properties.sorted { $0.key < $1.key }.map { "\($0.key)=\(JSONOutput.value($0.value))" }.joined(separator: " ")
+        }
     }
 
     /// How many recent events the screen keeps.
@@ -76,28 +94,23 @@ struct WatchModel {
             guard let entry = interfaces.first(where: { $0.key == .string(ControlNames.queue.rawValue) }) else { return nil }
             let queue = QueueSnapshot(path: added, properties: entry.value.vardictValue ?? [:])
             queues[added] = queue
-            note("tube \(queue.name) appeared")
-            return .added(queue.name, queue.properties)
+            return noted(.added(queue.name, queue.properties))
         case (ObjectManagerInterface.interfacesRemoved, .objectPath(let removed)?, _):
             guard let queue = queues.removeValue(forKey: removed) else { return nil }
-            note("tube \(queue.name) went away")
-            return .removed(queue.name)
+            return noted(.removed(queue.name))
         case (ManagerAPI.jobBuried.name, .string(let tube)?, .uint64(let id)?):
             let reason = arguments.count > 2 ? "\(JSONOutput.value(arguments[2]))" : ""
-            note("job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(Self.printable(reason))"))
-            return .buried(tube: tube, id: id, reason: reason)
+            return noted(.buried(tube: tube, id: id, reason: reason))
         case (MemberName.nameOwnerChanged, _, _):
             guard arguments.count > 2, case .string(let owner) = arguments[2] else { return nil }
             if owner.isEmpty {
                 self.owner = nil
                 status[ManagerAPI.state] = .string("not running")
                 queues = [:]
-                note("spoold stopped")
-                return .stopped
+                return noted(.stopped)
             }
             self.owner = owner
-            note("spoold started")
-            return .started
+            return noted(.started)
         default:
             return nil
         }
@@ -132,8 +145,10 @@ struct WatchModel {
         })
     }
 
-    private mutating func note(_ event: String) {
-        events.append("\(Self.clock(Date())) \(event)")
+    /// Keeps `change` among the recent events; returns it.
+    private mutating func noted(_ change: Change) -> Change {
+        events.append("\(Self.clock(Date())) \(change.line)")
         events.removeFirst(max(0, events.count - Self.recentEvents))
+        return change
     }
 }
