@@ -47,6 +47,16 @@ public final class ClusterEngine: ConnectionEngine {
         let id: Int64
     }
 
+    /// The tubes `list-tubes` lists, and `current-tubes` counts: this node's
+    /// (`local`, sorted), then those of the database that hold jobs or are
+    /// paused.
+    private static func listedTubes(_ local: Set<String>, _ db: PostgresConnection) throws(ClusterError) -> [String] {
+        let rows = try db.execute(ClusterStatements.tubeNames)
+        var names = local.sorted()
+        for row in 0..<rows.count where !local.contains(rows.text(row, 0)) { names.append(rows.text(row, 0)) }
+        return names
+    }
+
     /// A job a write pass removed, and the session whose delete removed it.
     private struct DeletedJob: Hashable {
         let id: Int64
@@ -458,12 +468,8 @@ public final class ClusterEngine: ConnectionEngine {
             statement = { db in
                 let counts = try db.execute(ClusterStatements.countsAll)
                 let totals = try db.execute(ClusterStatements.totals)
-                // The tubes list-tubes shows: this node's, and those that
-                // hold jobs or are paused.
-                let shared = try db.execute(ClusterStatements.tubeNames)
-                let tubes = local.union((0..<shared.count).map { shared.text($0, 0) })
                 let stats = ClusterStatistics.engine(
-                    server, counts: counts, totalJobs: UInt64(totals.int64(0, 0)), tubes: tubes.count)
+                    server, counts: counts, totalJobs: UInt64(totals.int64(0, 0)), tubes: try Self.listedTubes(local, db).count)
                 var document = StatsDocuments.server(
                     stats, counters: server.counters, configuration: server.configuration, identity: server.identity,
                     uptime: server.uptime)
@@ -472,12 +478,7 @@ public final class ClusterEngine: ConnectionEngine {
             }
         case .listTubes:
             let local = knownTubes
-            statement = { db in
-                let rows = try db.execute(ClusterStatements.tubeNames)
-                var names = local.sorted()
-                for row in 0..<rows.count where !local.contains(rows.text(row, 0)) { names.append(rows.text(row, 0)) }
-                return .ok(YAMLDocument.list(names).buffer)
-            }
+            statement = { db in .ok(YAMLDocument.list(try Self.listedTubes(local, db)).buffer) }
         default:
             connection.finish(.word(.internalError))
             return

@@ -65,7 +65,7 @@ enum JournalRecord {
     /// The fewest bytes an insert takes beside its body (no tube name, no
     /// failure reason): what a live job costs its segment at least, so that
     /// a segment of small jobs, all live, never counts as mostly garbage.
-    static let insertOverheadBytes = frameBytes + 1 + (8 + 4 + 1 + 8 * 4 + 4 * 5 + 4 + 2 + 2) + 8
+    static let insertOverheadBytes = frameBytes + 1 + fixedJobFieldsSize + 8
 
     /// Bytes of a segment header record.
     static let segmentHeaderSize = frameBytes + 1 + 8 + 4 + 4 + 4 + 8 + 8
@@ -80,8 +80,12 @@ enum JournalRecord {
     }
 
     private static func jobFieldsSize(_ job: JobRecord) -> Int {
-        8 + 4 + 1 + 8 * 4 + 4 * 5 + 4 + 2 + job.tube.utf8.count + 2 + reasonBytes(job).count
+        fixedJobFieldsSize + job.tube.utf8.count + reasonBytes(job).count
     }
+
+    /// A job's fields but its tube's name and its failure reason: the
+    /// fixed-size ones and the lengths of those two strings.
+    private static let fixedJobFieldsSize = 8 + 4 + 1 + 8 * 4 + 4 * 5 + 4 + 2 + 2
 
     private static func reasonBytes(_ job: JobRecord) -> Substring.UTF8View {
         (job.lastFailure ?? "").utf8.prefix(maximumReasonBytes)

@@ -14,8 +14,7 @@ struct JournalReplay {
     struct Usage: Equatable {
         /// Jobs whose latest insert (and body) is in the segment.
         var liveJobs = 0
-        /// Their bytes: bodies and, at least, their inserts' fixed fields
-        /// (``JournalRecord/insertOverheadBytes``).
+        /// Their bytes (``SpoolCore/StoredBody/liveBytes``).
         var liveBytes = 0
         /// Where the segment's records end.
         var end: UInt32 = 0
@@ -115,7 +114,7 @@ struct JournalReplay {
         for job in live {
             guard let stored = job.storedBody else { continue }
             usage[stored.segment, default: Usage()].liveJobs += 1
-            usage[stored.segment, default: Usage()].liveBytes += Int(stored.length) + JournalRecord.insertOverheadBytes
+            usage[stored.segment, default: Usage()].liveBytes += stored.liveBytes
         }
         // The last segment with records: an empty one after it (a start
         // that died before its first commit) is removed, and the next

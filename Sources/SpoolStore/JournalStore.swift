@@ -172,7 +172,7 @@ public final class JournalStore: JobStore {
         segmentUsage.end = self.position
         if let stored {
             segmentUsage.liveJobs += 1
-            segmentUsage.liveBytes += Int(stored.length) + JournalRecord.insertOverheadBytes
+            segmentUsage.liveBytes += stored.liveBytes
         }
         usage[segment] = segmentUsage
         latestStoredBody = stored
@@ -213,7 +213,7 @@ public final class JournalStore: JobStore {
     public func release(_ stored: StoredBody) {
         guard var segmentUsage = usage[stored.segment] else { return }
         segmentUsage.liveJobs -= 1
-        segmentUsage.liveBytes -= Int(stored.length) + JournalRecord.insertOverheadBytes
+        segmentUsage.liveBytes -= stored.liveBytes
         usage[stored.segment] = segmentUsage
         if segmentUsage.liveJobs == 0 { emptiedAt[stored.segment] = stagedSequence }
     }
