@@ -63,9 +63,13 @@ final class HandlerSandboxTests: XCTestCase {
     }
 
     func testAMissingPathFailsTheSandboxWhereEachWorkerGetsItsOwnRules() throws {
-        try XCTSkipIf(FileSystemRules.abi == 0, "no Landlock: no rules to check")
         var settings = SandboxSettings.strict
         settings.readWritePaths = ["/no/such/spool/path"]
+        guard FileSystemRules.abi > 0 else {
+            XCTAssertFalse(try HandlerSandbox(settings, privateMountsUnavailable: refused).needsTemporaryDirectory,
+                           "a kernel without Landlock has no rules to check, and no directory to give")
+            return
+        }
         XCTAssertThrowsError(try HandlerSandbox(settings, privateMountsUnavailable: refused)) { error in
             XCTAssertEqual(error as? SandboxError, .missingPath("/no/such/spool/path"))
         }
