@@ -562,6 +562,7 @@ public final class Engine {
         forgetDurablePuts()
         guard let sequence = undurablePuts[job.id] else { return 0 }
         replyBarrier = max(replyBarrier, sequence)
+        store.expedite()
         return sequence
     }
 

@@ -128,6 +128,10 @@ public protocol JobStore: AnyObject {
     var relocationHandler: ((UInt32) -> Void)? { get set }
     /// How its commits went, for metrics; nil for a store that commits nothing.
     var commitActivity: CommitActivity? { get }
+    /// Told that a reply other than a put's own waits for what is staged (a
+    /// reserve handed out a job whose put is not yet durable): the store
+    /// commits it without delay.
+    func expedite()
 }
 
 extension JobStore {
@@ -141,6 +145,8 @@ extension JobStore {
     }
     /// Nothing to reclaim.
     public func release(_ stored: StoredBody) {}
+    /// Commits without delay anyway.
+    public func expedite() {}
     /// Nothing ever moves.
     public var relocationHandler: ((UInt32) -> Void)? {
         get { nil }

@@ -19,7 +19,9 @@ import Glibc
 /// clients keep arriving during commits, the store's writer thread commits
 /// and the loop serves them meanwhile (records that arrive while the writer
 /// wakes join its commit); while commits carry a record or two, the loop
-/// commits itself and saves the two wake-ups (``CommitPlacement``).
+/// commits itself and saves the two wake-ups (``CommitPlacement``), and a
+/// commit of new jobs alone waits briefly for the consumers' next change to
+/// share its fsync (``CommitPairing``).
 ///
 /// Segments fill up to a fixed size; a segment whose jobs are all gone is
 /// deleted (oldest first), and the few jobs left in an old segment that is
@@ -75,6 +77,9 @@ public final class JournalStore: JobStore {
     /// Commits made on the loop rather than the writer thread since start (see ``CommitPlacement``).
     private(set) var commitsOnLoop: UInt64 = 0
     private var flushScheduled = false
+    private var pairing: CommitPairing
+    /// The scheduled commit of puts waiting for a consumer's change.
+    private var pairingWait: Scheduled<Void>?
     private var retryScheduled = false
     private var spaceCheckScheduled = false
     private var bytesSinceMeasurement = 0
@@ -108,16 +113,18 @@ public final class JournalStore: JobStore {
     ) {
         self.init(
             directory: directory, reservedBytes: reservedBytes, segmentSize: segmentSize, placement: CommitPlacement(),
-            eventLoop: eventLoop, logger: logger)
+            pairing: CommitPairing(), eventLoop: eventLoop, logger: logger)
     }
 
-    /// Creates the store with `placement` deciding where commits run.
+    /// Creates the store with `placement` deciding where commits run and
+    /// `pairing` whether puts wait for a consumer's change.
     init(
         directory: StateDirectory, reservedBytes: Int64, segmentSize: Int, placement: CommitPlacement,
-        eventLoop: EventLoop, logger: Logger
+        pairing: CommitPairing, eventLoop: EventLoop, logger: Logger
     ) {
         eventLoop.preconditionInEventLoop()
         self.placement = placement
+        self.pairing = pairing
         journal = directory.journal
         writer = directory.writer
         mode = directory.mode
@@ -176,6 +183,12 @@ public final class JournalStore: JobStore {
         }
         usage[segment] = segmentUsage
         latestStoredBody = stored
+        if case .insert = record {
+            pairing.staged(isPut: true)
+        } else {
+            pairing.staged(isPut: false)
+            endPairingWait()
+        }
         scheduleFlush()
         return stagedSequence
     }
@@ -224,19 +237,44 @@ public final class JournalStore: JobStore {
         waiters.append((sequence, action))
     }
 
+    /// A reply other than a put's waits for what is staged: it commits
+    /// without waiting for a consumer's change (``CommitPairing``).
+    public func expedite() {
+        pairing.expedite()
+        endPairingWait()
+    }
+
     // MARK: Committing
 
-    /// Wakes the writer at the end of this pass of the loop, so that every
-    /// record staged in the pass joins the commit.
+    /// Commits at the end of this pass of the loop, so that every record
+    /// staged in the pass joins the commit; puts alone wait a little longer
+    /// for a consumer's change to join them (``CommitPairing``).
     private func scheduleFlush() {
         guard !flushScheduled, !commitInFlight, !retryScheduled else { return }
         flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        if mode == .always, condition == .healthy, pairing.waits(onLoop: placement.onLoop) {
+            pairingWait = eventLoop.scheduleTask(in: pairing.wait(afterCommitOf: placement.latestSeconds)) {
+                bound.value.startCommit()
+            }
+            return
+        }
+        eventLoop.execute { bound.value.startCommit() }
+    }
+
+    /// Commits at the end of this pass rather than when the wait for a
+    /// consumer's change runs out.
+    private func endPairingWait() {
+        guard let wait = pairingWait else { return }
+        wait.cancel()
+        pairingWait = nil
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         eventLoop.execute { bound.value.startCommit() }
     }
 
     private func startCommit() {
         flushScheduled = false
+        pairingWait = nil
         guard !commitInFlight, stagedSequence > durableSequence else { return }
         // statvfs costs as much as a small commit: measure once a megabyte
         // or once a second, well inside the reserve.
@@ -247,6 +285,7 @@ public final class JournalStore: JobStore {
             lastMeasurement = .now
         }
         commitInFlight = true
+        pairing.commitStarted()
         commitStartedAt = .now
         let journal = self.journal
         let sync = mode == .always
@@ -286,6 +325,7 @@ public final class JournalStore: JobStore {
 
     private func finishCommit(_ result: Result<CommitResult, any Error>) {
         commitInFlight = false
+        pairing.commitFinished()
         switch result {
         case .success(let commit):
             journal.dropChunks(commit.chunks)

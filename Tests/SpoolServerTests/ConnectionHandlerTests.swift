@@ -15,6 +15,12 @@ private final class ManualCommitStore: JobStore {
     private var records: [CommitSequence: StoreRecord] = [:]
     var condition = StoreCondition.healthy
     var rejectionHandler: ((StoreRecord) -> Void)?
+    /// How many times the engine asked for what is staged without delay.
+    private(set) var expedited = 0
+
+    func expedite() {
+        expedited += 1
+    }
 
     func stage(_ record: StoreRecord) -> CommitSequence {
         staged += 1
@@ -110,6 +116,7 @@ final class ConnectionHandlerTests: XCTestCase {
         XCTAssertEqual(try received(worker), "")
         try send(producer, "put 0 0 5 3\r\nabc\r\n")
         XCTAssertEqual(try received(worker), "", "the job is handed out once its put is durable")
+        XCTAssertEqual(store.expedited, 1, "a worker waits for the put: the store must not hold it back")
         store.commit()
         XCTAssertEqual(try received(worker), "RESERVED 1 3\r\nabc\r\nUSING default\r\n",
                        "the buffered command runs after the reply")
@@ -120,8 +127,10 @@ final class ConnectionHandlerTests: XCTestCase {
         let worker = try connect()
         let producer = try connect()
         try send(producer, "put 0 0 5 3\r\nabc\r\n")
+        XCTAssertEqual(store.expedited, 0, "no one but the producer waits for the put yet")
         try send(worker, "peek-ready\r\nreserve\r\n")
         XCTAssertEqual(try received(worker), "")
+        XCTAssertEqual(store.expedited, 2, "the peek and the reserve wait for the put")
         store.commit()
         XCTAssertEqual(try received(worker), "FOUND 1 3\r\nabc\r\nRESERVED 1 3\r\nabc\r\n")
         try send(worker, "delete 1\r\npeek 1\r\n")

@@ -61,6 +61,41 @@ final class JournalStoreTests: XCTestCase {
         XCTAssertEqual(try StoreHarness.reopen(harness).jobs.map(\.id), Array(1...41), "every commit is durable, wherever it ran")
     }
 
+    func testAPutWaitsForTheConsumersNextChangeAndTheyShareACommit() throws {
+        // A wait that cannot run out during the test: only a change ends it.
+        let harness = try StoreHarness(pairing: CommitPairing(shortestWait: .seconds(30), longestWait: .seconds(30)))
+        try harness.commit([.insert(storeJob(1))])
+        try harness.commit([.delete(1)])
+        let put = try harness.onLoop { $0.stage(.insert(storeJob(2))) }
+        // The loop ran a pass since: an unpaired put would be durable now.
+        XCTAssertLessThan(try harness.onLoop { $0.durableSequence }, put, "the put waits: consumers are at work")
+        try harness.commit([.delete(2)])
+        XCTAssertEqual(try harness.onLoop { $0.commits }, 3, "the put and the delete shared one commit")
+        try harness.close()
+    }
+
+    func testAPutAReserveWaitsForIsCommittedAtOnce() throws {
+        let harness = try StoreHarness(pairing: CommitPairing(shortestWait: .seconds(30), longestWait: .seconds(30)))
+        try harness.commit([.insert(storeJob(1))])
+        try harness.commit([.delete(1)])
+        let put = try harness.onLoop { store in
+            let put = store.stage(.insert(storeJob(2)))
+            store.expedite()
+            return put
+        }
+        XCTAssertEqual(try harness.onLoop { $0.durableSequence }, put, "committed in the pass that expedited it")
+        try harness.close()
+    }
+
+    func testAPutThatNoChangeJoinsIsCommittedWhenTheWaitRunsOut() throws {
+        let harness = try StoreHarness(pairing: CommitPairing(shortestWait: .milliseconds(1), longestWait: .milliseconds(1)))
+        try harness.commit([.insert(storeJob(1))])
+        try harness.commit([.delete(1)])
+        try harness.commit([.insert(storeJob(2))])
+        XCTAssertEqual(try harness.onLoop { $0.commits }, 3)
+        XCTAssertEqual(try StoreHarness.reopen(harness).jobs.map(\.id), [2])
+    }
+
     func testEveryKindOfRecordComesBack() throws {
         let harness = try StoreHarness()
         let reason = "exit status 1: can't open \"/srv/in\\box\"\n\tsecond line; attempt 2 of 2 ✓"

@@ -20,7 +20,7 @@ final class StoreHarness {
     /// Opens `path` (a new temporary directory when nil).
     init(
         path: String? = nil, mode: DurabilityMode = .always, segmentSize: Int = JournalStore.defaultSegmentSize, reservedBytes: Int64 = 0,
-        placement: CommitPlacement = CommitPlacement()
+        placement: CommitPlacement = CommitPlacement(), pairing: CommitPairing = CommitPairing()
     ) throws {
         self.path = try path ?? TestScratch.temporaryDirectory().path
         let (directory, recovered) = try StateDirectory.open(self.path, mode: mode, logger: Logger(label: "test"))
@@ -31,7 +31,7 @@ final class StoreHarness {
             NIOLoopBound(
                 JournalStore(
                     directory: directory, reservedBytes: reservedBytes, segmentSize: segmentSize, placement: placement,
-                    eventLoop: loop, logger: Logger(label: "test")),
+                    pairing: pairing, eventLoop: loop, logger: Logger(label: "test")),
                 eventLoop: loop)
         }.wait()
     }
