@@ -234,7 +234,7 @@ final class Journal: @unchecked Sendable {
             // journal.
             if sync, touched[chunk.segment] == nil {
                 for (segment, earlier) in touched where fdatasync(earlier) != 0 {
-                    throw failure(path(of: segment))
+                    throw Self.failure(path(of: segment))
                 }
                 touched.removeAll()
             }
@@ -252,14 +252,14 @@ final class Journal: @unchecked Sendable {
                     if count < 0, errno == EINTR { continue }
                     // Nothing written and no error: errno says nothing of it.
                     if count == 0 { errno = EIO }
-                    guard count > 0 else { throw failure(path(of: chunk.segment)) }
+                    guard count > 0 else { throw Self.failure(path(of: chunk.segment)) }
                     written += count
                 }
             }
         }
         guard sync else { return }
         for (segment, descriptor) in touched where fdatasync(descriptor) != 0 {
-            throw failure(path(of: segment))
+            throw Self.failure(path(of: segment))
         }
     }
 
@@ -275,7 +275,7 @@ final class Journal: @unchecked Sendable {
     /// fsyncs every segment (mode `interval:MS`).
     func syncAll() throws {
         for (segment, descriptor) in lock.withLock({ files }) where fdatasync(descriptor) != 0 {
-            throw failure(path(of: segment))
+            throw Self.failure(path(of: segment))
         }
     }
 
@@ -285,7 +285,7 @@ final class Journal: @unchecked Sendable {
         guard !segments.isEmpty else { return }
         for segment in segments {
             if let descriptor = lock.withLock({ files.removeValue(forKey: segment) }) { close(descriptor) }
-            guard unlink(path(of: segment)) == 0 || errno == ENOENT else { throw failure(path(of: segment)) }
+            guard unlink(path(of: segment)) == 0 || errno == ENOENT else { throw Self.failure(path(of: segment)) }
         }
         // Before a later segment goes: a deleted segment must never come back without those after it.
         try syncDirectory()
@@ -297,7 +297,7 @@ final class Journal: @unchecked Sendable {
         if let descriptor = lock.withLock({ files[chunk.segment] }) { return descriptor }
         let path = path(of: chunk.segment)
         let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw failure(path) }
+        guard descriptor >= 0 else { throw Self.failure(path) }
         // Written into allocated space, an fdatasync has no file size to
         // journal: a commit costs one device flush. Without the space (a
         // nearly full disk) the file simply grows as it is written.
@@ -316,13 +316,18 @@ final class Journal: @unchecked Sendable {
     }
 
     private func syncDirectory() throws {
-        let descriptor = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure(directory) }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw failure(directory) }
+        try Self.syncDirectory(directory)
     }
 
-    private func failure(_ path: String) -> StoreError {
+    /// fsyncs the directory at `path`, so that the entries made in it last.
+    static func syncDirectory(_ path: String) throws {
+        let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.failure(path) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw Self.failure(path) }
+    }
+
+    private static func failure(_ path: String) -> StoreError {
         .writeFailed(path: path, reason: String(cString: strerror(errno)))
     }
 }

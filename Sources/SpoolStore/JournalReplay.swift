@@ -8,7 +8,8 @@ import SpoolCore
 /// damaged or missing stretch) is refused as damaged rather than read as
 /// shorter. Only the last segment may end in a torn write (spoold died
 /// during a commit, which no reply acknowledged): it ends there. Bodies are
-/// not read, only located.
+/// located, not read, but for the journal's last record's, which a put
+/// killed during its write may have left short.
 struct JournalReplay {
     /// What each segment holds.
     struct Usage: Equatable {
@@ -81,6 +82,9 @@ struct JournalReplay {
                 nextJobID = max(nextJobID, header.nextJobID)
                 // A segment followed by another one ends where that one's header says.
                 let limit = index + 1 < segments.count ? Self.previousEnd(journal, segments[index + 1]) : nil
+                // Applied once the next one is read: the journal's very last
+                // record is checked whole first (below).
+                var pending: (record: StoreRecord, offset: Int)?
                 while limit.map({ offset < Int($0) }) ?? true {
                     let read: (decoded: JournalRecord.Decoded, next: Int)
                     do throws(JournalRecord.Failure) {
@@ -97,8 +101,21 @@ struct JournalReplay {
                     guard case .record(let record) = read.decoded else {
                         throw StoreError.corrupt(path: path, reason: "a second segment header at offset \(offset)")
                     }
-                    Self.apply(record, to: &jobs, pauses: &pauses, nextJobID: &nextJobID)
+                    if let pending { Self.apply(pending.record, to: &jobs, pauses: &pauses, nextJobID: &nextJobID) }
+                    pending = (record, offset)
                     offset = read.next
+                }
+                // A put killed during its write can leave its header whole
+                // and its body short (the kernel stops a write at a page for
+                // SIGKILL): the last record of the journal is its torn end
+                // unless its body is whole. Such a put was never answered.
+                if let last = pending {
+                    if limit == nil, !Self.bodyIsWhole(of: last.record, in: bytes) {
+                        tornBytes = bytes.count - last.offset
+                        offset = last.offset
+                    } else {
+                        Self.apply(last.record, to: &jobs, pauses: &pauses, nextJobID: &nextJobID)
+                    }
                 }
                 return UInt32(offset)
             }
@@ -121,6 +138,13 @@ struct JournalReplay {
         // segment takes its number, so that no gap is ever left behind.
         lastSegment = ends.keys.max() ?? segments.last ?? 0
         queue = RecoveredQueue(jobs: live, pauses: pauses.values.sorted { $0.tube < $1.tube }, nextJobID: nextJobID)
+    }
+
+    /// Whether `record`'s body (an insert's) in `bytes` matches its checksum; true for every other record.
+    private static func bodyIsWhole(of record: StoreRecord, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard case .insert(let job) = record, let body = job.storedBody else { return true }
+        let start = Int(body.offset)
+        return CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + Int(body.length))])) == body.checksum
     }
 
     /// The end of the previous segment as `segment`'s header gives it; nil when it has no header (an empty last file).

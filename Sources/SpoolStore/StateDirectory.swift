@@ -110,12 +110,17 @@ public final class StateDirectory: Sendable {
         ])
     }
 
-    /// `mkdir -p` with mode 0700: the queue's contents are private.
+    /// `mkdir -p` with mode 0700: the queue's contents are private. Each
+    /// directory made is fsynced into its parent, so that a power cut cannot
+    /// take the journal's directory away with the segments fsynced in it.
     private static func createDirectory(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
+            let parent = prefix.isEmpty ? "/" : prefix
             prefix += "/" + component
-            if mkdir(prefix, 0o700) != 0, errno != EEXIST {
+            if mkdir(prefix, 0o700) == 0 {
+                try Journal.syncDirectory(parent)
+            } else if errno != EEXIST {
                 throw StoreError.unusableDirectory(path: path, reason: String(cString: strerror(errno)))
             }
         }
