@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SpoolCore
+import SpoolTestSupport
 import XCTest
 
 @testable import SpoolStore
@@ -94,6 +95,26 @@ final class JournalStoreTests: XCTestCase {
         try harness.commit([.insert(storeJob(2))])
         XCTAssertEqual(try harness.onLoop { $0.commits }, 3)
         XCTAssertEqual(try StoreHarness.reopen(harness).jobs.map(\.id), [2])
+    }
+
+    /// A chunk of one small record, staged in a buffer made for many, is
+    /// kept for reads in a buffer of its own size: the written chunks kept
+    /// hold at most their limit of memory, not 20 times it.
+    func testWrittenChunksKeptForReadsHoldLittleMoreThanTheirBytes() throws {
+        let journal = Journal(directory: try TestScratch.temporaryDirectory().path)
+        let chunks = 30_000
+        for sequence in 1...chunks {
+            let offset = UInt32((sequence - 1) * 200)
+            _ = journal.append(at: 1, offset: offset, capacity: sequence == 1 ? 1 << 20 : nil, sequence: CommitSequence(sequence)) {
+                $0.writeRepeatingByte(7, count: 200)
+            }
+            let taken = journal.takeChunks()
+            try journal.write(taken, sync: false)
+            journal.dropChunks(taken.count)
+        }
+        let kept = journal.recentBuffersCapacity
+        XCTAssertGreaterThan(kept, Journal.recentBytesLimit / 2, "recent chunks are kept")
+        XCTAssertLessThanOrEqual(kept, Journal.recentBytesLimit, "\(chunks) chunks of 200 bytes kept \(kept) bytes of memory")
     }
 
     func testEveryKindOfRecordComesBack() throws {
