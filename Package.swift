@@ -80,6 +80,7 @@ let package = Package(
         .target(
             name: "SpoolEngineHost",
             dependencies: [
+                "CMalloc",
                 "SpoolProtocol",
                 "SpoolCore",
                 "DurationConversions",
@@ -87,6 +88,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "CMalloc"),
         .target(name: "CDynamicLibrary", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CLibPQ", dependencies: ["CDynamicLibrary"]),
         .target(

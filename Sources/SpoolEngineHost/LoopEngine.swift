@@ -1,3 +1,5 @@
+import CMalloc
+import DurationConversions
 import Logging
 import NIOCore
 import SpoolCore
@@ -22,6 +24,9 @@ public final class LoopEngine: ConnectionEngine {
     private var changedSinceAsked = true
     /// The watcher waiting for the next change.
     private var changeWaiter: EventLoopPromise<Void>?
+    private var freedMemory = FreedMemoryReturn()
+    /// The return of freed memory to the kernel, when one is due.
+    private var memoryReturn: Scheduled<Void>?
 
     init(engine: Engine, configuration: HostConfiguration, eventLoop: EventLoop, logger: Logger) {
         self.engine = engine
@@ -248,6 +253,13 @@ public final class LoopEngine: ConnectionEngine {
     private func didChange() {
         timer.engineDidChange()
         noteChange()
+        if freedMemory.shouldReturn(jobMemory: engine.accountedMemory), memoryReturn == nil {
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            memoryReturn = eventLoop.scheduleTask(in: .nanoseconds(FreedMemoryReturn.delay.nanoseconds)) {
+                bound.value.memoryReturn = nil
+                _ = cmalloc_trim()
+            }
+        }
     }
 
     private func noteChange() {
@@ -261,6 +273,8 @@ public final class LoopEngine: ConnectionEngine {
     /// Stops the timer, at shutdown, and lets a watcher go.
     func stop() {
         timer.stop()
+        memoryReturn?.cancel()
+        memoryReturn = nil
         changeWaiter?.fail(CancellationError())
         changeWaiter = nil
     }

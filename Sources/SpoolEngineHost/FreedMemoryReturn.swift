@@ -1,0 +1,30 @@
+/// When to give the memory of drained jobs back to the kernel.
+///
+/// glibc keeps freed memory in its arenas for reuse, and an arena shrinks
+/// only from its top. The engine's loop allocates in an arena of its own,
+/// where the jobs' bodies lie between longer-lived objects: after a burst of
+/// 20,000 jobs of 4 KiB in mode `off` had drained, spoold kept 53 MB of RSS
+/// (beanstalkd, whose one arena shrinks from the top, went back to 3 MB).
+/// So once the memory the jobs hold has fallen by ``threshold`` from its
+/// highest since the last return, the host has malloc_trim(3) return every
+/// arena's free pages, a second later (``delay``) so that a drain in progress
+/// pays for it at most once a second.
+struct FreedMemoryReturn {
+    /// How far the jobs' memory must fall before it is returned.
+    static let threshold = 8 << 20
+    /// How long after the fall is noticed the memory is returned.
+    static let delay: Duration = .seconds(1)
+
+    /// The most memory the jobs held since the last return.
+    private var highest = 0
+
+    /// Notes the memory the jobs hold now; true when it has fallen far
+    /// enough since its highest point to be returned (which starts the count
+    /// again from here).
+    mutating func shouldReturn(jobMemory: Int) -> Bool {
+        highest = max(highest, jobMemory)
+        guard highest - jobMemory >= Self.threshold else { return false }
+        highest = jobMemory
+        return true
+    }
+}
