@@ -7,12 +7,13 @@
 /// (beanstalkd, whose one arena shrinks from the top, went back to 3 MB).
 /// So once the memory the jobs hold has fallen by ``threshold`` from its
 /// highest since the last return, the host has malloc_trim(3) return every
-/// arena's free pages, a second later (``delay``) so that a drain in progress
-/// pays for it at most once a second.
+/// arena's free pages when it has stopped falling for ``delay`` (a drain in
+/// progress pays nothing), on a thread of Swift's pool rather than the loop:
+/// a trim walks every free chunk, some 10 ms per gigabyte freed.
 struct FreedMemoryReturn {
     /// How far the jobs' memory must fall before it is returned.
     static let threshold = 8 << 20
-    /// How long after the fall is noticed the memory is returned.
+    /// How long the memory must have stopped falling before it is returned.
     static let delay: Duration = .seconds(1)
 
     /// The most memory the jobs held since the last return.

@@ -253,11 +253,13 @@ public final class LoopEngine: ConnectionEngine {
     private func didChange() {
         timer.engineDidChange()
         noteChange()
-        if freedMemory.shouldReturn(jobMemory: engine.accountedMemory), memoryReturn == nil {
+        if freedMemory.shouldReturn(jobMemory: engine.accountedMemory) {
+            // Again from here while the memory keeps falling.
+            memoryReturn?.cancel()
             let bound = NIOLoopBound(self, eventLoop: eventLoop)
             memoryReturn = eventLoop.scheduleTask(in: .nanoseconds(FreedMemoryReturn.delay.nanoseconds)) {
                 bound.value.memoryReturn = nil
-                _ = cmalloc_trim()
+                Task.detached { _ = cmalloc_trim() }
             }
         }
     }

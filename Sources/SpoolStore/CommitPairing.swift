@@ -15,8 +15,9 @@ import NIOCore
 /// ``JobStore/expedite()``). The consumer's next change ends the wait, and
 /// the put's reply leaves with the delete's, one fsync for both. The wait is
 /// bounded by the time of the latest commit (at least ``shortestWait``, at
-/// most ``longestWait``), so a put's latency at most doubles when no change
-/// comes; a producer alone (no consumer's change in the latest commit) never
+/// most ``longestWait``), so when no change comes a put's latency at most
+/// doubles (or grows by the shortest wait, 50 µs, where commits take less);
+/// a producer alone (no consumer's change in the latest commit) never
 /// waits.
 ///
 /// Measured with `bench/run --durable-peers` (one producer and one

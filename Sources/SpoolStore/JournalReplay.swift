@@ -9,7 +9,7 @@ import SpoolCore
 /// shorter. Only the last segment may end in a torn write (spoold died
 /// during a commit, which no reply acknowledged): it ends there. Bodies are
 /// located, not read, but for the journal's last record's, which a put
-/// killed during its write may have left short.
+/// killed during its write may have left short (``isCutShort(_:in:)``).
 struct JournalReplay {
     /// What each segment holds.
     struct Usage: Equatable {
@@ -106,13 +106,18 @@ struct JournalReplay {
                     offset = read.next
                 }
                 // A put killed during its write can leave its header whole
-                // and its body short (the kernel stops a write at a page for
-                // SIGKILL): the last record of the journal is its torn end
-                // unless its body is whole. Such a put was never answered.
+                // and its body short (the kernel stops a write to a file at a
+                // page for SIGKILL; the rest of the allocated space is still
+                // zeros): the last record of the journal is its torn end when
+                // its body is. Such a put was never answered; its id is not
+                // given again. A body damaged otherwise comes back, to be
+                // buried when it is read.
                 if let last = pending {
-                    if limit == nil, !Self.bodyIsWhole(of: last.record, in: bytes) {
+                    if limit == nil, case .insert(let job) = last.record, let body = job.storedBody,
+                       Self.isCutShort(body, in: bytes) {
                         tornBytes = bytes.count - last.offset
                         offset = last.offset
+                        nextJobID = max(nextJobID, job.id &+ 1)
                     } else {
                         Self.apply(last.record, to: &jobs, pauses: &pauses, nextJobID: &nextJobID)
                     }
@@ -140,11 +145,17 @@ struct JournalReplay {
         queue = RecoveredQueue(jobs: live, pauses: pauses.values.sorted { $0.tube < $1.tube }, nextJobID: nextJobID)
     }
 
-    /// Whether `record`'s body (an insert's) in `bytes` matches its checksum; true for every other record.
-    private static func bodyIsWhole(of record: StoreRecord, in bytes: UnsafeRawBufferPointer) -> Bool {
-        guard case .insert(let job) = record, let body = job.storedBody else { return true }
+    /// Whether `body` in `bytes` is a write cut short: it does not match its
+    /// checksum, and it ends in zeros from a page boundary on, where a write
+    /// stopped and the allocated space was never written.
+    static func isCutShort(_ body: StoredBody, in bytes: UnsafeRawBufferPointer) -> Bool {
         let start = Int(body.offset)
-        return CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + Int(body.length))])) == body.checksum
+        let end = start + Int(body.length)
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        guard CRC32C.checksum(slice) != body.checksum else { return false }
+        let written = (slice.lastIndex { $0 != 0 }).map { start + $0 + 1 } ?? start
+        let page = 4096
+        return (written + page - 1) / page * page < end
     }
 
     /// The end of the previous segment as `segment`'s header gives it; nil when it has no header (an empty last file).

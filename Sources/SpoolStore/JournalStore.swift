@@ -78,8 +78,11 @@ public final class JournalStore: JobStore {
     private(set) var commitsOnLoop: UInt64 = 0
     private var flushScheduled = false
     private var pairing: CommitPairing
-    /// The scheduled commit of puts waiting for a consumer's change.
-    private var pairingWait: Scheduled<Void>?
+    /// The scheduled commit of puts waiting for a consumer's change, and
+    /// its number: a timer that runs after its wait ended (NIO may already
+    /// hold a cancelled task in the batch it runs) finds another number.
+    private var pairingWait: (task: Scheduled<Void>, number: UInt64)?
+    private var pairingWaits: UInt64 = 0
     private var retryScheduled = false
     private var spaceCheckScheduled = false
     private var bytesSinceMeasurement = 0
@@ -254,9 +257,13 @@ public final class JournalStore: JobStore {
         flushScheduled = true
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         if mode == .always, condition == .healthy, pairing.waits(onLoop: placement.onLoop) {
-            pairingWait = eventLoop.scheduleTask(in: pairing.wait(afterCommitOf: placement.latestSeconds)) {
+            pairingWaits &+= 1
+            let number = pairingWaits
+            let task = eventLoop.scheduleTask(in: pairing.wait(afterCommitOf: placement.latestSeconds)) {
+                guard bound.value.pairingWait?.number == number else { return }
                 bound.value.startCommit()
             }
+            pairingWait = (task, number)
             return
         }
         eventLoop.execute { bound.value.startCommit() }
@@ -266,7 +273,7 @@ public final class JournalStore: JobStore {
     /// consumer's change runs out.
     private func endPairingWait() {
         guard let wait = pairingWait else { return }
-        wait.cancel()
+        wait.task.cancel()
         pairingWait = nil
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         eventLoop.execute { bound.value.startCommit() }
@@ -274,6 +281,7 @@ public final class JournalStore: JobStore {
 
     private func startCommit() {
         flushScheduled = false
+        pairingWait?.task.cancel()
         pairingWait = nil
         guard !commitInFlight, stagedSequence > durableSequence else { return }
         // statvfs costs as much as a small commit: measure once a megabyte

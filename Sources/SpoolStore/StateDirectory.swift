@@ -59,6 +59,7 @@ public final class StateDirectory: Sendable {
         try createDirectory(path)
         let lock = try StateDirectoryLock(directory: path)
         try createDirectory(path + "/journal")
+        try syncEntries(of: path)
         let journal = Journal(directory: path + "/journal")
         if LegacyDatabase.exists(in: path) { try convertLegacyDatabase(in: path, to: journal, logger: logger) }
         let replay = try JournalReplay(journal: journal)
@@ -110,16 +111,28 @@ public final class StateDirectory: Sendable {
         ])
     }
 
-    /// `mkdir -p` with mode 0700: the queue's contents are private. Each
-    /// directory made is fsynced into its parent, so that a power cut cannot
-    /// take the journal's directory away with the segments fsynced in it.
+    /// fsyncs the state directory (its `journal/` and lock file entries) and,
+    /// where it can be read, its parent (the state directory's own entry), at
+    /// every start: a power cut must not take away a directory whose files
+    /// were fsynced, also when the start that made it ended before its sync.
+    private static func syncEntries(of path: String) throws {
+        try Journal.syncDirectory(path)
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let parent = trimmed.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        try? Journal.syncDirectory(parent.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : parent)
+    }
+
+    /// `mkdir -p` with mode 0700: the queue's contents are private. A parent
+    /// made here is fsynced into its own parent where that can be read (the
+    /// state directory and its journal are at every start: ``syncEntries(of:)``).
     private static func createDirectory(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             let parent = prefix.isEmpty ? "/" : prefix
             prefix += "/" + component
             if mkdir(prefix, 0o700) == 0 {
-                try Journal.syncDirectory(parent)
+                try? Journal.syncDirectory(parent)
             } else if errno != EEXIST {
                 throw StoreError.unusableDirectory(path: path, reason: String(cString: strerror(errno)))
             }

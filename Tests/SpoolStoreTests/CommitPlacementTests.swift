@@ -14,6 +14,14 @@ final class CommitPlacementTests: XCTestCase {
         }
     }
 
+    func testPairedCommitsStayOnTheLoopWhenAThirdRecordJoinsOne() {
+        var placement = CommitPlacement()
+        for records in Array(repeating: [2, 2, 2, 3], count: 20).joined() {
+            placement.record(records: records, seconds: 0.0001)
+            XCTAssertTrue(placement.onLoop, "a put and a delete per commit: \(placement.averageRecords) records on average")
+        }
+    }
+
     func testCommitsThatCarryMoreGoToTheWriterAndComeBackWhenTheyShrink() {
         var placement = CommitPlacement()
         placement.record(records: 12, seconds: 0.0001)

@@ -62,21 +62,29 @@ final class JournalStoreTests: XCTestCase {
         XCTAssertEqual(try StoreHarness.reopen(harness).jobs.map(\.id), Array(1...41), "every commit is durable, wherever it ran")
     }
 
+    /// Commits on the loop whatever this machine's disk (the pairing holds
+    /// only there), and a wait for a consumer's change of `wait`.
+    private func pairingHarness(wait: TimeAmount) throws -> StoreHarness {
+        try StoreHarness(
+            placement: CommitPlacement(loopSecondsLimit: .infinity), pairing: CommitPairing(shortestWait: wait, longestWait: wait))
+    }
+
     func testAPutWaitsForTheConsumersNextChangeAndTheyShareACommit() throws {
         // A wait that cannot run out during the test: only a change ends it.
-        let harness = try StoreHarness(pairing: CommitPairing(shortestWait: .seconds(30), longestWait: .seconds(30)))
+        let harness = try pairingHarness(wait: .seconds(30))
         try harness.commit([.insert(storeJob(1))])
         try harness.commit([.delete(1)])
         let put = try harness.onLoop { $0.stage(.insert(storeJob(2))) }
         // The loop ran a pass since: an unpaired put would be durable now.
         XCTAssertLessThan(try harness.onLoop { $0.durableSequence }, put, "the put waits: consumers are at work")
-        try harness.commit([.delete(2)])
+        let delete = try harness.onLoop { $0.stage(.delete(2)) }
+        XCTAssertEqual(try harness.onLoop { $0.durableSequence }, delete, "the delete ended the wait: both committed in the next pass")
         XCTAssertEqual(try harness.onLoop { $0.commits }, 3, "the put and the delete shared one commit")
         try harness.close()
     }
 
     func testAPutAReserveWaitsForIsCommittedAtOnce() throws {
-        let harness = try StoreHarness(pairing: CommitPairing(shortestWait: .seconds(30), longestWait: .seconds(30)))
+        let harness = try pairingHarness(wait: .seconds(30))
         try harness.commit([.insert(storeJob(1))])
         try harness.commit([.delete(1)])
         let put = try harness.onLoop { store in
@@ -89,10 +97,14 @@ final class JournalStoreTests: XCTestCase {
     }
 
     func testAPutThatNoChangeJoinsIsCommittedWhenTheWaitRunsOut() throws {
-        let harness = try StoreHarness(pairing: CommitPairing(shortestWait: .milliseconds(1), longestWait: .milliseconds(1)))
+        let harness = try pairingHarness(wait: .milliseconds(250))
         try harness.commit([.insert(storeJob(1))])
         try harness.commit([.delete(1)])
-        try harness.commit([.insert(storeJob(2))])
+        let put = try harness.onLoop { $0.stage(.insert(storeJob(2))) }
+        XCTAssertLessThan(try harness.onLoop { $0.durableSequence }, put, "the put waits for a consumer's change")
+        let durable = harness.loop.makePromise(of: Void.self)
+        try harness.onLoop { $0.whenDurable(put) { _ in durable.succeed() } }
+        try durable.futureResult.wait()
         XCTAssertEqual(try harness.onLoop { $0.commits }, 3)
         XCTAssertEqual(try StoreHarness.reopen(harness).jobs.map(\.id), [2])
     }
