@@ -80,6 +80,8 @@ public final class Engine {
     /// The engine's estimate of the memory jobs take: each job's bookkeeping
     /// and the bodies held in memory.
     public private(set) var accountedMemory = 0
+    /// The sessions open, spoold's own (pool workers) left out: `current-connections`.
+    public var openSessions: Int { counts.sessions }
     /// What one job's bookkeeping takes at most, without its body, for
     /// ``accountedMemory``: its object (112 bytes), its slots in the job
     /// table and a heap (up to 16 each) and, once reserved, its activity (48).

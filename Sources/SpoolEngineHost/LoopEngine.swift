@@ -71,7 +71,23 @@ public final class LoopEngine: ConnectionEngine {
         let session = engine.openSession(isInternal: isInternal)
         session.delegate = delegate
         noteChange()
+        watchMemoryHeld()
         return session
+    }
+
+    /// Has freed memory returned to the kernel once the memory jobs and
+    /// connections hold has fallen far enough (``FreedMemoryReturn``).
+    private func watchMemoryHeld() {
+        let held = FreedMemoryReturn.held(jobMemory: engine.accountedMemory, connections: engine.openSessions)
+        if freedMemory.shouldReturn(held: held) {
+            // Again from here while the memory keeps falling.
+            memoryReturn?.cancel()
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            memoryReturn = eventLoop.scheduleTask(in: .nanoseconds(FreedMemoryReturn.delay.nanoseconds)) {
+                bound.value.memoryReturn = nil
+                Task.detached { _ = cmalloc_trim() }
+            }
+        }
     }
 
     /// Closes a session: its reservations are released, its wait ends.
@@ -253,15 +269,7 @@ public final class LoopEngine: ConnectionEngine {
     private func didChange() {
         timer.engineDidChange()
         noteChange()
-        if freedMemory.shouldReturn(jobMemory: engine.accountedMemory) {
-            // Again from here while the memory keeps falling.
-            memoryReturn?.cancel()
-            let bound = NIOLoopBound(self, eventLoop: eventLoop)
-            memoryReturn = eventLoop.scheduleTask(in: .nanoseconds(FreedMemoryReturn.delay.nanoseconds)) {
-                bound.value.memoryReturn = nil
-                Task.detached { _ = cmalloc_trim() }
-            }
-        }
+        watchMemoryHeld()
     }
 
     private func noteChange() {

@@ -127,6 +127,27 @@ final class RobustnessTests: XCTestCase {
         }, "RSS \(before) KiB before the burst, \(queued) KiB with it queued, still \(drained) KiB once it drained")
     }
 
+    /// Connections that came and went give their memory back: 2,500
+    /// clients answered once and gone leave spoold's RSS near where it was
+    /// before them (glibc kept it otherwise: 41 MB after 10,000).
+    func testTheMemoryOfClosedConnectionsGoesBackToTheKernel() throws {
+        let server = try ServerProcess.spoold(["--durability", "off"])
+        let observer = try JobClient(port: server.port)
+        let before = try XCTUnwrap(server.residentKiB)
+        let clients = try (0..<2_500).map { _ in try RawClient(port: server.port) }
+        for client in clients { client.send("list-tube-used\r\n") }
+        for client in clients { XCTAssertEqual(client.readLine(), "USING default\r\n") }
+        let open = try XCTUnwrap(server.residentKiB)
+        XCTAssertGreaterThan(open - before, 6 * 1024, "2,500 connections hold some memory")
+        clients.forEach { $0.close() }
+        XCTAssertTrue(Deadline.poll(for: 10) { observer.stats("stats")["current-connections"] == "1" }, "hang-ups seen")
+        var closed = open
+        XCTAssertTrue(Deadline.poll(for: 10) {
+            closed = server.residentKiB ?? closed
+            return closed < before + 3 * 1024
+        }, "RSS \(before) KiB before the clients, \(open) KiB with them, still \(closed) KiB once they left")
+    }
+
     /// Reply amplification: eight clients pipeline `peek` of a 60 KB job and
     /// never read. Each 8-byte command would make a 60 KB reply; spoold stops
     /// running a connection's commands while about one maximum-size job of
