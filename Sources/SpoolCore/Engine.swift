@@ -473,7 +473,7 @@ public final class Engine {
     public func hold(_ session: Session, id: JobID, for duration: Int64) -> Bool {
         guard let job = reservedJob(id, by: session) else { return false }
         timers.remove(job)
-        session.moveDeadline(of: job, to: clock.now + duration)
+        session.moveDeadline(of: job, to: Self.later(clock.now, by: duration))
         timers.insert(job)
         return true
     }
@@ -891,12 +891,18 @@ public final class Engine {
         }
     }
 
+    /// `now` plus `span` nanoseconds, or the end of time where that overflows.
+    private static func later(_ now: Int64, by span: Int64) -> Int64 {
+        let (sum, overflow) = now.addingReportingOverflow(span)
+        return overflow ? .max : sum
+    }
+
     /// Puts a job that is in no state into the ready or delayed queue.
     private func enqueue(_ job: Job, delay: Int64) {
         let tube = job.tube
         if delay > 0 {
             job.state = .delayed
-            job.deadline = clock.now + delay
+            job.deadline = Self.later(clock.now, by: delay)
             tube.delayed.insert(job)
             timers.insert(job)
             counts.delayed += 1
@@ -943,7 +949,7 @@ public final class Engine {
         var record = record(of: job, body: body)
         if job.delay > 0 {
             record.state = .delayed
-            record.readyAtWall = clock.wallNanoseconds + job.delay
+            record.readyAtWall = Self.later(clock.wallNanoseconds, by: job.delay)
         }
         return record
     }
@@ -956,7 +962,7 @@ public final class Engine {
             state = .ready
         case .delayed:
             state = .delayed
-            readyAtWall = clock.wallNanoseconds + (job.deadline - clock.now)
+            readyAtWall = Self.later(clock.wallNanoseconds, by: job.deadline - clock.now)
         case .buried:
             state = .buried
         }

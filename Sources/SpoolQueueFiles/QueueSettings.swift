@@ -356,9 +356,14 @@ struct QueueSettings {
         UInt64(try TimeSpan.parse(value).secondsRoundedUp)
     }
 
+    /// The longest span a key takes: beanstalkd's longest TTR, 2^32 - 1
+    /// seconds (136 years). Longer ones, added to the clock, overflowed.
+    static let longestSpan: Duration = .seconds(Int64(UInt32.max))
+
     private static func positiveSpan(_ value: String) throws(ValueError) -> Duration {
         let span = try TimeSpan.parse(value)
         guard span > .zero else { throw ValueError("must be more than 0") }
+        guard span <= longestSpan else { throw ValueError("must be at most \(UInt32.max)s (136 years)") }
         return span
     }
 

@@ -143,6 +143,20 @@ final class EngineFailureTests: XCTestCase {
         XCTAssertFalse(f.engine.hold(s, id: id, for: 1), "no longer reserved")
     }
 
+    /// Spans past the end of the clock (a hostile queue file's) hold or
+    /// delay the job forever instead of overflowing, which crashed spoold.
+    func testAHoldOrARetryPastTheEndOfTimeDoesNotOverflow() {
+        let f = Fixture()
+        let s = f.engine.openSession()
+        let id = f.put(s)
+        XCTAssertEqual(f.reserveNow(s), id)
+        XCTAssertTrue(f.engine.hold(s, id: id, for: .max))
+        XCTAssertTrue(f.engine.fail(s, id: id, reason: "again", retryAfter: .max))
+        XCTAssertEqual(f.engine.jobStats(id)?.state, .delayed)
+        f.advance(seconds: 1_000_000)
+        XCTAssertEqual(f.engine.jobStats(id)?.state, .delayed)
+    }
+
     func testAHoldCanAlsoBeShorterThanTheTTR() {
         let f = Fixture()
         let s = f.engine.openSession()

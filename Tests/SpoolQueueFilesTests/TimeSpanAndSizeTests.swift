@@ -40,9 +40,13 @@ final class TimeSpanAndSizeTests: XCTestCase {
         XCTAssertEqual(try timeout("1.123456789123456789123s"), .nanoseconds(1_123_456_789))
     }
 
-    func testTheLongestSpanIsAboutTwoHundredNinetyYears() throws {
-        XCTAssertEqual(try timeout("15250w"), .seconds(15_250 * 604_800))
-        XCTAssertTrue(mailFailure("Timeout=15251w").hasSuffix("Timeout=15251w: too long"))
+    /// Beanstalkd's longest TTR: a longer span, added to the clock, had
+    /// crashed spoold (`Timeout=9223372036s`, then a put).
+    func testTheLongestSpanIsBeanstalkdsLongestTTR() throws {
+        XCTAssertEqual(try timeout("4294967295s"), .seconds(4_294_967_295))
+        XCTAssertTrue(mailFailure("Timeout=4294967296s").hasSuffix("Timeout=4294967296s: must be at most 4294967295s (136 years)"))
+        XCTAssertTrue(mailFailure("BackoffMax=9223372036s").hasSuffix(": must be at most 4294967295s (136 years)"))
+        XCTAssertTrue(mailFailure("Timeout=15251w").hasSuffix("Timeout=15251w: too long"), "past Int64 nanoseconds")
     }
 
     func testMalformedSpans() {
