@@ -28,7 +28,10 @@ enum AttemptVerdict: Equatable {
 
     /// The exit status that asks for a retry later (`EX_TEMPFAIL`); it never buries a job.
     static let temporaryFailure: Int32 = 75
-    /// The most characters of the handler's standard error quoted in a reason.
+    /// The most Unicode scalars of the handler's standard error quoted in a
+    /// reason (at most 800 bytes). Scalars, not characters: one character
+    /// can be made of thousands (a letter and its combining marks), and a
+    /// reason of 64 KB per buried job had let a handler grow spoold by gigabytes.
     static let quotedErrorLength = 200
 
     /// The verdict on attempt number `attempt` (counted from 1) of `queue`'s handler.
@@ -97,7 +100,17 @@ enum AttemptVerdict: Equatable {
         // A CRLF line ends with its CR: it is no part of the text.
         var line = last
         while line.last == UInt8(ascii: "\r") { line.removeLast() }
-        let text = String(String(decoding: line, as: UTF8.self).prefix(quotedErrorLength))
+        var text = ""
+        for scalar in String(decoding: line, as: UTF8.self).unicodeScalars.prefix(quotedErrorLength) {
+            // A tab reads as a space; other control characters (a NUL made
+            // D-Bus drop the JobBuried signal, an escape would reach the
+            // terminals that show reasons) as U+FFFD.
+            switch scalar.value {
+            case 0x09: text.unicodeScalars.append(" ")
+            case 0..<0x20, 0x7F: text.unicodeScalars.append("\u{FFFD}")
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
         return "\(summary): \(text)"
     }
 

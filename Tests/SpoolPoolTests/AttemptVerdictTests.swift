@@ -119,4 +119,16 @@ final class AttemptVerdictTests: XCTestCase {
         XCTAssertEqual(reason(verdict(.exited(1), stderr: "short\n" + long + "\n")),
                        "exit status 1: " + String(repeating: "x", count: 150) + String(repeating: "y", count: 50))
     }
+
+    /// One character of thousands of scalars (a letter and its combining
+    /// marks) made a 64 KB reason per buried job; control characters
+    /// reached D-Bus (a NUL dropped the signal) and terminals.
+    func testTheQuotedLineIsCutAt200ScalarsAndControlCharactersAreReplaced() {
+        let combining = "a" + String(repeating: "\u{301}", count: 32_000)
+        let quoted = (reason(verdict(.exited(1), stderr: combining + "\n")) ?? "").dropFirst("exit status 1: ".count)
+        XCTAssertEqual(quoted.unicodeScalars.count, 200)
+        XCTAssertLessThanOrEqual(quoted.utf8.count, 800)
+        XCTAssertEqual(reason(verdict(.exited(1), stderr: "nul\u{0}esc\u{1B}[31m\ttab\u{7F}\n")),
+                       "exit status 1: nul\u{FFFD}esc\u{FFFD}[31m tab\u{FFFD}")
+    }
 }
