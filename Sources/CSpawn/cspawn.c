@@ -353,7 +353,22 @@ static ssize_t read_report(int fd, struct failure_report *report) {
     return (ssize_t)received;
 }
 
+/// A process that ignores SIGCHLD has its children reaped by the kernel, and
+/// waitpid then fails with ECHILD. A daemon whose parent ignored it (ignored
+/// stays ignored across execve) gets the default back before its first child.
+static pthread_once_t child_signal_once = PTHREAD_ONCE_INIT;
+
+static void restore_child_signal(void) {
+    struct sigaction current;
+    if (sigaction(SIGCHLD, NULL, &current) == 0 && current.sa_handler == SIG_IGN) {
+        struct sigaction restored = {0};
+        restored.sa_handler = SIG_DFL;
+        sigaction(SIGCHLD, &restored, NULL);
+    }
+}
+
 cspawn_result cspawn(const cspawn_request *request) {
+    pthread_once(&child_signal_once, restore_child_signal);
     int report_pipe[2];
     if (pipe2(report_pipe, O_CLOEXEC) != 0) return failure(CSPAWN_STEP_PIPE, errno);
 
@@ -414,6 +429,7 @@ cspawn_result cspawn(const cspawn_request *request) {
 }
 
 int cspawn_private_mounts_error(void) {
+    pthread_once(&child_signal_once, restore_child_signal);
     pid_t pid = fork();
     if (pid < 0) return errno;
     if (pid == 0) {

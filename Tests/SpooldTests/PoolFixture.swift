@@ -71,10 +71,11 @@ final class PoolFixture {
     /// Starts spoold on the fixture's queue and state directories, with
     /// `--worker-stop-timeout 1` unless `extra` sets it, so that a test that
     /// ends with handlers running does not wait for them.
-    func startSpoold(_ extra: [String] = []) throws -> ServerProcess {
+    func startSpoold(_ extra: [String] = [], ignoringChildSignals: Bool = false) throws -> ServerProcess {
         let stopTimeout = extra.contains("--worker-stop-timeout") ? [] : ["--worker-stop-timeout", "1"]
         return try ServerProcess.spoold(
-            ["--queues-directory", queues.path, "--state-directory", stateDirectory.path] + stopTimeout + extra)
+            ["--queues-directory", queues.path, "--state-directory", stateDirectory.path] + stopTimeout + extra,
+            ignoringChildSignals: ignoringChildSignals)
     }
 
     /// The lines of the output file `name`; none while it does not exist.

@@ -34,12 +34,20 @@ final class ServerProcess {
     /// With `port`, it listens there (a restart on the port clients know),
     /// else on a free one. With `fileLimit`, prlimit(1) sets its open-file
     /// limit (soft and hard) to that.
-    static func spoold(_ extra: [String] = [], port: Int? = nil, fileLimit: Int? = nil) throws -> ServerProcess {
+    static func spoold(
+        _ extra: [String] = [], port: Int? = nil, fileLimit: Int? = nil, ignoringChildSignals: Bool = false
+    ) throws -> ServerProcess {
         let port = try port ?? TestScratch.freePort()
         let choosesStore = extra.contains { ["-b", "--state-directory", "--durability", "--postgresql"].contains($0) }
         let store = choosesStore ? [] : ["--state-directory", try TestScratch.temporaryDirectory().path]
         let bus = extra.contains("--bus") ? [] : ["--bus", "none"]
         let arguments = ["--listen", "tcp:127.0.0.1:\(port)"] + store + bus + extra
+        if ignoringChildSignals {
+            // As a parent that ignores SIGCHLD starts it: ignored stays ignored across execve.
+            let exec = "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"
+            return try ServerProcess(executable: URL(fileURLWithPath: "/usr/bin/python3"),
+                                     arguments: ["-c", exec, TestEnvironment.spoold.path] + arguments, port: port)
+        }
         guard let fileLimit else { return try ServerProcess(executable: TestEnvironment.spoold, arguments: arguments, port: port) }
         return try ServerProcess(executable: URL(fileURLWithPath: "/usr/bin/prlimit"),
                                  arguments: ["--nofile=\(fileLimit):\(fileLimit)", "--", TestEnvironment.spoold.path] + arguments, port: port)

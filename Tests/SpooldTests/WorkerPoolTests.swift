@@ -86,6 +86,26 @@ final class WorkerPoolTests: XCTestCase {
     /// SPOOL_ATTEMPT=2, no sooner than BackoffMin after the first; in
     /// between the job is delayed with the attempt counted and the reason
     /// kept; it is deleted once the second attempt succeeds.
+    /// A spoold whose parent ignored SIGCHLD (ignored stays ignored across
+    /// execve) still reaps its handlers: the kernel reaped them itself,
+    /// waitpid failed and spoold crashed at the first handler's exit.
+    func testHandlersRunWhenSpooldWasStartedWithChildSignalsIgnored() throws {
+        let fixture = try makeFixture()
+        let handler = try fixture.handler("done.sh", "echo \"$SPOOL_JOB_ID\" >> \"$OUT/runs\"")
+        try fixture.queue("sigchld", ["Tube=pool.sigchld", "ExecStart=\(handler)"])
+        let server = try fixture.startSpoold(ignoringChildSignals: true)
+        servers.append(server)
+        assertEventually("spoold loads the queue directory") { server.outputSoFar.contains("[spoold] queues loaded") }
+        let client = try JobClient(port: server.port)
+        client.use("pool.sigchld")
+        let ids = (0..<3).compactMap { client.putID("job \($0)") }
+        XCTAssertEqual(ids.count, 3)
+        assertEventually("every job ran and was deleted") {
+            fixture.lines("runs").count == 3 && ids.allSatisfy { client.peek($0) == nil }
+        }
+        XCTAssertEqual(client.stats("stats")["current-jobs-ready"], "0", "spoold still serves")
+    }
+
     func testFailedAttemptIsRetriedAfterTheBackoff() throws {
         let fixture = try makeFixture()
         let handler = try fixture.handler("flaky.sh", """
