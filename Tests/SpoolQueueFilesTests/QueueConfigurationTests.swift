@@ -143,6 +143,15 @@ final class QueueConfigurationTests: XCTestCase {
         XCTAssertEqual(continued.arguments, ["/bin/echo", "one", "two"])
     }
 
+    /// Many continued lines make one (gathered and joined once: joined at
+    /// every line, 20,000 of them took seconds).
+    func testTwentyThousandContinuedLinesMakeOneLine() throws {
+        let text = "[Queue]\nTube=mail\nExecStart=/bin/echo \\\n" + String(repeating: "a \\\n", count: 20_000) + "end\nWorkers=2\n"
+        let queue = try QueueConfiguration(parsing: text, path: mailPath)
+        XCTAssertEqual(queue.arguments, ["/bin/echo"] + Array(repeating: "a", count: 20_000) + ["end"])
+        XCTAssertEqual(queue.workers, 2)
+    }
+
     func testTheQueueSectionMayBeRepeated() throws {
         XCTAssertEqual(try mailQueue("[Queue]", "Workers=2").workers, 2)
     }
