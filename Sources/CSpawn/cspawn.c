@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -337,6 +338,33 @@ static cspawn_result failure(cspawn_step step, int error) {
     return (cspawn_result){.pid = 0, .pidfd = -1, .failed_step = step, .error = error, .index = -1};
 }
 
+/// How often the parent looks whether the child was stopped while it waits
+/// for the child's execve, in milliseconds.
+enum { stop_check_interval = 50 };
+
+/// Waits until the child has reported or its report pipe has closed (it
+/// called execve, or died). Once the child has the handler's user, any
+/// process of that user may stop it before its execve, and a parent waiting
+/// for it without end would be stuck for good (a worker that never takes a
+/// job again, a spoold that never stops): a child found stopped is killed,
+/// and true returned. The child shares this thread's errno, so only return
+/// values are read here.
+static bool await_report(int fd, pid_t pid) {
+    bool stopped = false;
+    for (;;) {
+        struct pollfd readable = {.fd = fd, .events = POLLIN};
+        int ready = poll(&readable, 1, stop_check_interval);
+        if (ready > 0) return stopped;
+        if (ready < 0 || stopped) continue;
+        siginfo_t info = {0};
+        // WNOWAIT: a child that has exited stays to be reaped by its supervisor.
+        if (waitid(P_PID, (id_t)pid, &info, WSTOPPED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+            kill(pid, SIGKILL);
+            stopped = true;
+        }
+    }
+}
+
 /// Reads the child's report: the number of bytes read, 0 when the pipe closed
 /// without one (execve succeeded), or -1 with errno.
 static ssize_t read_report(int fd, struct failure_report *report) {
@@ -385,27 +413,39 @@ cspawn_result cspawn(const cspawn_request *request) {
     // Blocked in the child from its first instruction until its dispositions
     // are reset: no handler of the parent's may run on the shared memory.
     pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
-    // As posix_spawn does: the child shares the parent's memory on a stack of
-    // its own, and this thread waits until it has called execve or exited.
-    // Nothing is copied (a fork of a large daemon copies its page tables), and
-    // no pthread_atfork handler runs. The child makes raw system calls only,
-    // and touches nothing of the parent's but errno, read by no one meanwhile.
-    pid_t pid = clone(child_entry, stack + child_stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &arguments);
+    // As posix_spawn does, the child shares the parent's memory on a stack of
+    // its own: nothing is copied (a fork of a large daemon copies its page
+    // tables), and no pthread_atfork handler runs. Unlike posix_spawn's vfork,
+    // this thread is not suspended until the child calls execve: it waits for
+    // the report pipe itself, so that a child stopped before its execve can
+    // be found and killed (await_report). The child makes raw system calls
+    // only and touches nothing of the parent's but errno, which this thread
+    // does not read meanwhile; its stack and the request stay until the pipe
+    // says it has called execve or it has exited.
+    pid_t pid = clone(child_entry, stack + child_stack_size, CLONE_VM | SIGCHLD, &arguments);
     int fork_error = errno;
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
-    free(stack);
     close(report_pipe[1]);
     if (pid < 0) {
+        free(stack);
         close(report_pipe[0]);
         return failure(CSPAWN_STEP_FORK, fork_error);
     }
 
+    bool stopped = await_report(report_pipe[0], pid);
     struct failure_report report;
     ssize_t received = read_report(report_pipe[0], &report);
     int read_error = errno;
     close(report_pipe[0]);
-    if (received == sizeof report) {
+    if (stopped) {
         reap(pid);
+        free(stack);
+        return failure(CSPAWN_STEP_STOPPED, EINTR);
+    }
+    if (received == sizeof report) {
+        // The child may still run on its stack between its report and _exit.
+        reap(pid);
+        free(stack);
         cspawn_result result = failure((cspawn_step)report.step, report.error);
         result.index = report.index;
         return result;
@@ -414,8 +454,11 @@ cspawn_result cspawn(const cspawn_request *request) {
         // Whether the child started is unknown: make sure it does not run.
         kill(pid, SIGKILL);
         reap(pid);
+        free(stack);
         return failure(CSPAWN_STEP_PIPE, received < 0 ? read_error : EIO);
     }
+    // Called execve (the pipe closed with it): the stack is no longer in use.
+    free(stack);
 
     // The child has execed and is not reaped, so its pid cannot have been reused.
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -476,6 +519,7 @@ const char *cspawn_step_name(cspawn_step step) {
     case CSPAWN_STEP_NAMESPACES: return "unshare(CLONE_NEWNS)";
     case CSPAWN_STEP_MOUNT: return "mounting a tmpfs";
     case CSPAWN_STEP_LANDLOCK_RULE: return "landlock_add_rule";
+    case CSPAWN_STEP_STOPPED: return "stopped by a signal before execve";
     }
     return "unknown step";
 }

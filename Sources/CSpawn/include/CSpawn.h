@@ -41,6 +41,9 @@ typedef enum cspawn_step {
     CSPAWN_STEP_MOUNT,
     CSPAWN_STEP_LANDLOCK_RULE,
     CSPAWN_STEP_TEMPORARY_DIRECTORY,
+    /// The child was stopped (SIGSTOP from a process of the handler's user)
+    /// before it called execve; it was killed.
+    CSPAWN_STEP_STOPPED,
 } cspawn_step;
 
 /// One resource limit, soft and hard alike.
