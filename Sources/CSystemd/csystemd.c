@@ -107,7 +107,11 @@ int sd_listen_fds_with_names(int unset_environment, char ***names) {
         // LISTEN_FDNAMES names none).
         int found = 0;
         char *start = copy;
-        for (char *cursor = copy; *copy != '\0'; cursor++) {
+        // Whether the list is empty is read before the loop writes over the
+        // first ':' (read at every turn, it made ":spool", an empty first
+        // name, end the list).
+        bool none = *copy == '\0';
+        for (char *cursor = copy; !none; cursor++) {
             if (*cursor != ':' && *cursor != '\0') continue;
             bool last = *cursor == '\0';
             *cursor = '\0';
@@ -178,11 +182,16 @@ static int unix_address(const char *text, struct sockaddr_un *address, socklen_t
     return 0;
 }
 
-/// sendmsg, again when a signal interrupts it.
+/// sendmsg, again when a signal interrupts it. Never blocking: a datagram
+/// waits for room in the receiver's queue (ten datagrams here), and a
+/// NOTIFY_SOCKET that no one reads had stopped the engine's loop, which
+/// sends the status and watchdog pings, and kept SIGTERM from ending spoold.
+/// A notification that finds the queue full fails with EAGAIN (the service
+/// manager drains its queue as notifications come).
 static ssize_t send_message(int fd, const struct msghdr *message) {
     ssize_t sent;
     do {
-        sent = sendmsg(fd, message, MSG_NOSIGNAL);
+        sent = sendmsg(fd, message, MSG_NOSIGNAL | MSG_DONTWAIT);
     } while (sent < 0 && errno == EINTR);
     return sent;
 }

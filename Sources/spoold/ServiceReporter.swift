@@ -36,7 +36,9 @@ struct ServiceReporter: Sendable {
         notifier.send([.ready, .status(firstLine)], logger: logger)
         var tasks: [RepeatedTask] = []
         if let interval = try Watchdog.interval() {
-            let half = TimeAmount.nanoseconds(interval.nanoseconds / 2)
+            // Half the interval, but no more often than every 10 ms: a
+            // WATCHDOG_USEC of 1 had the engine's loop ping without pause.
+            let half = TimeAmount.nanoseconds(max(interval.nanoseconds / 2, Self.shortestWatchdogPing.nanoseconds))
             logger.info("watchdog enabled", metadata: ["interval": "\(interval)"])
             tasks.append(every(half) { _ in notifier.send([.watchdog], logger: logger) })
         }
@@ -55,6 +57,9 @@ struct ServiceReporter: Sendable {
         })
         return tasks
     }
+
+    /// The shortest time between two watchdog pings.
+    static let shortestWatchdogPing: TimeAmount = .milliseconds(10)
 
     /// The STATUS= text: the engine's line, then the pools' workers when there are pools.
     static func statusLine(_ engine: String, _ pools: [PoolStatus]) -> String {

@@ -49,6 +49,37 @@ final class SocketActivationTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: unixPath), "an inherited socket file belongs to systemd and stays")
     }
 
+    /// A NOTIFY_SOCKET that no one reads (its queue full after ten
+    /// datagrams) stops nothing: spoold had blocked its engine's loop in
+    /// the next watchdog ping, served no one and ignored SIGTERM.
+    func testANotifySocketNoOneReadsStopsNothing() throws {
+        let directory = try TestScratch.temporaryDirectory()
+        let notify = try NotifySocket(directory: directory)
+        let port = try TestScratch.freePort()
+        let process = Process()
+        process.executableURL = TestEnvironment.spoold
+        process.arguments = ["-l", "127.0.0.1", "-p", "\(port)", "--bus", "none"]
+        process.environment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "20000"]
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        var client: RawClient?
+        XCTAssertTrue(Deadline.poll(for: 10) { client = try? RawClient(port: port); return client != nil }, "spoold listens")
+        // Pings every 10 ms: the queue is full long before this ends.
+        let end = Date().addingTimeInterval(1.5)
+        var puts = 0
+        while Date() < end {
+            client?.send("put 0 0 60 1\r\nx\r\n")
+            XCTAssertTrue(client?.readLine(timeout: 5).hasPrefix("INSERTED") ?? false, "put \(puts) answered")
+            puts += 1
+            usleep(20_000)
+        }
+        XCTAssertEqual(notify.receive(timeout: 1).map { $0.contains("READY=1") || $0.contains("WATCHDOG=1") }, true, "it did notify")
+        kill(process.processIdentifier, SIGTERM)
+        XCTAssertTrue(Deadline.poll(for: 10) { !process.isRunning }, "SIGTERM ends it")
+    }
+
     func testIdleExit() throws {
         let directory = try TestScratch.temporaryDirectory()
         let notify = try NotifySocket(directory: directory)
