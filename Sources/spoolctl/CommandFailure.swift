@@ -66,7 +66,7 @@ struct CommandFailure: Error {
         case .draining:
             self.init("spoold is draining and takes no new jobs")
         default:
-            self.init("spoold answered: \(error)")
+            self.init("spoold answered: \(error)".printable)
         }
     }
 }

@@ -17,7 +17,8 @@ enum JSONOutput {
 
     /// D-Bus properties as a JSON object: `JobsReady` becomes `jobs_ready`.
     static func object(_ properties: [String: DBusValue]) -> [String: Any] {
-        Dictionary(uniqueKeysWithValues: properties.map { (snakeCase($0.key), value($0.value)) })
+        // Two names can make one key (`JobsReady`, `jobsReady`) on a hostile bus.
+        Dictionary(properties.map { (snakeCase($0.key), value($0.value)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// A D-Bus value as a JSON value.

@@ -24,7 +24,7 @@ struct PurgeCommand: SpoolCommand {
                 throw CommandFailure("purge deletes jobs for good: give --yes when standard input is not a terminal", status: .usage)
             }
             let properties = try await control.callQueue(tube) { try await $0.allProperties() }
-            let count = state.counters.reduce(0) { $0 + properties.counter($1) }
+            let count = state.counters.map { properties.counter($0) }.saturatingSum
             let what = state == .all ? "ready, delayed and buried" : state.rawValue
             guard Terminal.confirm("Delete \(count) \(what) \(count == 1 ? "job" : "jobs") of '\(tube)' for good?") else {
                 throw CommandFailure("nothing purged")

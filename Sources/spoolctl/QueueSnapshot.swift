@@ -24,7 +24,7 @@ struct QueueSnapshot {
         let maxBytes = properties.counter(QueueAPI.maxBytes)
         guard properties[QueueAPI.maxJobs] != nil, maxJobs != .max || maxBytes != .max else { return "-" }
         let jobs = [QueueAPI.jobsReady, QueueAPI.jobsReserved, QueueAPI.jobsDelayed, QueueAPI.jobsBuried]
-            .reduce(0) { $0 + properties.counter($1) }
+            .map { properties.counter($0) }.saturatingSum
         var parts: [String] = []
         if maxJobs != .max { parts.append("\(jobs)/\(maxJobs) jobs") }
         if maxBytes != .max { parts.append("\(properties.counter(QueueAPI.bytes))/\(maxBytes) B") }

@@ -40,7 +40,7 @@ struct StatsCommand: SpoolCommand {
         }
         let width = statistics.entries.map(\.key.count).max() ?? 0
         for entry in statistics.entries {
-            print(Style.bold.apply(entry.key + ":") + String(repeating: " ", count: width - entry.key.count + 1) + entry.value)
+            print(Style.bold.apply(entry.key.printable + ":") + String(repeating: " ", count: width - entry.key.count + 1) + entry.value.printable)
         }
     }
 

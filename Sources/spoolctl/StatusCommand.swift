@@ -27,12 +27,12 @@ struct StatusCommand: SpoolCommand {
 
     /// The daemon's state in a few aligned lines, as `systemctl status` does.
     static func summary(_ status: [String: DBusValue]) -> String {
-        let state = status.text(ManagerAPI.state)
+        let state = status.text(ManagerAPI.state).printable
         let stateStyle: Style = state == ManagerState.running.rawValue ? .green : .yellow
         let lines: [(String, String)] = [
             ("State", stateStyle.apply(state)),
-            ("Version", status.text(ManagerAPI.version)),
-            ("Durability", status.text(ManagerAPI.durability)),
+            ("Version", status.text(ManagerAPI.version).printable),
+            ("Durability", status.text(ManagerAPI.durability).printable),
             ("Uptime", uptime(status.counter(ManagerAPI.uptimeSeconds))),
             ("Connections", "\(status.counter(ManagerAPI.connections))"),
             ("Tubes", "\(status.counter(ManagerAPI.tubes))"),

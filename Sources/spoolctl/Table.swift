@@ -6,7 +6,7 @@ struct Table {
         var style: Style?
 
         init(_ text: String, style: Style? = nil) {
-            self.text = text
+            self.text = text.printable
             self.style = style
         }
 

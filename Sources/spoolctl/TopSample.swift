@@ -51,7 +51,12 @@ struct TopSample {
         let seconds = max(time.timeIntervalSince(previous.time), 1e-3)
         let before = Dictionary(previous.tubes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         return tubes.map { tube in
-            func rate(_ now: Int, _ then: Int?) -> Double { Double(now >= (then ?? 0) ? now - (then ?? 0) : now) / seconds }
+            // In Double: counters a hostile server sends can be anything, and
+            // their difference overflowed an Int.
+            func rate(_ now: Int, _ then: Int?) -> Double {
+                let (now, then) = (Double(max(now, 0)), Double(max(then ?? 0, 0)))
+                return (now >= then ? now - then : now) / seconds
+            }
             return Rates(
                 tube: tube, putsPerSecond: rate(tube.puts, before[tube.name]?.puts),
                 deletesPerSecond: rate(tube.deletes, before[tube.name]?.deletes))

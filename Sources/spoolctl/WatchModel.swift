@@ -29,7 +29,7 @@ struct WatchModel {
             case .queue(let tube, let properties): "tube \(tube) " + Self.assignments(properties)
             case .added(let tube, _): "tube \(tube) appeared"
             case .removed(let tube): "tube \(tube) went away"
-            case .buried(let tube, let id, let reason): "job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(WatchModel.printable(reason))")
+            case .buried(let tube, let id, let reason): "job \(id) buried in \(tube)" + (reason.isEmpty ? "" : ": \(reason.printable)")
             case .started: "spoold started"
             case .stopped: "spoold stopped"
             }
@@ -139,12 +139,6 @@ struct WatchModel {
 
     /// `text` with control characters (a terminal's escape sequences among
     /// them) shown as `\u{…}` escapes: a handler's reason is its own words.
-    static func printable(_ text: String) -> String {
-        String(text.unicodeScalars.flatMap { scalar -> [Character] in
-            scalar.properties.generalCategory == .control ? Array("\\u{\(String(scalar.value, radix: 16))}") : [Character(scalar)]
-        })
-    }
-
     /// Keeps `change` among the recent events; returns it.
     private mutating func noted(_ change: Change) -> Change {
         events.append("\(Self.clock(Date())) \(change.line)")
