@@ -50,7 +50,8 @@ enum JSONOutput {
     static func scalar(_ text: String) -> Any {
         if let integer = UInt64(text) { return integer }
         if let integer = Int64(text) { return integer }
-        if text.contains("."), let decimal = Double(text) { return decimal }
+        // A decimal JSON cannot hold (`1.0e999` reads as infinity) stays a string.
+        if text.contains("."), let decimal = Double(text), decimal.isFinite { return decimal }
         return text
     }
 

@@ -28,5 +28,7 @@ final class WatchModelTests: XCTestCase {
         XCTAssertEqual([UInt64(2), 3].saturatingSum, 5)
         let object = JSONOutput.object(["JobsReady": .uint64(1), "jobsReady": .uint64(2)])
         XCTAssertEqual(object.count, 1)
+        XCTAssertEqual(JSONOutput.scalar("1.0e999") as? String, "1.0e999", "infinity is no JSON number")
+        XCTAssertEqual(JSONOutput.scalar("1.5") as? Double, 1.5)
     }
 }
