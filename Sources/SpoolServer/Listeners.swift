@@ -52,7 +52,12 @@ public final class Listeners: Sendable {
         for address in configuration.listeners {
             let channel = try await bind(address)
             channels.withLockedValue { $0.append(channel) }
-            logger.info("listening", metadata: ["address": "\(address)", "serves": "\(what)"])
+            if case .tcp(_, 0) = address, let port = channel.localAddress?.port {
+                // `-p 0`: the port is the kernel's choice, which only this line tells.
+                logger.notice("listening on the port the kernel chose", metadata: ["address": "\(address)", "port": "\(port)", "serves": "\(what)"])
+            } else {
+                logger.info("listening", metadata: ["address": "\(address)", "serves": "\(what)"])
+            }
         }
     }
 

@@ -9,11 +9,13 @@ enum Terminal {
     static var inputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
     /// Whether to colour standard output: only on a terminal, and never
-    /// with `NO_COLOR` set or `TERM=dumb`.
-    static var usesColor: Bool {
+    /// with `NO_COLOR` set or `TERM=dumb`. Decided once: asked for every
+    /// line printed, it copied the whole environment each time (a 20 MB
+    /// `stats` document took minutes to print).
+    static let usesColor: Bool = {
         let environment = ProcessInfo.processInfo.environment
         return outputIsTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
-    }
+    }()
 
     /// Writes `text` and a newline to standard error.
     static func printError(_ text: String) {

@@ -17,6 +17,40 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try spoold(["-h"]).output, result.output)
     }
 
+    /// `-p 0`, as some test suites start servers: the kernel picks the
+    /// port, and the log says which (it had said only port 0).
+    func testPortZeroLogsThePortTheKernelChose() throws {
+        let process = Process()
+        process.executableURL = TestEnvironment.spoold
+        process.arguments = ["-l", "127.0.0.1", "-p", "0", "--bus", "none"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        var log = ""
+        var port: Int?
+        let end = Date().addingTimeInterval(10)
+        while port == nil, Date() < end {
+            var readable = pollfd(fd: errors.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&readable, 1, 100) == 1 else { continue }
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+            if let line = log.split(separator: "\n").first(where: { $0.contains("listening on the port the kernel chose") }),
+               let field = line.split(separator: " ").first(where: { $0.hasPrefix("port=") }) {
+                port = Int(field.dropFirst("port=".count))
+            }
+        }
+        let chosen = try XCTUnwrap(port, log)
+        XCTAssertNotEqual(chosen, 0)
+        let client = try JobClient(port: chosen)
+        XCTAssertEqual(client.put("on the chosen port"), "INSERTED 1")
+    }
+
     func testVersion() throws {
         let result = try spoold(["-v"])
         XCTAssertEqual(result.status, 0)

@@ -80,6 +80,42 @@ final class SocketActivationTests: XCTestCase {
         XCTAssertTrue(Deadline.poll(for: 10) { !process.isRunning }, "SIGTERM ends it")
     }
 
+    /// An empty first name in LISTEN_FDNAMES (`:spool`, which libsystemd
+    /// takes) is a name like another: the list had ended there, and spoold
+    /// refused to start ("Invalid argument"). systemd-socket-activate
+    /// cannot pass an empty name: a small launcher does what systemd does.
+    func testAnEmptyFirstSocketNameIsTakenAsLibsystemdTakesIt() throws {
+        let directory = try TestScratch.temporaryDirectory()
+        let second = directory.appendingPathComponent("second.sock").path
+        let launcher = """
+            import fcntl, os, socket, sys
+            listeners = [socket.socket(socket.AF_UNIX) for _ in range(2)]
+            high = []
+            for listener, path in zip(listeners, sys.argv[2:4]):
+                listener.bind(path)
+                listener.listen()
+                high.append(fcntl.fcntl(listener.fileno(), fcntl.F_DUPFD, 10))
+            for number, descriptor in zip((3, 4), high):
+                os.dup2(descriptor, number)
+            environment = dict(os.environ, LISTEN_FDS="2", LISTEN_FDNAMES=":spool", LISTEN_PID=str(os.getpid()))
+            os.execve(sys.argv[1], [sys.argv[1], "--bus", "none", "--durability", "off"], environment)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", launcher, TestEnvironment.spoold.path, directory.appendingPathComponent("first.sock").path, second]
+        let log = Pipe()
+        process.standardError = log
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        try waitForFile(second)
+        let client = try connectUnix(second)
+        client.send("list-tube-used\r\n")
+        XCTAssertEqual(client.readLine(), "USING default\r\n", "spoold serves the sockets it was passed")
+        XCTAssertTrue(process.isRunning)
+    }
+
     func testIdleExit() throws {
         let directory = try TestScratch.temporaryDirectory()
         let notify = try NotifySocket(directory: directory)
