@@ -116,7 +116,8 @@ final class HTTPTests: XCTestCase {
         try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
         let result = try runCommand(
             "/usr/bin/python3", [TestEnvironment.clients.appendingPathComponent("dashboard/dashboard_check.py").path,
-                                 "http://127.0.0.1:\(httpPort)/", "127.0.0.1:\(server.port)", "thumbnails", Self.artifacts.path],
+                                 "http://127.0.0.1:\(httpPort)/", "127.0.0.1:\(server.port)", "thumbnails", Self.artifacts.path,
+                                 "1"],
             timeout: 120)
         XCTAssertEqual(result.status, 0, result.output)
         let pages = try result.output.split(separator: "\n").filter { $0.hasPrefix("{") }.map {

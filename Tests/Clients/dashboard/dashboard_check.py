@@ -5,10 +5,12 @@ Chromium is driven over the DevTools protocol on a pipe
 (--remote-debugging-pipe: commands on fd 3, replies on fd 4, each a JSON
 message ended by NUL), so nothing but Python's standard library is needed.
 
-  dashboard_check.py URL BEANSTALK_HOST:PORT TUBE ARTIFACT_DIR
+  dashboard_check.py URL BEANSTALK_HOST:PORT TUBE ARTIFACT_DIR [BURIED]
 
 1. Loads URL and waits until the page shows TUBE's row (the page gets its
-   numbers only from the server-sent events of /events).
+   numbers only from the server-sent events of /events), with BURIED buried
+   jobs when given: the feed samples the queue once a second, so the first
+   numbers a page gets can predate the test's last change by up to a second.
 2. Prints {"phase": "before", ...} with what the page shows, and keeps a
    screenshot (ARTIFACT_DIR/dashboard-before.png).
 3. Puts one job into TUBE over the beanstalkd protocol, then waits until the
@@ -141,10 +143,13 @@ def put(address, tube):
 
 def main():
     url, address, tube, artifacts = sys.argv[1:5]
+    buried = int(sys.argv[5]) if len(sys.argv) > 5 else None
     browser = Browser()
     try:
         browser.open(url)
-        before = wait_for(browser, f"tube {tube}", lambda p: row(p, tube) is not None and p["status"] == "live", 30)
+        before = wait_for(
+            browser, f"tube {tube}" + (f" with {buried} buried" if buried is not None else ""),
+            lambda p: row(p, tube) is not None and p["status"] == "live" and buried in (None, row(p, tube).get("buried")), 30)
         browser.screenshot(os.path.join(artifacts, "dashboard-before.png"))
         print(json.dumps({"phase": "before", **before}), flush=True)
         put(address, tube)
