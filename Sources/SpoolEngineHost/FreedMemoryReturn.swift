@@ -1,3 +1,5 @@
+import NIOCore
+
 /// When to give the memory of drained jobs and closed connections back to
 /// the kernel.
 ///
@@ -20,7 +22,7 @@ struct FreedMemoryReturn {
     /// measured per idle connection).
     static let connectionBytes = 4096
     /// How long the memory must have stopped falling before it is returned.
-    static let delay: Duration = .seconds(1)
+    static let delay: TimeAmount = .seconds(1)
 
     /// The most memory held since the last return.
     private var highest = 0

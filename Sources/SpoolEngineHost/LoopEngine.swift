@@ -1,5 +1,4 @@
 import CMalloc
-import DurationConversions
 import Logging
 import NIOCore
 import SpoolCore
@@ -83,7 +82,7 @@ public final class LoopEngine: ConnectionEngine {
             // Again from here while the memory keeps falling.
             memoryReturn?.cancel()
             let bound = NIOLoopBound(self, eventLoop: eventLoop)
-            memoryReturn = eventLoop.scheduleTask(in: .nanoseconds(FreedMemoryReturn.delay.nanoseconds)) {
+            memoryReturn = eventLoop.scheduleTask(in: FreedMemoryReturn.delay) {
                 bound.value.memoryReturn = nil
                 Task.detached { _ = cmalloc_trim() }
             }

@@ -49,9 +49,9 @@ struct CommitPairing: Sendable, Equatable {
         self.longestWait = longestWait
     }
 
-    /// Notes a staged record: `isPut` when it inserts a new job.
-    mutating func staged(isPut: Bool) {
-        if !isPut { onlyPutsStaged = false }
+    /// Notes a staged record other than a new job's (a consumer's change, or a pause).
+    mutating func stagedChange() {
+        onlyPutsStaged = false
     }
 
     /// Notes that a reply other than a put's waits for what is staged.

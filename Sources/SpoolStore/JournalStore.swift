@@ -186,10 +186,8 @@ public final class JournalStore: JobStore {
         }
         usage[segment] = segmentUsage
         latestStoredBody = stored
-        if case .insert = record {
-            pairing.staged(isPut: true)
-        } else {
-            pairing.staged(isPut: false)
+        if case .insert = record {} else {
+            pairing.stagedChange()
             endPairingWait()
         }
         scheduleFlush()

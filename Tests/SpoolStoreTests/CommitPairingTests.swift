@@ -7,30 +7,26 @@ import XCTest
 final class CommitPairingTests: XCTestCase {
     func testPutsWaitOnlyWhileConsumersAreAtWork() {
         var pairing = CommitPairing()
-        pairing.staged(isPut: true)
         XCTAssertFalse(pairing.waits(onLoop: true), "a producer alone never waits")
-        pairing.staged(isPut: false)
+        pairing.stagedChange()
         pairing.commitStarted()
-        pairing.staged(isPut: true)
         XCTAssertFalse(pairing.waits(onLoop: true), "the consumer's change is still being committed")
         pairing.commitFinished()
         XCTAssertTrue(pairing.waits(onLoop: true), "the latest commit carried a delete: the next one is coming")
         XCTAssertFalse(pairing.waits(onLoop: false), "commits on the writer thread are shared anyway")
-        pairing.staged(isPut: false)
+        pairing.stagedChange()
         XCTAssertFalse(pairing.waits(onLoop: true), "a consumer's change is staged: commit now")
     }
 
     func testAPutSomeoneReservedDoesNotWait() {
         var pairing = CommitPairing()
-        pairing.staged(isPut: false)
+        pairing.stagedChange()
         pairing.commitStarted()
         pairing.commitFinished()
-        pairing.staged(isPut: true)
         pairing.expedite()
         XCTAssertFalse(pairing.waits(onLoop: true), "a reserve waits for the put")
         pairing.commitStarted()
         pairing.commitFinished()
-        pairing.staged(isPut: true)
         XCTAssertFalse(pairing.waits(onLoop: true), "that commit carried puts alone: no consumer at work")
     }
 

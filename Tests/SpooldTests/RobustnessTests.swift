@@ -120,11 +120,8 @@ final class RobustnessTests: XCTestCase {
         XCTAssertGreaterThan(queued - before, 16 * 1024, "20 MB of bodies are held while queued")
         for id in 1...jobs { client.send("delete \(id)\r\n") }
         for _ in 0..<jobs { XCTAssertEqual(client.readLine(), "DELETED\r\n") }
-        var drained = queued
-        XCTAssertTrue(Deadline.poll(for: 10) {
-            drained = server.residentKiB ?? drained
-            return drained < before + 8 * 1024
-        }, "RSS \(before) KiB before the burst, \(queued) KiB with it queued, still \(drained) KiB once it drained")
+        let drained = server.residentKiB(fallingBelow: before + 8 * 1024, from: queued)
+        XCTAssertLessThan(drained, before + 8 * 1024, "RSS \(before) KiB before the burst, \(queued) KiB with it queued, still \(drained) KiB once it drained")
     }
 
     /// Connections that came and went give their memory back: 2,500
@@ -141,11 +138,8 @@ final class RobustnessTests: XCTestCase {
         XCTAssertGreaterThan(open - before, 6 * 1024, "2,500 connections hold some memory")
         clients.forEach { $0.close() }
         XCTAssertTrue(Deadline.poll(for: 10) { observer.stats("stats")["current-connections"] == "1" }, "hang-ups seen")
-        var closed = open
-        XCTAssertTrue(Deadline.poll(for: 10) {
-            closed = server.residentKiB ?? closed
-            return closed < before + 3 * 1024
-        }, "RSS \(before) KiB before the clients, \(open) KiB with them, still \(closed) KiB once they left")
+        let closed = server.residentKiB(fallingBelow: before + 3 * 1024, from: open)
+        XCTAssertLessThan(closed, before + 3 * 1024, "RSS \(before) KiB before the clients, \(open) KiB with them, still \(closed) KiB once they left")
     }
 
     /// Reply amplification: eight clients pipeline `peek` of a 60 KB job and

@@ -127,6 +127,17 @@ final class ServerProcess {
     /// The process's resident memory in KiB, from /proc.
     var residentKiB: Int? { statusKiB("VmRSS:") }
 
+    /// Waits (at most 10 s) until the resident memory is below `limit` KiB;
+    /// returns the last reading, below the limit or not.
+    func residentKiB(fallingBelow limit: Int, from start: Int) -> Int {
+        var latest = start
+        _ = Deadline.poll(for: 10) {
+            latest = residentKiB ?? latest
+            return latest < limit
+        }
+        return latest
+    }
+
     /// How many file descriptors it has open.
     var openDescriptors: Int? {
         try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd").count
