@@ -118,11 +118,13 @@ let package = Package(
             ]
         ),
         .target(name: "CSQLite", dependencies: ["CDynamicLibrary"]),
+        .target(name: "CCRC32C"),
         .target(
             name: "SpoolStore",
             dependencies: [
                 "SpoolCore",
                 "CSQLite",
+                "CCRC32C",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -263,7 +265,7 @@ let package = Package(
         .testTarget(
             name: "SpoolStoreTests",
             dependencies: [
-                "SpoolStore", "SpoolCore", "SpoolTestSupport",
+                "SpoolStore", "SpoolCore", "SpoolTestSupport", "CCRC32C",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

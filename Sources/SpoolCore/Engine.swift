@@ -197,8 +197,18 @@ public final class Engine {
         let now = clock.now
         let wall = clock.wallNanoseconds
         jobs.reserveCapacity(jobs.count + queue.jobs.count)
+        // The jobs of a few tubes come interleaved: the tubes met last are
+        // compared by name before the table of names is hashed.
+        var recentTubes: [Tube] = []
         for record in queue.jobs {
-            let tube = findOrMakeTube(record.tube)
+            let tube: Tube
+            if let recent = recentTubes.first(where: { $0.name == record.tube }) {
+                tube = recent
+            } else {
+                tube = findOrMakeTube(record.tube)
+                if recentTubes.count == 8 { recentTubes.removeFirst() }
+                recentTubes.append(tube)
+            }
             let job = Job(
                 id: record.id, tube: tube, priority: record.priority, delay: record.delay, ttr: record.ttr,
                 body: record.storedBody.map(JobBody.stored) ?? .inMemory(record.body ?? ByteBuffer()),
@@ -210,13 +220,13 @@ public final class Engine {
             tube.totalJobs += 1
             counts.totalJobs += 1
             switch record.state {
-            case .ready: enqueue(job, delay: 0)
-            case .delayed: enqueue(job, delay: max(0, record.readyAtWall - wall))
+            case .ready: enqueue(job, delay: 0, now: now)
+            case .delayed: enqueue(job, delay: max(0, record.readyAtWall - wall), now: now)
             case .buried: bury(job)
             }
             job.counters = record.counters
             job.attempts = record.attempts
-            failures[job.id] = record.lastFailure
+            if let failure = record.lastFailure { failures[job.id] = failure }
             nextJobID = max(nextJobID, job.id + 1)
         }
         nextJobID = max(nextJobID, queue.nextJobID)
@@ -853,7 +863,7 @@ public final class Engine {
     /// Hands the tube's ready jobs to its waiting sessions, best job to the
     /// longest-waiting session, while both last and the tube is not paused.
     private func serveWaiters(_ tube: Tube) {
-        while isProcessing, !tube.isPaused(at: clock.now), tube.waitingCount > 0, let job = tube.nextReady(now: clock.now) {
+        while tube.waitingCount > 0, isProcessing, !tube.isPaused(at: clock.now), let job = tube.nextReady(now: clock.now) {
             guard let body = readBody(of: job) else { continue }
             guard let session = tube.takeWaiter() else { break }
             stopWaiting(session)
@@ -897,12 +907,15 @@ public final class Engine {
         return overflow ? .max : sum
     }
 
-    /// Puts a job that is in no state into the ready or delayed queue.
-    private func enqueue(_ job: Job, delay: Int64) {
+    /// Puts a job that is in no state into the ready queue, or the delayed
+    /// one for `delay`; `now` is the clock's reading when the caller has
+    /// one (a restore of a million jobs reads it once).
+    private func enqueue(_ job: Job, delay: Int64, now: Int64? = nil) {
         let tube = job.tube
+        let now = now ?? clock.now
         if delay > 0 {
             job.state = .delayed
-            job.deadline = Self.later(clock.now, by: delay)
+            job.deadline = Self.later(now, by: delay)
             tube.delayed.insert(job)
             timers.insert(job)
             counts.delayed += 1
@@ -911,7 +924,7 @@ public final class Engine {
             tube.ready.insert(job)
             // Kept whether or not the tube has an aging rule now: a rule set
             // later counts the wait of the jobs already ready from here.
-            job.readySince = clock.now
+            job.readySince = now
             if tube.agingAfter != nil { tube.readyByAge.insert(job) }
             counts.ready += 1
             if job.isUrgent {

@@ -49,12 +49,6 @@ enum JournalRecord {
         var nextJobID: JobID
     }
 
-    /// A record read back, with where its body (if any) lies.
-    enum Decoded {
-        case segment(SegmentHeader)
-        case record(StoreRecord)
-    }
-
     // MARK: Encoding
 
     /// Bytes `record` takes in the journal.
@@ -188,12 +182,68 @@ enum JournalRecord {
         case damaged(String)
         /// A segment of a journal format this spoold does not know (a newer one).
         case unknownFormat(UInt32)
+        /// A whole segment header where a record should be: not a torn
+        /// write, but a journal put together wrongly.
+        case secondSegmentHeader
+
+        /// The failure in words.
+        var reason: String {
+            switch self {
+            case .end: "it ends where a record should be"
+            case .damaged(let reason): reason
+            case .unknownFormat(let version): "it has journal format \(version)"
+            case .secondSegmentHeader: "a second segment header"
+            }
+        }
     }
 
-    /// Reads the record at `offset` of `segment`'s bytes; returns it and
-    /// where the next one starts. Bodies are not read: an insert comes back
-    /// with ``JobRecord/storedBody`` set.
-    static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int, segment: UInt32) throws(Failure) -> (Decoded, next: Int) {
+    /// Reads the segment header that starts `segment`'s bytes; returns it
+    /// and where the first record starts.
+    static func decodeSegmentHeader(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> (SegmentHeader, next: Int) {
+        let (header, next) = try checkedHeader(bytes, at: 0)
+        guard header[0] == Kind.segment.rawValue else { throw .damaged("it does not start with a segment header") }
+        var reader = FieldReader(bytes: header, position: 1)
+        guard try reader.integer(UInt64.self) == magic else { throw .damaged("no segment header") }
+        let version = try reader.integer(UInt32.self)
+        guard version == formatVersion else { throw .unknownFormat(version) }
+        let number = try reader.integer(UInt32.self)
+        _ = try reader.integer(UInt32.self)
+        let previousEnd = UInt32(truncatingIfNeeded: try reader.integer(UInt64.self))
+        return (SegmentHeader(segment: number, previousEnd: previousEnd, nextJobID: try reader.integer(UInt64.self)), next)
+    }
+
+    /// Reads the record at `offset` of `segment`'s bytes, past its segment
+    /// header; returns it and where the next one starts. Bodies are not
+    /// read: an insert comes back with ``JobRecord/storedBody`` set.
+    static func decodeRecord(_ bytes: UnsafeRawBufferPointer, at offset: Int, segment: UInt32) throws(Failure) -> (StoreRecord, next: Int) {
+        let (header, start) = try checkedHeader(bytes, at: offset)
+        var reader = FieldReader(bytes: header, position: 1)
+        guard let kind = Kind(rawValue: header[0]) else { throw .damaged("unknown record kind \(header[0])") }
+        switch kind {
+        case .segment:
+            throw .secondSegmentHeader
+        case .insert:
+            var job = try reader.jobFields()
+            let bodyLength = try reader.integer(UInt32.self)
+            let bodyChecksum = try reader.integer(UInt32.self)
+            guard start + Int(bodyLength) <= bytes.count else { throw .damaged("a body runs past the file") }
+            job.storedBody = StoredBody(segment: segment, offset: UInt32(start), length: bodyLength, checksum: bodyChecksum)
+            return (.insert(job), start + Int(bodyLength))
+        case .update:
+            return (.update(try reader.jobFields()), start)
+        case .delete:
+            return (.delete(try reader.integer(UInt64.self)), start)
+        case .pause:
+            let until = try reader.integer(Int64.self)
+            let duration = try reader.integer(Int64.self)
+            return (.pause(tube: try reader.string(), untilWall: until, duration: duration), start)
+        }
+    }
+
+    /// The header of the record at `offset`, checked against its checksum
+    /// (it has at least its kind), and where the record's body (or the next
+    /// record) starts.
+    private static func checkedHeader(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(Failure) -> (UnsafeRawBufferPointer, next: Int) {
         guard offset + frameBytes <= bytes.count else { throw .end }
         let checksum = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
         let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
@@ -202,41 +252,7 @@ enum JournalRecord {
         guard length >= 1, start + length <= bytes.count else { throw .damaged("a record's length runs past the file") }
         let header = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)])
         guard CRC32C.checksum(header) == checksum else { throw .damaged("a record's checksum does not match") }
-        var reader = FieldReader(bytes: header, position: 1)
-        guard let kind = Kind(rawValue: header[0]) else { throw .damaged("unknown record kind \(header[0])") }
-        let decoded: Decoded
-        var next = start + length
-        switch kind {
-        case .segment:
-            guard try reader.integer(UInt64.self) == magic else { throw .damaged("no segment header") }
-            let version = try reader.integer(UInt32.self)
-            guard version == formatVersion else { throw .unknownFormat(version) }
-            let number = try reader.integer(UInt32.self)
-            _ = try reader.integer(UInt32.self)
-            let previousEnd = UInt32(truncatingIfNeeded: try reader.integer(UInt64.self))
-            decoded = .segment(SegmentHeader(segment: number, previousEnd: previousEnd, nextJobID: try reader.integer(UInt64.self)))
-        case .insert, .update:
-            var job = try reader.jobFields()
-            // No job has id 0, and none can have the highest (the next id after it would overflow).
-            guard job.id != 0, job.id != .max else { throw .damaged("a record names job \(job.id)") }
-            if kind == .insert {
-                let bodyLength = try reader.integer(UInt32.self)
-                let bodyChecksum = try reader.integer(UInt32.self)
-                guard next + Int(bodyLength) <= bytes.count else { throw .damaged("a body runs past the file") }
-                job.storedBody = StoredBody(segment: segment, offset: UInt32(next), length: bodyLength, checksum: bodyChecksum)
-                next += Int(bodyLength)
-                decoded = .record(.insert(job))
-            } else {
-                decoded = .record(.update(job))
-            }
-        case .delete:
-            decoded = .record(.delete(try reader.integer(UInt64.self)))
-        case .pause:
-            let until = try reader.integer(Int64.self)
-            let duration = try reader.integer(Int64.self)
-            decoded = .record(.pause(tube: try reader.string(), untilWall: until, duration: duration))
-        }
-        return (decoded, next)
+        return (header, start + length)
     }
 
     /// Reads fields one after the other, refusing to run past the header.
@@ -260,6 +276,8 @@ enum JournalRecord {
 
         mutating func jobFields() throws(Failure) -> JobRecord {
             let id = try integer(UInt64.self)
+            // No job has id 0, and none can have the highest (the next id after it would overflow).
+            guard id != 0, id != .max else { throw .damaged("a record names job \(id)") }
             let priority = try integer(UInt32.self)
             let stateCode = try integer(UInt8.self)
             guard let state = JobRecord.DurableState(code: stateCode) else {

@@ -50,21 +50,19 @@ struct JournalReplay {
             let isLast = index == segments.count - 1
             let path = journal.path(of: segment)
             let end = try journal.withMappedSegment(segment) { bytes throws -> UInt32? in
-                let first: (decoded: JournalRecord.Decoded, next: Int)
+                let first: (header: JournalRecord.SegmentHeader, next: Int)
                 do throws(JournalRecord.Failure) {
-                    first = try JournalRecord.decode(bytes, at: 0, segment: segment)
+                    first = try JournalRecord.decodeSegmentHeader(bytes)
                 } catch .end where isLast {
                     return nil
                 } catch .end {
                     throw StoreError.corrupt(path: path, reason: "it is empty, but later segments exist")
-                } catch .damaged(let reason) {
-                    throw StoreError.corrupt(path: path, reason: reason)
                 } catch .unknownFormat(let version) {
                     throw StoreError.unsupportedVersion(path: path, version: Int64(version))
+                } catch let failure {
+                    throw StoreError.corrupt(path: path, reason: failure.reason)
                 }
-                guard case .segment(let header) = first.decoded else {
-                    throw StoreError.corrupt(path: path, reason: "it does not start with a segment header")
-                }
+                let header = first.header
                 var offset = first.next
                 guard header.segment == segment else {
                     throw StoreError.corrupt(path: path, reason: "it calls itself segment \(header.segment)")
@@ -86,23 +84,22 @@ struct JournalReplay {
                 // record is checked whole first (below).
                 var pending: (record: StoreRecord, offset: Int)?
                 while limit.map({ offset < Int($0) }) ?? true {
-                    let read: (decoded: JournalRecord.Decoded, next: Int)
+                    let read: (record: StoreRecord, next: Int)
                     do throws(JournalRecord.Failure) {
-                        read = try JournalRecord.decode(bytes, at: offset, segment: segment)
+                        read = try JournalRecord.decodeRecord(bytes, at: offset, segment: segment)
                     } catch .end where limit == nil {
                         break
                     } catch .damaged where limit == nil {
                         tornBytes = bytes.count - offset
                         break
-                    } catch {
-                        throw StoreError.corrupt(
-                            path: path, reason: "the record at offset \(offset) cannot be read (\(error)), but the next segment says the records go on to \(limit ?? 0)")
-                    }
-                    guard case .record(let record) = read.decoded else {
+                    } catch .secondSegmentHeader {
                         throw StoreError.corrupt(path: path, reason: "a second segment header at offset \(offset)")
+                    } catch let failure {
+                        throw StoreError.corrupt(
+                            path: path, reason: "the record at offset \(offset) cannot be read (\(failure.reason)), but the next segment says the records go on to \(limit ?? 0)")
                     }
-                    if let pending { Self.apply(pending.record, to: &jobs, pauses: &pauses, nextJobID: &nextJobID) }
-                    pending = (record, offset)
+                    if let previous = pending.take() { Self.apply(previous.record, to: &jobs, pauses: &pauses, nextJobID: &nextJobID) }
+                    pending = (read.record, offset)
                     offset = read.next
                 }
                 // A put killed during its write can leave its header whole
@@ -132,7 +129,7 @@ struct JournalReplay {
             expectedEnd = (segment, end)
         }
         for segment in ends.keys { usage[segment] = Usage(end: ends[segment]!) }
-        let live = jobs.live()
+        let live = (consume jobs).live()
         for job in live {
             guard let stored = job.storedBody else { continue }
             usage[stored.segment, default: Usage()].liveJobs += 1
@@ -161,8 +158,7 @@ struct JournalReplay {
     /// The end of the previous segment as `segment`'s header gives it; nil when it has no header (an empty last file).
     private static func previousEnd(_ journal: Journal, _ segment: UInt32) -> UInt32? {
         try? journal.withMappedSegment(segment) { bytes in
-            guard case (.segment(let header), _)? = try? JournalRecord.decode(bytes, at: 0, segment: segment) else { return nil }
-            return header.previousEnd
+            (try? JournalRecord.decodeSegmentHeader(bytes))?.0.previousEnd
         }
     }
 
@@ -216,13 +212,17 @@ struct JournalReplay {
             if let place = place(of: id) { deleted[place] = true }
         }
 
-        /// The jobs left, by id.
-        func live() -> [JobRecord] {
-            var live: [JobRecord] = []
-            live.reserveCapacity(records.count + moved.count)
-            for (index, job) in records.enumerated() where !deleted[index] && (moved.isEmpty || moved[job.id] == nil) {
-                live.append(job)
+        /// The jobs left, by id: the table's own array, compacted in place
+        /// (a million records are neither copied nor allocated twice).
+        consuming func live() -> [JobRecord] {
+            var live = records
+            records = []
+            var kept = 0
+            for index in live.indices where !deleted[index] && (moved.isEmpty || moved[live[index].id] == nil) {
+                if kept != index { live.swapAt(kept, index) }
+                kept += 1
             }
+            live.removeSubrange(kept...)
             guard !moved.isEmpty else { return live }
             live += moved.values
             live.sort { $0.id < $1.id }
