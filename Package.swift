@@ -202,6 +202,7 @@ let package = Package(
                 "SpoolClient",
                 "SpoolControlAPI",
                 "DBus",
+                "DurationConversions",
                 "SpoolQueueFiles",
                 "SpoolSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

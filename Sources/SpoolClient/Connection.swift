@@ -13,10 +13,13 @@ import SpoolProtocol
 final class Connection: Sendable {
     private let channel: Channel
     private let handler: NIOLoopBound<ReplyHandler>
+    /// ``ClientConfiguration/replyTimeout``.
+    private let replyTimeout: Duration?
 
-    private init(channel: Channel, handler: NIOLoopBound<ReplyHandler>) {
+    private init(channel: Channel, handler: NIOLoopBound<ReplyHandler>, replyTimeout: Duration?) {
         self.channel = channel
         self.handler = handler
+        self.replyTimeout = replyTimeout
     }
 
     /// Whether the connection is still open.
@@ -28,10 +31,24 @@ final class Connection: Sendable {
     func send(_ commands: [Command]) -> [EventLoopFuture<ReceivedReply>] {
         var buffer = channel.allocator.buffer(capacity: 64 * commands.count)
         for command in commands { command.encode(into: &buffer) }
-        let promises = commands.map { _ in channel.eventLoop.makePromise(of: ReceivedReply.self) }
+        let awaited = commands.map { command in
+            ReplyHandler.Awaited(promise: channel.eventLoop.makePromise(of: ReceivedReply.self), allowance: allowance(for: command))
+        }
         let handler = handler
-        channel.eventLoop.execute { [buffer] in handler.value.send(buffer, awaiting: promises) }
-        return promises.map(\.futureResult)
+        channel.eventLoop.execute { [buffer] in handler.value.send(buffer, awaiting: awaited) }
+        return awaited.map(\.promise.futureResult)
+    }
+
+    /// How long `command`'s reply may take: the reply timeout, plus the
+    /// wait a reserve asks for (none for a plain `reserve`, which may wait
+    /// for ever).
+    private func allowance(for command: Command) -> Duration? {
+        guard let replyTimeout else { return nil }
+        switch command {
+        case .reserve: return nil
+        case .reserveWithTimeout(let seconds): return replyTimeout + .seconds(max(0, seconds))
+        default: return replyTimeout
+        }
     }
 
     /// How many commands are written and not answered yet.
@@ -55,7 +72,7 @@ final class Connection: Sendable {
         var attempt = 1
         while true {
             do {
-                return try await open(endpoint, timeout: configuration.connectTimeout)
+                return try await open(endpoint, timeout: configuration.connectTimeout, replyTimeout: configuration.replyTimeout)
             } catch let ConnectFailure.reason(reason, deniedAccess) {
                 if deniedAccess {
                     // Waiting does not change a socket's permissions.
@@ -79,7 +96,7 @@ final class Connection: Sendable {
     }
 
     /// One connection attempt.
-    private static func open(_ endpoint: Endpoint, timeout: Duration) async throws -> Connection {
+    private static func open(_ endpoint: Endpoint, timeout: Duration, replyTimeout: Duration?) async throws -> Connection {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.nanoseconds(min(max(timeout.nanoseconds, 0), Int64.max / 2)))
             .channelInitializer { channel in
@@ -101,7 +118,7 @@ final class Connection: Sendable {
             let handler = try await channel.eventLoop.submit {
                 NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ReplyHandler.self), eventLoop: channel.eventLoop)
             }.get()
-            return Connection(channel: channel, handler: handler)
+            return Connection(channel: channel, handler: handler, replyTimeout: replyTimeout)
         } catch {
             throw ConnectFailure.reason("the server closed the connection at once", deniedAccess: false)
         }

@@ -79,7 +79,7 @@ public struct Consumer: Sendable {
             let job: Job?
             do {
                 job = try await client.reserve()
-            } catch SpoolClientError.connectionClosed, SpoolClientError.deadlineSoon {
+            } catch SpoolClientError.connectionClosed, SpoolClientError.timedOut, SpoolClientError.deadlineSoon {
                 continue
             }
             guard let job else { continue }
@@ -93,7 +93,7 @@ public struct Consumer: Sendable {
             }
             do {
                 try await apply(disposition, to: job, on: client)
-            } catch SpoolClientError.notFound, SpoolClientError.connectionClosed {
+            } catch SpoolClientError.notFound, SpoolClientError.connectionClosed, SpoolClientError.timedOut {
                 continue
             }
         }
@@ -112,7 +112,7 @@ public struct Consumer: Sendable {
     private func priority(of job: Job, on client: SpoolClient) async throws -> UInt32 {
         do {
             return try await client.statsJob(job.id)["pri"].flatMap { UInt32($0) } ?? 1024
-        } catch SpoolClientError.notFound, SpoolClientError.connectionClosed {
+        } catch SpoolClientError.notFound, SpoolClientError.connectionClosed, SpoolClientError.timedOut {
             return 1024
         }
     }

@@ -1,4 +1,5 @@
 import DequeModule
+import DurationConversions
 import NIOCore
 import SpoolProtocol
 
@@ -8,28 +9,46 @@ import SpoolProtocol
 ///
 /// When the connection ends, every promise still waiting fails: with
 /// ``SpoolClientError/connectionClosed``, or for the command whose reply
-/// could not be decoded, ``SpoolClientError/unexpectedReply(_:)``. Lives on
-/// its channel's event loop and is only touched there.
+/// could not be decoded, ``SpoolClientError/unexpectedReply(_:)``.
+///
+/// Each command may come with a time its reply may take
+/// (``ClientConfiguration/replyTimeout``), counted once it is the oldest
+/// one awaited: when that runs out, it fails with
+/// ``SpoolClientError/timedOut(_:)`` and the connection closes (a reply
+/// that came later would answer the wrong command). Lives on its channel's
+/// event loop and is only touched there.
 final class ReplyHandler: ChannelInboundHandler {
     typealias InboundIn = ReceivedReply
     typealias OutboundOut = ByteBuffer
 
-    private var pending = Deque<EventLoopPromise<ReceivedReply>>()
+    /// A command written and not answered yet.
+    struct Awaited {
+        /// Completed by its reply.
+        var promise: EventLoopPromise<ReceivedReply>
+        /// How long its reply may take once it is the oldest awaited; nil: no limit.
+        var allowance: Duration?
+    }
+
+    private var pending = Deque<Awaited>()
     private var context: ChannelHandlerContext?
     private var isOver = false
+    /// Fails the oldest command when its allowance runs out.
+    private var deadline: Scheduled<Void>?
 
     /// How many commands are written and not answered yet.
     var awaitedReplies: Int { pending.count }
 
-    /// Writes `commands` (already encoded, in order) and queues one promise
+    /// Writes `commands` (already encoded, in order) and queues one entry
     /// per command for its reply. On a connection that is over, fails them at once.
-    func send(_ commands: ByteBuffer, awaiting promises: [EventLoopPromise<ReceivedReply>]) {
+    func send(_ commands: ByteBuffer, awaiting awaited: [Awaited]) {
         guard !isOver, let context else {
-            for promise in promises { promise.fail(SpoolClientError.connectionClosed) }
+            for command in awaited { command.promise.fail(SpoolClientError.connectionClosed) }
             return
         }
-        pending.append(contentsOf: promises)
+        let wasIdle = pending.isEmpty
+        pending.append(contentsOf: awaited)
         context.writeAndFlush(wrapOutboundOut(commands), promise: nil)
+        if wasIdle { watchOldest(context: context) }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -48,12 +67,26 @@ final class ReplyHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let reply = unwrapInboundIn(data)
-        guard let promise = pending.popFirst() else {
+        guard let answered = pending.popFirst() else {
             end(first: .connectionClosed)
             context.close(promise: nil)
             return
         }
-        promise.succeed(reply)
+        watchOldest(context: context)
+        answered.promise.succeed(reply)
+    }
+
+    /// Starts the clock of the oldest command awaited, if it has a limit.
+    private func watchOldest(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+        guard let limit = pending.first?.allowance else { return }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: .nanoseconds(min(max(limit.nanoseconds, 0), Int64.max / 2))) {
+            let (handler, context) = bound.value
+            handler.end(first: .timedOut(limit))
+            context.close(promise: nil)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -69,9 +102,11 @@ final class ReplyHandler: ChannelInboundHandler {
     /// oldest with `error`, the others with ``SpoolClientError/connectionClosed``.
     private func end(first error: SpoolClientError) {
         isOver = true
+        deadline?.cancel()
+        deadline = nil
         var failure = error
-        while let promise = pending.popFirst() {
-            promise.fail(failure)
+        while let command = pending.popFirst() {
+            command.promise.fail(failure)
             failure = .connectionClosed
         }
     }

@@ -42,6 +42,11 @@ public enum SpoolClientError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The connection ended while the command was in flight. The command may
     /// or may not have been applied; it is never sent again by itself.
     case connectionClosed
+    /// No reply came within ``ClientConfiguration/replyTimeout`` (this long,
+    /// a reserve's wait included) and the connection was closed. The
+    /// command may or may not have been applied; it is never sent again by
+    /// itself.
+    case timedOut(Duration)
     /// The server sent a reply the command does not expect, or bytes that are
     /// not a reply at all; the text says which.
     case unexpectedReply(String)
@@ -67,6 +72,7 @@ public enum SpoolClientError: Error, Equatable, Sendable, CustomStringConvertibl
         case .connectionFailed(let message): return message
         case .accessDenied(let message): return message
         case .connectionClosed: return "the connection to the server closed while the command was in flight"
+        case .timedOut(let limit): return "no reply from the server within \(limit); the connection was closed"
         case .unexpectedReply(let reply): return "unexpected reply from the server: \(reply)"
         case .invalidArgument(let message): return message
         }

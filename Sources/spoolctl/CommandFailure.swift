@@ -1,4 +1,5 @@
 import DBus
+import DurationConversions
 import Foundation
 import SpoolClient
 import SpoolControlAPI
@@ -57,6 +58,8 @@ struct CommandFailure: Error {
             self.init("permission denied: \(reason) (the socket is for root and group \(ControlNames.readerGroup))", status: .permissionDenied)
         case .connectionClosed:
             self.init("spoold at \(socket) closed the connection", status: .unavailable)
+        case .timedOut(let limit):
+            self.init("spoold at \(socket) did not answer within \(limit.secondsRoundedUp) s", status: .unavailable)
         case .notFound:
             self.init(notFound, status: .notFound)
         case .invalidArgument(let reason):

@@ -8,6 +8,9 @@ import SpoolControlAPI
 struct ConnectionOptions: ParsableArguments {
     /// The socket spoold listens on when nothing else is said.
     static let defaultSocket = "/run/spool/spool.sock"
+    /// How long spoolctl waits for each reply on spoold's socket: as long as
+    /// for a D-Bus call's (and busctl's) by default.
+    static let replyTimeout = Duration.seconds(25)
 
     @Option(help: ArgumentHelp("The D-Bus address of spoold's bus (default: the system bus).", valueName: "address"))
     var address: String?
@@ -32,7 +35,8 @@ struct ConnectionOptions: ParsableArguments {
         let text = socket ?? ProcessInfo.processInfo.environment["SPOOL_SOCKET"] ?? Self.defaultSocket
         do {
             let endpoint = try Endpoint(parsing: text)
-            return DataClient(endpoint: endpoint, client: SpoolClient(endpoint, configuration: ClientConfiguration(reconnect: .never)))
+            let configuration = ClientConfiguration(reconnect: .never, replyTimeout: Self.replyTimeout)
+            return DataClient(endpoint: endpoint, client: SpoolClient(endpoint, configuration: configuration))
         } catch let error as SpoolClientError {
             throw CommandFailure("bad --socket \(text): \(error)", status: .usage)
         }

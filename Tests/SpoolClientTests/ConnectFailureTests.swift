@@ -48,6 +48,34 @@ final class ConnectFailureTests: XCTestCase {
         let awaited = try await client.awaitedReplies()
         XCTAssertEqual(awaited, 0)
     }
+    /// A server that answers the first command and then nothing: with a
+    /// reply timeout, the second command fails once its time is up (its
+    /// clock starts when the first reply arrives) and the connection closes.
+    func testAReplyThatNeverComesTimesOut() async throws {
+        let silent = try HostileServer(sending: Array("INSERTED 7\r\n".utf8))
+        let limit = Duration.milliseconds(300)
+        let client = SpoolClient(
+            .tcp(host: "127.0.0.1", port: silent.port), configuration: .init(reconnect: .never, replyTimeout: limit))
+        let id = try await client.put("first")
+        XCTAssertEqual(id, 7)
+        await assertThrows(SpoolClientError.timedOut(limit), "silent") { _ = try await client.stats() }
+        let awaited = try await client.awaitedReplies()
+        XCTAssertEqual(awaited, 0)
+    }
+
+    /// A `reserve-with-timeout` may take its own wait on top of the reply
+    /// timeout: it fails only after both.
+    func testAReserveMayTakeItsWaitBesideTheReplyTimeout() async throws {
+        let silent = try HostileServer(sending: [])
+        let client = SpoolClient(
+            .tcp(host: "127.0.0.1", port: silent.port), configuration: .init(reconnect: .never, replyTimeout: .milliseconds(100)))
+        let started = ContinuousClock.now
+        await assertThrows(SpoolClientError.timedOut(.milliseconds(1100)), "reserve") {
+            _ = try await client.reserve(timeout: .seconds(1))
+        }
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(1100))
+    }
+
     /// Arguments are checked before connecting; a server that is not there
     /// ends `run` with the connect failure.
     func testConsumerFailures() async throws {
