@@ -7,7 +7,9 @@ import PackageDescription
 /// the hot path, laid out together in .text (spoold.order, recorded by
 /// scripts/order-file; it orders functions only where each has a section of
 /// its own, as the .deb's build asks with -function-sections), so that the
-/// kernel maps less of the binary; and segments aligned to 64 KiB, so that
+/// kernel maps less of the binary (the compiler's private functions, which
+/// no symbol names, gathered apart by Sources/spoold/link/private-functions.ld
+/// for the same reason); and segments aligned to 64 KiB, so that
 /// the kernel, which maps whole 64 KiB windows (and whole large folios of
 /// the page cache) around a fault, finds them aligned with the file's. The static standard library's link
 /// arguments export every symbol of the executable (`-export-dynamic`);
@@ -26,6 +28,7 @@ let spooldLinkerSettings: [LinkerSetting] = [
         "-Xlinker", "-z", "-Xlinker", "max-page-size=65536",
         "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/spoold/spoold.order",
         "-Xlinker", "--no-warn-symbol-ordering",
+        "-Xlinker", "--script=\(Context.packageDirectory)/Sources/spoold/link/private-functions.ld",
         "-Xlinker", "--no-export-dynamic",
         "-L\(Context.packageDirectory)/Sources/spoold/link",
     ])

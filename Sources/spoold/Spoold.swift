@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import SpoolCore
 import SpoolEngineHost
@@ -11,9 +12,15 @@ import Glibc
 #endif
 
 /// spoold's entry point.
+///
+/// `main` is not `async`: an async main parks the main thread in
+/// libdispatch's `dispatch_main`, which ends it with `pthread_exit`, a forced
+/// unwind of its stack that loads libgcc_s and reads the binary's unwind
+/// tables (some 600 KB left resident in every start, for nothing). The daemon
+/// runs on the global executor instead, and the main thread waits for it.
 @main
 enum SpooldMain {
-    static func main() async {
+    static func main() {
         // Before any other thread exists: take the sockets systemd passed (this
         // unsets LISTEN_*, which is not thread-safe) and route logs to the journal.
         let inherited: [ActivatedSocket]
@@ -36,13 +43,18 @@ enum SpooldMain {
         } catch {
             fail("\(error)", status: UsageError.exitStatus)
         }
-        do {
-            try await command.run(inherited: inherited)
-        } catch let error as StartupError {
-            fail(error.message, status: 1)
-        } catch {
-            fail("\(error)", status: 1)
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            do {
+                try await command.run(inherited: inherited)
+            } catch let error as StartupError {
+                fail(error.message, status: 1)
+            } catch {
+                fail("\(error)", status: 1)
+            }
+            finished.signal()
         }
+        finished.wait()
     }
 
     /// Writes `spoold: message` to stderr and exits with `status`.
