@@ -45,40 +45,43 @@ static uint32_t by_tables(uint32_t crc, const uint8_t *p, size_t n) {
     return crc;
 }
 
+// One step of the instruction: eight bytes, or one.
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) static uint32_t by_instruction(uint32_t crc, const uint8_t *p, size_t n) {
-    uint64_t wide = crc;
-    while (n >= 8) {
-        uint64_t word;
-        memcpy(&word, p, 8);
-        wide = _mm_crc32_u64(wide, word);
-        p += 8;
-        n -= 8;
-    }
-    crc = (uint32_t)wide;
-    while (n--) crc = _mm_crc32_u8(crc, *p++);
-    return crc;
+#define WITH_INSTRUCTION __attribute__((target("sse4.2")))
+WITH_INSTRUCTION static inline uint32_t step_word(uint32_t crc, uint64_t word) {
+    return (uint32_t)_mm_crc32_u64(crc, word);
 }
-
+WITH_INSTRUCTION static inline uint32_t step_byte(uint32_t crc, uint8_t byte) {
+    return _mm_crc32_u8(crc, byte);
+}
 static int has_instruction(void) {
     unsigned int eax, ebx, ecx, edx;
     return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_SSE4_2);
 }
 #elif defined(__aarch64__)
-__attribute__((target("crc"))) static uint32_t by_instruction(uint32_t crc, const uint8_t *p, size_t n) {
+#define WITH_INSTRUCTION __attribute__((target("crc")))
+WITH_INSTRUCTION static inline uint32_t step_word(uint32_t crc, uint64_t word) {
+    return __crc32cd(crc, word);
+}
+WITH_INSTRUCTION static inline uint32_t step_byte(uint32_t crc, uint8_t byte) {
+    return __crc32cb(crc, byte);
+}
+static int has_instruction(void) {
+    return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0;
+}
+#endif
+
+#ifdef WITH_INSTRUCTION
+WITH_INSTRUCTION static uint32_t by_instruction(uint32_t crc, const uint8_t *p, size_t n) {
     while (n >= 8) {
         uint64_t word;
         memcpy(&word, p, 8);
-        crc = __crc32cd(crc, word);
+        crc = step_word(crc, word);
         p += 8;
         n -= 8;
     }
-    while (n--) crc = __crc32cb(crc, *p++);
+    while (n--) crc = step_byte(crc, *p++);
     return crc;
-}
-
-static int has_instruction(void) {
-    return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0;
 }
 #else
 static uint32_t by_instruction(uint32_t crc, const uint8_t *p, size_t n) {
