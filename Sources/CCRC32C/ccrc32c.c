@@ -83,14 +83,6 @@ WITH_INSTRUCTION static uint32_t by_instruction(uint32_t crc, const uint8_t *p, 
     while (n--) crc = step_byte(crc, *p++);
     return crc;
 }
-#else
-static uint32_t by_instruction(uint32_t crc, const uint8_t *p, size_t n) {
-    return by_tables(crc, p, n);
-}
-
-static int has_instruction(void) {
-    return 0;
-}
 #endif
 
 typedef uint32_t (*implementation)(uint32_t, const uint8_t *, size_t);
@@ -99,7 +91,11 @@ static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 static implementation chosen;
 
 static void choose(void) {
+#ifdef WITH_INSTRUCTION
     chosen = has_instruction() ? by_instruction : by_tables;
+#else
+    chosen = by_tables;
+#endif
 }
 
 uint32_t ccrc32c_checksum(const void *bytes, size_t count) {
@@ -113,5 +109,5 @@ uint32_t ccrc32c_checksum_by_tables(const void *bytes, size_t count) {
 
 int ccrc32c_uses_instruction(void) {
     pthread_once(&chosen_once, choose);
-    return chosen == by_instruction;
+    return chosen != by_tables;
 }
