@@ -74,6 +74,11 @@ int cseccomp_rule_first_argument_at_least(scmp_filter_ctx ctx, uint32_t action, 
     return rule(ctx, action, syscall, 1, &comparison);
 }
 
+int cseccomp_rule_argument_has_bits(scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned index, uint64_t bits) {
+    struct scmp_arg_cmp comparison = SCMP_CMP(index, SCMP_CMP_MASKED_EQ, bits, bits);
+    return rule(ctx, action, syscall, 1, &comparison);
+}
+
 void *cseccomp_export(scmp_filter_ctx ctx, size_t *count) {
     if (cseccomp_load(NULL) != 0) {
         errno = ENOSYS;

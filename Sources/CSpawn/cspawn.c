@@ -12,7 +12,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -61,15 +63,10 @@ struct kernel_sigaction {
 
 static const struct kernel_sigaction default_action = {0};
 
-/// The mount namespace of private mounts, and the mounts, made while the
-/// process still has spoold's identity and capabilities (CAP_SYS_ADMIN: a
-/// spoold that runs as root). The copied mounts become slaves of spoold's, so
-/// that nothing mounted here propagates back, and the handler, which changes
-/// to its own user afterwards, can mount or unmount nothing. No user
-/// namespace: its id maps would have to be written by a process that shares
-/// spoold's memory while the handler's user may trace it.
-static void enter_private_mounts(const cspawn_request *request, int report_fd) {
-    if (unshare(CLONE_NEWNS) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
+/// Mounts the request's tmpfs instances, each over its directory, in the
+/// child's new mount namespace, whose copied mounts become slaves of the
+/// parent's first, so that nothing mounted here propagates back.
+static void mount_temporary_file_systems(const cspawn_request *request, int report_fd) {
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
     for (size_t index = 0; index < request->tmpfs_count; index++) {
         const cspawn_tmpfs *tmpfs = &request->tmpfs[index];
@@ -79,6 +76,67 @@ static void enter_private_mounts(const cspawn_request *request, int report_fd) {
             fail_at(report_fd, CSPAWN_STEP_MOUNT, index);
         }
     }
+}
+
+/// The mount namespace of private mounts, and the mounts, made while the
+/// process still has spoold's identity and capabilities (CAP_SYS_ADMIN: a
+/// spoold that runs as root). The handler, which changes to its own user
+/// afterwards, can mount or unmount nothing.
+static void enter_private_mounts(const cspawn_request *request, int report_fd) {
+    if (unshare(CLONE_NEWNS) != 0) fail(report_fd, CSPAWN_STEP_NAMESPACES);
+    mount_temporary_file_systems(request, report_fd);
+}
+
+/// Private mounts without CAP_SYS_ADMIN: the child (on a copy of spoold's
+/// memory) sets its supplementary groups while it may, makes a user
+/// namespace and a mount namespace it owns, asks the parent for the id maps
+/// (the report "step none") and waits on `resume_fd` until they are
+/// written, then mounts with the capabilities it has in its own namespace.
+static void enter_user_namespace(const cspawn_request *request, int report_fd, int resume_fd) {
+    gid_t gid = request->gid;
+    if (request->uid != getuid() || request->uid != geteuid() || gid != getgid() || gid != getegid()) {
+        if (syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
+    }
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) fail(report_fd, CSPAWN_STEP_USER_NAMESPACE);
+    struct failure_report ready = {CSPAWN_STEP_NONE, 0, -1};
+    if (write(report_fd, &ready, sizeof ready) != (ssize_t)sizeof ready) fail(report_fd, CSPAWN_STEP_USER_NAMESPACE);
+    char resumed = 0;
+    ssize_t count;
+    while ((count = read(resume_fd, &resumed, 1)) < 0 && errno == EINTR) {
+    }
+    if (count != 1) {
+        if (count == 0) errno = EPIPE;
+        fail(report_fd, CSPAWN_STEP_USER_NAMESPACE);
+    }
+    mount_temporary_file_systems(request, report_fd);
+}
+
+/// Writes `text` to /proc/PID/NAME; 0 or the errno.
+static int write_process_file(pid_t pid, const char *name, const char *text) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    size_t length = strlen(text);
+    ssize_t written = write(fd, text, length);
+    int error = written == (ssize_t)length ? 0 : written < 0 ? errno : EIO;
+    close(fd);
+    return error;
+}
+
+/// The id maps of the user namespace `pid` made: `uid` and `gid` each
+/// mapped to itself, and setgroups denied (which an unprivileged writer
+/// must do before a gid map, and which keeps the handler from dropping a
+/// group). 0 or the errno.
+static int write_id_maps(pid_t pid, uid_t uid, gid_t gid) {
+    char map[32];
+    int error = write_process_file(pid, "setgroups", "deny");
+    if (error != 0) return error;
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+    error = write_process_file(pid, "gid_map", map);
+    if (error != 0) return error;
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+    return write_process_file(pid, "uid_map", map);
 }
 
 /// Builds the request's own Landlock ruleset, as the file system now looks
@@ -202,7 +260,7 @@ int cspawn_empty_directory(const char *path) {
 }
 
 /// The child's side, between fork and execve: async-signal-safe calls only.
-_Noreturn static void run_child(const cspawn_request *request, int report_fd, const sigset_t *no_signals) {
+_Noreturn static void run_child(const cspawn_request *request, int report_fd, int resume_fd, const sigset_t *no_signals) {
     // Its own process group, so that a timeout can signal the handler and everything it started at once.
     if (setpgid(0, 0) != 0) fail(report_fd, CSPAWN_STEP_SETPGID);
 
@@ -212,7 +270,11 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
     for (size_t index = 0; index < request->cgroup_count; index++) {
         if (write(request->cgroup_procs[index], "0", 1) != 1) fail(report_fd, CSPAWN_STEP_CGROUP);
     }
-    if (request->private_mounts) enter_private_mounts(request, report_fd);
+    if (request->private_mounts && request->user_namespace) {
+        enter_user_namespace(request, report_fd, resume_fd);
+    } else if (request->private_mounts) {
+        enter_private_mounts(request, report_fd);
+    }
 
     // The parent's handlers must not run here, and an ignored signal would stay
     // ignored across execve: every disposition goes back to its default. Signals
@@ -263,19 +325,22 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
 
     uid_t uid = request->uid;
     gid_t gid = request->gid;
-    if (uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid()) {
+    // In a user namespace of its own, the ids are changed whatever they look
+    // like: spoold's are not mapped there. Its groups are set already.
+    bool own_namespace = request->private_mounts && request->user_namespace;
+    if (own_namespace || uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid()) {
         // Raw system calls, as Go's runtime makes them in its children: glibc's
         // wrappers apply the change to every thread of the process, through
         // bookkeeping of the parent's threads that a child must not use.
         // The groups go first, while the process may still change them.
-        if (syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
+        if (!own_namespace && syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
         if (syscall(SYS_setresgid, gid, gid, gid) != 0) fail(report_fd, CSPAWN_STEP_SETGID);
         // With a temporary directory to empty first, only the effective
         // user changes for now (the files are the handler's), the real and
         // saved ones stay spoold's: a process the handler's user left
         // running may not signal (stop) this child while it empties the
         // directory, which spoold's thread waits for. Below, after it.
-        uid_t kept = request->temporary_directory != NULL ? getuid() : uid;
+        uid_t kept = request->temporary_directory != NULL && !own_namespace ? getuid() : uid;
         if (syscall(SYS_setresuid, kept, uid, kept) != 0) fail(report_fd, CSPAWN_STEP_SETUID);
     }
     // spoold may hold ambient capabilities (CAP_SETUID, CAP_SETGID, CAP_KILL
@@ -318,12 +383,14 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, co
 struct child_arguments {
     const cspawn_request *request;
     int report_fd;
+    /// Where a child in a user namespace of its own waits for its id maps; -1 otherwise.
+    int resume_fd;
     const sigset_t *no_signals;
 };
 
 static int child_entry(void *argument) {
     const struct child_arguments *arguments = argument;
-    run_child(arguments->request, arguments->report_fd, arguments->no_signals);
+    run_child(arguments->request, arguments->report_fd, arguments->resume_fd, arguments->no_signals);
 }
 
 /// The child's stack while it shares the parent's memory, until execve.
@@ -397,8 +464,16 @@ static void restore_child_signal(void) {
 
 cspawn_result cspawn(const cspawn_request *request) {
     pthread_once(&child_signal_once, restore_child_signal);
+    bool own_namespace = request->private_mounts && request->user_namespace;
     int report_pipe[2];
     if (pipe2(report_pipe, O_CLOEXEC) != 0) return failure(CSPAWN_STEP_PIPE, errno);
+    int resume_pipe[2] = {-1, -1};
+    if (own_namespace && pipe2(resume_pipe, O_CLOEXEC) != 0) {
+        int error = errno;
+        close(report_pipe[0]);
+        close(report_pipe[1]);
+        return failure(CSPAWN_STEP_PIPE, error);
+    }
 
     sigset_t all_signals, no_signals, previous_mask;
     sigfillset(&all_signals);
@@ -407,9 +482,13 @@ cspawn_result cspawn(const cspawn_request *request) {
     if (stack == NULL) {
         close(report_pipe[0]);
         close(report_pipe[1]);
+        if (own_namespace) {
+            close(resume_pipe[0]);
+            close(resume_pipe[1]);
+        }
         return failure(CSPAWN_STEP_FORK, ENOMEM);
     }
-    struct child_arguments arguments = {request, report_pipe[1], &no_signals};
+    struct child_arguments arguments = {request, report_pipe[1], resume_pipe[0], &no_signals};
     // Blocked in the child from its first instruction until its dispositions
     // are reset: no handler of the parent's may run on the shared memory.
     pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
@@ -421,22 +500,45 @@ cspawn_result cspawn(const cspawn_request *request) {
     // be found and killed (await_report). The child makes raw system calls
     // only and touches nothing of the parent's but errno, which this thread
     // does not read meanwhile; its stack and the request stay until the pipe
-    // says it has called execve or it has exited.
-    pid_t pid = clone(child_entry, stack + child_stack_size, CLONE_VM | SIGCHLD, &arguments);
+    // says it has called execve or it has exited. A child that makes a user
+    // namespace runs on a copy instead: the kernel refuses one to a process
+    // that shares its memory.
+    int flags = own_namespace ? SIGCHLD : CLONE_VM | SIGCHLD;
+    pid_t pid = clone(child_entry, stack + child_stack_size, flags, &arguments);
     int fork_error = errno;
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
     close(report_pipe[1]);
+    if (own_namespace) close(resume_pipe[0]);
     if (pid < 0) {
         free(stack);
         close(report_pipe[0]);
+        if (own_namespace) close(resume_pipe[1]);
         return failure(CSPAWN_STEP_FORK, fork_error);
     }
 
-    bool stopped = await_report(report_pipe[0], pid);
+    bool stopped;
     struct failure_report report;
-    ssize_t received = read_report(report_pipe[0], &report);
-    int read_error = errno;
+    ssize_t received;
+    int read_error;
+    for (;;) {
+        stopped = await_report(report_pipe[0], pid);
+        received = read_report(report_pipe[0], &report);
+        read_error = errno;
+        if (stopped || !own_namespace || received != sizeof report || report.step != CSPAWN_STEP_NONE) break;
+        // The child's user namespace waits for its id maps.
+        int error = write_id_maps(pid, request->uid, request->gid);
+        if (error == 0 && write(resume_pipe[1], "", 1) != 1) error = errno;
+        if (error != 0) {
+            kill(pid, SIGKILL);
+            reap(pid);
+            free(stack);
+            close(report_pipe[0]);
+            close(resume_pipe[1]);
+            return failure(CSPAWN_STEP_USER_NAMESPACE, error);
+        }
+    }
     close(report_pipe[0]);
+    if (own_namespace) close(resume_pipe[1]);
     if (stopped) {
         reap(pid);
         free(stack);
@@ -471,21 +573,56 @@ cspawn_result cspawn(const cspawn_request *request) {
     return (cspawn_result){.pid = pid, .pidfd = pidfd, .failed_step = CSPAWN_STEP_NONE, .error = 0, .index = -1};
 }
 
-int cspawn_private_mounts_error(void) {
+int cspawn_private_mounts_error(bool user_namespace) {
     pthread_once(&child_signal_once, restore_child_signal);
+    // The child tells the parent it has made its user namespace, and waits
+    // until the parent has written the id maps.
+    int unshared[2] = {-1, -1}, resume[2] = {-1, -1};
+    if (user_namespace && (pipe2(unshared, O_CLOEXEC) != 0 || pipe2(resume, O_CLOEXEC) != 0)) {
+        int error = errno;
+        for (int index = 0; index < 2; index++) {
+            if (unshared[index] >= 0) close(unshared[index]);
+            if (resume[index] >= 0) close(resume[index]);
+        }
+        return error;
+    }
     pid_t pid = fork();
     if (pid < 0) return errno;
     if (pid == 0) {
-        // What a handler's child does, in a namespace that goes with this process.
-        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0 ||
+        // What a handler's child does, in namespaces that go with this process.
+        char byte = 0;
+        if (user_namespace) {
+            if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) _exit(errno);
+            if (write(unshared[1], &byte, 1) != 1 || read(resume[0], &byte, 1) != 1) _exit(EPIPE);
+        } else if (unshare(CLONE_NEWNS) != 0) {
+            _exit(errno);
+        }
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0 ||
             mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
             _exit(errno);
         _exit(0);
+    }
+    int maps_error = 0;
+    if (user_namespace) {
+        close(unshared[1]);
+        close(resume[0]);
+        char byte = 0;
+        ssize_t count;
+        while ((count = read(unshared[0], &byte, 1)) < 0 && errno == EINTR) {
+        }
+        // Nothing read: the child has exited, and its status says why.
+        if (count == 1) {
+            maps_error = write_id_maps(pid, geteuid(), getegid());
+            if (maps_error == 0 && write(resume[1], &byte, 1) != 1) maps_error = errno;
+        }
+        close(unshared[0]);
+        close(resume[1]);
     }
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return errno;
     }
+    if (maps_error != 0) return maps_error;
     return WIFEXITED(status) ? WEXITSTATUS(status) : ECHILD;
 }
 
@@ -517,6 +654,7 @@ const char *cspawn_step_name(cspawn_step step) {
     case CSPAWN_STEP_EXECVE: return "execve";
     case CSPAWN_STEP_PIDFD_OPEN: return "pidfd_open";
     case CSPAWN_STEP_NAMESPACES: return "unshare(CLONE_NEWNS)";
+    case CSPAWN_STEP_USER_NAMESPACE: return "making a user namespace";
     case CSPAWN_STEP_MOUNT: return "mounting a tmpfs";
     case CSPAWN_STEP_LANDLOCK_RULE: return "landlock_add_rule";
     case CSPAWN_STEP_STOPPED: return "stopped by a signal before execve";

@@ -245,6 +245,7 @@ final class RunningHandler {
                             processes: cLimit(limits.processes), filters: filters.baseAddress, filter_count: filters.count,
                             landlock_ruleset: command.landlock?.descriptor ?? -1, cgroup_procs: cgroupProcs.baseAddress,
                             cgroup_count: cgroupProcs.count, private_mounts: command.privateMounts != nil,
+                            user_namespace: command.privateMounts?.userNamespace ?? false,
                             tmpfs: tmpfs.baseAddress, tmpfs_count: tmpfs.count,
                             landlock_handled: command.privateMounts?.landlock?.handled ?? 0,
                             landlock_rules: pathRules.baseAddress, landlock_rule_count: pathRules.count,

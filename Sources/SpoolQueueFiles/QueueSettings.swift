@@ -30,6 +30,7 @@ struct QueueSettings {
         case systemCallErrorNumber = "SystemCallErrorNumber"
         case restrictAddressFamilies = "RestrictAddressFamilies"
         case privateNetwork = "PrivateNetwork"
+        case restrictNamespaces = "RestrictNamespaces"
         case readWritePaths = "ReadWritePaths"
         case readOnlyPaths = "ReadOnlyPaths"
         case inaccessiblePaths = "InaccessiblePaths"
@@ -149,6 +150,7 @@ struct QueueSettings {
         case .systemCallErrorNumber: sandbox.systemCallErrorNumber = try Self.errorNumber(value)
         case .restrictAddressFamilies: try Self.add(value, to: &sandbox.addressFamilies, valid: Self.addressFamilyWord)
         case .privateNetwork: sandbox.privateNetwork = try Self.boolean(value)
+        case .restrictNamespaces: sandbox.restrictNamespaces = try Self.boolean(value)
         case .readWritePaths: try Self.addPaths(value, to: &sandbox.readWritePaths)
         case .readOnlyPaths: try Self.addPaths(value, to: &sandbox.readOnlyPaths)
         case .inaccessiblePaths: try Self.addPaths(value, to: &sandbox.inaccessiblePaths)

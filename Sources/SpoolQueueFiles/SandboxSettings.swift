@@ -2,7 +2,8 @@ import ProcessSupervisor
 
 /// A queue's sandbox as its file sets it, with systemd's keys and meaning:
 /// `SystemCallFilter=`, `SystemCallErrorNumber=`, `RestrictAddressFamilies=`,
-/// `PrivateNetwork=`, the paths, `PrivateTmp=` and `TemporaryFileSystem=`.
+/// `PrivateNetwork=`, `RestrictNamespaces=`, the paths, `PrivateTmp=` and
+/// `TemporaryFileSystem=`.
 /// The words are checked here; the system calls and
 /// groups they name are resolved when the filter is built (SpoolSandbox).
 public struct SandboxSettings: Sendable, Equatable, Hashable {
@@ -20,6 +21,11 @@ public struct SandboxSettings: Sendable, Equatable, Hashable {
     /// `PrivateNetwork=`: no network at all (only `AF_UNIX` may be allowed,
     /// and only by `RestrictAddressFamilies=`).
     public var privateNetwork: Bool
+    /// `RestrictNamespaces=`: the handler can make or join no namespace
+    /// (`clone`/`unshare` with a `CLONE_NEW*` flag and `setns` fail with
+    /// EPERM, `clone3` with ENOSYS). On by default; a handler that builds
+    /// a sandbox of its own (bubblewrap, a container runtime) wants `no`.
+    public var restrictNamespaces = true
     /// `ReadWritePaths=`: the only places the handler may change, absolute
     /// paths (a leading `-`: ignored when missing). Everything else is read-only.
     public var readWritePaths: [String] = []

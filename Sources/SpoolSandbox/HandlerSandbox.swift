@@ -14,8 +14,9 @@ public struct HandlerSandbox: Sendable {
     /// (``needsTemporaryDirectory``), or on a kernel without Landlock.
     public let landlock: LandlockRuleset?
     /// The handler's own mounts; nil when the queue needs none, or when
-    /// spoold cannot make mount namespaces and `PrivateTmp=` hides the
-    /// shared temporary directories instead.
+    /// `PrivateTmp=` hides the shared temporary directories instead (where
+    /// spoold cannot make mount namespaces, or makes them in user
+    /// namespaces and the queue names no `TemporaryFileSystem=`).
     public let privateMounts: PrivateMounts?
     /// The settings, for the rules of a worker's temporary directory; nil
     /// when the handlers need none: where spoold makes no mount namespace,
@@ -30,23 +31,33 @@ public struct HandlerSandbox: Sendable {
     /// - Throws: ``SandboxError`` when a part cannot be built, or
     ///   `TemporaryFileSystem=` needs a mount namespace spoold cannot make.
     public init(_ settings: SandboxSettings) throws(SandboxError) {
-        try self.init(settings, privateMountsUnavailable: PrivateMounts.unavailableReason)
+        try self.init(settings, mounts: PrivateMounts.support)
     }
 
-    /// The sandbox of `settings` where mount namespaces are unavailable for
-    /// `privateMountsUnavailable` (nil: available).
-    init(_ settings: SandboxSettings, privateMountsUnavailable: String?) throws(SandboxError) {
+    /// The sandbox of `settings` where spoold makes private mounts as
+    /// `support` says. With a mount namespace of its own (root), `PrivateTmp=`
+    /// is a tmpfs per handler; in a user namespace, which costs a copy of
+    /// spoold's page tables per start, only a queue with
+    /// `TemporaryFileSystem=` has private mounts, and `PrivateTmp=` alone
+    /// is a `$TMPDIR` of each worker's own.
+    init(_ settings: SandboxSettings, mounts support: PrivateMounts.Support) throws(SandboxError) {
         filters = try SandboxCompiler.filters(for: settings)
         let mounts = settings.temporaryMounts
-        if !mounts.isEmpty, privateMountsUnavailable == nil {
+        if case .unavailable(let reason) = support, !settings.temporaryFileSystems.isEmpty {
+            throw .noMountNamespace(reason)
+        }
+        let wanted = switch support {
+        case .mountNamespace: !mounts.isEmpty
+        case .userNamespace: !settings.temporaryFileSystems.isEmpty
+        case .unavailable: false
+        }
+        if wanted {
             privateMounts = PrivateMounts(
-                temporaryFileSystems: mounts, landlock: try FileSystemRules.rules(for: settings, privateMounts: true))
+                temporaryFileSystems: mounts, landlock: try FileSystemRules.rules(for: settings, privateMounts: true),
+                userNamespace: support == .userNamespace)
             landlock = nil
             temporaryDirectorySettings = nil
         } else {
-            if let reason = privateMountsUnavailable, !settings.temporaryFileSystems.isEmpty {
-                throw .noMountNamespace(reason)
-            }
             privateMounts = nil
             if settings.privateTmp, FileSystemRules.abi > 0 {
                 // Each worker's handlers get a ruleset naming their

@@ -9,7 +9,8 @@ import Glibc
 
 /// Builds a queue's seccomp filters from its ``SandboxSettings`` with
 /// libseccomp, as systemd builds a unit's: one filter for
-/// `SystemCallFilter=`, one for the address families `socket(2)` may use.
+/// `SystemCallFilter=` and `RestrictNamespaces=`, one for the address
+/// families `socket(2)` may use.
 /// Built once per distinct sandbox and kept: starting a handler costs one
 /// `prctl` per filter, nothing more.
 public enum SandboxCompiler {
@@ -29,7 +30,7 @@ public enum SandboxCompiler {
         // No socket at all (the strict default): the system call filter
         // refuses socket() itself. The kernel compiles each filter at every
         // handler's start, and a second one cost as much as the first.
-        var filters = [try systemCallFilter(settings, refusingSockets: families == [])]
+        var filters = try systemCallFilter(settings, refusingSockets: families == [])
         if let families, !families.isEmpty { filters.append(try familyFilter(allowing: families)) }
         cache.withLock { $0[settings] = filters }
         return filters
@@ -90,10 +91,11 @@ public enum SandboxCompiler {
         return (allow, items)
     }
 
-    /// The filter of `SystemCallFilter=`; with `refusingSockets`, a
-    /// `socket()` it allows fails with `EAFNOSUPPORT` instead (one it denies
-    /// stays denied, the stricter of the two).
-    private static func systemCallFilter(_ settings: SandboxSettings, refusingSockets: Bool) throws(SandboxError) -> SeccompFilter {
+    /// The filter of `SystemCallFilter=` and `RestrictNamespaces=` (two
+    /// where libseccomp builds it); with `refusingSockets`, a `socket()` it
+    /// allows fails with `EAFNOSUPPORT` instead (one it denies stays
+    /// denied, the stricter of the two).
+    private static func systemCallFilter(_ settings: SandboxSettings, refusingSockets: Bool) throws(SandboxError) -> [SeccompFilter] {
         let (allow, calls) = try systemCalls(settings.effectiveSystemCallFilter, groups: .systemd)
         let denied = settings.systemCallErrorNumber.map { cseccomp_act_errno(UInt16($0)) } ?? cseccomp_act_kill_process()
         let refused = cseccomp_act_errno(UInt16(EAFNOSUPPORT))
@@ -111,17 +113,88 @@ public enum SandboxCompiler {
             return number == __NR_SCMP_ERROR ? nil : (name, number, action)
         }
         let defaultAction = allow ? denied : cseccomp_act_allow()
-        if let program = SyscallRangeFilter.program(
-            architecture: cseccomp_native_architecture(),
-            actions: Dictionary(numbered.map { ($0.number, $0.action) }, uniquingKeysWith: { first, _ in first }),
-            otherwise: defaultAction, foreign: cseccomp_act_kill_process())
-        {
-            return SeccompFilter(instructions: program)
+        let architecture = cseccomp_native_architecture()
+        var verdicts = Dictionary(
+            numbered.map { ($0.number, SyscallRangeFilter.Verdict.action($0.action)) }, uniquingKeysWith: { first, _ in first })
+        var namespaces: [NamespaceRule] = []
+        if settings.restrictNamespaces {
+            namespaces = namespaceRules(architecture: architecture).filter { rule in
+                // A call the filter denies anyway stays denied.
+                verdicts[rule.number, default: .action(defaultAction)] == .action(cseccomp_act_allow())
+            }
+            for rule in namespaces {
+                verdicts[rule.number] = rule.flags == 0
+                    ? .action(rule.refusal)
+                    : .argumentBits(index: rule.argument, mask: rule.flags, denied: rule.refusal, allowed: cseccomp_act_allow())
+            }
         }
-        return try build(defaultAction: defaultAction) { context throws(SandboxError) in
-            for rule in numbered {
-                let result = cseccomp_rule(context, rule.action, rule.number)
-                guard result == 0 else { throw .seccomp("\(rule.name): \(String(cString: strerror(-result)))") }
+        if let program = SyscallRangeFilter.program(
+            architecture: architecture, verdicts: verdicts, otherwise: defaultAction, foreign: cseccomp_act_kill_process())
+        {
+            return [SeccompFilter(instructions: program)]
+        }
+        var filters = [
+            try build(defaultAction: defaultAction) { context throws(SandboxError) in
+                for rule in numbered {
+                    let result = cseccomp_rule(context, rule.action, rule.number)
+                    guard result == 0 else { throw .seccomp("\(rule.name): \(String(cString: strerror(-result)))") }
+                }
+            }
+        ]
+        if !namespaces.isEmpty { filters.append(try namespaceFilter(namespaces)) }
+        return filters
+    }
+
+    /// A call that can make or join a namespace, refused with `refusal`:
+    /// when `flags` is 0 always, otherwise when its argument `argument`
+    /// has any of `flags`.
+    struct NamespaceRule {
+        let name: String
+        let number: Int32
+        let argument: UInt32
+        let flags: UInt32
+        let refusal: UInt32
+    }
+
+    /// Namespace types by their `CLONE_NEW*` flags: mount, cgroup, UTS,
+    /// IPC, user, PID, network; and time, whose flag only `unshare` reads
+    /// (in `clone`'s flags the same bit is part of the exit signal).
+    private static let cloneNamespaceFlags: UInt32 = 0x0002_0000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000
+        | 0x1000_0000 | 0x2000_0000 | 0x4000_0000
+    private static let timeNamespaceFlag: UInt32 = 0x0000_0080
+
+    /// `RestrictNamespaces=yes` as systemd's: `clone` and `unshare` with a
+    /// namespace flag and every `setns` fail with EPERM; `clone3`, whose
+    /// flags are in memory a filter cannot read, fails with ENOSYS, which
+    /// makes the C library fall back to `clone`.
+    static func namespaceRules(architecture: UInt32) -> [NamespaceRule] {
+        let refused = cseccomp_act_errno(UInt16(EPERM))
+        // s390's clone takes the stack first and the flags second.
+        let s390 = architecture & 0xFFFF == 0x16
+        return [
+            ("clone", s390 ? 1 : 0, cloneNamespaceFlags, refused),
+            ("unshare", 0, cloneNamespaceFlags | timeNamespaceFlag, refused),
+            ("setns", 0, 0, refused),
+            ("clone3", 0, 0, cseccomp_act_errno(UInt16(ENOSYS))),
+        ].compactMap { name, argument, flags, refusal in
+            let number = cseccomp_syscall_resolve_name(name)
+            guard number != __NR_SCMP_ERROR else { return nil }
+            return NamespaceRule(name: name, number: number, argument: UInt32(argument), flags: flags, refusal: refusal)
+        }
+    }
+
+    /// The rules as a filter of their own, where the system call filter is
+    /// libseccomp's: one rule per flag, as systemd's.
+    private static func namespaceFilter(_ rules: [NamespaceRule]) throws(SandboxError) -> SeccompFilter {
+        try build(defaultAction: cseccomp_act_allow()) { context throws(SandboxError) in
+            for rule in rules {
+                let flags = (0..<32).map { UInt32(1) << $0 }.filter { rule.flags & $0 != 0 }
+                let results = flags.isEmpty
+                    ? [cseccomp_rule(context, rule.refusal, rule.number)]
+                    : flags.map { cseccomp_rule_argument_has_bits(context, rule.refusal, rule.number, rule.argument, UInt64($0)) }
+                if let failed = results.first(where: { $0 != 0 }) {
+                    throw .seccomp("\(rule.name): \(String(cString: strerror(-failed)))")
+                }
             }
         }
     }

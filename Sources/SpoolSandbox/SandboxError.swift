@@ -25,7 +25,7 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
         case .landlock(let reason): "cannot build the file system rules: \(reason)"
         case .temporaryDirectory(let reason): "PrivateTmp=: cannot make the handlers' temporary directory: \(reason)"
         case .noMountNamespace(let reason):
-            "TemporaryFileSystem=: needs a mount namespace per handler, which spoold makes only when it runs as root (\(reason))"
+            "TemporaryFileSystem=: needs a mount namespace per handler, which spoold makes as root or, without root, in a user namespace per handler (\(reason))"
         }
     }
 }

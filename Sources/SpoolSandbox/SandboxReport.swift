@@ -92,6 +92,11 @@ public struct SandboxReport: Sendable {
                 meaning: families.map { $0.isEmpty ? "no socket at all" : "sockets of these families only" } ?? "sockets of any family",
                 weight: 1),
             Finding(
+                key: "RestrictNamespaces=", value: sandbox.restrictNamespaces ? "yes" : "no", protects: sandbox.restrictNamespaces,
+                meaning: sandbox.restrictNamespaces
+                    ? "makes and joins no namespace" : "may make namespaces (a user namespace reaches more of the kernel)",
+                weight: 1),
+            Finding(
                 key: "LimitAS=, LimitNPROC=",
                 value: [queue.limits.addressSpace, queue.limits.processes].map(Self.spelled).joined(separator: ", "),
                 protects: queue.limits.addressSpace != nil && queue.limits.processes != nil,
@@ -104,9 +109,9 @@ public struct SandboxReport: Sendable {
                 weight: 1.5),
             Finding(
                 key: "PrivateTmp=", value: sandbox.privateTmp ? "yes" : "no",
-                protects: sandbox.privateTmp && (FileSystemRules.abi > 0 || PrivateMounts.unavailableReason == nil),
+                protects: sandbox.privateTmp && (FileSystemRules.abi > 0 || PrivateMounts.support == .mountNamespace),
                 meaning: sandbox.privateTmp
-                    ? "the shared /tmp and /var/tmp are out of reach; each handler gets its own (a tmpfs /tmp where spoold runs as root, else a $TMPDIR)"
+                    ? "the shared /tmp and /var/tmp are out of reach; each handler gets its own (a tmpfs /tmp in a mount namespace of its own, else a $TMPDIR)"
                     : "the shared /tmp is readable",
                 weight: 1),
             Finding(

@@ -12,13 +12,15 @@ final class SandboxKeysTests: XCTestCase {
         XCTAssertEqual(sandbox, .strict)
         XCTAssertEqual(sandbox.effectiveSystemCallFilter, [["@system-service"], ["~@privileged"]])
         XCTAssertTrue(sandbox.privateNetwork)
+        XCTAssertTrue(sandbox.restrictNamespaces)
         XCTAssertNil(sandbox.systemCallErrorNumber, "killed with SIGSYS")
     }
 
     func testListsAccumulateAndAnEmptyAssignmentClears() throws {
         let sandbox = try mailQueue(
             "SystemCallFilter=@basic-io", "SystemCallFilter=~@privileged chown", "RestrictAddressFamilies=AF_UNIX AF_INET",
-            "PrivateNetwork=no", "SystemCallErrorNumber=EPERM").sandbox
+            "PrivateNetwork=no", "SystemCallErrorNumber=EPERM", "RestrictNamespaces=no").sandbox
+        XCTAssertFalse(sandbox.restrictNamespaces)
         XCTAssertEqual(sandbox.systemCallFilter, [["@basic-io"], ["~@privileged", "chown"]])
         XCTAssertEqual(sandbox.addressFamilies, [["AF_UNIX", "AF_INET"]])
         XCTAssertFalse(sandbox.privateNetwork)
@@ -31,6 +33,7 @@ final class SandboxKeysTests: XCTestCase {
 
     func testBadValuesAreNamed() {
         XCTAssertEqual(mailFailure("PrivateNetwork=maybe"), "\(prefix):4: PrivateNetwork=maybe: not a boolean (yes or no)")
+        XCTAssertEqual(mailFailure("RestrictNamespaces=user"), "\(prefix):4: RestrictNamespaces=user: not a boolean (yes or no)")
         XCTAssertEqual(mailFailure("RestrictAddressFamilies=AF_WIFI"), "\(prefix):4: RestrictAddressFamilies=AF_WIFI: AF_WIFI is not a valid name here")
         XCTAssertEqual(mailFailure("SystemCallFilter=Open"), "\(prefix):4: SystemCallFilter=Open: Open is not a valid name here")
         XCTAssertEqual(mailFailure("SystemCallFilter=~"), "\(prefix):4: SystemCallFilter=~: names nothing after ~")

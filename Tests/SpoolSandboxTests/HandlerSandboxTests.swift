@@ -11,7 +11,7 @@ final class HandlerSandboxTests: XCTestCase {
     private let refused = "unshare(CLONE_NEWUSER|CLONE_NEWNS): Operation not permitted"
 
     func testTheDefaultGetsATmpAndVarTmpOfItsOwn() throws {
-        let sandbox = try HandlerSandbox(.strict, privateMountsUnavailable: nil)
+        let sandbox = try HandlerSandbox(.strict, mounts: .mountNamespace)
         let mounts = try XCTUnwrap(sandbox.privateMounts)
         XCTAssertEqual(mounts.temporaryFileSystems.map(\.path), ["/tmp", "/var/tmp"])
         XCTAssertEqual(mounts.temporaryFileSystems.map(\.options), ["mode=1777", "mode=1777"])
@@ -29,7 +29,7 @@ final class HandlerSandboxTests: XCTestCase {
     }
 
     func testWithoutNamespacesPrivateTmpHidesTheSharedOnes() async throws {
-        let sandbox = try HandlerSandbox(.strict, privateMountsUnavailable: refused)
+        let sandbox = try HandlerSandbox(.strict, mounts: .unavailable(refused))
         XCTAssertNil(sandbox.privateMounts)
         guard FileSystemRules.abi > 0 else {
             XCTAssertNil(sandbox.landlock, "a kernel without Landlock gets no ruleset")
@@ -66,32 +66,47 @@ final class HandlerSandboxTests: XCTestCase {
         var settings = SandboxSettings.strict
         settings.readWritePaths = ["/no/such/spool/path"]
         guard FileSystemRules.abi > 0 else {
-            XCTAssertFalse(try HandlerSandbox(settings, privateMountsUnavailable: refused).needsTemporaryDirectory,
+            XCTAssertFalse(try HandlerSandbox(settings, mounts: .unavailable(refused)).needsTemporaryDirectory,
                            "a kernel without Landlock has no rules to check, and no directory to give")
             return
         }
-        XCTAssertThrowsError(try HandlerSandbox(settings, privateMountsUnavailable: refused)) { error in
+        XCTAssertThrowsError(try HandlerSandbox(settings, mounts: .unavailable(refused))) { error in
             XCTAssertEqual(error as? SandboxError, .missingPath("/no/such/spool/path"))
         }
         settings.readWritePaths = ["-/no/such/spool/path"]
-        XCTAssertTrue(try HandlerSandbox(settings, privateMountsUnavailable: refused).needsTemporaryDirectory, "an optional path may be missing")
+        XCTAssertTrue(try HandlerSandbox(settings, mounts: .unavailable(refused)).needsTemporaryDirectory, "an optional path may be missing")
     }
 
     func testTemporaryFileSystemIsRefusedWithoutNamespaces() throws {
         var settings = SandboxSettings.strict
         settings.privateTmp = false
         settings.temporaryFileSystems = [TemporaryMount(path: "/srv", options: "mode=0755")]
-        XCTAssertThrowsError(try HandlerSandbox(settings, privateMountsUnavailable: refused)) { error in
+        XCTAssertThrowsError(try HandlerSandbox(settings, mounts: .unavailable(refused))) { error in
             XCTAssertEqual(error as? SandboxError, .noMountNamespace(refused))
             XCTAssertTrue("\(error)".hasPrefix("TemporaryFileSystem=: needs a mount namespace per handler"), "\(error)")
         }
-        XCTAssertEqual(try HandlerSandbox(settings, privateMountsUnavailable: nil).privateMounts?.temporaryFileSystems.map(\.path), ["/srv"])
+        XCTAssertEqual(try HandlerSandbox(settings, mounts: .mountNamespace).privateMounts?.temporaryFileSystems.map(\.path), ["/srv"])
     }
 
     func testNoPrivateMountsWhenTheQueueWantsNone() throws {
         var settings = SandboxSettings.strict
         settings.privateTmp = false
-        XCTAssertNil(try HandlerSandbox(settings, privateMountsUnavailable: nil).privateMounts)
-        XCTAssertFalse(try HandlerSandbox(settings, privateMountsUnavailable: refused).needsTemporaryDirectory)
+        XCTAssertNil(try HandlerSandbox(settings, mounts: .mountNamespace).privateMounts)
+        XCTAssertFalse(try HandlerSandbox(settings, mounts: .unavailable(refused)).needsTemporaryDirectory)
+    }
+
+    /// In user namespaces (a spoold without root), only a queue with
+    /// `TemporaryFileSystem=` pays for private mounts; then its /tmp is a
+    /// tmpfs too. `PrivateTmp=` alone stays a worker's `$TMPDIR`.
+    func testInUserNamespacesOnlyTemporaryFileSystemTakesPrivateMounts() throws {
+        let plain = try HandlerSandbox(.strict, mounts: .userNamespace)
+        XCTAssertNil(plain.privateMounts)
+        XCTAssertEqual(plain.needsTemporaryDirectory, FileSystemRules.abi > 0)
+        var settings = SandboxSettings.strict
+        settings.temporaryFileSystems = [TemporaryMount(path: "/srv", options: "mode=0755")]
+        let covered = try XCTUnwrap(try HandlerSandbox(settings, mounts: .userNamespace).privateMounts)
+        XCTAssertTrue(covered.userNamespace)
+        XCTAssertEqual(covered.temporaryFileSystems.map(\.path), ["/tmp", "/var/tmp", "/srv"])
+        XCTAssertFalse(try XCTUnwrap(try HandlerSandbox(settings, mounts: .mountNamespace).privateMounts).userNamespace)
     }
 }

@@ -92,6 +92,25 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(stats["attempts"], "1")
     }
 
+    /// `RestrictNamespaces=` (on by default): a handler makes no namespace
+    /// (`clone`'s flags are checked alike: SyscallRangeFilterTests) and
+    /// still starts processes; `RestrictNamespaces=no` lets it (an
+    /// unprivileged user namespace, which this kernel allows).
+    func testAHandlerMakesNoNamespaceUnlessTheQueueAllowsIt() throws {
+        let script = try pool.handler("unshare.sh", """
+            cat > /dev/null
+            /bin/true || exit 3
+            exec /usr/bin/unshare --user /bin/true
+            """)
+        try queue("closed", handler: script)
+        try queue("open", handler: script, ["RestrictNamespaces=no"])
+        let server = try pool.startSpoold()
+        let client = try JobClient(port: server.port)
+        let closed = try XCTUnwrap(try run("x", in: "closed", on: client))
+        XCTAssertTrue(closed["reason"]?.contains("unshare failed: Operation not permitted") ?? false, "\(closed)")
+        XCTAssertNil(try run("x", in: "open", on: client), "RestrictNamespaces=no")
+    }
+
     func testSystemCallErrorNumberMakesTheCallFailInstead() throws {
         let handler = try pool.handler("chroot.sh", """
             exec /usr/bin/python3 -c '
@@ -258,25 +277,46 @@ final class SandboxTests: XCTestCase {
             "\(missing)")
     }
 
-    /// A spoold that is not root (as under its unit) makes no mount
-    /// namespace: the shared /tmp is hidden instead, and a queue that needs
-    /// one fails to load, saying why.
-    func testWithoutRootTheSharedTmpIsHiddenAndTemporaryFileSystemRefused() throws {
-        let handler = try pool.handler("ls.sh", "cat > /dev/null; ls -A /tmp > /dev/null")
-        try queue("hidden", handler: handler)
-        try queue("covered", handler: handler, ["TemporaryFileSystem=/srv"])
-        let server = try ServerProcess.spooldAsNobody(["--queues-directory", pool.queues.path])
-        let client = try JobClient(port: server.port)
-        let hidden = try run("x", in: "hidden", on: client)
-        if FileSystemRules.abi > 0 {
-            XCTAssertTrue(hidden?["reason"]?.contains("/tmp': Permission denied") ?? false, "/tmp is out of reach: \(hidden ?? [:])")
-        } else {
-            XCTAssertNil(hidden, "without Landlock nothing hides /tmp, as spoolctl sandbox says")
+    /// A spoold that is not root makes each handler's mount namespace in a
+    /// user namespace of the handler's own, but only for a queue that names
+    /// `TemporaryFileSystem=`: there /tmp is a tmpfs of its own too, the
+    /// handler's ids are its only ones, it has no capability, and nothing
+    /// it mounts or writes reaches the real directories. A queue without it
+    /// has the shared /tmp hidden. Run as `nobody` (the handlers' own user),
+    /// and as a service user with the packaged unit's three capabilities,
+    /// whose handlers run as `nobody`.
+    func testWithoutRootTemporaryFileSystemTakesAUserNamespace() throws {
+        let hidden = try TestScratch.handlerDirectory()
+        chmod(hidden.path, 0o755)
+        try "kept".write(to: hidden.appendingPathComponent("kept"), atomically: true, encoding: .utf8)
+        let handler = try pool.handler("ns.sh", """
+            n=$(cat)
+            { id -u; id -G; awk '{ print $1, $2, $3 }' /proc/self/uid_map; ls -A '\(hidden.path)' | wc -l; stat -f -c %T /tmp; ls -A /tmp | wc -l; awk '/^CapEff/ { print $2 }' /proc/self/status; } > "$OUT/seen.$n"
+            echo "$n" > '\(hidden.path)/new.'$n && echo "$n" > /tmp/$MARKER.$n && cat /tmp/$MARKER.$n >> "$OUT/seen.$n"
+            """)
+        try queue("covered", handler: handler, [
+            "TemporaryFileSystem=\(hidden.path):mode=1777", "ReadWritePaths=\(hidden.path) \(pool.root.path)",
+        ])
+        try queue("hidden", handler: try pool.handler("ls.sh", "cat > /dev/null; ls -A /tmp > /dev/null"))
+        let arguments = ["--queues-directory", pool.queues.path, "--worker-stop-timeout", "1"]
+        for (name, server) in [
+            ("nobody", try ServerProcess.spooldAsNobody(arguments)),
+            ("service", try ServerProcess.spooldAsServiceUser(arguments)),
+        ] {
+            let client = try JobClient(port: server.port)
+            XCTAssertNil(try run(name, in: "covered", on: client), "\(name): the handler ran in its namespaces")
+            XCTAssertEqual(pool.lines("seen.\(name)"), ["65534", "65534", "65534 65534 1", "0", "tmpfs", "0", "0000000000000000", name])
+            let outcome = try run(name, in: "hidden", on: client)
+            if FileSystemRules.abi > 0 {
+                XCTAssertTrue(outcome?["reason"]?.contains("/tmp': Permission denied") ?? false, "/tmp is out of reach: \(outcome ?? [:])")
+            } else {
+                XCTAssertNil(outcome, "without Landlock nothing hides /tmp, as spoolctl sandbox says")
+            }
+            XCTAssertEqual(server.stop(), 0, name)
         }
-        XCTAssertTrue(Deadline.poll(for: 5) {
-            server.outputSoFar.contains(
-                "TemporaryFileSystem=: needs a mount namespace per handler, which spoold makes only when it runs as root (making a mount namespace: Operation not permitted)")
-        }, server.outputSoFar)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: hidden.path), ["kept"], "nothing reached the directory beneath")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/\(pool.marker).nobody"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/\(pool.marker).service"))
     }
 
     func testWithoutRootEachWorkerGetsATemporaryDirectoryEmptiedForEachAttempt() throws {
@@ -349,18 +389,19 @@ final class SandboxReportTests: XCTestCase {
         ])
         try pool.queue("open", [
             "Tube=open", "ExecStart=/bin/true", "User=root", "SystemCallFilter=@system-service", "PrivateNetwork=no",
+            "RestrictNamespaces=no",
         ])
         let text = try SpoolctlFixture.run(["sandbox", "--queues-directory", pool.queues.path])
         XCTAssertEqual(text.status, 0, text.stderr)
-        // Weights out of 13: 2 (user, system calls, network), 1.5 (writable
+        // Weights out of 14: 2 (user, system calls, network), 1.5 (writable
         // paths; cgroup limits), 1 (the rest). The strict queue is exposed
         // by its missing cgroup limits (1.5), the bounded one by nothing,
-        // the open one by 9.5.
-        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for strict: 1.2 SAFE"), text.stdout)
+        // the open one by 10.5.
+        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for strict: 1.1 SAFE"), text.stdout)
         XCTAssertTrue(text.stdout.contains("→ Overall exposure level for bounded: 0.0 SAFE"), text.stdout)
         let cgroupRows = text.stdout.split(separator: "\n").filter { $0.contains("MemoryMax=, TasksMax=, CPUQuota=") }
         XCTAssertEqual(cgroupRows.map { $0.hasPrefix("✓") && $0.contains("256M, 32, -") }, [true, false, false], "\(cgroupRows)")
-        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for open: 7.3 EXPOSED"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("→ Overall exposure level for open: 7.5 EXPOSED"), text.stdout)
         let network = text.stdout.split(separator: "\n").filter { $0.contains("PrivateNetwork=") }
         XCTAssertEqual(network.map { $0.hasPrefix("✗") }, [false, true, false], "bounded, open, then strict: \(network)")
 

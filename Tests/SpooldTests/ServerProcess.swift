@@ -83,6 +83,22 @@ final class ServerProcess {
             port: port)
     }
 
+    /// Starts spoold as the packaged unit does, but by setpriv: as a service
+    /// user (`daemon`) with no capabilities but the unit's three, ambient
+    /// (CAP_SETUID and CAP_SETGID to start handlers as other users, CAP_KILL).
+    static func spooldAsServiceUser(_ extra: [String] = []) throws -> ServerProcess {
+        let port = try TestScratch.freePort()
+        let capabilities = "+setuid,+setgid,+kill"
+        return try ServerProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/setpriv"),
+            arguments: [
+                "--reuid=daemon", "--regid=daemon", "--clear-groups", "--inh-caps=-all,\(capabilities)",
+                "--ambient-caps=\(capabilities)", "--bounding-set=-all,\(capabilities)",
+                TestEnvironment.spoold.path, "-l", "127.0.0.1", "-p", "\(port)",
+            ] + extra,
+            port: port)
+    }
+
     /// Starts Debian's beanstalkd on a free loopback port.
     static func beanstalkd(_ extra: [String] = []) throws -> ServerProcess {
         let port = try TestScratch.freePort()

@@ -48,6 +48,9 @@ int cseccomp_rule_first_argument_equals(scmp_filter_ctx ctx, uint32_t action, in
 /// A rule on a system call whose first argument is at least `value`.
 int cseccomp_rule_first_argument_at_least(scmp_filter_ctx ctx, uint32_t action, int syscall, uint64_t value);
 
+/// A rule on a system call whose argument `index` has every bit of `bits` set.
+int cseccomp_rule_argument_has_bits(scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned index, uint64_t bits);
+
 /// The filter as BPF in a malloc'd buffer the caller frees, its size in
 /// `*count`; NULL with errno set on failure.
 void *cseccomp_export(scmp_filter_ctx ctx, size_t *count);

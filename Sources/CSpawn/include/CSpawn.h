@@ -41,6 +41,9 @@ typedef enum cspawn_step {
     CSPAWN_STEP_MOUNT,
     CSPAWN_STEP_LANDLOCK_RULE,
     CSPAWN_STEP_TEMPORARY_DIRECTORY,
+    /// Making the child's user namespace: its unshare, or the parent's
+    /// writes of its id maps.
+    CSPAWN_STEP_USER_NAMESPACE,
     /// The child was stopped (SIGSTOP from a process of the handler's user)
     /// before it called execve; it was killed.
     CSPAWN_STEP_STOPPED,
@@ -128,6 +131,17 @@ typedef struct cspawn_request {
     /// propagates back, and the handler, running as its own user, can mount
     /// or unmount nothing.
     bool private_mounts;
+    /// With `private_mounts`, for a parent without CAP_SYS_ADMIN (a spoold
+    /// that is not root): the mount namespace is owned by a user namespace
+    /// of the child's own, whose only ids are `uid` and `gid`, each mapped
+    /// to itself. The child then runs on a copy of the parent's memory, not
+    /// on the memory itself, makes both namespaces while it still has the
+    /// parent's identity, and waits for the parent to write their id maps
+    /// (which takes CAP_SETUID and CAP_SETGID unless `uid` and `gid` are the
+    /// parent's own); its supplementary groups are set before, and its ids
+    /// changed inside, where setgroups stays denied. Its capabilities there
+    /// end with its execve, as the handler's uid is not the namespace's root.
+    bool user_namespace;
     const cspawn_tmpfs *tmpfs;
     size_t tmpfs_count;
     /// A Landlock ruleset the child builds itself, after its mounts (so that
@@ -175,11 +189,12 @@ typedef struct cspawn_result {
 /// with its errno. Blocks all signals in the calling thread while forking.
 cspawn_result cspawn(const cspawn_request *request);
 
-/// 0 when a process of spoold's can make the mount namespace and mounts of
-/// private mounts (tried in a short-lived child), or the errno that refuses
-/// them (EPERM without CAP_SYS_ADMIN, as spoold runs under its unit, or
-/// under a seccomp filter such as systemd's RestrictNamespaces=).
-int cspawn_private_mounts_error(void);
+/// 0 when a process of spoold's can make the namespaces and mounts of
+/// private mounts (tried in a short-lived child): a mount namespace with
+/// CAP_SYS_ADMIN, or one in a user namespace (`user_namespace`) without;
+/// or the errno that refuses them (EPERM under a seccomp filter such as
+/// systemd's RestrictNamespaces=, ENOSPC where user.max_user_namespaces is 0).
+int cspawn_private_mounts_error(bool user_namespace);
 
 /// How deep cspawn_empty_directory goes (ELOOP beyond), and how many
 /// entries it removes at most (EMLINK beyond): a directory refilled as it is
