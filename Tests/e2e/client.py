@@ -34,6 +34,10 @@ SOCKET is the path of spoold's Unix socket. MODE is one of:
              its queue's sandbox forbids
   pool-limited
              the same in the tube e2e-limited, whose queue sets MemoryMax=
+  pool-mounts
+             the same in the tube e2e-mounts, whose queue sets
+             TemporaryFileSystem= (and whose handler always fails, saying
+             what it saw)
   refused    expect the connection to be refused by the socket's permissions;
              prints "refused: EACCES"
 
@@ -55,6 +59,7 @@ STOPPED_BODY = "held back"
 POOL_TUBE = "e2e-pool"
 POOL_JOBS = 5
 LIMITED_TUBE = "e2e-limited"
+MOUNTS_TUBE = "e2e-mounts"
 
 
 def run_jobs(socket_path):
@@ -190,6 +195,7 @@ MODES = {
     "pool-fail": run_failing_pool_job,
     "pool-forbidden": lambda socket_path: run_failing_pool_job(socket_path, "forbidden call"),
     "pool-limited": lambda socket_path: run_failing_pool_job(socket_path, "limited", tube=LIMITED_TUBE),
+    "pool-mounts": lambda socket_path: run_failing_pool_job(socket_path, "mounts", tube=MOUNTS_TUBE),
     "refused": expect_refusal,
 }
 
