@@ -87,17 +87,14 @@ static void enter_private_mounts(const cspawn_request *request, int report_fd) {
     mount_temporary_file_systems(request, report_fd);
 }
 
-/// Private mounts without CAP_SYS_ADMIN: the child (on a copy of spoold's
-/// memory) sets its supplementary groups while it may, makes a user
-/// namespace and a mount namespace it owns, asks the parent for the id maps
+/// Private mounts without CAP_SYS_ADMIN: the child was made in a user
+/// namespace and a mount namespace of its own (clone's CLONE_NEWUSER and
+/// CLONE_NEWNS), whose id maps only the parent can write. It asks for them
 /// (the report "step none") and waits on `resume_fd` until they are
-/// written, then mounts with the capabilities it has in its own namespace.
-static void enter_user_namespace(const cspawn_request *request, int report_fd, int resume_fd) {
-    gid_t gid = request->gid;
-    if (request->uid != getuid() || request->uid != geteuid() || gid != getgid() || gid != getegid()) {
-        if (syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
-    }
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) fail(report_fd, CSPAWN_STEP_USER_NAMESPACE);
+/// written; then, with the capabilities it has in its own namespace, it
+/// sets its supplementary groups when `change_groups` (the parent's
+/// CAP_SETGID let setgroups stay allowed) and mounts.
+static void enter_user_namespace(const cspawn_request *request, int report_fd, int resume_fd, bool change_groups) {
     struct failure_report ready = {CSPAWN_STEP_NONE, 0, -1};
     if (write(report_fd, &ready, sizeof ready) != (ssize_t)sizeof ready) fail(report_fd, CSPAWN_STEP_USER_NAMESPACE);
     char resumed = 0;
@@ -108,6 +105,8 @@ static void enter_user_namespace(const cspawn_request *request, int report_fd, i
         if (count == 0) errno = EPIPE;
         fail(report_fd, CSPAWN_STEP_USER_NAMESPACE);
     }
+    gid_t gid = request->gid;
+    if (change_groups && syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
     mount_temporary_file_systems(request, report_fd);
 }
 
@@ -124,16 +123,18 @@ static int write_process_file(pid_t pid, const char *name, const char *text) {
     return error;
 }
 
-/// The id maps of the user namespace `pid` made: `uid` and `gid` each
-/// mapped to itself, and setgroups denied (which an unprivileged writer
-/// must do before a gid map, and which keeps the handler from dropping a
-/// group). 0 or the errno.
+/// The id maps of the user namespace `pid` was made in: `uid` and `gid`
+/// each mapped to itself, nothing else. A writer without CAP_SETGID must
+/// deny setgroups first (which then also keeps the handler from dropping a
+/// group); one with it leaves setgroups to the child. 0 or the errno.
 static int write_id_maps(pid_t pid, uid_t uid, gid_t gid) {
     char map[32];
-    int error = write_process_file(pid, "setgroups", "deny");
-    if (error != 0) return error;
     snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-    error = write_process_file(pid, "gid_map", map);
+    int error = write_process_file(pid, "gid_map", map);
+    if (error == EPERM) {
+        error = write_process_file(pid, "setgroups", "deny");
+        if (error == 0) error = write_process_file(pid, "gid_map", map);
+    }
     if (error != 0) return error;
     snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
     return write_process_file(pid, "uid_map", map);
@@ -260,7 +261,8 @@ int cspawn_empty_directory(const char *path) {
 }
 
 /// The child's side, between fork and execve: async-signal-safe calls only.
-_Noreturn static void run_child(const cspawn_request *request, int report_fd, int resume_fd, const sigset_t *no_signals) {
+_Noreturn static void run_child(
+    const cspawn_request *request, int report_fd, int resume_fd, bool change_groups, const sigset_t *no_signals) {
     // Its own process group, so that a timeout can signal the handler and everything it started at once.
     if (setpgid(0, 0) != 0) fail(report_fd, CSPAWN_STEP_SETPGID);
 
@@ -271,7 +273,7 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, in
         if (write(request->cgroup_procs[index], "0", 1) != 1) fail(report_fd, CSPAWN_STEP_CGROUP);
     }
     if (request->private_mounts && request->user_namespace) {
-        enter_user_namespace(request, report_fd, resume_fd);
+        enter_user_namespace(request, report_fd, resume_fd, change_groups);
     } else if (request->private_mounts) {
         enter_private_mounts(request, report_fd);
     }
@@ -327,6 +329,7 @@ _Noreturn static void run_child(const cspawn_request *request, int report_fd, in
     gid_t gid = request->gid;
     // In a user namespace of its own, the ids are changed whatever they look
     // like: spoold's are not mapped there. Its groups are set already.
+    // (getuid() there answers the overflow id for spoold's.)
     bool own_namespace = request->private_mounts && request->user_namespace;
     if (own_namespace || uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid()) {
         // Raw system calls, as Go's runtime makes them in its children: glibc's
@@ -385,12 +388,15 @@ struct child_arguments {
     int report_fd;
     /// Where a child in a user namespace of its own waits for its id maps; -1 otherwise.
     int resume_fd;
+    /// Whether the ids to run as differ from the parent's (known before the
+    /// child is in a namespace where the parent's are not mapped).
+    bool change_groups;
     const sigset_t *no_signals;
 };
 
 static int child_entry(void *argument) {
     const struct child_arguments *arguments = argument;
-    run_child(arguments->request, arguments->report_fd, arguments->resume_fd, arguments->no_signals);
+    run_child(arguments->request, arguments->report_fd, arguments->resume_fd, arguments->change_groups, arguments->no_signals);
 }
 
 /// The child's stack while it shares the parent's memory, until execve.
@@ -488,7 +494,9 @@ cspawn_result cspawn(const cspawn_request *request) {
         }
         return failure(CSPAWN_STEP_FORK, ENOMEM);
     }
-    struct child_arguments arguments = {request, report_pipe[1], resume_pipe[0], &no_signals};
+    bool change_groups = request->uid != getuid() || request->uid != geteuid() || request->gid != getgid() ||
+        request->gid != getegid();
+    struct child_arguments arguments = {request, report_pipe[1], resume_pipe[0], change_groups, &no_signals};
     // Blocked in the child from its first instruction until its dispositions
     // are reset: no handler of the parent's may run on the shared memory.
     pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
@@ -500,10 +508,11 @@ cspawn_result cspawn(const cspawn_request *request) {
     // be found and killed (await_report). The child makes raw system calls
     // only and touches nothing of the parent's but errno, which this thread
     // does not read meanwhile; its stack and the request stay until the pipe
-    // says it has called execve or it has exited. A child that makes a user
-    // namespace runs on a copy instead: the kernel refuses one to a process
-    // that shares its memory.
-    int flags = own_namespace ? SIGCHLD : CLONE_VM | SIGCHLD;
+    // says it has called execve or it has exited. A child with private
+    // mounts but no CAP_SYS_ADMIN is made in a user namespace and a mount
+    // namespace of its own, whose id maps this thread writes (a process that
+    // shares its memory cannot make one itself with unshare).
+    int flags = CLONE_VM | SIGCHLD | (own_namespace ? CLONE_NEWUSER | CLONE_NEWNS : 0);
     pid_t pid = clone(child_entry, stack + child_stack_size, flags, &arguments);
     int fork_error = errno;
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
@@ -513,7 +522,7 @@ cspawn_result cspawn(const cspawn_request *request) {
         free(stack);
         close(report_pipe[0]);
         if (own_namespace) close(resume_pipe[1]);
-        return failure(CSPAWN_STEP_FORK, fork_error);
+        return failure(own_namespace ? CSPAWN_STEP_USER_NAMESPACE : CSPAWN_STEP_FORK, fork_error);
     }
 
     bool stopped;
@@ -573,56 +582,74 @@ cspawn_result cspawn(const cspawn_request *request) {
     return (cspawn_result){.pid = pid, .pidfd = pidfd, .failed_step = CSPAWN_STEP_NONE, .error = 0, .index = -1};
 }
 
+/// What the probe's child is told.
+struct probe_arguments {
+    bool user_namespace;
+    /// Written once the child runs, in its namespaces.
+    int unshared_fd;
+    /// Read until the parent has written the id maps.
+    int resume_fd;
+};
+
+/// The probe's child: what a handler's child does, in namespaces that go
+/// with this process.
+static int probe_entry(void *argument) {
+    const struct probe_arguments *arguments = argument;
+    char byte = 0;
+    if (arguments->user_namespace) {
+        if (write(arguments->unshared_fd, &byte, 1) != 1 || read(arguments->resume_fd, &byte, 1) != 1) _exit(EPIPE);
+    } else if (unshare(CLONE_NEWNS) != 0) {
+        _exit(errno);
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0 ||
+        mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+        _exit(errno);
+    _exit(0);
+}
+
 int cspawn_private_mounts_error(bool user_namespace) {
     pthread_once(&child_signal_once, restore_child_signal);
-    // The child tells the parent it has made its user namespace, and waits
-    // until the parent has written the id maps.
     int unshared[2] = {-1, -1}, resume[2] = {-1, -1};
+    char *stack = NULL;
+    int error = 0;
     if (user_namespace && (pipe2(unshared, O_CLOEXEC) != 0 || pipe2(resume, O_CLOEXEC) != 0)) {
-        int error = errno;
-        for (int index = 0; index < 2; index++) {
-            if (unshared[index] >= 0) close(unshared[index]);
-            if (resume[index] >= 0) close(resume[index]);
-        }
-        return error;
+        error = errno;
+    } else if ((stack = malloc(child_stack_size)) == NULL) {
+        error = ENOMEM;
     }
-    pid_t pid = fork();
-    if (pid < 0) return errno;
-    if (pid == 0) {
-        // What a handler's child does, in namespaces that go with this process.
-        char byte = 0;
-        if (user_namespace) {
-            if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) _exit(errno);
-            if (write(unshared[1], &byte, 1) != 1 || read(resume[0], &byte, 1) != 1) _exit(EPIPE);
-        } else if (unshare(CLONE_NEWNS) != 0) {
-            _exit(errno);
-        }
-        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0 ||
-            mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
-            _exit(errno);
-        _exit(0);
+    pid_t pid = -1;
+    if (error == 0) {
+        // A copy of this process, as fork makes, in the namespaces a
+        // handler's child is made in.
+        struct probe_arguments arguments = {user_namespace, unshared[1], resume[0]};
+        int flags = SIGCHLD | (user_namespace ? CLONE_NEWUSER | CLONE_NEWNS : 0);
+        pid = clone(probe_entry, stack + child_stack_size, flags, &arguments);
+        if (pid < 0) error = errno;
     }
-    int maps_error = 0;
-    if (user_namespace) {
+    if (user_namespace && pid > 0) {
         close(unshared[1]);
-        close(resume[0]);
+        unshared[1] = -1;
         char byte = 0;
         ssize_t count;
         while ((count = read(unshared[0], &byte, 1)) < 0 && errno == EINTR) {
         }
         // Nothing read: the child has exited, and its status says why.
         if (count == 1) {
-            maps_error = write_id_maps(pid, geteuid(), getegid());
-            if (maps_error == 0 && write(resume[1], &byte, 1) != 1) maps_error = errno;
+            error = write_id_maps(pid, geteuid(), getegid());
+            if (error == 0 && write(resume[1], &byte, 1) != 1) error = errno;
         }
-        close(unshared[0]);
-        close(resume[1]);
     }
+    for (int index = 0; index < 2; index++) {
+        if (unshared[index] >= 0) close(unshared[index]);
+        if (resume[index] >= 0) close(resume[index]);
+    }
+    free(stack);
+    if (pid < 0) return error;
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return errno;
     }
-    if (maps_error != 0) return maps_error;
+    if (error != 0) return error;
     return WIFEXITED(status) ? WEXITSTATUS(status) : ECHILD;
 }
 

@@ -132,15 +132,15 @@ typedef struct cspawn_request {
     /// or unmount nothing.
     bool private_mounts;
     /// With `private_mounts`, for a parent without CAP_SYS_ADMIN (a spoold
-    /// that is not root): the mount namespace is owned by a user namespace
-    /// of the child's own, whose only ids are `uid` and `gid`, each mapped
-    /// to itself. The child then runs on a copy of the parent's memory, not
-    /// on the memory itself, makes both namespaces while it still has the
-    /// parent's identity, and waits for the parent to write their id maps
-    /// (which takes CAP_SETUID and CAP_SETGID unless `uid` and `gid` are the
-    /// parent's own); its supplementary groups are set before, and its ids
-    /// changed inside, where setgroups stays denied. Its capabilities there
-    /// end with its execve, as the handler's uid is not the namespace's root.
+    /// that is not root): the child is made in a user namespace and a mount
+    /// namespace of its own (clone's CLONE_NEWUSER and CLONE_NEWNS), waits
+    /// until the parent has written the user namespace's id maps (`uid`
+    /// and `gid`, each mapped to itself, nothing else: it takes CAP_SETUID
+    /// and CAP_SETGID unless they are the parent's own ids; without
+    /// CAP_SETGID setgroups is denied), then sets its supplementary groups
+    /// and mounts with the capabilities it has in there, and changes its
+    /// ids inside. Those capabilities end with its execve, as the handler's
+    /// uid is not the namespace's root.
     bool user_namespace;
     const cspawn_tmpfs *tmpfs;
     size_t tmpfs_count;
