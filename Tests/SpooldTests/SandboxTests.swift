@@ -239,10 +239,16 @@ final class SandboxTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/mine.\(pool.marker)"))
     }
 
+    /// A directory (0755) holding one file, `kept`, for a tmpfs to cover.
+    private static func directoryToCover() throws -> URL {
+        let directory = try TestScratch.handlerDirectory()
+        chmod(directory.path, 0o755)
+        try "kept".write(to: directory.appendingPathComponent("kept"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
     func testTemporaryFileSystemPutsAnEmptyDirectoryOverOne() throws {
-        let hidden = try TestScratch.handlerDirectory()
-        chmod(hidden.path, 0o755)
-        try "kept".write(to: hidden.appendingPathComponent("kept"), atomically: true, encoding: .utf8)
+        let hidden = try Self.directoryToCover()
         let handler = try pool.handler("cover.sh", """
             tube=$(cat)
             ls -A '\(hidden.path)' | wc -l > "$OUT/listing.$tube"
@@ -286,9 +292,7 @@ final class SandboxTests: XCTestCase {
     /// and as a service user with the packaged unit's three capabilities,
     /// whose handlers run as `nobody`.
     func testWithoutRootTemporaryFileSystemTakesAUserNamespace() throws {
-        let hidden = try TestScratch.handlerDirectory()
-        chmod(hidden.path, 0o755)
-        try "kept".write(to: hidden.appendingPathComponent("kept"), atomically: true, encoding: .utf8)
+        let hidden = try Self.directoryToCover()
         let handler = try pool.handler("ns.sh", """
             n=$(cat)
             { id -u; id -G; awk '{ print $1, $2, $3 }' /proc/self/uid_map; ls -A '\(hidden.path)' | wc -l; stat -f -c %T /tmp; ls -A /tmp | wc -l; awk '/^CapEff/ { print $2 }' /proc/self/status; } > "$OUT/seen.$n"
