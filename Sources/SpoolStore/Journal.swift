@@ -54,6 +54,11 @@ final class Journal: @unchecked Sendable {
     }
     /// The most memory of written chunks kept in ``recent``.
     static let recentBytesLimit = 4 << 20
+    /// The file that says how far the journal was last fsynced (``SyncedHorizon``).
+    static let syncedFileName = "synced"
+    /// ``syncedFileName``, opened by the first commit that syncs; -1 before
+    /// (only the commit in flight uses it, on the loop or the writer thread).
+    private var syncedDescriptor: CInt = -1
 
     init(directory: String) {
         self.directory = directory
@@ -61,6 +66,7 @@ final class Journal: @unchecked Sendable {
 
     deinit {
         for descriptor in files.values { close(descriptor) }
+        if syncedDescriptor >= 0 { close(syncedDescriptor) }
     }
 
     /// The path of a segment's file.
@@ -274,6 +280,32 @@ final class Journal: @unchecked Sendable {
         for (segment, descriptor) in touched where fdatasync(descriptor) != 0 {
             throw Self.failure(path(of: segment))
         }
+        if let last = chunks.last {
+            recordSynced(SyncedHorizon(segment: last.segment, offset: last.offset + UInt32(last.bytes.readableBytes)))
+        }
+    }
+
+    /// Writes `horizon` to ``syncedFileName``, unsynced: the page cache
+    /// takes it, and the kernel writes it back within seconds. Should the
+    /// write fail, or a power cut take it, the file says less than it
+    /// could, never more; so a failure is not an error of the commit.
+    private func recordSynced(_ horizon: SyncedHorizon) {
+        if syncedDescriptor < 0 {
+            syncedDescriptor = Glibc.open(directory + "/" + Self.syncedFileName, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard syncedDescriptor >= 0 else { return }
+        }
+        let bytes = horizon.encoded
+        _ = bytes.withUnsafeBytes { pwrite(syncedDescriptor, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// What ``syncedFileName`` says, when it holds an intact record.
+    func syncedHorizon() -> SyncedHorizon? {
+        let descriptor = Glibc.open(directory + "/" + Self.syncedFileName, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: SyncedHorizon.size)
+        guard bytes.withUnsafeMutableBytes({ pread(descriptor, $0.baseAddress, $0.count, 0) }) == SyncedHorizon.size else { return nil }
+        return SyncedHorizon(decoding: bytes)
     }
 
     /// Free space on the journal's file system, plus what the newest segment

@@ -7,9 +7,10 @@ import SpoolCore
 /// and where the one before it ended, so a segment that stops short (a
 /// damaged or missing stretch) is refused as damaged rather than read as
 /// shorter. Only the last segment may end in a torn write (spoold died
-/// during a commit, which no reply acknowledged): it ends there. Bodies are
-/// located, not read, but for the journal's last record's, which a put
-/// killed during its write may have left short (``isCutShort(_:in:)``).
+/// during a commit, which no reply acknowledged): it ends there, unless
+/// ``SyncedHorizon`` says a commit had fsynced it further (damage, refused).
+/// Bodies are located, not read, but for the journal's last record's, which
+/// a put killed during its write may have left short (``isCutShort(_:in:)``).
 struct JournalReplay {
     /// What each segment holds.
     struct Usage: Equatable {
@@ -46,6 +47,7 @@ struct JournalReplay {
         var jobs = RecordTable(expecting: min(segments.count * (JournalStore.defaultSegmentSize / 100), 1 << 20))
         var expectedEnd: (segment: UInt32, end: UInt32)?
         var ends: [UInt32: UInt32] = [:]
+        let synced = journal.syncedHorizon()
         for (index, segment) in segments.enumerated() {
             let isLast = index == segments.count - 1
             let path = journal.path(of: segment)
@@ -80,6 +82,8 @@ struct JournalReplay {
                 nextJobID = max(nextJobID, header.nextJobID)
                 // A segment followed by another one ends where that one's header says.
                 let limit = index + 1 < segments.count ? Self.previousEnd(journal, segments[index + 1]) : nil
+                // In the last one, records fsynced by a commit go on at least to here.
+                let syncedEnd = limit == nil && synced?.segment == segment ? Int(synced!.offset) : 0
                 // Applied once the next one is read: the journal's very last
                 // record is checked whole first (below).
                 var pending: (record: StoreRecord, offset: Int)?
@@ -87,11 +91,15 @@ struct JournalReplay {
                     let read: (record: StoreRecord, next: Int)
                     do throws(JournalRecord.Failure) {
                         read = try JournalRecord.decodeRecord(bytes, at: offset, segment: segment)
-                    } catch .end where limit == nil {
+                    } catch .end where limit == nil && offset >= syncedEnd {
                         break
-                    } catch .damaged where limit == nil {
+                    } catch .damaged where limit == nil && offset >= syncedEnd {
                         tornBytes = bytes.count - offset
                         break
+                    } catch let failure where limit == nil && failure != .secondSegmentHeader {
+                        throw StoreError.corrupt(
+                            path: path,
+                            reason: "the record at offset \(offset) cannot be read (\(failure.reason)), but a commit had fsynced the records on to \(syncedEnd) (\(Journal.syncedFileName)): that is damage, not a write cut short")
                     } catch .secondSegmentHeader {
                         throw StoreError.corrupt(path: path, reason: "a second segment header at offset \(offset)")
                     } catch let failure {
@@ -111,7 +119,7 @@ struct JournalReplay {
                 // buried when it is read.
                 if let last = pending {
                     if limit == nil, case .insert(let job) = last.record, let body = job.storedBody,
-                       Self.isCutShort(body, in: bytes) {
+                       Int(body.offset + body.length) > syncedEnd, Self.isCutShort(body, in: bytes) {
                         tornBytes = bytes.count - last.offset
                         offset = last.offset
                         nextJobID = max(nextJobID, job.id &+ 1)

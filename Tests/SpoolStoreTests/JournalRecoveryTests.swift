@@ -7,12 +7,24 @@ import XCTest
 @testable import SpoolStore
 
 /// Damage to the journal's files: a torn last write (a header or the last
-/// record's body) is cut off and reported; damage anywhere else refuses to
-/// start, naming the file and leaving it as it was; a damaged body is caught
-/// when it is read.
+/// record's body) is cut off and reported; damage anywhere else, also in the
+/// last segment below where a commit had fsynced it, refuses to start,
+/// naming the file and leaving it as it was; a damaged body is caught when
+/// it is read.
 final class JournalRecoveryTests: XCTestCase {
     private func segmentPath(_ harness: StoreHarness, _ segment: UInt32) -> String {
         harness.path + "/journal/" + String(format: "%08u.log", segment)
+    }
+
+    /// The bytes of `journal/synced`: where the latest commit had fsynced the journal.
+    private func synced(_ harness: StoreHarness) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: harness.path + "/journal/synced"))
+    }
+
+    /// Puts `journal/synced` back as it was: a commit that a crash tore
+    /// never fsynced, so the file never said more than `bytes` did.
+    private func restoreSynced(_ harness: StoreHarness, _ bytes: Data) throws {
+        try bytes.write(to: URL(fileURLWithPath: harness.path + "/journal/synced"))
     }
 
     /// Writes `bytes` at `offset` of `path`.
@@ -27,10 +39,13 @@ final class JournalRecoveryTests: XCTestCase {
         let harness = try StoreHarness()
         let bodies = try harness.commit([.insert(storeJob(1)), .insert(storeJob(2))])
         let end = Int(bodies[1]!.offset + bodies[1]!.length)
+        let before = try synced(harness)
+        XCTAssertEqual(SyncedHorizon(decoding: [UInt8](before)), SyncedHorizon(segment: 1, offset: UInt32(end)))
         try harness.commit([.insert(storeJob(3, body: String(repeating: "t", count: 5000)))])
         try harness.close()
         // The third record's header made it to the disk, half of it did not.
         try overwrite(segmentPath(harness, 1), at: end + 20, with: [UInt8](repeating: 0xFF, count: 8))
+        try restoreSynced(harness, before)
         let (_, recovered) = try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))
         XCTAssertEqual(recovered.jobs.map(\.id), [1, 2])
         XCTAssertEqual(recovered.nextJobID, 3, "the torn put was never acknowledged")
@@ -39,8 +54,10 @@ final class JournalRecoveryTests: XCTestCase {
     func testAPutKilledDuringItsWriteIsCutOffThoughItsHeaderIsWhole() throws {
         let harness = try StoreHarness()
         try harness.commit([.insert(storeJob(1)), .insert(storeJob(2))])
+        let before = try synced(harness)
         let torn = try harness.commit([.insert(storeJob(3, body: String(repeating: "t", count: 9000)))])[0]!
         try harness.close()
+        try restoreSynced(harness, before)
         // A write stopped at a page: the header and the body's first bytes
         // are there, the rest of the allocated space is still zeros.
         let end = Int(torn.offset + torn.length)
@@ -56,6 +73,42 @@ final class JournalRecoveryTests: XCTestCase {
         XCTAssertEqual(recovered.jobs.map(\.id), [1, 2, 4])
         XCTAssertEqual(recovered.jobs.last?.storedBody?.segment, 2)
         XCTAssertEqual(recovered.jobs.last?.storedBody?.length, 5)
+    }
+
+    /// The last segment below what a commit had fsynced (`journal/synced`):
+    /// a record that cannot be read there, or zeros, are damage (a disk's,
+    /// or a hand's), not a crash, which can only tear what came after; the
+    /// start is refused rather than cut the acknowledged jobs after it.
+    func testDamageInTheLastSegmentBelowWhatWasFsyncedRefusesToStart() throws {
+        let harness = try StoreHarness()
+        let first = try harness.commit([.insert(storeJob(1)), .insert(storeJob(2))])
+        try harness.commit([.insert(storeJob(3)), .insert(storeJob(4))])
+        try harness.close()
+        let path = segmentPath(harness, 1)
+        let pristine = try Data(contentsOf: URL(fileURLWithPath: path))
+        let second = Int(first[1]!.offset + first[1]!.length)
+        let horizon = try XCTUnwrap(SyncedHorizon(decoding: [UInt8](try synced(harness))))
+        XCTAssertEqual(horizon.segment, 1)
+        XCTAssertGreaterThan(Int(horizon.offset), second, "the second commit was fsynced")
+        for (damage, expected) in [
+            ([UInt8](repeating: 0xFF, count: 4), "a record's checksum does not match"),
+            ([UInt8](repeating: 0, count: 8), "it ends where a record should be"),
+        ] {
+            try overwrite(path, at: second, with: damage)
+            let damaged = try Data(contentsOf: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))) { error in
+                XCTAssertEqual(
+                    error as? StoreError,
+                    .corrupt(path: path, reason: "the record at offset \(second) cannot be read (\(expected)), but a commit had fsynced the records on to \(horizon.offset) (synced): that is damage, not a write cut short"))
+            }
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), damaged, "left as it was")
+            try pristine.write(to: URL(fileURLWithPath: path))
+        }
+        // A synced file that is not intact says nothing: the damage is taken for a torn write, as without it.
+        try overwrite(path, at: second, with: [0xFF])
+        try overwrite(harness.path + "/journal/synced", at: 12, with: [0xAB])
+        let (_, recovered) = try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))
+        XCTAssertEqual(recovered.jobs.map(\.id), [1, 2])
     }
 
     func testDamageBeforeTheLastSegmentRefusesToStartAndLeavesTheFile() throws {
@@ -108,12 +161,17 @@ final class JournalRecoveryTests: XCTestCase {
     }
 
     /// A record with the highest job id (no next id exists) is damage, not a
-    /// crash (found by review: the next id overflowed): at the end of the last
-    /// segment, as here, it is taken for a write cut short.
+    /// crash (found by review: the next id overflowed): fsynced, it refuses
+    /// the start; at the end of the last segment past what a commit fsynced,
+    /// it is taken for a write cut short.
     func testARecordOfTheHighestJobIDIsDamageNotACrash() throws {
         let harness = try StoreHarness()
         try harness.commit([.insert(storeJob(1)), .insert(storeJob(.max))])
         try harness.close()
+        XCTAssertThrowsError(try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))) { error in
+            XCTAssertTrue("\(error)".contains("a record names job \(JobID.max)"), "\(error)")
+        }
+        XCTAssertEqual(unlink(harness.path + "/journal/synced"), 0)
         let (_, recovered) = try StateDirectory.open(harness.path, mode: .always, logger: Logger(label: "test"))
         XCTAssertEqual(recovered.jobs.map(\.id), [1])
         XCTAssertEqual(recovered.nextJobID, 2)

@@ -301,6 +301,23 @@ final class DurabilityTests: XCTestCase {
         try assertStartupRefused(in: directory, file: "journal/00000001.log", saying: "is damaged")
     }
 
+    /// The last segment cut short where a commit had fsynced it: a crash
+    /// cannot do that (it tears only the commit in flight), so the journal
+    /// is damaged and the start refused; before `journal/synced`, the jobs
+    /// past the cut were dropped as a torn write.
+    func testALastSegmentCutBelowWhatWasFsyncedStopsStartupAndIsLeftAlone() throws {
+        let directory = try TestScratch.temporaryDirectory()
+        let server = try ServerProcess.spoold(["--state-directory", directory.path])
+        let client = try JobClient(port: server.port)
+        for _ in 0..<100 {  // about 110 KB, in the first segment
+            XCTAssertNotNil(client.putID(String(repeating: "s", count: 1000)))
+        }
+        XCTAssertEqual(server.stop(), 0)
+        let segment = directory.appendingPathComponent("journal/00000001.log")
+        XCTAssertEqual(truncate(segment.path, 50_000), 0)
+        try assertStartupRefused(in: directory, file: "journal/00000001.log", saying: "that is damage, not a write cut short")
+    }
+
     // MARK: Two daemons
 
     /// A second spoold on a directory in use exits at once naming the owner;
