@@ -76,6 +76,7 @@ public final class StateDirectory: Sendable {
     /// once the server has stopped; the lock is released when the process exits.
     public func close() async throws {
         try await writer.shutdownGracefully()
+        journal.recordPendingSyncedHorizon()
     }
 
     /// Writes what `spool.db` holds into a fresh journal, fsyncs it, then

@@ -6,8 +6,9 @@
 /// A crash can only tear what was written after it, so recovery takes a
 /// record of the last segment that cannot be read below it for damage, not
 /// a torn write, and refuses to start rather than cut acknowledged jobs.
-/// The file is written after each fsync without one of its own: it may lag
-/// (after a power cut, or when its write failed), never lead.
+/// The file is written after an fsync (at most every 100 ms, and when the
+/// store closes) without one of its own: it may lag (after a power cut, or
+/// when its write failed), never lead.
 struct SyncedHorizon: Equatable {
     /// The segment the latest synced commit ended in.
     var segment: UInt32

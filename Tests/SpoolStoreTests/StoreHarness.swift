@@ -24,6 +24,8 @@ final class StoreHarness {
     ) throws {
         self.path = try path ?? TestScratch.temporaryDirectory().path
         let (directory, recovered) = try StateDirectory.open(self.path, mode: mode, logger: Logger(label: "test"))
+        // Every commit says how far it fsynced, so that a test knows what journal/synced holds.
+        directory.journal.syncedInterval = .zero
         self.directory = directory
         self.recovered = recovered
         let loop = self.loop
