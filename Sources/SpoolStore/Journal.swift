@@ -321,6 +321,11 @@ final class Journal: @unchecked Sendable {
         _ = bytes.withUnsafeBytes { pwrite(syncedDescriptor, $0.baseAddress, $0.count, 0) }
     }
 
+    /// Removes ``syncedFileName`` (at start, before any commit).
+    func forgetSyncedHorizon() {
+        unlink(directory + "/" + Self.syncedFileName)
+    }
+
     /// What ``syncedFileName`` says, when it holds an intact record.
     func syncedHorizon() -> SyncedHorizon? {
         let descriptor = Glibc.open(directory + "/" + Self.syncedFileName, O_RDONLY | O_CLOEXEC)

@@ -111,6 +111,27 @@ final class JournalRecoveryTests: XCTestCase {
         XCTAssertEqual(recovered.jobs.map(\.id), [1, 2])
     }
 
+    /// Segments moved away by hand leave `journal/synced` naming one that
+    /// is gone: the start forgets it, so that it cannot speak for the new
+    /// segment of that number, whose own commits say how far they got.
+    func testAHorizonInASegmentMovedAwayIsForgotten() throws {
+        let first = try StoreHarness()
+        try first.commit([.insert(storeJob(1))])
+        try first.close()
+        let horizon = try synced(first)
+        XCTAssertEqual(unlink(segmentPath(first, 1)), 0)
+        try restoreSynced(first, horizon)
+        let second = try StoreHarness(path: first.path)
+        XCTAssertEqual(second.recovered.jobs.map(\.id), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: first.path + "/journal/synced"))
+        // The new segment 1's own commit says how far it got.
+        let written = try second.commit([.insert(storeJob(2))])[0]!
+        XCTAssertEqual(
+            SyncedHorizon(decoding: [UInt8](try synced(second))),
+            SyncedHorizon(segment: 1, offset: written.offset + written.length))
+        XCTAssertEqual(try StoreHarness.reopen(second).jobs.map(\.id), [2])
+    }
+
     func testDamageBeforeTheLastSegmentRefusesToStartAndLeavesTheFile() throws {
         let harness = try StoreHarness(segmentSize: 4096)
         try harness.commit((1...20).map { .insert(storeJob(JobID($0), body: String(repeating: "d", count: 500))) })
