@@ -1,5 +1,4 @@
 #if canImport(Glibc)
-import DurationConversions
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -98,7 +97,7 @@ final class Connection: Sendable {
     /// One connection attempt.
     private static func open(_ endpoint: Endpoint, timeout: Duration, replyTimeout: Duration?) async throws -> Connection {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(min(max(timeout.nanoseconds, 0), Int64.max / 2)))
+            .connectTimeout(TimeAmount(clamping: timeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ReplyDecoder()))

@@ -1,5 +1,4 @@
 import DequeModule
-import DurationConversions
 import NIOCore
 import SpoolProtocol
 
@@ -82,7 +81,7 @@ final class ReplyHandler: ChannelInboundHandler {
         deadline = nil
         guard let limit = pending.first?.allowance else { return }
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: .nanoseconds(min(max(limit.nanoseconds, 0), Int64.max / 2))) {
+        deadline = context.eventLoop.scheduleTask(in: TimeAmount(clamping: limit)) {
             let (handler, context) = bound.value
             handler.end(first: .timedOut(limit))
             context.close(promise: nil)
