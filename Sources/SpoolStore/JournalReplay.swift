@@ -33,6 +33,8 @@ struct JournalReplay {
     private(set) var tornBytes = 0
     /// Empty files left by a start that ended before its first commit.
     private(set) var emptySegments: [UInt32] = []
+    /// What `journal/synced` said (``SyncedHorizon``).
+    private(set) var synced: SyncedHorizon?
 
     /// Reads every segment of `journal`.
     /// - Throws: ``StoreError/corrupt(path:reason:)`` naming the segment.
@@ -47,7 +49,7 @@ struct JournalReplay {
         var jobs = RecordTable(expecting: min(segments.count * (JournalStore.defaultSegmentSize / 100), 1 << 20))
         var expectedEnd: (segment: UInt32, end: UInt32)?
         var ends: [UInt32: UInt32] = [:]
-        let synced = journal.syncedHorizon()
+        synced = journal.syncedHorizon()
         for (index, segment) in segments.enumerated() {
             let isLast = index == segments.count - 1
             let path = journal.path(of: segment)
@@ -96,12 +98,12 @@ struct JournalReplay {
                     } catch .damaged where limit == nil && offset >= syncedEnd {
                         tornBytes = bytes.count - offset
                         break
-                    } catch let failure where limit == nil && failure != .secondSegmentHeader {
+                    } catch .secondSegmentHeader {
+                        throw StoreError.corrupt(path: path, reason: "a second segment header at offset \(offset)")
+                    } catch let failure where limit == nil {
                         throw StoreError.corrupt(
                             path: path,
                             reason: "the record at offset \(offset) cannot be read (\(failure.reason)), but a commit had fsynced the records on to \(syncedEnd) (\(Journal.syncedFileName)): that is damage, not a write cut short")
-                    } catch .secondSegmentHeader {
-                        throw StoreError.corrupt(path: path, reason: "a second segment header at offset \(offset)")
                     } catch let failure {
                         throw StoreError.corrupt(
                             path: path, reason: "the record at offset \(offset) cannot be read (\(failure.reason)), but the next segment says the records go on to \(limit ?? 0)")

@@ -72,7 +72,7 @@ public final class StateDirectory: Sendable {
         // A horizon in another segment than the last one read (its files
         // moved away by hand) would speak for a later segment of that
         // number: forgotten, the next commit says it again.
-        if let synced = journal.syncedHorizon(), synced.segment != replay.lastSegment { journal.forgetSyncedHorizon() }
+        if let synced = replay.synced, synced.segment != replay.lastSegment { journal.forgetSyncedHorizon() }
         return (StateDirectory(mode: mode, path: path, journal: journal, replay: replay, lock: lock), replay.queue)
     }
 
