@@ -317,8 +317,7 @@ final class Journal: @unchecked Sendable {
             syncedDescriptor = Glibc.open(directory + "/" + Self.syncedFileName, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard syncedDescriptor >= 0 else { return }
         }
-        let bytes = horizon.encoded
-        _ = bytes.withUnsafeBytes { pwrite(syncedDescriptor, $0.baseAddress, $0.count, 0) }
+        _ = horizon.encoded.withUnsafeReadableBytes { pwrite(syncedDescriptor, $0.baseAddress, $0.count, 0) }
     }
 
     /// Removes ``syncedFileName`` (at start, before any commit).
@@ -331,9 +330,11 @@ final class Journal: @unchecked Sendable {
         let descriptor = Glibc.open(directory + "/" + Self.syncedFileName, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        var bytes = [UInt8](repeating: 0, count: SyncedHorizon.size)
-        guard bytes.withUnsafeMutableBytes({ pread(descriptor, $0.baseAddress, $0.count, 0) }) == SyncedHorizon.size else { return nil }
-        return SyncedHorizon(decoding: bytes)
+        var bytes = ByteBuffer()
+        let count = bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: SyncedHorizon.size) {
+            max(0, pread(descriptor, $0.baseAddress, SyncedHorizon.size, 0))
+        }
+        return count == SyncedHorizon.size ? SyncedHorizon(decoding: bytes) : nil
     }
 
     /// Free space on the journal's file system, plus what the newest segment

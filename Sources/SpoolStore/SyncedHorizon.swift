@@ -1,3 +1,5 @@
+import NIOCore
+
 /// How far the journal was known fsynced: its latest commit in mode
 /// `always` ended at ``offset`` of ``segment`` and was on the disk, as
 /// `journal/synced` says (16 bytes, little-endian: u32 CRC-32C of the rest
@@ -26,21 +28,25 @@ struct SyncedHorizon: Equatable {
     }
 
     /// The horizon `bytes` hold; nil when they are not an intact record.
-    init?(decoding bytes: [UInt8]) {
-        guard bytes.count == Self.size else { return nil }
-        let words = (0..<4).map { index in
-            UInt32(bytes[4 * index]) | UInt32(bytes[4 * index + 1]) << 8 | UInt32(bytes[4 * index + 2]) << 16
-                | UInt32(bytes[4 * index + 3]) << 24
-        }
-        let checked = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[4...])) }
-        guard words[0] == checked, words[1] == Self.magic else { return nil }
-        self.init(segment: words[2], offset: words[3])
+    init?(decoding bytes: ByteBuffer) {
+        var bytes = bytes
+        guard bytes.readableBytes == Self.size,
+            let checksum = bytes.readInteger(endianness: .little, as: UInt32.self),
+            checksum == bytes.withUnsafeReadableBytes({ CRC32C.checksum($0) }),
+            bytes.readInteger(endianness: .little, as: UInt32.self) == Self.magic,
+            let segment = bytes.readInteger(endianness: .little, as: UInt32.self),
+            let offset = bytes.readInteger(endianness: .little, as: UInt32.self)
+        else { return nil }
+        self.init(segment: segment, offset: offset)
     }
 
     /// The file's record.
-    var encoded: [UInt8] {
-        let body = [Self.magic, segment, offset].flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
-        let checksum = body.withUnsafeBytes { CRC32C.checksum($0) }
-        return (0..<4).map { UInt8(truncatingIfNeeded: checksum >> (8 * $0)) } + body
+    var encoded: ByteBuffer {
+        var body = ByteBuffer()
+        for word in [Self.magic, segment, offset] { body.writeInteger(word, endianness: .little) }
+        var record = ByteBuffer()
+        record.writeInteger(body.withUnsafeReadableBytes { CRC32C.checksum($0) }, endianness: .little)
+        record.writeBuffer(&body)
+        return record
     }
 }

@@ -40,7 +40,7 @@ final class JournalRecoveryTests: XCTestCase {
         let bodies = try harness.commit([.insert(storeJob(1)), .insert(storeJob(2))])
         let end = Int(bodies[1]!.offset + bodies[1]!.length)
         let before = try synced(harness)
-        XCTAssertEqual(SyncedHorizon(decoding: [UInt8](before)), SyncedHorizon(segment: 1, offset: UInt32(end)))
+        XCTAssertEqual(SyncedHorizon(decoding: ByteBuffer(bytes: before)), SyncedHorizon(segment: 1, offset: UInt32(end)))
         try harness.commit([.insert(storeJob(3, body: String(repeating: "t", count: 5000)))])
         try harness.close()
         // The third record's header made it to the disk, half of it did not.
@@ -87,7 +87,7 @@ final class JournalRecoveryTests: XCTestCase {
         let path = segmentPath(harness, 1)
         let pristine = try Data(contentsOf: URL(fileURLWithPath: path))
         let second = Int(first[1]!.offset + first[1]!.length)
-        let horizon = try XCTUnwrap(SyncedHorizon(decoding: [UInt8](try synced(harness))))
+        let horizon = try XCTUnwrap(SyncedHorizon(decoding: ByteBuffer(bytes: try synced(harness))))
         XCTAssertEqual(horizon.segment, 1)
         XCTAssertGreaterThan(Int(horizon.offset), second, "the second commit was fsynced")
         for (damage, expected) in [
@@ -127,7 +127,7 @@ final class JournalRecoveryTests: XCTestCase {
         // The new segment 1's own commit says how far it got.
         let written = try second.commit([.insert(storeJob(2))])[0]!
         XCTAssertEqual(
-            SyncedHorizon(decoding: [UInt8](try synced(second))),
+            SyncedHorizon(decoding: ByteBuffer(bytes: try synced(second))),
             SyncedHorizon(segment: 1, offset: written.offset + written.length))
         XCTAssertEqual(try StoreHarness.reopen(second).jobs.map(\.id), [2])
     }
