@@ -92,9 +92,9 @@ static void enter_private_mounts(const cspawn_request *request, int report_fd) {
 /// CLONE_NEWNS), whose id maps only the parent can write. It asks for them
 /// (the report "step none") and waits on `resume_fd` until they are
 /// written; then, with the capabilities it has in its own namespace, it
-/// sets its supplementary groups when `change_groups` (the parent's
+/// sets its supplementary groups when `change_identity` (the parent's
 /// CAP_SETGID let setgroups stay allowed) and mounts.
-static void enter_user_namespace(const cspawn_request *request, int report_fd, int resume_fd, bool change_groups) {
+static void enter_user_namespace(const cspawn_request *request, int report_fd, int resume_fd, bool change_identity) {
     struct failure_report ready = {CSPAWN_STEP_NONE, 0, -1};
     if (write(report_fd, &ready, sizeof ready) != (ssize_t)sizeof ready) fail(report_fd, CSPAWN_STEP_USER_NAMESPACE);
     char resumed = 0;
@@ -106,7 +106,7 @@ static void enter_user_namespace(const cspawn_request *request, int report_fd, i
         fail(report_fd, CSPAWN_STEP_USER_NAMESPACE);
     }
     gid_t gid = request->gid;
-    if (change_groups && syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
+    if (change_identity && syscall(SYS_setgroups, 1, &gid) != 0) fail(report_fd, CSPAWN_STEP_SETGROUPS);
     mount_temporary_file_systems(request, report_fd);
 }
 
@@ -262,7 +262,7 @@ int cspawn_empty_directory(const char *path) {
 
 /// The child's side, between fork and execve: async-signal-safe calls only.
 _Noreturn static void run_child(
-    const cspawn_request *request, int report_fd, int resume_fd, bool change_groups, const sigset_t *no_signals) {
+    const cspawn_request *request, int report_fd, int resume_fd, bool change_identity, const sigset_t *no_signals) {
     // Its own process group, so that a timeout can signal the handler and everything it started at once.
     if (setpgid(0, 0) != 0) fail(report_fd, CSPAWN_STEP_SETPGID);
 
@@ -273,7 +273,7 @@ _Noreturn static void run_child(
         if (write(request->cgroup_procs[index], "0", 1) != 1) fail(report_fd, CSPAWN_STEP_CGROUP);
     }
     if (request->private_mounts && request->user_namespace) {
-        enter_user_namespace(request, report_fd, resume_fd, change_groups);
+        enter_user_namespace(request, report_fd, resume_fd, change_identity);
     } else if (request->private_mounts) {
         enter_private_mounts(request, report_fd);
     }
@@ -327,11 +327,10 @@ _Noreturn static void run_child(
 
     uid_t uid = request->uid;
     gid_t gid = request->gid;
-    // In a user namespace of its own, the ids are changed whatever they look
-    // like: spoold's are not mapped there. Its groups are set already.
-    // (getuid() there answers the overflow id for spoold's.)
+    // In a user namespace of its own, the ids are changed whatever they are:
+    // spoold's are not mapped there. Its groups are set already.
     bool own_namespace = request->private_mounts && request->user_namespace;
-    if (own_namespace || uid != getuid() || uid != geteuid() || gid != getgid() || gid != getegid()) {
+    if (own_namespace || change_identity) {
         // Raw system calls, as Go's runtime makes them in its children: glibc's
         // wrappers apply the change to every thread of the process, through
         // bookkeeping of the parent's threads that a child must not use.
@@ -388,15 +387,16 @@ struct child_arguments {
     int report_fd;
     /// Where a child in a user namespace of its own waits for its id maps; -1 otherwise.
     int resume_fd;
-    /// Whether the ids to run as differ from the parent's (known before the
-    /// child is in a namespace where the parent's are not mapped).
-    bool change_groups;
+    /// Whether the ids to run as differ from the parent's, read by the
+    /// parent (a child in a user namespace of its own would see its ids
+    /// as the overflow id there).
+    bool change_identity;
     const sigset_t *no_signals;
 };
 
 static int child_entry(void *argument) {
     const struct child_arguments *arguments = argument;
-    run_child(arguments->request, arguments->report_fd, arguments->resume_fd, arguments->change_groups, arguments->no_signals);
+    run_child(arguments->request, arguments->report_fd, arguments->resume_fd, arguments->change_identity, arguments->no_signals);
 }
 
 /// The child's stack while it shares the parent's memory, until execve.
@@ -494,9 +494,9 @@ cspawn_result cspawn(const cspawn_request *request) {
         }
         return failure(CSPAWN_STEP_FORK, ENOMEM);
     }
-    bool change_groups = request->uid != getuid() || request->uid != geteuid() || request->gid != getgid() ||
+    bool change_identity = request->uid != getuid() || request->uid != geteuid() || request->gid != getgid() ||
         request->gid != getegid();
-    struct child_arguments arguments = {request, report_pipe[1], resume_pipe[0], change_groups, &no_signals};
+    struct child_arguments arguments = {request, report_pipe[1], resume_pipe[0], change_identity, &no_signals};
     // Blocked in the child from its first instruction until its dispositions
     // are reset: no handler of the parent's may run on the shared memory.
     pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
