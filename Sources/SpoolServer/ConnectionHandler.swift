@@ -36,9 +36,13 @@ final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
     private let inputLimit: Int
     private var input = ByteBuffer()
     private var output = ByteBuffer()
-    private var held = Deque<(sequence: CommitSequence, bytes: ByteBuffer)>()
-    /// The bytes of the replies in `held`.
-    private var heldBytes = 0
+    /// The replies held for commits, one after the other; `held` says
+    /// where each ends and after which point it may leave.
+    private var heldOutput = ByteBuffer()
+    private var held = Deque<(sequence: CommitSequence, end: Int)>()
+    /// Told when the commit the first held reply waits for is durable;
+    /// made once, not per commit.
+    private var durableAction: ((RejectedSequences) -> Void)?
     /// Commands stop being run while the replies owed reach this.
     private let outputLimit: Int
     private var connection: EngineConnection?
@@ -66,15 +70,19 @@ final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
     private static let noInput = ByteBuffer()
 
     /// Replies made and not yet handed to the channel.
-    private var owedBytes: Int { output.readableBytes + heldBytes }
+    private var owedBytes: Int { output.readableBytes + heldOutput.readableBytes }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        durableAction = { [weak self] rejected in
+            self?.releaseHeld(rejected: rejected)
+        }
         connection = engine.connect(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         closeSession()
+        durableAction = nil
         self.context = nil
     }
 
@@ -88,6 +96,7 @@ final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
         self.connection = nil
         mode = .closing
         held.removeAll()
+        heldOutput = ByteBuffer()
         connection.close()
     }
 
@@ -205,32 +214,36 @@ final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
             reply.write(to: &output)
             return
         }
-        var bytes = ByteBuffer()
-        reply.write(to: &bytes)
-        heldBytes += bytes.readableBytes
-        held.append((sequence, bytes))
+        reply.write(to: &heldOutput)
+        held.append((sequence, heldOutput.writerIndex))
         if held.count == 1 { awaitDurable(sequence) }
     }
 
     private func awaitDurable(_ sequence: CommitSequence) {
-        connection?.whenDurable(sequence) { [weak self] rejected in
-            self?.releaseHeld(rejected: rejected)
-        }
+        guard let durableAction else { return }
+        connection?.whenDurable(sequence, durableAction)
     }
 
     /// Sends the held replies that are durable now; a reply whose change the
     /// store rejected becomes `INTERNAL_ERROR`.
     private func releaseHeld(rejected: RejectedSequences) {
         while let first = held.first, connection?.isDurable(first.sequence) ?? false {
-            var bytes = held.removeFirst().bytes
-            heldBytes -= bytes.readableBytes
+            held.removeFirst()
+            var bytes = heldOutput.readSlice(length: first.end - heldOutput.readerIndex)!
             if rejected.contains(first.sequence) {
                 Reply.word(.internalError).write(to: &output)
             } else {
                 output.writeBuffer(&bytes)
             }
         }
-        if let next = held.first { awaitDurable(next.sequence) }
+        if let next = held.first {
+            awaitDurable(next.sequence)
+        } else if heldOutput.capacity > Self.flushThreshold {
+            // A large reply held once keeps no buffer of its size.
+            heldOutput = ByteBuffer()
+        } else {
+            heldOutput.clear()
+        }
         flush()
         if mode == .closing, held.isEmpty { closeAfterReplies() }
         if mode == .running { scheduleResume() }

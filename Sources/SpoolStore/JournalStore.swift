@@ -70,6 +70,8 @@ public final class JournalStore: JobStore {
     private let logger: Logger
     private var stagedSequence: CommitSequence = 0
     private var waiters: [(sequence: CommitSequence, action: (RejectedSequences) -> Void)] = []
+    /// The waiters being run (``runDueWaiters()``), empty otherwise.
+    private var waitersRunning: [(sequence: CommitSequence, action: (RejectedSequences) -> Void)] = []
     private var commitInFlight = false
     private var commitStartedAt = ContinuousClock.now
     private var activity = CommitActivity()
@@ -361,11 +363,21 @@ public final class JournalStore: JobStore {
         }
     }
 
+    /// Runs the callbacks whose commits are durable, in the order they
+    /// were asked for; the others wait on. Two arrays take turns, so that a
+    /// commit allocates nothing for its waiters (a callback may ask for
+    /// another: it joins `waiters`).
     private func runDueWaiters() {
         guard waiters.contains(where: { $0.sequence <= durableSequence }) else { return }
-        let due = waiters.filter { $0.sequence <= durableSequence }
-        waiters.removeAll { $0.sequence <= durableSequence }
-        due.forEach { $0.action([]) }
+        swap(&waiters, &waitersRunning)
+        for waiter in waitersRunning {
+            if waiter.sequence <= durableSequence {
+                waiter.action([])
+            } else {
+                waiters.append(waiter)
+            }
+        }
+        waitersRunning.removeAll(keepingCapacity: true)
     }
 
     // MARK: Space
