@@ -37,9 +37,9 @@ final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
     private var input = ByteBuffer()
     private var output = ByteBuffer()
     /// The replies held for commits, one after the other; `held` says
-    /// where each ends and after which point it may leave.
+    /// how long each is and after which point it may leave.
     private var heldOutput = ByteBuffer()
-    private var held = Deque<(sequence: CommitSequence, end: Int)>()
+    private var held = Deque<(sequence: CommitSequence, length: Int)>()
     /// Told when the commit the first held reply waits for is durable;
     /// made once, not per commit.
     private var durableAction: ((RejectedSequences) -> Void)?
@@ -71,6 +71,9 @@ final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
 
     /// Replies made and not yet handed to the channel.
     private var owedBytes: Int { output.readableBytes + heldOutput.readableBytes }
+
+    /// The memory the buffer of held replies takes (for tests).
+    var heldBufferCapacity: Int { heldOutput.capacity }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -214,8 +217,9 @@ final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
             reply.write(to: &output)
             return
         }
+        let start = heldOutput.writerIndex
         reply.write(to: &heldOutput)
-        held.append((sequence, heldOutput.writerIndex))
+        held.append((sequence, heldOutput.writerIndex - start))
         if held.count == 1 { awaitDurable(sequence) }
     }
 
@@ -229,7 +233,7 @@ final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
     private func releaseHeld(rejected: RejectedSequences) {
         while let first = held.first, connection?.isDurable(first.sequence) ?? false {
             held.removeFirst()
-            var bytes = heldOutput.readSlice(length: first.end - heldOutput.readerIndex)!
+            var bytes = heldOutput.readSlice(length: first.length)!
             if rejected.contains(first.sequence) {
                 Reply.word(.internalError).write(to: &output)
             } else {
@@ -238,6 +242,9 @@ final class ConnectionHandler: ChannelDuplexHandler, EngineConnectionDelegate {
         }
         if let next = held.first {
             awaitDurable(next.sequence)
+            // A pipelining client can keep replies held behind every
+            // commit: the replies sent go, or the buffer would keep them all.
+            if heldOutput.readerIndex >= Self.flushThreshold { heldOutput.discardReadBytes() }
         } else if heldOutput.capacity > Self.flushThreshold {
             // A large reply held once keeps no buffer of its size.
             heldOutput = ByteBuffer()

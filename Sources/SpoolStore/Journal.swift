@@ -43,6 +43,8 @@ final class Journal: @unchecked Sendable {
     private var allocatedAhead = (segment: UInt32(0), allocated: 0, written: 0)
     private var sealed: [Chunk] = []
     private var open: Chunk?
+    /// The sequence number of the latest record appended.
+    private var lastAppendedSequence: CommitSequence = 0
     /// Chunks written lately, kept (up to ``recentBytesLimit``) so that a job
     /// reserved soon after its put is served without a read from the file.
     private var recent = Deque<Chunk>()
@@ -129,8 +131,15 @@ final class Journal: @unchecked Sendable {
     /// Appends to what is staged at `offset` of `segment` the bytes `encode`
     /// writes, as the record with sequence number `sequence`; `capacity` is
     /// set when these bytes start the segment.
+    ///
+    /// Each record comes in one piece, with a sequence number greater than
+    /// the one before: a chunk's ``Chunk/lastSequence`` then never names a
+    /// record the chunk does not hold, which a commit that took it would
+    /// count as written.
     func append<T>(at segment: UInt32, offset: UInt32, capacity: Int?, sequence: CommitSequence, _ encode: (inout ByteBuffer) -> T) -> T {
         lock.withLock {
+            assert(sequence > lastAppendedSequence, "record \(sequence) appended after \(lastAppendedSequence)")
+            lastAppendedSequence = sequence
             if var chunk = open, chunk.segment == segment, chunk.offset + UInt32(chunk.bytes.readableBytes) == offset, capacity == nil {
                 open = nil
                 let result = encode(&chunk.bytes)

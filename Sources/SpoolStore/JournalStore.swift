@@ -173,10 +173,17 @@ public final class JournalStore: JobStore {
             segment += 1
             startsSegment = true
         }
-        if startsSegment { startSegment(room: size) }
+        let header = startsSegment ? startSegment(room: size) : nil
         let (segment, position) = (self.segment, self.position)
-        let stored = journal.append(at: segment, offset: position, capacity: nil, sequence: stagedSequence) {
-            JournalRecord.append(record, to: &$0, segment: segment, position: position)
+        // One piece with the segment's header, if it starts one: a commit
+        // that took the header alone would count this record, whose
+        // sequence number the header's chunk carries, as written.
+        let stored = journal.append(
+            at: segment, offset: header == nil ? position : 0, capacity: header == nil ? nil : capacity,
+            sequence: stagedSequence
+        ) { buffer in
+            header?(&buffer)
+            return JournalRecord.append(record, to: &buffer, segment: segment, position: position)
         }
         self.position += UInt32(size)
         bytesSinceMeasurement += size
@@ -196,9 +203,10 @@ public final class JournalStore: JobStore {
         return stagedSequence
     }
 
-    /// Writes the current segment's header and the pauses still running,
-    /// so that no older segment is needed for them.
-    private func startSegment(room: Int) {
+    /// Lays out the current segment's header and the pauses still running
+    /// (so that no older segment is needed for them), and returns what
+    /// writes them: the caller writes them with the segment's first record.
+    private func startSegment(room: Int) -> (inout ByteBuffer) -> Void {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let wall = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
@@ -210,14 +218,14 @@ public final class JournalStore: JobStore {
         // many pauses it carries.
         capacity = headerBytes + max(segmentSize, room)
         let segment = self.segment
-        journal.append(at: segment, offset: 0, capacity: capacity, sequence: stagedSequence) { buffer in
-            JournalRecord.append(header, to: &buffer)
-            for pause in running { JournalRecord.append(pause, to: &buffer, segment: segment, position: 0) }
-        }
         position = UInt32(headerBytes)
         usage[segment] = .init(end: position)
         headerSequence = stagedSequence
         startsSegment = false
+        return { buffer in
+            JournalRecord.append(header, to: &buffer)
+            for pause in running { JournalRecord.append(pause, to: &buffer, segment: segment, position: 0) }
+        }
     }
 
     /// Reads back a body: from the staged bytes, the page cache or the disk.
@@ -364,20 +372,27 @@ public final class JournalStore: JobStore {
     }
 
     /// Runs the callbacks whose commits are durable, in the order they
-    /// were asked for; the others wait on. Two arrays take turns, so that a
-    /// commit allocates nothing for its waiters (a callback may ask for
-    /// another: it joins `waiters`).
+    /// were asked for; the others wait on, in their order, before those
+    /// the callbacks ask for. Two arrays take turns, so that a commit
+    /// allocates nothing for its waiters.
     private func runDueWaiters() {
         guard waiters.contains(where: { $0.sequence <= durableSequence }) else { return }
+        // A callback that asks for another adds it to `waiters`, empty now.
         swap(&waiters, &waitersRunning)
-        for waiter in waitersRunning {
+        var kept = 0
+        for index in waitersRunning.indices {
+            let waiter = waitersRunning[index]
             if waiter.sequence <= durableSequence {
                 waiter.action([])
             } else {
-                waiters.append(waiter)
+                waitersRunning[kept] = waiter
+                kept += 1
             }
         }
-        waitersRunning.removeAll(keepingCapacity: true)
+        waitersRunning.removeLast(waitersRunning.count - kept)
+        waitersRunning.append(contentsOf: waiters)
+        waiters.removeAll(keepingCapacity: true)
+        swap(&waiters, &waitersRunning)
     }
 
     // MARK: Space

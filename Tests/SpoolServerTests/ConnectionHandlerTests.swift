@@ -36,9 +36,15 @@ private final class ManualCommitStore: JobStore {
     /// Makes everything staged so far durable, except the records numbered
     /// in `rejected`, and runs the callbacks due, as a real store does.
     func commit(rejecting rejected: RejectedSequences = []) {
-        durableSequence = staged
         for sequence in rejected.sorted() { records[sequence].map { rejectionHandler?($0) } }
-        records.removeAll()
+        commit(upTo: staged, rejected: rejected)
+    }
+
+    /// Makes the records up to `sequence` durable (a commit that took what
+    /// was staged before the later ones) and runs the callbacks due.
+    func commit(upTo sequence: CommitSequence, rejected: RejectedSequences = []) {
+        durableSequence = sequence
+        records = records.filter { $0.key > sequence }
         let due = waiting.filter { $0.0 <= durableSequence }
         waiting.removeAll { $0.0 <= durableSequence }
         due.forEach { $0.1(rejected) }
@@ -82,6 +88,25 @@ final class ConnectionHandlerTests: XCTestCase {
         XCTAssertEqual(try received(channel), "", "INSERTED must not leave before the record is durable")
         store.commit()
         XCTAssertEqual(try received(channel), "INSERTED 1\r\n")
+    }
+
+    /// A client whose next put always arrives before the commit of the
+    /// previous one ends (a pipelining producer, commits on the writer
+    /// thread) has a reply held at every moment; the buffer of held replies
+    /// drops the replies sent rather than keep them all (found by review:
+    /// it grew by every reply ever held, 16 bytes a put, without bound).
+    func testHeldRepliesOfAClientThatNeverCatchesUpTakeBoundedMemory() throws {
+        let channel = try connect()
+        let handler = try channel.pipeline.syncOperations.handler(type: ConnectionHandler.self)
+        try send(channel, "put 0 0 5 1\r\nx\r\n")
+        for id in 1...20_000 {
+            try send(channel, "put 0 0 5 1\r\nx\r\n")
+            store.commit(upTo: CommitSequence(id))
+            XCTAssertEqual(try received(channel), "INSERTED \(id)\r\n")
+        }
+        XCTAssertLessThanOrEqual(handler.heldBufferCapacity, 128 * 1024, "20,000 replies held, one at a time")
+        store.commit()
+        XCTAssertEqual(try received(channel), "INSERTED 20001\r\n")
     }
 
     func testLaterRepliesQueueBehindAHeldOne() throws {

@@ -129,6 +129,26 @@ final class JournalStoreTests: XCTestCase {
         XCTAssertLessThanOrEqual(kept, Journal.recentBytesLimit, "\(chunks) chunks of 200 bytes kept \(kept) bytes of memory")
     }
 
+    /// A record that starts a segment is staged in one piece with the
+    /// segment's header (``Journal`` asserts that every record is appended
+    /// once, after the one before): staged apart, a commit on the writer
+    /// thread that took the header alone counted the record, whose sequence
+    /// number the header's chunk carried, as written, and its put was
+    /// answered before it was (found by review). Records staged one pass
+    /// at a time while the writer thread commits, across some sixty
+    /// segments, all come back.
+    func testRecordsThatStartSegmentsAreWrittenWithTheirHeaders() throws {
+        let harness = try StoreHarness(segmentSize: 512, placement: CommitPlacement(loopSecondsLimit: 0))
+        let body = String(repeating: "x", count: 100)
+        for id in 1...300 {
+            _ = try harness.onLoop { $0.stage(.insert(storeJob(JobID(id), body: body))) }
+        }
+        try harness.commit([.insert(storeJob(301, body: body))])
+        XCTAssertGreaterThan(try harness.onLoop { $0.segments.count }, 50)
+        XCTAssertEqual(try harness.onLoop { $0.commitsOnLoop }, 0, "the writer thread commits")
+        XCTAssertEqual(try StoreHarness.reopen(harness).jobs.map(\.id), Array(1...301))
+    }
+
     func testEveryKindOfRecordComesBack() throws {
         let harness = try StoreHarness()
         let reason = "exit status 1: can't open \"/srv/in\\box\"\n\tsecond line; attempt 2 of 2 ✓"
