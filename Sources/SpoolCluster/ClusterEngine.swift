@@ -25,6 +25,9 @@ public final class ClusterEngine: ConnectionEngine {
     var observers: [@Sendable (EngineEvent) -> Void] = []
     /// Completed when the node first registers.
     var firstRegistration: EventLoopPromise<Void>?
+    /// Told when the node finds its registration gone without its liveness
+    /// connection having noticed: the registration must start again.
+    var onRegistrationGone: (() -> Void)?
     private var nextSessionID: Int64 = 0
     private var connections: [Int64: ClusterConnection] = [:]
     private var counters = CommandCounters()
@@ -259,6 +262,13 @@ public final class ClusterEngine: ConnectionEngine {
     /// that holds it).
     private func releaseOwned(_ reservations: [(id: Int64, session: Int64)]) {
         guard !reservations.isEmpty, let node = nodeID else { return }
+        releaseOwned(reservations, of: node)
+    }
+
+    /// Gives reservations of node `node` back (this node's, under the id
+    /// it had when they were taken).
+    private func releaseOwned(_ reservations: [(id: Int64, session: Int64)], of node: Int32) {
+        guard !reservations.isEmpty else { return }
         let parameters: [PostgresValue] = [
             .int64Array(reservations.map(\.id)), .int32(node), .int64Array(reservations.map(\.session)),
         ]
@@ -360,14 +370,22 @@ public final class ClusterEngine: ConnectionEngine {
             if let advertise {
                 try connection.execute(ClusterStatements.advertiseWaiting, [.int32(node), .textArray(advertise)])
             }
-            return try requests.map { tubes, sessions in
-                try connection.execute(ClusterStatements.reserve, [
-                    .textArray(tubes), .int64(Int64(sessions.count)), .int64Array(sessions), .int32(node),
-                ])
+            // Each group's reservations commit on their own: one that fails
+            // leaves the others' to be handed out.
+            return requests.map { tubes, sessions in
+                Result { () throws(ClusterError) -> PostgresRows in
+                    try connection.execute(ClusterStatements.reserve, [
+                        .textArray(tubes), .int64(Int64(sessions.count)), .int64Array(sessions), .int32(node),
+                    ])
+                }
             }
         }.assumeIsolated().whenComplete { [self] result in
             reserveInFlight = false
             switch result {
+            case .success where node != nodeID:
+                // Taken under an id the node has since lost (it registered
+                // again meanwhile): the others release them as a dead node's.
+                reserveAgain = true
             case .success(let results):
                 if let advertise {
                     advertised = advertise
@@ -375,7 +393,16 @@ public final class ClusterEngine: ConnectionEngine {
                     if !waiters.isEmpty { reserveAgain = true }
                 }
                 var unwanted: [(id: Int64, session: Int64)] = []
-                for rows in results {
+                for (group, outcome) in zip(requests, results) {
+                    guard case .success(let rows) = outcome else {
+                        if case .failure(let error) = outcome {
+                            logger.warning("reserve pass failed", metadata: ["error": "\(error)"])
+                        }
+                        for session in group.1 where connections[session]?.isWaitingInReserve == true {
+                            connections[session].map { endWait($0, with: .word(.internalError)) }
+                        }
+                        continue
+                    }
                     for row in 0..<rows.count {
                         let id = rows.int64(row, 0)
                         guard let waiter = connections[rows.int64(row, 1)], waiter.isWaitingInReserve else {
@@ -507,6 +534,12 @@ public final class ClusterEngine: ConnectionEngine {
             try db.execute(statement, parameters)
         }.assumeIsolated().whenComplete { [self] result in
             switch result {
+            case .success(let rows) where rows.count == 1 && (connection.isClosed || node != nodeID):
+                // Closed meanwhile: its reservations were released without
+                // this one, which goes now. Taken under an id the node has
+                // since lost: the others release it as a dead node's.
+                if node == nodeID { releaseOwned([(Self.key(id), connection.sessionID)], of: node) }
+                connection.finish(.word(.internalError))
             case .success(let rows) where rows.count == 1:
                 connection.reserved[Self.key(id)] = .now() + .seconds(rows.int64(0, 1))
                 connection.finish(reply(rows))
@@ -660,6 +693,16 @@ public final class ClusterEngine: ConnectionEngine {
         deletes = []
     }
 
+    /// The node's row is gone: the other nodes found it dead (its liveness
+    /// lock went with a connection it did not know was lost) and released
+    /// its reservations. It serves nothing more under that id, and
+    /// registers again.
+    private func registrationGone(_ node: Int32) {
+        logger.error("this node's registration is gone: the other nodes found it dead; registering again", metadata: ["node": "\(node)"])
+        lost(.nodeNotRegistered)
+        onRegistrationGone?()
+    }
+
     /// The periodic rescue: TTRs that ran out and dead nodes' reservations go
     /// back to ready (on every node, guarded so that each job moves once),
     /// and waiting reserves look again — the fall-back for a lost wake-up.
@@ -673,10 +716,13 @@ public final class ClusterEngine: ConnectionEngine {
         pool.run(on: eventLoop, commit: .lease) { connection in
             try connection.execute(ClusterStatements.rescue, [.int32(node), .int32(ClusterSchema.lockClass)], prepared: false)
         }.assumeIsolated().whenComplete { [self] result in
-            guard case .success(let rows) = result else { return }
+            guard case .success(let rows) = result, node == nodeID else { return }
+            if (0..<rows.count).contains(where: { rows.int64($0, 0) == -1 }) {
+                return registrationGone(node)
+            }
             // This node's reservations the rescue timed out, unless the
             // connection's own clock had already let them go.
-            for row in 0..<rows.count where rows.int64(row, 0) != 0 {
+            for row in 0..<rows.count where rows.int64(row, 0) > 0 {
                 if connections[rows.int64(row, 1)]?.reserved.removeValue(forKey: rows.int64(row, 0)) != nil {
                     jobTimeouts += 1
                 }

@@ -61,6 +61,7 @@ public final class ClusterHost: Sendable {
         let registered = try await eventLoop.submit {
             let promise = eventLoop.makePromise(of: Void.self)
             engine.value.firstRegistration = promise
+            engine.value.onRegistrationGone = { node.registerAgain() }
             return promise.futureResult
         }.get()
         node.start()

@@ -29,6 +29,8 @@ final class ClusterNode: Sendable {
     private let callbacks: Callbacks
     private let thread = NIOThreadPool(numberOfThreads: 1)
     private let stopping = NIOLockedValueBox(false)
+    /// Set by ``registerAgain()``: the current registration is given up.
+    private let givingUp = NIOLockedValueBox(false)
 
     init(conninfo: String, host: String, eventLoop: EventLoop, callbacks: Callbacks) {
         self.conninfo = conninfo
@@ -51,11 +53,27 @@ final class ClusterNode: Sendable {
 
     private var isStopping: Bool { stopping.withLockedValue { $0 } }
 
+    /// Gives up the current registration and registers again, as after a
+    /// lost connection: the other nodes found this one dead (its row is
+    /// gone) although its liveness connection seems open.
+    func registerAgain() {
+        givingUp.withLockedValue { $0 = true }
+    }
+
     private func run() {
         var backoff: UInt32 = 100_000
         while !isStopping {
             do throws(ClusterError) {
                 let connection = try PostgresConnection(conninfo)
+                // A node gone without a word (power cut, network cut) is
+                // noticed by the server within about ten seconds instead of
+                // TCP's two hours, which ends its session and frees its lock
+                // for the others' rescue. (Over a Unix socket these do
+                // nothing; a server that lacks one, before PostgreSQL 12's
+                // tcp_user_timeout, keeps its default.)
+                for setting in ["tcp_keepalives_idle = 5", "tcp_keepalives_interval = 1", "tcp_keepalives_count = 3", "tcp_user_timeout = 10000"] {
+                    _ = try? connection.execute("SET " + setting)
+                }
                 // One statement: the row becomes visible with its lock already held.
                 let rows = try connection.execute(
                     """
@@ -65,6 +83,7 @@ final class ClusterNode: Sendable {
                     [.text(host), .int32(getpid()), .int32(ClusterSchema.lockClass)])
                 let id = rows.int32(0, 0)
                 try connection.execute("LISTEN spool_jobs")
+                givingUp.withLockedValue { $0 = false }
                 let callbacks = self.callbacks
                 eventLoop.execute { callbacks.registered(id) }
                 backoff = 100_000
@@ -87,6 +106,7 @@ final class ClusterNode: Sendable {
     /// Waits for notifications until stopped; throws when the connection breaks.
     private func listen(on connection: PostgresConnection) throws(ClusterError) {
         while !isStopping {
+            if givingUp.withLockedValue({ $0 }) { throw .nodeNotRegistered }
             var poller = pollfd(fd: connection.socket, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, 200)
             guard ready > 0 else { continue }

@@ -54,9 +54,14 @@ enum ClusterStatements {
     /// is read on its own (a scalar `tube =` walks the index in order and
     /// stops at $2 rows; `tube = ANY(...)` would sort the whole backlog),
     /// then the best $2 of them are taken.
+    ///
+    /// Only while the node's row is there (``nodeAlive``): a node whose
+    /// registration was rescued by the others, without its knowing, takes
+    /// nothing more (a job it took then would be given out again).
     static let reserve = """
-        WITH picked AS (
-            SELECT c.id, c.priority FROM unnest($1::text[]) AS w(tube)
+        WITH \(nodeAlive("$4")),
+        picked AS (
+            SELECT c.id, c.priority FROM me CROSS JOIN unnest($1::text[]) AS w(tube)
             CROSS JOIN LATERAL (
                 SELECT j.id, j.priority FROM spool_jobs j
                 WHERE j.tube = w.tube AND j.state = 0 AND j.ready_at <= now()
@@ -112,17 +117,17 @@ enum ClusterStatements {
     /// (their liveness lock is gone, or their row already went), to ready;
     /// removes dead nodes. $1 this node, $2 the liveness locks' class.
     /// Returns (id, session) for each reservation of this node that timed
-    /// out (the owner read before the update clears it), then (0, 0).
+    /// out (the owner read before the update clears it), then (0, count),
+    /// then (-1, 0) when this node's own row is gone: the others found it
+    /// dead (its liveness connection was lost without its knowing) and
+    /// released its jobs, so it must register again.
     ///
     /// Advisory locks are the database's own, but `pg_locks` lists every
     /// database of the server: only this database's count.
     static let rescue = """
         WITH dead AS (
             SELECT n.id FROM spool_nodes n
-            WHERE n.id <> $1 AND NOT EXISTS (
-                SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = $2
-                  AND l.objid = n.id AND l.objsubid = 2 AND l.granted
-                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))),
+            WHERE n.id <> $1 AND NOT EXISTS (\(livenessLock("n.id")))),
         expiring AS (
             SELECT id, owner_node, owner_session FROM spool_jobs
             WHERE state = 1 AND lease_until <= now()
@@ -136,12 +141,27 @@ enum ClusterStatements {
             UPDATE spool_jobs SET state = 0, owner_node = NULL, owner_session = NULL, lease_until = NULL, ready_at = now()
             WHERE state = 1 AND lease_until > now() AND (
                 owner_node IN (SELECT id FROM dead)
-                OR NOT EXISTS (SELECT 1 FROM spool_nodes n WHERE n.id = owner_node))
+                OR NOT EXISTS (SELECT 1 FROM spool_nodes n WHERE n.id = owner_node)
+                   -- pg_locks is read live, not from the statement's snapshot: a
+                   -- reservation of a node that registered after the statement
+                   -- began, met when the row is checked again, stays its own.
+                   AND NOT EXISTS (\(livenessLock("owner_node"))))
             RETURNING id),
         gone AS (DELETE FROM spool_nodes WHERE id IN (SELECT id FROM dead) RETURNING id)
         SELECT id, owner_session FROM expired WHERE owner_node = $1
         UNION ALL SELECT 0, (SELECT count(*) FROM orphaned) + (SELECT count(*) FROM expired) + (SELECT count(*) FROM gone)
+        UNION ALL SELECT -1, 0 WHERE NOT EXISTS (SELECT 1 FROM spool_nodes WHERE id = $1)
         """
+
+    /// The granted liveness lock of the node whose id is `node`, in this
+    /// database (`pg_locks` lists every database's); $2 the locks' class.
+    private static func livenessLock(_ node: String) -> String {
+        """
+        SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = $2
+          AND l.objid = \(node) AND l.objsubid = 2 AND l.granted
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        """
+    }
 
     /// Release of job $1 by session $2 of node $3, priority $4, delay $5.
     static let release = """
@@ -164,13 +184,26 @@ enum ClusterStatements {
         RETURNING id, ttr
         """
 
-    /// Reservation of job $1 (any state but reserved) for session $2 of node $3.
+    /// Reservation of job $1 (any state but reserved) for session $2 of
+    /// node $3, while the node's row is there (``nodeAlive``).
     static let reserveJob = """
-        UPDATE spool_jobs SET state = 1, owner_node = $3, owner_session = $2,
-            lease_until = now() + make_interval(secs => ttr), reserves = reserves + 1
-        WHERE id = $1 AND state <> 1
-        RETURNING id, ttr, body
+        WITH \(nodeAlive("$3"))
+        UPDATE spool_jobs j SET state = 1, owner_node = $3, owner_session = $2,
+            lease_until = now() + make_interval(secs => j.ttr), reserves = j.reserves + 1
+        FROM me WHERE j.id = $1 AND j.state <> 1
+        RETURNING j.id, j.ttr, j.body
         """
+
+    /// `me`: the row of the node whose id is `parameter`, locked against its
+    /// removal until the statement's transaction ends. A rescue that removes
+    /// a dead node's row waits for a reservation in flight, and one that
+    /// comes after finds no row and takes nothing; so no job is taken in the
+    /// name of a node after the others have released its jobs. (Key share:
+    /// the node's own updates of its row, and the puts' check of who
+    /// waits, do not wait for it.)
+    private static func nodeAlive(_ parameter: String) -> String {
+        "me AS (SELECT id FROM spool_nodes WHERE id = \(parameter) FOR KEY SHARE)"
+    }
 
     static let peek = "SELECT id, body FROM spool_jobs WHERE id = $1"
     static let peekReady = """

@@ -40,10 +40,12 @@ final class PostgresConnection: @unchecked Sendable {
         try execute("SET enable_mergejoin = off")
         if !synchronousCommit {
             try execute("SET synchronous_commit = off")
-        } else if try execute("SELECT current_setting('synchronous_commit')").text(0, 0) == "off" {
+        } else if ["off", "local", "remote_write"].contains(try execute("SELECT current_setting('synchronous_commit')").text(0, 0)) {
             // A role or database set to `off` would acknowledge puts before
-            // they are flushed: an acknowledged job must be on disk. (Any
-            // stronger setting, such as remote_apply, is the admin's and stays.)
+            // they are flushed, and `local` or `remote_write` before a
+            // synchronous standby has flushed them: an acknowledged job must
+            // be on disk, and survive a failover. (`remote_apply`, stronger,
+            // is the admin's and stays.)
             try execute("SET synchronous_commit = on")
         }
     }

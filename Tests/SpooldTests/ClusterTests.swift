@@ -19,6 +19,13 @@ final class ClusterTests: XCTestCase {
         return (fixture, try fixture.newDatabase())
     }
 
+    /// The node's id in the cluster, from its `stats`.
+    private func nodeID(_ client: RawClient) -> String? {
+        client.send("stats\r\n")
+        return client.readDocument().split(separator: "\n").first { $0.hasPrefix("cluster-node: ") }
+            .map { String($0.dropFirst("cluster-node: ".count)) }
+    }
+
     private func node(_ url: String) throws -> (ServerProcess, RawClient) {
         let server = try ServerProcess.spoold(["--postgresql", url])
         return (server, try RawClient(port: server.port))
@@ -134,6 +141,54 @@ final class ClusterTests: XCTestCase {
         }, "released with its connection")
     }
 
+    /// A reserve-job whose connection is reset before its reply leaves the
+    /// job ready (found by review: the close released what the connection
+    /// held before the reservation was made, which then stayed until its TTR).
+    func testAReserveJobWhoseConnectionIsResetFirstLeavesTheJobReady() throws {
+        let (_, url) = try database()
+        let (server, a) = try node(url)
+        defer { _ = server.stop() }
+        let id = ask(a, "put 0 0 3600 4", body: "mine").dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)
+        let holder = try RawClient(port: server.port)
+        holder.send("reserve-job \(id)\r\n")
+        holder.reset()
+        var stats = ""
+        XCTAssertTrue(Deadline.poll(for: 10, every: 0.05) {
+            a.send("stats-job \(id)\r\n")
+            stats = a.readDocument()
+            return stats.contains("state: ready\n") && stats.contains("reserves: 1\n")
+        }, stats)
+    }
+
+    /// A node whose registration the others found dead takes nothing more
+    /// in that name (found by review: a node whose liveness connection was
+    /// lost without its knowing kept reserving jobs, which the others'
+    /// rescue then gave out again). Its row is deleted by hand here, as the
+    /// others' rescue deletes it: the node's reserve waits, the node finds
+    /// its row gone at its next rescue and registers again, and the job it
+    /// takes then stays its own, whatever the other node's rescue does.
+    func testANodeWhoseRegistrationIsGoneTakesNothingInItsNameAndRegistersAgain() throws {
+        if Self.postgres == nil { Self.postgres = try PostgresFixture() }
+        let fixture = try XCTUnwrap(Self.postgres)
+        let name = try fixture.newDatabaseName()
+        let (first, a) = try node(fixture.url(name))
+        let (second, b) = try node(fixture.url(name))
+        defer { _ = first.stop(); _ = second.stop() }
+        let old = try XCTUnwrap(nodeID(a))
+        XCTAssertEqual(try fixture.psql(name, "DELETE FROM spool_nodes WHERE id = \(old)").status, 0)
+        let id = ask(b, "put 0 0 3600 3", body: "job").dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)
+        var replies: [String] = []
+        XCTAssertTrue(Deadline.poll(for: 20, every: 0.05) {
+            replies.append(askWithBody(a, "reserve-with-timeout 2", timeout: 10).0)
+            return replies.last?.hasPrefix("RESERVED") == true
+        }, "\(replies)")
+        XCTAssertEqual(replies.last, "RESERVED \(id) 3\r\n")
+        XCTAssertNotEqual(nodeID(a), old, "registered again, under a new id")
+        XCTAssertEqual(ask(b, "reserve-with-timeout 3", timeout: 10), "TIMED_OUT\r\n", "the job stays A's")
+        b.send("stats-job \(id)\r\n")
+        XCTAssertTrue(b.readDocument().contains("reserves: 1\n"), "taken once")
+    }
+
     func testTTRRunsOutClusterWide() throws {
         let (_, url) = try database()
         let (first, a) = try node(url)
@@ -246,10 +301,6 @@ final class ClusterTests: XCTestCase {
         let (third, _) = try node(otherURL)
         let (fourth, _) = try node(otherURL)
         defer { _ = first.stop(); _ = second.stop(); _ = third.stop(); _ = fourth.stop() }
-        func nodeID(_ client: RawClient) -> String? {
-            client.send("stats\r\n")
-            return client.readDocument().split(separator: "\n").first { $0.hasPrefix("cluster-node: ") }.map(String.init)
-        }
         let others = [third, fourth].compactMap { try? RawClient(port: $0.port) }.map(nodeID)
         XCTAssertTrue(others.contains(nodeID(b)), "a namesake of B lives in the other database: \(others)")
         XCTAssertTrue(ask(a, "put 0 0 3600 4", body: "held").hasPrefix("INSERTED"))

@@ -13,9 +13,11 @@ final class PostgresConnectionTests: XCTestCase {
     }
 
     /// A database whose default is `synchronous_commit = off` would have
-    /// puts acknowledged before they are flushed: the node's durable
-    /// connections commit synchronously all the same; a stronger setting of
-    /// the admin's stays, and lease connections commit asynchronously.
+    /// puts acknowledged before they are flushed, and `local` or
+    /// `remote_write` before a synchronous standby has flushed them: the
+    /// node's durable connections commit with `on` all the same (found by
+    /// review: only `off` was raised); a stronger setting of the admin's
+    /// stays, and lease connections commit asynchronously.
     func testDurableConnectionsCommitSynchronouslyWhateverTheDatabaseSays() throws {
         if Self.postgres == nil { Self.postgres = try PostgresFixture() }
         let fixture = try XCTUnwrap(Self.postgres)
@@ -26,6 +28,10 @@ final class PostgresConnectionTests: XCTestCase {
         }
         XCTAssertEqual(try setting(PostgresConnection(fixture.url(name))), "on")
         XCTAssertEqual(try setting(PostgresConnection(fixture.url(name), synchronousCommit: false)), "off")
+        for weaker in ["local", "remote_write"] {
+            try fixture.psql(name, "ALTER DATABASE \(name) SET synchronous_commit = \(weaker)")
+            XCTAssertEqual(try setting(PostgresConnection(fixture.url(name))), "on", weaker)
+        }
         try fixture.psql(name, "ALTER DATABASE \(name) SET synchronous_commit = remote_apply")
         XCTAssertEqual(try setting(PostgresConnection(fixture.url(name))), "remote_apply")
     }

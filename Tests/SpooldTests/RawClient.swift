@@ -55,6 +55,14 @@ final class RawClient {
         fd = -1
     }
 
+    /// Resets the connection (TCP RST, with `SO_LINGER` zero): the server
+    /// sees it gone at once, where a close only ends its input.
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close()
+    }
+
     deinit {
         if fd >= 0 { Glibc.close(fd) }
     }
