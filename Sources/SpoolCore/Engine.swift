@@ -51,6 +51,8 @@ public final class Engine {
     private var undurablePuts: [JobID: CommitSequence] = [:]
     private var undurablePutOrder = Deque<(id: JobID, sequence: CommitSequence)>()
     private var tubesByName: [String: Tube] = [:]
+    /// Puts held for room, in all tubes.
+    private var heldPuts = 0
     private var tubes: [Tube] = []
     private let defaultTube: Tube
     private var timers = IndexedHeap<TimerOrder>()
@@ -136,10 +138,7 @@ public final class Engine {
         guard !session.isClosed else { return }
         session.isClosed = true
         if session.isWaiting { stopWaiting(session) }
-        if let tube = session.blockedIn {
-            tube.blockedPuts.removeAll { $0.session === session }
-            session.blockedIn = nil
-        }
+        _ = cancelHeldPut(session)
         while let job = session.reserved.first {
             leaveState(job)
             enqueue(job, delay: 0)
@@ -287,6 +286,7 @@ public final class Engine {
             guard tube.limits.whenFull == .wait, tube.couldHold(size) else { return .full }
             tube.blockedPuts.append(BlockedPut(session: session, id: id, priority: priority, delay: delay, ttr: ttr, body: body))
             session.blockedIn = tube
+            heldPuts += 1
             return .waiting
         }
         insert(id: id, into: tube, priority: priority, delay: delay, ttr: ttr, body: body)
@@ -336,18 +336,42 @@ public final class Engine {
               accountedMemory + Self.memoryPerJob + put.body.readableBytes <= memoryLimit {
             tube.blockedPuts.removeFirst()
             put.session.blockedIn = nil
+            heldPuts -= 1
             insert(id: put.id, into: tube, priority: put.priority, delay: put.delay, ttr: put.ttr, body: put.body)
             put.session.delegate?.session(put.session, didFinishPut: put.id, durableAfter: stagedSequence)
         }
     }
 
+    /// Drops the session's held put, if it has one (its client closed or
+    /// half-closed: the job is not put), and takes the held puts behind it
+    /// that fit now. Returns whether there was one.
+    public func cancelHeldPut(_ session: Session) -> Bool {
+        guard let tube = session.blockedIn else { return false }
+        tube.blockedPuts.removeAll { $0.session === session }
+        session.blockedIn = nil
+        heldPuts -= 1
+        admitBlockedPuts(tube)
+        return true
+    }
+
     /// Sets the limits of the tube named `name` (nil: the defaults), for as
-    /// long as spoold runs; held puts that fit now are taken.
+    /// long as spoold runs: held puts that fit now are taken, in order;
+    /// those the new limits no longer let wait (any, under
+    /// `WhenFull=refuse`; one larger than `MaxBytes=`, which no room would
+    /// ever take) are refused.
     public func setLimits(tubeNamed name: String, _ limits: TubeLimits?) {
         limitRules[name] = limits
         guard let tube = tubesByName[name] else { return }
         tube.limits = self.limits(of: name)
         admitBlockedPuts(tube)
+        let refused = tube.blockedPuts.filter { tube.limits.whenFull != .wait || !tube.couldHold($0.body.readableBytes) }
+        guard !refused.isEmpty else { return }
+        tube.blockedPuts.removeAll { put in refused.contains { $0.session === put.session } }
+        for put in refused {
+            put.session.blockedIn = nil
+            heldPuts -= 1
+            put.session.delegate?.sessionDidRefuseHeldPut(put.session)
+        }
     }
 
     private func limits(of name: String) -> TubeLimits {
@@ -789,7 +813,12 @@ public final class Engine {
         job.tube.jobCount -= 1
         job.tube.bodyBytes -= job.body.length
         account(job, sign: -1)
+        guard heldPuts > 0 else { return }
         if !job.tube.blockedPuts.isEmpty { admitBlockedPuts(job.tube) }
+        // Memory freed here may be what held puts of other tubes wait for.
+        if memoryLimit < .max {
+            for tube in tubesByName.values where tube !== job.tube && !tube.blockedPuts.isEmpty { admitBlockedPuts(tube) }
+        }
     }
 
     private func reservedJob(_ id: JobID, by session: Session) -> Job? {

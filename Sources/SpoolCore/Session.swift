@@ -22,11 +22,16 @@ public protocol SessionDelegate: AnyObject {
     /// A put held for room in its tube (`WhenFull=wait`) has been taken: its
     /// reply waits for `durableAfter`.
     func session(_ session: Session, didFinishPut id: JobID, durableAfter: CommitSequence)
+    /// A put held for room was refused: its tube's limits changed so that
+    /// it may no longer wait.
+    func sessionDidRefuseHeldPut(_ session: Session)
 }
 
 extension SessionDelegate {
     /// Sessions that never put (the pool's workers) are never held.
     public func session(_ session: Session, didFinishPut id: JobID, durableAfter: CommitSequence) {}
+    /// Sessions that never put (the pool's workers) are never held.
+    public func sessionDidRefuseHeldPut(_ session: Session) {}
 }
 
 /// One client of the engine: a protocol connection, and later a pool worker or

@@ -34,4 +34,8 @@ final class LocalConnection: EngineConnection, SessionDelegate {
     func session(_ session: Session, didFinishPut id: JobID, durableAfter: CommitSequence) {
         delegate?.connectionDidFinishWaiting(with: .inserted(id), durableAfter: durableAfter)
     }
+
+    func sessionDidRefuseHeldPut(_ session: Session) {
+        delegate?.connectionDidFinishWaiting(with: .word(.outOfMemory), durableAfter: 0)
+    }
 }

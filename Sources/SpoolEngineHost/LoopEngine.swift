@@ -122,10 +122,14 @@ public final class LoopEngine: ConnectionEngine {
         dispatcher.countMalformedPauseTube()
     }
 
-    /// Ends the session's wait in a reserve (its connection half-closed);
-    /// the reply for it, or nil when it was not waiting.
+    /// Ends the session's wait (its connection half-closed): a reserve is
+    /// answered `TIMED_OUT`, as in beanstalkd; a put held for room is not
+    /// put and is answered `OUT_OF_MEMORY`, as when it is refused. Nil when
+    /// it was not waiting.
     public func cancelWait(_ session: Session) -> Reply? {
-        engine.cancelWait(session).map(Self.reply(for:))
+        defer { didChange() }
+        if engine.cancelHeldPut(session) { return .word(.outOfMemory) }
+        return engine.cancelWait(session).map(Self.reply(for:))
     }
 
     /// The reply for the outcome of a reserve.

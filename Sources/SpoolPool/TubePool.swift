@@ -89,10 +89,12 @@ final class TubePool {
         workers.forEach { $0.stopWaiting() }
     }
 
-    /// Retires every worker: the pool's file is gone.
+    /// Retires every worker: the pool's file is gone, and with it the
+    /// tube's rules (aging, limits), which go back to spoold's defaults.
     func dissolve() {
         stop()
         resize(to: 0)
+        engine.applyTubeRules(configuration.tube, agingAfter: nil, maxJobs: nil, maxBytes: nil, waitWhenFull: nil)
     }
 
     /// Stops every running handler, for a shutdown past its grace period.

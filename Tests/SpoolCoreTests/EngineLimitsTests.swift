@@ -3,14 +3,19 @@ import XCTest
 
 @testable import SpoolCore
 
-/// Collects the puts taken after they waited for room.
+/// Collects the puts taken after they waited for room, and those refused.
 private final class PutRecorder: SessionDelegate {
     private(set) var taken: [JobID] = []
+    private(set) var refused = 0
 
     func session(_ session: Session, didFinishWaiting outcome: ReserveOutcome) {}
 
     func session(_ session: Session, didFinishPut id: JobID, durableAfter: CommitSequence) {
         taken.append(id)
+    }
+
+    func sessionDidRefuseHeldPut(_ session: Session) {
+        refused += 1
     }
 }
 
@@ -74,6 +79,93 @@ final class EngineLimitsTests: XCTestCase {
         XCTAssertTrue(f.engine.delete(s, id: 1))
         XCTAssertEqual(recorder.taken, [])
         XCTAssertEqual(f.engine.tubeStats("default")?.ready, 0, "nothing of the dropped put was applied")
+    }
+
+    /// When the first held put goes (its client closed), the ones behind it
+    /// that fit are taken at once (found by review: they waited for a job
+    /// to leave, which might never happen).
+    func testDroppingTheFirstHeldPutTakesTheOnesBehindThatFit() {
+        let f = Fixture()
+        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxBytes: 10, whenFull: .wait))
+        let recorder = PutRecorder()
+        let s = f.engine.openSession()
+        let large = f.engine.openSession()
+        let small = f.engine.openSession()
+        [large, small].forEach { $0.delegate = recorder }
+        XCTAssertEqual(put(f, s, "123456"), .inserted(1))
+        XCTAssertEqual(put(f, large, "12345"), .waiting)
+        XCTAssertEqual(put(f, small, "1"), .waiting, "behind the first, in arrival order")
+        f.engine.closeSession(large)
+        XCTAssertEqual(recorder.taken, [3])
+        XCTAssertEqual(f.engine.tubeStats("default")?.bytes, 7)
+    }
+
+    /// A held put is dropped, not put, when its client half-closes, and the
+    /// session can tell: the engine's part of `OUT_OF_MEMORY` for it.
+    func testCancellingAHeldPutDropsIt() {
+        let f = Fixture()
+        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxJobs: 1, whenFull: .wait))
+        let recorder = PutRecorder()
+        let s = f.engine.openSession()
+        let held = f.engine.openSession()
+        held.delegate = recorder
+        XCTAssertEqual(put(f, s, "a"), .inserted(1))
+        XCTAssertFalse(f.engine.cancelHeldPut(s), "nothing held")
+        XCTAssertEqual(put(f, held, "b"), .waiting)
+        XCTAssertTrue(f.engine.cancelHeldPut(held))
+        XCTAssertTrue(f.engine.delete(s, id: 1))
+        XCTAssertEqual(recorder.taken, [])
+        XCTAssertEqual(f.engine.tubeStats("default")?.ready, 0)
+    }
+
+    /// Memory freed in another tube takes a put held in a tube that has
+    /// room but waited for memory (found by review: only a job leaving its
+    /// own tube looked again, so it and every put behind it waited forever).
+    func testMemoryFreedInAnotherTubeTakesAHeldPut() {
+        let f = Fixture()
+        f.engine.memoryLimit = 3 * Engine.memoryPerJob + 30
+        f.engine.setLimits(tubeNamed: "limited", TubeLimits(maxJobs: 1, whenFull: .wait))
+        let recorder = PutRecorder()
+        let s = f.engine.openSession()
+        let held = f.engine.openSession()
+        held.delegate = recorder
+        f.engine.use(s, tube: "limited")
+        f.engine.use(held, tube: "limited")
+        XCTAssertEqual(put(f, s, "a"), .inserted(1))
+        XCTAssertEqual(put(f, held, "0123456789"), .waiting, "no room in its tube")
+        f.engine.use(s, tube: "other")
+        // Full enough that the held put does not fit even once job 1 is gone.
+        XCTAssertEqual(put(f, s, String(repeating: "x", count: Engine.memoryPerJob + 25)), .inserted(3))
+        XCTAssertEqual(put(f, s, "x"), .full, "memory is full")
+        f.engine.use(s, tube: "limited")
+        XCTAssertTrue(f.engine.delete(s, id: 1))
+        XCTAssertEqual(recorder.taken, [], "room in its tube, not in memory")
+        XCTAssertTrue(f.engine.delete(s, id: 3))
+        XCTAssertEqual(recorder.taken, [2])
+    }
+
+    /// Held puts that the new limits no longer let wait are refused: all
+    /// of them under `WhenFull=refuse`, one larger than a lowered
+    /// `MaxBytes=` (found by review: they stayed held, and the second held
+    /// every put behind it for good).
+    func testChangedLimitsRefuseTheHeldPutsTheyNoLongerLetWait() {
+        let f = Fixture()
+        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxBytes: 100, whenFull: .wait))
+        let recorder = PutRecorder()
+        let s = f.engine.openSession()
+        let large = f.engine.openSession()
+        let small = f.engine.openSession()
+        [large, small].forEach { $0.delegate = recorder }
+        XCTAssertEqual(put(f, s, String(repeating: "x", count: 80)), .inserted(1))
+        XCTAssertEqual(put(f, large, String(repeating: "x", count: 50)), .waiting)
+        XCTAssertEqual(put(f, small, String(repeating: "x", count: 30)), .waiting)
+        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxBytes: 40, whenFull: .wait))
+        XCTAssertEqual(recorder.refused, 1, "50 bytes never fit in 40")
+        XCTAssertEqual(f.engine.tubeStats("default")?.waitingPuts, 1)
+        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxBytes: 40, whenFull: .refuse))
+        XCTAssertEqual(recorder.refused, 2)
+        XCTAssertEqual(f.engine.tubeStats("default")?.waitingPuts, 0)
+        XCTAssertEqual(recorder.taken, [])
     }
 
     func testABodyThatCouldNeverFitIsRefusedEvenWhenPutsWait() {

@@ -109,6 +109,31 @@ final class ConnectionHandlerTests: XCTestCase {
         XCTAssertEqual(try received(channel), "INSERTED 20001\r\n")
     }
 
+    /// A client that half-closes while its put is held for room is answered
+    /// `OUT_OF_MEMORY` and its job is not put (found by review: the put
+    /// stayed held and was put once room came, the connection left open).
+    func testAHeldPutWhoseClientHalfClosesIsAnsweredAndNotPut() throws {
+        host.setLimits(tubeNamed: "default", maxJobs: 1, maxBytes: nil, waitWhenFull: true)
+        let first = try connect()
+        let second = try connect()
+        try send(first, "put 0 0 5 1\r\na\r\n")
+        store.commit()
+        XCTAssertEqual(try received(first), "INSERTED 1\r\n")
+        try send(second, "put 0 0 5 1\r\nb\r\n")
+        store.commit()
+        XCTAssertEqual(try received(second), "", "held for room")
+        second.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        loop.run()
+        XCTAssertEqual(try received(second), "OUT_OF_MEMORY\r\n")
+        try send(first, "delete 1\r\n")
+        store.commit()
+        try send(first, "stats-tube default\r\n")
+        let stats = try received(first)
+        XCTAssertTrue(stats.hasPrefix("DELETED\r\nOK "), stats)
+        XCTAssertTrue(stats.contains("current-jobs-ready: 0\n"), stats)
+        XCTAssertTrue(stats.contains("total-jobs: 1\n"), stats)
+    }
+
     func testLaterRepliesQueueBehindAHeldOne() throws {
         let channel = try connect()
         try send(channel, "put 0 0 5 1\r\na\r\nlist-tube-used\r\nput 0 0 5 1\r\nb\r\n")

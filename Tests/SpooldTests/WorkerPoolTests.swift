@@ -465,6 +465,27 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertNil(client.peek(cJobs[0]), "the removed queue's running job finished and was deleted")
     }
 
+    /// A queue file's tube rules go with the file: once it is removed and
+    /// spoold reloaded, its tube takes puts under spoold's defaults again
+    /// (found by review: the removed file's `MaxJobs=` kept applying until
+    /// a restart).
+    func testARemovedQueuesLimitsGoWithIt() throws {
+        let fixture = try makeFixture()
+        let handler = try fixture.handler("wait.sh", #"while [ ! -e "$OUT/go" ]; do sleep 0.05; done"#)
+        try fixture.queue("limited", ["Tube=limited", "ExecStart=\(handler)", "MaxJobs=1"])
+        let server = try start(fixture)
+        let client = try JobClient(port: server.port)
+        client.use("limited")
+        XCTAssertNotNil(client.putID("first"))
+        XCTAssertEqual(client.put("second"), "OUT_OF_MEMORY", "the tube holds its one job")
+        try fixture.removeQueue("limited")
+        server.signal(SIGHUP)
+        guard let reload = assertReloaded(server) else { return }
+        XCTAssertTrue(reload.contains("removed=limited"), reload)
+        XCTAssertNotNil(client.putID("third"), "no limit any more")
+        try fixture.touch("go")
+    }
+
     // MARK: Sharing and stopping
 
     /// A protocol client reserves from the tube a pool serves: every job is
