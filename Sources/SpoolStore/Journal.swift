@@ -72,6 +72,12 @@ final class Journal: @unchecked Sendable {
     /// producer and one consumer; later commits leave theirs pending. Set
     /// before the first commit (tests: zero, every commit).
     var syncedInterval: Duration = .milliseconds(100)
+    /// The segment the latest commit wrote last (used only by the commit in
+    /// flight): a commit that goes on in another makes it durable first.
+    private var lastWrittenSegment: UInt32?
+    /// How many times a segment was fsynced, and the latest (for tests).
+    var segmentSyncs: (count: Int, latest: UInt32) { lock.withLock { syncs } }
+    private var syncs = (count: 0, latest: UInt32(0))
 
     init(directory: String) {
         self.directory = directory
@@ -266,17 +272,19 @@ final class Journal: @unchecked Sendable {
     func write(_ chunks: [Chunk], sync: Bool) throws {
         var touched: [UInt32: CInt] = [:]
         for chunk in chunks {
-            // A commit that reaches into the next segment makes the segments
-            // before it durable first: the next one's header names where
-            // they end, and a start that finds that header but not their
-            // tail (a power cut between two unordered syncs) refuses the
-            // journal.
-            if sync, touched[chunk.segment] == nil {
-                for (segment, earlier) in touched where fdatasync(earlier) != 0 {
-                    throw Self.failure(path(of: segment))
-                }
-                touched.removeAll()
+            // Writing on in the next segment makes the one before durable
+            // first, in every mode: the next one's header names where it
+            // ends, and a start that finds that header but not its tail (a
+            // power cut before the kernel wrote it back, or between two
+            // unordered syncs) refuses the journal. Once a segment; with
+            // `sync`, a commit before this one already made it durable
+            // unless this one wrote to it.
+            if let previous = lastWrittenSegment, previous != chunk.segment, touched[previous] != nil || !sync,
+               let earlier = touched[previous] ?? lock.withLock({ files[previous] }) {
+                try syncSegment(previous, earlier)
+                touched[previous] = nil
             }
+            lastWrittenSegment = chunk.segment
             let descriptor = try touched[chunk.segment] ?? descriptor(for: chunk)
             touched[chunk.segment] = descriptor
             lock.withLock {
@@ -297,9 +305,7 @@ final class Journal: @unchecked Sendable {
             }
         }
         guard sync else { return }
-        for (segment, descriptor) in touched where fdatasync(descriptor) != 0 {
-            throw Self.failure(path(of: segment))
-        }
+        for (segment, descriptor) in touched { try syncSegment(segment, descriptor) }
         guard let last = chunks.last else { return }
         syncedPending = SyncedHorizon(segment: last.segment, offset: last.offset + UInt32(last.bytes.readableBytes))
         let now = ContinuousClock.now
@@ -355,11 +361,18 @@ final class Journal: @unchecked Sendable {
         return Int64(fileSystem.f_bavail) * Int64(fileSystem.f_frsize) + Int64(ahead)
     }
 
-    /// fsyncs every segment (mode `interval:MS`).
+    /// fsyncs every segment open (mode `interval:MS`, and at start, what
+    /// recovery read: bytes a killed spoold wrote but never synced are in
+    /// the page cache, where recovery read them and built on them).
     func syncAll() throws {
-        for (segment, descriptor) in lock.withLock({ files }) where fdatasync(descriptor) != 0 {
-            throw Self.failure(path(of: segment))
+        for (segment, descriptor) in lock.withLock({ files }).sorted(by: { $0.key < $1.key }) {
+            try syncSegment(segment, descriptor)
         }
+    }
+
+    private func syncSegment(_ segment: UInt32, _ descriptor: CInt) throws {
+        guard fdatasync(descriptor) == 0 else { throw Self.failure(path(of: segment)) }
+        lock.withLock { syncs = (syncs.count + 1, segment) }
     }
 
     /// Deletes segments that hold nothing needed any more (with none, it

@@ -105,6 +105,8 @@ public final class JournalStore: JobStore {
     /// When each segment's last job left, as a sequence number.
     private var emptiedAt: [UInt32: CommitSequence] = [:]
     private var relocated: Set<UInt32> = []
+    /// Empty segments are being deleted on the writer thread.
+    private var removalInFlight = false
     private var nextJobID: JobID
     private var pauses: [String: (untilWall: Int64, duration: Int64)] = [:]
 
@@ -401,30 +403,44 @@ public final class JournalStore: JobStore {
     /// deletes that emptied them and the current segment's header (which
     /// carries the next job id on) are durable.
     private func removeEmptySegments() {
-        guard headerSequence <= durableSequence else { return }
+        guard !removalInFlight, headerSequence <= durableSequence else { return }
         var empty: [UInt32] = []
         for number in usage.keys.sorted() where number != segment {
             guard usage[number]?.liveJobs == 0, let emptied = emptiedAt[number], emptied <= durableSequence else { break }
             empty.append(number)
         }
         guard !empty.isEmpty else { return }
+        let kept = empty.map { (number: $0, usage: usage[$0]!, emptiedAt: emptiedAt[$0]) }
         for number in empty {
             usage[number] = nil
             emptiedAt[number] = nil
             relocated.remove(number)
         }
         let journal = self.journal
-        let logger = self.logger
         let removed = empty
         // Outside mode `always` a commit is not yet on disk: what the removed
         // segments held (moved jobs, the header with the next id) must be
         // before the removal is.
         let syncFirst = mode != .always
+        removalInFlight = true
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
         writer.runIfActive(eventLoop: eventLoop) {
             if syncFirst { try journal.syncAll() }
             try journal.remove(removed)
-        }.whenFailure { error in
-            logger.error("cannot delete an empty journal segment", metadata: ["error": "\(error)"])
+        }.whenComplete { result in
+            let store = bound.value
+            store.removalInFlight = false
+            guard case .failure(let error) = result else { return }
+            store.logger.error("cannot delete an empty journal segment; trying again after the next commit", metadata: [
+                "error": "\(error)",
+            ])
+            // Taken back, so that they go first next time: a newer segment
+            // removed before an older one would leave a gap that the next
+            // start refuses.
+            for segment in kept {
+                store.usage[segment.number] = segment.usage
+                store.emptiedAt[segment.number] = segment.emptiedAt
+            }
         }
     }
 

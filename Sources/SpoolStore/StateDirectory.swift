@@ -63,6 +63,9 @@ public final class StateDirectory: Sendable {
         let journal = Journal(directory: path + "/journal")
         if LegacyDatabase.exists(in: path) { try convertLegacyDatabase(in: path, to: journal, logger: logger) }
         let replay = try JournalReplay(journal: journal)
+        // What recovery read is what the next commits build on (the next
+        // segment's header names where the last one ends): on disk first.
+        try journal.syncAll()
         if replay.tornBytes > 0 {
             logger.notice("the journal ends in a write that was cut short; no reply acknowledged it", metadata: [
                 "path": "\(journal.path(of: replay.lastSegment))", "ignored_bytes": "\(replay.tornBytes)",
