@@ -26,6 +26,19 @@ final class EngineLimitsTests: XCTestCase {
         f.engine.put(session, priority: 0, delay: 0, ttr: 60, body: ByteBuffer(string: text))
     }
 
+    /// An engine whose default tube has `limits`, a producer, and `count`
+    /// more sessions whose held puts `recorder` follows.
+    private func heldPuts(
+        _ limits: TubeLimits, sessions count: Int
+    ) -> (f: Fixture, recorder: PutRecorder, producer: Session, held: [Session]) {
+        let f = Fixture()
+        f.engine.setLimits(tubeNamed: "default", limits)
+        let recorder = PutRecorder()
+        let held = (0..<count).map { _ in f.engine.openSession() }
+        held.forEach { $0.delegate = recorder }
+        return (f, recorder, f.engine.openSession(), held)
+    }
+
     func testAFullTubeRefusesPutsByCountAndByBytesAndOthersStillTakeThem() {
         let f = Fixture()
         f.engine.setLimits(tubeNamed: "small", TubeLimits(maxJobs: 2))
@@ -44,13 +57,8 @@ final class EngineLimitsTests: XCTestCase {
     }
 
     func testAHeldPutIsTakenWhenAJobLeavesInArrivalOrder() {
-        let f = Fixture()
-        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxJobs: 1, whenFull: .wait))
-        let recorder = PutRecorder()
-        let first = f.engine.openSession()
-        let second = f.engine.openSession()
-        let third = f.engine.openSession()
-        [second, third].forEach { $0.delegate = recorder }
+        let (f, recorder, first, held) = heldPuts(TubeLimits(maxJobs: 1, whenFull: .wait), sessions: 2)
+        let (second, third) = (held[0], held[1])
         XCTAssertEqual(put(f, first, "a"), .inserted(1))
         XCTAssertEqual(put(f, second, "b"), .waiting)
         XCTAssertEqual(put(f, third, "c"), .waiting)
@@ -66,12 +74,8 @@ final class EngineLimitsTests: XCTestCase {
     }
 
     func testAClosedConnectionsHeldPutIsDropped() {
-        let f = Fixture()
-        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxJobs: 1, whenFull: .wait))
-        let recorder = PutRecorder()
-        let s = f.engine.openSession()
-        let held = f.engine.openSession()
-        held.delegate = recorder
+        let (f, recorder, s, sessions) = heldPuts(TubeLimits(maxJobs: 1, whenFull: .wait), sessions: 1)
+        let held = sessions[0]
         XCTAssertEqual(put(f, s, "a"), .inserted(1))
         XCTAssertEqual(put(f, held, "b"), .waiting)
         f.engine.closeSession(held)
@@ -85,13 +89,8 @@ final class EngineLimitsTests: XCTestCase {
     /// that fit are taken at once (found by review: they waited for a job
     /// to leave, which might never happen).
     func testDroppingTheFirstHeldPutTakesTheOnesBehindThatFit() {
-        let f = Fixture()
-        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxBytes: 10, whenFull: .wait))
-        let recorder = PutRecorder()
-        let s = f.engine.openSession()
-        let large = f.engine.openSession()
-        let small = f.engine.openSession()
-        [large, small].forEach { $0.delegate = recorder }
+        let (f, recorder, s, held) = heldPuts(TubeLimits(maxBytes: 10, whenFull: .wait), sessions: 2)
+        let (large, small) = (held[0], held[1])
         XCTAssertEqual(put(f, s, "123456"), .inserted(1))
         XCTAssertEqual(put(f, large, "12345"), .waiting)
         XCTAssertEqual(put(f, small, "1"), .waiting, "behind the first, in arrival order")
@@ -103,12 +102,8 @@ final class EngineLimitsTests: XCTestCase {
     /// A held put is dropped, not put, when its client half-closes, and the
     /// session can tell: the engine's part of `OUT_OF_MEMORY` for it.
     func testCancellingAHeldPutDropsIt() {
-        let f = Fixture()
-        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxJobs: 1, whenFull: .wait))
-        let recorder = PutRecorder()
-        let s = f.engine.openSession()
-        let held = f.engine.openSession()
-        held.delegate = recorder
+        let (f, recorder, s, sessions) = heldPuts(TubeLimits(maxJobs: 1, whenFull: .wait), sessions: 1)
+        let held = sessions[0]
         XCTAssertEqual(put(f, s, "a"), .inserted(1))
         XCTAssertFalse(f.engine.cancelHeldPut(s), "nothing held")
         XCTAssertEqual(put(f, held, "b"), .waiting)
@@ -149,13 +144,8 @@ final class EngineLimitsTests: XCTestCase {
     /// `MaxBytes=` (found by review: they stayed held, and the second held
     /// every put behind it for good).
     func testChangedLimitsRefuseTheHeldPutsTheyNoLongerLetWait() {
-        let f = Fixture()
-        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxBytes: 100, whenFull: .wait))
-        let recorder = PutRecorder()
-        let s = f.engine.openSession()
-        let large = f.engine.openSession()
-        let small = f.engine.openSession()
-        [large, small].forEach { $0.delegate = recorder }
+        let (f, recorder, s, held) = heldPuts(TubeLimits(maxBytes: 100, whenFull: .wait), sessions: 2)
+        let (large, small) = (held[0], held[1])
         XCTAssertEqual(put(f, s, String(repeating: "x", count: 80)), .inserted(1))
         XCTAssertEqual(put(f, large, String(repeating: "x", count: 50)), .waiting)
         XCTAssertEqual(put(f, small, String(repeating: "x", count: 30)), .waiting)
