@@ -394,12 +394,14 @@ public final class ClusterEngine: ConnectionEngine {
                 }
                 var unwanted: [(id: Int64, session: Int64)] = []
                 for (group, outcome) in zip(requests, results) {
-                    guard case .success(let rows) = outcome else {
-                        if case .failure(let error) = outcome {
-                            logger.warning("reserve pass failed", metadata: ["error": "\(error)"])
-                        }
-                        for session in group.1 where connections[session]?.isWaitingInReserve == true {
-                            connections[session].map { endWait($0, with: .word(.internalError)) }
+                    let rows: PostgresRows
+                    switch outcome {
+                    case .success(let groupRows):
+                        rows = groupRows
+                    case .failure(let error):
+                        logger.warning("reserve pass failed", metadata: ["error": "\(error)"])
+                        for session in group.1 {
+                            if let waiter = connections[session], waiter.isWaitingInReserve { endWait(waiter, with: .word(.internalError)) }
                         }
                         continue
                     }
