@@ -80,7 +80,7 @@ public final class Engine {
     /// ones (`OUT_OF_MEMORY`), so that the kernel never has to kill it.
     public var memoryLimit = Int.max
     /// The engine's estimate of the memory jobs take: each job's bookkeeping
-    /// and the bodies held in memory.
+    /// and the bodies held in memory, also those of puts held for room.
     public private(set) var accountedMemory = 0
     /// The sessions open, spoold's own (pool workers) left out: `current-connections`.
     public var openSessions: Int { counts.sessions }
@@ -287,6 +287,7 @@ public final class Engine {
             tube.blockedPuts.append(BlockedPut(session: session, id: id, priority: priority, delay: delay, ttr: ttr, body: body))
             session.blockedIn = tube
             heldPuts += 1
+            accountedMemory += size
             return .waiting
         }
         insert(id: id, into: tube, priority: priority, delay: delay, ttr: ttr, body: body)
@@ -330,13 +331,13 @@ public final class Engine {
         accountedMemory += sign * Self.memoryPerJob
     }
 
-    /// Takes the held puts that fit now, in order.
+    /// Takes the held puts that fit now, in order (their bodies are in
+    /// ``accountedMemory`` already: only a job's bookkeeping must fit).
     private func admitBlockedPuts(_ tube: Tube) {
         while let put = tube.blockedPuts.first, tube.hasRoom(for: put.body.readableBytes),
-              accountedMemory + Self.memoryPerJob + put.body.readableBytes <= memoryLimit {
+              accountedMemory + Self.memoryPerJob <= memoryLimit {
             tube.blockedPuts.removeFirst()
-            put.session.blockedIn = nil
-            heldPuts -= 1
+            forgetHeld(put)
             insert(id: put.id, into: tube, priority: put.priority, delay: put.delay, ttr: put.ttr, body: put.body)
             put.session.delegate?.session(put.session, didFinishPut: put.id, durableAfter: stagedSequence)
         }
@@ -346,12 +347,19 @@ public final class Engine {
     /// half-closed: the job is not put), and takes the held puts behind it
     /// that fit now. Returns whether there was one.
     public func cancelHeldPut(_ session: Session) -> Bool {
-        guard let tube = session.blockedIn else { return false }
-        tube.blockedPuts.removeAll { $0.session === session }
-        session.blockedIn = nil
-        heldPuts -= 1
+        guard let tube = session.blockedIn, let index = tube.blockedPuts.firstIndex(where: { $0.session === session }) else {
+            return false
+        }
+        forgetHeld(tube.blockedPuts.remove(at: index))
         admitBlockedPuts(tube)
         return true
+    }
+
+    /// A held put leaves its tube's queue: taken, dropped or refused.
+    private func forgetHeld(_ put: BlockedPut) {
+        put.session.blockedIn = nil
+        heldPuts -= 1
+        accountedMemory -= put.body.readableBytes
     }
 
     /// Sets the limits of the tube named `name` (nil: the defaults), for as
@@ -368,8 +376,7 @@ public final class Engine {
         guard !refused.isEmpty else { return }
         tube.blockedPuts.removeAll { put in refused.contains { $0.session === put.session } }
         for put in refused {
-            put.session.blockedIn = nil
-            heldPuts -= 1
+            forgetHeld(put)
             put.session.delegate?.sessionDidRefuseHeldPut(put.session)
         }
     }

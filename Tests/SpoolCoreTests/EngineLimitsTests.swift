@@ -118,25 +118,36 @@ final class EngineLimitsTests: XCTestCase {
     /// own tube looked again, so it and every put behind it waited forever).
     func testMemoryFreedInAnotherTubeTakesAHeldPut() {
         let f = Fixture()
-        f.engine.memoryLimit = 3 * Engine.memoryPerJob + 30
-        f.engine.setLimits(tubeNamed: "limited", TubeLimits(maxJobs: 1, whenFull: .wait))
+        f.engine.memoryLimit = 2 * Engine.memoryPerJob + 30
+        f.engine.setLimits(tubeNamed: "limited", TubeLimits(maxJobs: 0, whenFull: .wait))
         let recorder = PutRecorder()
         let s = f.engine.openSession()
         let held = f.engine.openSession()
         held.delegate = recorder
-        f.engine.use(s, tube: "limited")
         f.engine.use(held, tube: "limited")
-        XCTAssertEqual(put(f, s, "a"), .inserted(1))
         XCTAssertEqual(put(f, held, "0123456789"), .waiting, "no room in its tube")
         f.engine.use(s, tube: "other")
-        // Full enough that the held put does not fit even once job 1 is gone.
-        XCTAssertEqual(put(f, s, String(repeating: "x", count: Engine.memoryPerJob + 25)), .inserted(3))
-        XCTAssertEqual(put(f, s, "x"), .full, "memory is full")
-        f.engine.use(s, tube: "limited")
-        XCTAssertTrue(f.engine.delete(s, id: 1))
+        XCTAssertEqual(put(f, s, String(repeating: "x", count: Engine.memoryPerJob + 20)), .inserted(2))
+        XCTAssertEqual(f.engine.accountedMemory, f.engine.memoryLimit, "memory is full")
+        f.engine.setLimits(tubeNamed: "limited", TubeLimits(maxJobs: 1, whenFull: .wait))
         XCTAssertEqual(recorder.taken, [], "room in its tube, not in memory")
-        XCTAssertTrue(f.engine.delete(s, id: 3))
-        XCTAssertEqual(recorder.taken, [2])
+        XCTAssertTrue(f.engine.delete(s, id: 2))
+        XCTAssertEqual(recorder.taken, [1])
+    }
+
+    /// The bodies of held puts count against the memory ceiling, as those of
+    /// jobs do (found by review: up to a connection's largest job each went
+    /// unseen).
+    func testHeldBodiesCountAgainstTheMemoryCeiling() {
+        let (f, recorder, _, held) = heldPuts(TubeLimits(maxJobs: 0, whenFull: .wait), sessions: 2)
+        f.engine.memoryLimit = Engine.memoryPerJob + 100
+        XCTAssertEqual(put(f, held[0], String(repeating: "x", count: 60)), .waiting)
+        XCTAssertEqual(f.engine.accountedMemory, 60)
+        XCTAssertEqual(put(f, held[1], String(repeating: "x", count: 60)), .full, "60 held and 60 more do not fit in 100")
+        f.engine.setLimits(tubeNamed: "default", TubeLimits(maxJobs: 1, whenFull: .wait))
+        XCTAssertEqual(recorder.taken, [1])
+        XCTAssertEqual(f.engine.accountedMemory, Engine.memoryPerJob + 60, "counted once, as a job's")
+        XCTAssertFalse(f.engine.cancelHeldPut(held[1]), "refused, not held")
     }
 
     /// Held puts that the new limits no longer let wait are refused: all
