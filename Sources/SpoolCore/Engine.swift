@@ -372,9 +372,12 @@ public final class Engine {
         guard let tube = tubesByName[name] else { return }
         tube.limits = self.limits(of: name)
         admitBlockedPuts(tube)
-        let refused = tube.blockedPuts.filter { tube.limits.whenFull != .wait || !tube.couldHold($0.body.readableBytes) }
-        guard !refused.isEmpty else { return }
-        tube.blockedPuts.removeAll { put in refused.contains { $0.session === put.session } }
+        var refused: [BlockedPut] = []
+        tube.blockedPuts.removeAll { put in
+            let mayWait = tube.limits.whenFull == .wait && tube.couldHold(put.body.readableBytes)
+            if !mayWait { refused.append(put) }
+            return !mayWait
+        }
         for put in refused {
             forgetHeld(put)
             put.session.delegate?.sessionDidRefuseHeldPut(put.session)
